@@ -1,0 +1,1 @@
+"""Subcommands of `dictate-app`, one module each with `register(subparsers)`."""

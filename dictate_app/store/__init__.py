@@ -1,0 +1,1 @@
+"""Qt-free storage: model store, later settings and history."""

@@ -1,0 +1,1 @@
+"""Qt-free text handling: joining transcript pieces, later replacement rules."""
