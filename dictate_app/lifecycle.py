@@ -1,0 +1,325 @@
+"""The dictation lifecycle as a pure function: ``step(state, event) -> (state, actions)``.
+
+Hotkey, microphone, model worker and insertion all report to one coordinator, on one thread, in
+one order; this module decides what each report means. It imports no Qt and does no I/O, so every
+race the real app can meet (a press while the previous utterance still transcribes, a release
+before the model has loaded, Esc during a recording, a tap too short to be speech) is a plain
+unit test.
+
+Utterances are numbered. An utterance goes: recording -> waiting for its audio (the recorder's
+release tail) -> queued -> transcribing (one at a time, in order) -> inserting (one at a time, in
+order). The coordinator keeps the audio and transcripts by number; the state keeps only numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+# Presses shorter than this are taps, not speech (VoiceTyper discards under 0.3 s; we use 0.25 s).
+MIN_PRESS_MS = 250
+
+
+class Mode(str, Enum):
+    """How the hotkey drives recording."""
+
+    HOLD = "hold"  # record while the key is held
+    TOGGLE = "toggle"  # one press starts, the next press stops
+
+
+class Phase(str, Enum):
+    """What the tray shows: one word for the whole state."""
+
+    LOADING = "loading"
+    IDLE = "ready"
+    RECORDING = "recording"
+    TRANSCRIBING = "transcribing"
+    INSERTING = "inserting"
+    ERROR = "error"
+
+
+class ModelStatus(str, Enum):
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+
+
+# ---- events (what happened) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Press:
+    """The hotkey went down (or `start` was asked for). ``target`` is the focused window then."""
+
+    at_ms: float
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    """The hotkey came up."""
+
+    at_ms: float
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """Start if idle, stop if recording, whatever the mode (tray menu, `dictate-app toggle`)."""
+
+    at_ms: float
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Esc while recording: drop the recording, type nothing."""
+
+
+@dataclass(frozen=True)
+class SetMode:
+    mode: Mode
+
+
+@dataclass(frozen=True)
+class ModelLoaded:
+    pass
+
+
+@dataclass(frozen=True)
+class ModelFailed:
+    message: str
+
+
+@dataclass(frozen=True)
+class AudioReady:
+    """The recorder delivered utterance ``uid`` (after its tail). ``ok`` False: nothing usable."""
+
+    uid: int
+    ok: bool = True
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    """The worker finished ``uid``; ``has_text`` False means no speech (nothing to type)."""
+
+    uid: int
+    has_text: bool
+
+
+@dataclass(frozen=True)
+class TranscribeFailed:
+    uid: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Inserted:
+    """Insertion of ``uid`` finished (whatever its outcome; the coordinator reports that)."""
+
+    uid: int
+
+
+Event = (
+    Press | Release | Toggle | Cancel | SetMode | ModelLoaded | ModelFailed | AudioReady
+    | Transcribed | TranscribeFailed | Inserted
+)
+
+# ---- actions (what the coordinator must do) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartRecording:
+    uid: int
+    target: str | None
+
+
+@dataclass(frozen=True)
+class StopRecording:
+    """Stop and keep: the recorder adds its tail, then the coordinator posts AudioReady."""
+
+    uid: int
+
+
+@dataclass(frozen=True)
+class DropRecording:
+    """Stop and throw away (Esc, too-short tap). ``reason`` is for the popup."""
+
+    uid: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Transcribe:
+    uid: int
+
+
+@dataclass(frozen=True)
+class Insert:
+    uid: int
+
+
+@dataclass(frozen=True)
+class ShowNoSpeech:
+    uid: int
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Tell the user something went wrong, and how to fix it."""
+
+    message: str
+    error: bool = True
+
+
+Action = (
+    StartRecording | StopRecording | DropRecording | Transcribe | Insert | ShowNoSpeech | Notify
+)
+
+# ---- state ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recording:
+    uid: int
+    started_ms: float
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the decisions depend on. Immutable: ``step`` returns a new one."""
+
+    mode: Mode = Mode.HOLD
+    model: ModelStatus = ModelStatus.LOADING
+    model_error: str = ""
+    next_uid: int = 1
+    recording: Recording | None = None
+    # Stopped recordings whose audio has not arrived yet, and those whose audio has: both in
+    # utterance order. Transcription always takes the oldest, so results come back in order.
+    awaiting_audio: tuple[int, ...] = ()
+    queued: tuple[int, ...] = ()
+    transcribing: int | None = None
+    to_insert: tuple[int, ...] = ()
+    inserting: int | None = None
+    # Numbers whose audio arrived out of order (kept until the older ones are through).
+    arrived: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def phase(self) -> Phase:
+        """The single word the tray shows; recording wins, then work in progress."""
+        if self.recording is not None:
+            return Phase.RECORDING
+        if self.model is ModelStatus.FAILED:
+            return Phase.ERROR
+        if self.inserting is not None:
+            return Phase.INSERTING
+        if self.transcribing is not None or self.queued or self.awaiting_audio or self.to_insert:
+            return Phase.TRANSCRIBING if self.model is ModelStatus.READY else Phase.LOADING
+        if self.model is ModelStatus.LOADING:
+            return Phase.LOADING
+        return Phase.IDLE
+
+
+def step(state: State, event: Event) -> tuple[State, list[Action]]:
+    """Apply one event; return the new state and the actions to carry out, in order."""
+    actions: list[Action] = []
+    if isinstance(event, Press):
+        if state.mode is Mode.TOGGLE and state.recording is not None:
+            state = _stop(state, event.at_ms, actions, check_short=False)
+        else:
+            state = _start(state, event.at_ms, event.target, actions)
+    elif isinstance(event, Release):
+        if state.mode is Mode.HOLD and state.recording is not None:
+            state = _stop(state, event.at_ms, actions, check_short=True)
+    elif isinstance(event, Toggle):
+        if state.recording is not None:
+            state = _stop(state, event.at_ms, actions, check_short=False)
+        else:
+            state = _start(state, event.at_ms, event.target, actions)
+    elif isinstance(event, Cancel):
+        if state.recording is not None:
+            actions.append(DropRecording(state.recording.uid, "cancelled"))
+            state = replace(state, recording=None)
+    elif isinstance(event, SetMode):
+        state = replace(state, mode=event.mode)
+    elif isinstance(event, ModelLoaded):
+        state = replace(state, model=ModelStatus.READY, model_error="")
+    elif isinstance(event, ModelFailed):
+        state = replace(state, model=ModelStatus.FAILED, model_error=event.message)
+        actions.append(Notify(event.message))
+        # Utterances waiting for the model can never be transcribed: the notice says why.
+        state = replace(state, awaiting_audio=(), queued=(), arrived=frozenset())
+    elif isinstance(event, AudioReady):
+        if event.uid in state.awaiting_audio:
+            if event.ok:
+                state = replace(state, arrived=state.arrived | {event.uid})
+            else:
+                rest = tuple(u for u in state.awaiting_audio if u != event.uid)
+                state = replace(state, awaiting_audio=rest)
+                if event.message:
+                    actions.append(Notify(event.message))
+            state = _collect_arrived(state)
+    elif isinstance(event, Transcribed):
+        if event.uid == state.transcribing:
+            state = replace(state, transcribing=None)
+            if event.has_text:
+                state = replace(state, to_insert=state.to_insert + (event.uid,))
+            else:
+                actions.append(ShowNoSpeech(event.uid))
+    elif isinstance(event, TranscribeFailed):
+        if event.uid == state.transcribing:
+            state = replace(state, transcribing=None)
+            actions.append(Notify(event.message))
+    elif isinstance(event, Inserted):
+        if event.uid == state.inserting:
+            state = replace(state, inserting=None)
+    return _advance(state, actions)
+
+
+def _start(state: State, at_ms: float, target: str | None, actions: list[Action]) -> State:
+    if state.recording is not None:
+        return state  # key auto-repeat, or a second start: already recording
+    if state.model is ModelStatus.FAILED:
+        # Recording now would lose the words: nothing can transcribe them.
+        actions.append(Notify(state.model_error or "The speech model is not loaded."))
+        return state
+    uid = state.next_uid
+    actions.append(StartRecording(uid, target))
+    return replace(state, recording=Recording(uid, at_ms), next_uid=uid + 1)
+
+
+def _stop(state: State, at_ms: float, actions: list[Action], check_short: bool) -> State:
+    rec = state.recording
+    assert rec is not None
+    if check_short and at_ms - rec.started_ms < MIN_PRESS_MS:
+        actions.append(DropRecording(rec.uid, "too short"))
+        return replace(state, recording=None)
+    actions.append(StopRecording(rec.uid))
+    return replace(state, recording=None, awaiting_audio=state.awaiting_audio + (rec.uid,))
+
+
+def _collect_arrived(state: State) -> State:
+    """Move arrived audio to the transcription queue, oldest first, never skipping a gap."""
+    waiting = list(state.awaiting_audio)
+    queued = list(state.queued)
+    arrived = set(state.arrived)
+    while waiting and waiting[0] in arrived:
+        uid = waiting.pop(0)
+        arrived.discard(uid)
+        queued.append(uid)
+    return replace(
+        state, awaiting_audio=tuple(waiting), queued=tuple(queued), arrived=frozenset(arrived)
+    )
+
+
+def _advance(state: State, actions: list[Action]) -> tuple[State, list[Action]]:
+    """Start the next transcription and the next insertion when their slot is free."""
+    if state.transcribing is None and state.queued and state.model is ModelStatus.READY:
+        uid, rest = state.queued[0], state.queued[1:]
+        state = replace(state, transcribing=uid, queued=rest)
+        actions.append(Transcribe(uid))
+    if state.inserting is None and state.to_insert:
+        uid, rest = state.to_insert[0], state.to_insert[1:]
+        state = replace(state, inserting=uid, to_insert=rest)
+        actions.append(Insert(uid))
+    return state, actions

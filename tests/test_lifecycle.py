@@ -1,0 +1,169 @@
+"""The lifecycle decisions, alone: every race the app can meet, as plain (state, event) steps."""
+
+from __future__ import annotations
+
+from dictate_app.lifecycle import (
+    MIN_PRESS_MS,
+    AudioReady,
+    Cancel,
+    DropRecording,
+    Insert,
+    Inserted,
+    Mode,
+    ModelFailed,
+    ModelLoaded,
+    Notify,
+    Phase,
+    Press,
+    Release,
+    SetMode,
+    ShowNoSpeech,
+    StartRecording,
+    State,
+    StopRecording,
+    Toggle,
+    Transcribe,
+    TranscribeFailed,
+    Transcribed,
+    step,
+)
+
+
+def run(state: State, *events):
+    """Apply events in order; return the final state and every action, flattened."""
+    out = []
+    for event in events:
+        state, actions = step(state, event)
+        out.extend(actions)
+    return state, out
+
+
+def ready() -> State:
+    return step(State(), ModelLoaded())[0]
+
+
+def test_starts_loading_then_ready():
+    assert State().phase is Phase.LOADING
+    state, actions = step(State(), ModelLoaded())
+    assert state.phase is Phase.IDLE and actions == []
+
+
+def test_press_release_transcribe_insert():
+    state, actions = run(ready(), Press(0, target="w1"))
+    assert actions == [StartRecording(1, "w1")] and state.phase is Phase.RECORDING
+    state, actions = run(state, Release(1000))
+    assert actions == [StopRecording(1)] and state.phase is Phase.TRANSCRIBING
+    state, actions = run(state, AudioReady(1))
+    assert actions == [Transcribe(1)]
+    state, actions = run(state, Transcribed(1, has_text=True))
+    assert actions == [Insert(1)] and state.phase is Phase.INSERTING
+    state, actions = run(state, Inserted(1))
+    assert actions == [] and state.phase is Phase.IDLE
+
+
+def test_too_short_press_is_dropped():
+    state, actions = run(ready(), Press(0), Release(MIN_PRESS_MS - 1))
+    assert actions == [StartRecording(1, None), DropRecording(1, "too short")]
+    assert state.phase is Phase.IDLE
+    # Exactly the threshold counts as speech.
+    _, actions = run(ready(), Press(0), Release(MIN_PRESS_MS))
+    assert actions[-1] == StopRecording(1)
+
+
+def test_escape_cancels_recording_only():
+    state, actions = run(ready(), Press(0), Cancel())
+    assert actions[-1] == DropRecording(1, "cancelled") and state.phase is Phase.IDLE
+    # The release after Esc does nothing; Esc while idle does nothing.
+    state, actions = run(state, Release(2000), Cancel())
+    assert actions == [] and state.phase is Phase.IDLE
+
+
+def test_key_repeat_does_not_restart():
+    state, actions = run(ready(), Press(0), Press(30), Press(60))
+    assert actions == [StartRecording(1, None)]
+    assert state.recording.started_ms == 0
+
+
+def test_press_while_transcribing_records_and_inserts_in_order():
+    state, _ = run(ready(), Press(0), Release(1000), AudioReady(1))
+    assert state.transcribing == 1
+    state, actions = run(state, Press(1100, "w"))
+    assert actions == [StartRecording(2, "w")] and state.phase is Phase.RECORDING
+    state, actions = run(state, Release(2500), AudioReady(2))
+    assert actions == [StopRecording(2)]  # the worker is busy with 1: 2 waits its turn
+    state, actions = run(state, Transcribed(1, True))
+    assert actions == [Transcribe(2), Insert(1)]
+    state, actions = run(state, Transcribed(2, True))
+    assert actions == []  # 1 is still being inserted
+    state, actions = run(state, Inserted(1))
+    assert actions == [Insert(2)]
+    state, _ = run(state, Inserted(2))
+    assert state.phase is Phase.IDLE
+
+
+def test_audio_arriving_out_of_order_keeps_order():
+    state, _ = run(ready(), Press(0), Release(1000), Press(1100), Release(2000))
+    state, actions = run(state, AudioReady(2))
+    assert actions == []  # 1 is older and not there yet
+    state, actions = run(state, AudioReady(1))
+    assert actions == [Transcribe(1)] and state.queued == (2,)
+
+
+def test_model_not_loaded_records_anyway_and_transcribes_when_ready():
+    state, actions = run(State(), Press(0), Release(800), AudioReady(1))
+    assert actions == [StartRecording(1, None), StopRecording(1)]
+    assert state.phase is Phase.LOADING and state.queued == (1,)
+    state, actions = run(state, ModelLoaded())
+    assert actions == [Transcribe(1)] and state.phase is Phase.TRANSCRIBING
+
+
+def test_model_failure_notifies_drops_waiting_and_refuses_to_record():
+    state, _ = run(State(), Press(0), Release(800), AudioReady(1))
+    state, actions = run(state, ModelFailed("The model folder is missing: run dictate-app model."))
+    assert actions == [Notify("The model folder is missing: run dictate-app model.")]
+    assert state.phase is Phase.ERROR and state.queued == ()
+    state, actions = run(state, Press(1000))
+    assert actions == [Notify("The model folder is missing: run dictate-app model.")]
+    assert state.recording is None
+
+
+def test_no_speech_shows_notice_and_inserts_nothing():
+    state, actions = run(ready(), Press(0), Release(900), AudioReady(1), Transcribed(1, False))
+    assert actions[-1] == ShowNoSpeech(1) and not any(isinstance(a, Insert) for a in actions)
+    assert state.phase is Phase.IDLE
+
+
+def test_unusable_audio_is_reported_and_skipped():
+    state, _ = run(ready(), Press(0), Release(900), Press(1000), Release(2000))
+    state, actions = run(state, AudioReady(1, ok=False, message="The microphone went away."),
+                         AudioReady(2))
+    assert actions == [Notify("The microphone went away."), Transcribe(2)]
+
+
+def test_transcription_failure_notifies_and_moves_on():
+    state, _ = run(ready(), Press(0), Release(900), Press(1000), Release(2000), AudioReady(1),
+                   AudioReady(2))
+    state, actions = run(state, TranscribeFailed(1, "The audio could not be read."))
+    assert actions == [Notify("The audio could not be read."), Transcribe(2)]
+
+
+def test_toggle_mode_press_starts_and_next_press_stops():
+    state, _ = run(ready(), SetMode(Mode.TOGGLE))
+    state, actions = run(state, Press(0), Release(50))
+    assert actions == [StartRecording(1, None)] and state.phase is Phase.RECORDING
+    state, actions = run(state, Press(100), Release(150))
+    # A short toggle recording is kept: the user chose when to stop.
+    assert actions == [StopRecording(1)]
+
+
+def test_toggle_event_works_in_hold_mode():
+    state, actions = run(ready(), Toggle(0, "w"), Toggle(3000))
+    assert actions == [StartRecording(1, "w"), StopRecording(1)]
+
+
+def test_stale_events_are_ignored():
+    state = ready()
+    for event in (Release(10), AudioReady(9), Transcribed(9, True), TranscribeFailed(9, "x"),
+                  Inserted(9)):
+        new, actions = step(state, event)
+        assert new == state and actions == []
