@@ -1,0 +1,68 @@
+"""``dictate-app transcribe FILE...``: audio files to text (and tags), one line per file."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from dictate_app.engine.base import LANGUAGE_CHOICES
+from dictate_app.errors import BadAudioError
+
+
+def add_engine_arguments(parser) -> None:
+    """The model options shared by every command that loads the engine."""
+    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
+                        help="SenseVoiceSmall directory (default: the model store, or $DICTATE_MODEL_DIR)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where to run the model (auto: the GPU if torch sees one)")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("transcribe", help="transcribe audio files (wav, flac, ogg, mp3)")
+    add_engine_arguments(parser)
+    parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto")
+    parser.add_argument("--no-itn", dest="itn", action="store_false",
+                        help="no punctuation or inverse text normalisation (digits as words)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from dictate_app.audio.files import read_audio_file
+    from dictate_app.engine.loader import load_engine
+    from dictate_app.store.model_store import default_model_dir
+
+    engine = load_engine(args.model or default_model_dir(), device=args.device)
+    failed = False
+    for path in args.files:
+        started = time.perf_counter()
+        try:
+            samples, rate = read_audio_file(path)
+            result = engine.transcribe(samples, rate, language=args.language, itn=args.itn)
+        except BadAudioError as exc:
+            print(f"error: {path}: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if args.json:
+            from dictate_app.engine.tags import display_line
+
+            record = {
+                "file": str(path),
+                "text": result.text,
+                "language": result.language,
+                "emotion": result.emotion,
+                "events": list(result.events),
+                "duration_s": round(result.duration_s, 3),
+                "elapsed_ms": round(elapsed_ms, 1),
+                "itn": result.itn,
+                "display": display_line(result),
+                "raw": result.raw,
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(result.text, flush=True)
+    return 2 if failed else 0

@@ -1,0 +1,184 @@
+"""Where the model lives, how it is downloaded, and how its files are verified.
+
+The published SenseVoiceSmall files are pinned by size and sha256 (see the reference notes; the
+same files are on ModelScope as ``iic/SenseVoiceSmall`` and on Hugging Face as
+``FunAudioLLM/SenseVoiceSmall``). Downloads resume from ``<file>.part``, and a file only takes its
+final name after its checksum matched, so a half-downloaded model is never loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dictate_app.engine.modeldir import MODEL_FILES
+from dictate_app.errors import ModelError
+
+ENV_MODEL_DIR = "DICTATE_MODEL_DIR"
+MODEL_NAME = "SenseVoiceSmall"
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    size: int
+    sha256: str
+
+
+# The published SenseVoiceSmall (Hugging Face revision 3847d57b, identical on ModelScope).
+SENSEVOICE_SMALL = (
+    FileSpec("model.pt", 936_291_369, "833ca2dcfdf8ec91bd4f31cfac36d6124e0c459074d5e909aec9cabe6204a3ea"),
+    FileSpec("config.yaml", 1_855, "f71e239ba36705564b5bf2d2ffd07eece07b8e3f2bbf6d2c99d8df856339ac19"),
+    FileSpec("am.mvn", 11_203, "29b3c740a2c0cfc6b308126d31d7f265fa2be74f3bb095cd2f143ea970896ae5"),
+    FileSpec("chn_jpn_yue_eng_ko_spectok.bpe.model", 377_341,
+             "aa87f86064c3730d799ddf7af3c04659151102cba548bce325cf06ba4da4e6a8"),
+    FileSpec("configuration.json", 396, "02810a7f8e9e8aee10370a265f7e799728ce25b4c00cdbf4602b303ee395a38e"),
+)
+
+SOURCES = {
+    "modelscope": "https://www.modelscope.cn/models/iic/SenseVoiceSmall/resolve/master/",
+    "huggingface": "https://huggingface.co/FunAudioLLM/SenseVoiceSmall/resolve/main/",
+}
+CONNECT_TIMEOUT_S = 10.0
+CHUNK = 1 << 20
+
+
+def default_model_dir() -> Path:
+    """``$DICTATE_MODEL_DIR`` if set, else ``<user data dir>/dictate-app/models/SenseVoiceSmall``."""
+    override = os.environ.get(ENV_MODEL_DIR)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("dictate-app", appauthor=False)) / "models" / MODEL_NAME
+
+
+def manual_placement_hint(dest: Path) -> str:
+    return (
+        f"download the files {', '.join(MODEL_FILES)} of iic/SenseVoiceSmall (ModelScope) or "
+        f"FunAudioLLM/SenseVoiceSmall (Hugging Face) on a connected machine, put them in {dest}, "
+        "then run `dictate-app model verify`"
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    name: str
+    ok: bool
+    problem: str = ""
+
+
+def check_files(model_dir: Path, manifest=SENSEVOICE_SMALL) -> list[FileCheck]:
+    """Compare each file of ``model_dir`` with the manifest: present, size, then sha256."""
+    checks = []
+    for spec in manifest:
+        path = model_dir / spec.name
+        if not path.is_file():
+            checks.append(FileCheck(spec.name, False, "missing"))
+        elif path.stat().st_size != spec.size:
+            checks.append(FileCheck(spec.name, False, f"{path.stat().st_size:,} bytes, expected {spec.size:,}"))
+        elif sha256_of(path) != spec.sha256:
+            checks.append(FileCheck(spec.name, False, "checksum differs from the published file"))
+        else:
+            checks.append(FileCheck(spec.name, True))
+    return checks
+
+
+ProgressFn = Callable[[str, int, int], None]  # (file name, bytes so far, total bytes)
+
+
+def _fetch(url: str, part: Path, spec: FileSpec, progress: ProgressFn | None) -> None:
+    have = part.stat().st_size if part.exists() else 0
+    if have > spec.size:
+        part.unlink()
+        have = 0
+    if have == spec.size:
+        return
+    request = urllib.request.Request(url, headers={"User-Agent": "dictate-app"})
+    if have:
+        request.add_header("Range", f"bytes={have}-")
+    with urllib.request.urlopen(request, timeout=CONNECT_TIMEOUT_S) as response:
+        if have and response.status != 206:  # the server ignored Range: start over
+            have = 0
+        with open(part, "ab" if have else "wb") as out:
+            while True:
+                block = response.read(CHUNK)
+                if not block:
+                    break
+                out.write(block)
+                have += len(block)
+                if progress:
+                    progress(spec.name, have, spec.size)
+
+
+def download_model(
+    dest: Path,
+    source: str = "modelscope",
+    *,
+    base_url: str | None = None,
+    manifest=SENSEVOICE_SMALL,
+    progress: ProgressFn | None = None,
+) -> Path:
+    """Download every manifest file into ``dest``, resuming and verifying each one.
+
+    Files already present with the right checksum are kept. Raises :class:`ModelError` with the
+    manual-placement instructions when the source cannot be reached.
+    """
+    if base_url is None:
+        if source not in SOURCES:
+            raise ModelError(f"unknown source {source!r}; use one of {', '.join(SOURCES)}")
+        base_url = SOURCES[source]
+    dest.mkdir(parents=True, exist_ok=True)
+    for spec in manifest:
+        final = dest / spec.name
+        if final.is_file() and final.stat().st_size == spec.size and sha256_of(final) == spec.sha256:
+            if progress:
+                progress(spec.name, spec.size, spec.size)
+            continue
+        part = dest / (spec.name + ".part")
+        try:
+            _fetch(base_url + spec.name, part, spec, progress)
+        except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ModelError(
+                f"could not download {spec.name} from {base_url} ({reason}); to install by hand, "
+                + manual_placement_hint(dest)
+            ) from None
+        size = part.stat().st_size
+        if size != spec.size or sha256_of(part) != spec.sha256:
+            part.unlink()
+            raise ModelError(
+                f"{spec.name} downloaded from {base_url} does not match the published file "
+                f"({size:,} bytes); it was deleted, run the download again"
+            )
+        part.replace(final)
+    return dest
+
+
+def text_progress(stream=sys.stderr) -> ProgressFn:
+    """A one-line progress bar for terminals (rewritten in place)."""
+    def report(name: str, done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        stream.write(f"\r{name:40.40s} [{'#' * filled}{'.' * (width - filled)}] "
+                     f"{done / 1e6:8.1f}/{total / 1e6:.1f} MB")
+        if done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return report
