@@ -1,0 +1,126 @@
+"""The insertion sequence: focus check, wait for modifiers, paste (clipboard saved and restored)
+or type, then report an :class:`InsertOutcome`.
+
+It never sleeps: every wait goes through ``schedule(delay_ms, callback)`` (a Qt single-shot timer
+in the app, an instant or recorded call in tests). That matters for paste: on X11 the target
+fetches the clipboard *from our process* after the paste chord, so our event loop must keep
+running until it has; a sleeping thread would hand it nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from dictate_app.errors import DictateError
+from dictate_app.output.clipboard import Clipboard
+from dictate_app.output.strategy import InsertOutcome, Method, choose_method
+
+log = logging.getLogger(__name__)
+
+Schedule = Callable[[int, Callable[[], None]], None]
+
+
+class Keyboard(Protocol):
+    """What insertion needs from the platform (``x11.Xdotool`` on X11)."""
+
+    def active_window(self) -> str | None: ...
+
+    def key(self, chord: str, clear_modifiers: bool = False) -> None: ...
+
+    def type(self, text: str, clear_modifiers: bool = False) -> None: ...
+
+    def held_modifiers(self) -> bool: ...
+
+
+FOCUS_MOVED = "The window changed while you were speaking: the text is on the clipboard, paste it with Ctrl+V."
+
+
+class Inserter:
+    """Inserts transcripts into the window that had focus when recording started.
+
+    ``restore_delay_ms``: time between the paste chord and restoring the old clipboard; targets
+    read the clipboard asynchronously, 150-300 ms is safe. ``modifier_wait_ms``: how long to wait
+    for the user to let go of Ctrl/Shift/Alt before sending keys anyway with the modifiers
+    cleared, so a still-held Ctrl does not turn the paste into another shortcut.
+    """
+
+    def __init__(
+        self,
+        clipboard: Clipboard,
+        keyboard: Keyboard,
+        schedule: Schedule,
+        *,
+        paste_keys: str = "ctrl+v",
+        restore_delay_ms: int = 250,
+        modifier_wait_ms: int = 600,
+        poll_ms: int = 20,
+    ):
+        self.clipboard = clipboard
+        self.keyboard = keyboard
+        self.schedule = schedule
+        self.paste_keys = paste_keys
+        self.restore_delay_ms = restore_delay_ms
+        self.modifier_wait_ms = modifier_wait_ms
+        self.poll_ms = poll_ms
+
+    def insert(
+        self,
+        text: str,
+        target: str | None,
+        method: Method | str,
+        on_done: Callable[[InsertOutcome], None],
+    ) -> None:
+        """Insert ``text`` into ``target`` (the window focused at key-down; None: don't check).
+
+        ``on_done`` is called exactly once, possibly before this returns.
+        """
+        chosen = choose_method(text, method)
+        self._wait_for_modifiers(text, target, chosen, on_done, waited_ms=0)
+
+    def _wait_for_modifiers(self, text, target, method, on_done, waited_ms: int) -> None:
+        held = self.keyboard.held_modifiers()
+        if held and waited_ms < self.modifier_wait_ms:
+            self.schedule(
+                self.poll_ms,
+                lambda: self._wait_for_modifiers(text, target, method, on_done, waited_ms + self.poll_ms),
+            )
+            return
+        # Focus is checked last, right before sending keys: that is the moment that matters.
+        if target is not None and self.keyboard.active_window() != target:
+            self.clipboard.set_text(text)
+            on_done(InsertOutcome("clipboard", method, FOCUS_MOVED, target))
+            return
+        if method is Method.TYPE:
+            self._type(text, target, held, on_done)
+        else:
+            self._paste(text, target, held, on_done)
+
+    def _type(self, text, target, clear, on_done) -> None:
+        try:
+            self.keyboard.type(text, clear_modifiers=clear)
+        except DictateError as exc:
+            self.clipboard.set_text(text)
+            on_done(InsertOutcome("failed", Method.TYPE, str(exc), target))
+            return
+        on_done(InsertOutcome("inserted", Method.TYPE, "", target))
+
+    def _paste(self, text, target, clear, on_done) -> None:
+        snapshot = self.clipboard.save()
+        self.clipboard.set_text(text)
+        try:
+            self.keyboard.key(self.paste_keys, clear_modifiers=clear)
+        except DictateError as exc:
+            # Keep the transcript on the clipboard: the user can still paste it by hand.
+            on_done(InsertOutcome("failed", Method.PASTE, str(exc), target))
+            return
+
+        def restore() -> None:
+            try:
+                self.clipboard.restore(snapshot)
+            except Exception:  # a clipboard we cannot restore must not lose the report
+                log.warning("could not restore the clipboard", exc_info=True)
+            on_done(InsertOutcome("inserted", Method.PASTE, "", target))
+
+        self.schedule(self.restore_delay_ms, restore)

@@ -1,0 +1,47 @@
+"""Insertion decisions with no I/O: which method for which text, which keys paste where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Method(str, Enum):
+    """How text reaches the target application."""
+
+    PASTE = "paste"  # clipboard + paste chord: exact for any script, constant time
+    TYPE = "type"  # synthetic key presses: works where paste does not, slow for long text
+    AUTO = "auto"  # type short plain ASCII, paste everything else
+
+
+# Chords that paste: most apps use Ctrl+V; terminals want Ctrl+Shift+V or Shift+Insert.
+# Spelled as xdotool key names.
+PASTE_KEYS = ("ctrl+v", "ctrl+shift+v", "shift+Insert")
+# xdotool types about 12 ms per character: 20 characters is a quarter of a second, which is
+# where pasting starts to win (STYLE.md: "paste anything over ~20 characters").
+TYPE_MAX_CHARS = 20
+
+
+def choose_method(text: str, setting: Method | str) -> Method:
+    """The method to use for ``text`` under the user's setting (never AUTO)."""
+    setting = Method(setting)
+    if setting is not Method.AUTO:
+        return setting
+    if text.isascii() and len(text) <= TYPE_MAX_CHARS:
+        return Method.TYPE
+    return Method.PASTE
+
+
+@dataclass(frozen=True)
+class InsertOutcome:
+    """What happened to a transcript. ``status``: "inserted", "clipboard" (left on the clipboard
+    for the user to paste, ``message`` says why) or "failed" (``message`` says what to do)."""
+
+    status: str
+    method: Method | None = None
+    message: str = ""
+    target: str | None = None
+
+    @property
+    def inserted(self) -> bool:
+        return self.status == "inserted"

@@ -1,0 +1,95 @@
+"""X11 keyboard and focus through ``xdotool`` (plus python-xlib to see held modifier keys).
+
+Why xdotool and not pynput's ``Controller.type()``: on X11 pynput sends synthetic events for
+characters (xterm ignores them) and borrows spare keycodes for characters missing from the layout,
+which turns roughly every third CJK character or emoji into a neighbour
+(``shared/reference/desktop-testing.md`` section 5). ``xdotool type`` uses XTEST with keymap
+remapping and was exact for CJK and emoji in Qt apps and xterm.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from dictate_app.errors import DictateError
+
+# A stuck xdotool must never freeze the app; these are generous for what they do.
+_KEY_TIMEOUT_S = 5.0
+TYPE_DELAY_MS = 12  # xdotool's default per-character delay, measured exact
+
+
+class InsertError(DictateError):
+    """Text could not be sent to the focused application."""
+
+
+class Xdotool:
+    """Focus queries and synthetic keys on an X11 display."""
+
+    def __init__(self, executable: str | None = None, type_delay_ms: int = TYPE_DELAY_MS):
+        self._exe = executable or shutil.which("xdotool")
+        self.type_delay_ms = type_delay_ms
+        self._xlib_display = None
+
+    def _run(self, *args: str, timeout: float = _KEY_TIMEOUT_S) -> str:
+        if not self._exe:
+            raise InsertError(
+                "xdotool is not installed, so text cannot be typed or pasted: install it "
+                "(sudo apt install xdotool); your text is on the clipboard."
+            )
+        try:
+            # stdin/stderr closed or captured: nothing may inherit our pipes (see pyperclip+xclip).
+            done = subprocess.run(
+                [self._exe, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=timeout, check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise InsertError("xdotool did not answer in time; your text is on the clipboard.") from exc
+        if done.returncode != 0:
+            detail = (done.stderr or "").strip().splitlines()
+            raise InsertError(
+                f"xdotool failed ({detail[-1] if detail else f'exit {done.returncode}'}); "
+                "your text is on the clipboard."
+            )
+        return done.stdout
+
+    def active_window(self) -> str | None:
+        """The focused top-level window's id, or None when it cannot be told (no WM, no xdotool)."""
+        if not self._exe or not os.environ.get("DISPLAY"):
+            return None
+        try:
+            return self._run("getactivewindow", timeout=2.0).strip() or None
+        except InsertError:
+            return None
+
+    def key(self, chord: str, clear_modifiers: bool = False) -> None:
+        """Press and release a chord such as ``ctrl+v``."""
+        extra = ("--clearmodifiers",) if clear_modifiers else ()
+        self._run("key", *extra, chord)
+
+    def type(self, text: str, clear_modifiers: bool = False) -> None:
+        """Type ``text`` exactly (any script); blocks about ``type_delay_ms`` per character."""
+        extra = ("--clearmodifiers",) if clear_modifiers else ()
+        timeout = _KEY_TIMEOUT_S + len(text) * self.type_delay_ms / 1000 * 2
+        # "--" so a transcript starting with "-" is text, not an option.
+        self._run("type", *extra, "--delay", str(self.type_delay_ms), "--", text, timeout=timeout)
+
+    def held_modifiers(self) -> bool:
+        """True while Shift, Ctrl, Alt or Super is physically down (query of the X key map)."""
+        try:
+            if self._xlib_display is None:
+                from Xlib import display as xdisplay  # lazy: only X11 sessions need it
+
+                self._xlib_display = xdisplay.Display()
+            disp = self._xlib_display
+            keymap = disp.query_keymap()  # 32 bytes, one bit per keycode
+            for index, codes in enumerate(disp.get_modifier_mapping()):
+                if index == 1:
+                    continue  # Lock (Caps Lock) is a toggle, not a held key
+                for code in codes:
+                    if code and keymap[code // 8] & (1 << (code % 8)):
+                        return True
+        except Exception:  # no display, no python-xlib: nothing to wait for that we can see
+            return False
+        return False

@@ -1,0 +1,155 @@
+"""The insertion sequence with fake clipboard, keyboard and timer."""
+
+from __future__ import annotations
+
+import pytest
+
+from dictate_app.output.inserter import FOCUS_MOVED, Inserter
+from dictate_app.output.strategy import Method
+from dictate_app.output.x11 import InsertError
+
+
+class FakeClipboard:
+    def __init__(self, content=None):
+        self.content = content  # a snapshot-like dict of formats, or None
+        self.log = []
+
+    def save(self):
+        self.log.append("save")
+        return None if self.content is None else dict(self.content)
+
+    def restore(self, snapshot):
+        self.log.append("restore")
+        self.content = snapshot
+
+    def set_text(self, text):
+        self.log.append(f"set:{text}")
+        self.content = {"text/plain": text.encode()}
+
+    def text(self):
+        return (self.content or {}).get("text/plain", b"").decode()
+
+
+class FakeKeyboard:
+    def __init__(self, window="w1", held=()):
+        self.window = window
+        self.held = list(held)  # successive answers of held_modifiers(); False when exhausted
+        self.sent = []
+        self.fail = False
+
+    def active_window(self):
+        return self.window
+
+    def held_modifiers(self):
+        return self.held.pop(0) if self.held else False
+
+    def key(self, chord, clear_modifiers=False):
+        if self.fail:
+            raise InsertError("xdotool is not installed.")
+        self.sent.append(("key", chord, clear_modifiers))
+
+    def type(self, text, clear_modifiers=False):
+        if self.fail:
+            raise InsertError("xdotool is not installed.")
+        self.sent.append(("type", text, clear_modifiers))
+
+
+class ManualTimer:
+    """Records scheduled callbacks; ``run_all`` fires them in order (like an event loop)."""
+
+    def __init__(self):
+        self.pending = []
+        self.delays = []
+
+    def __call__(self, delay_ms, callback):
+        self.delays.append(delay_ms)
+        self.pending.append(callback)
+
+    def run_all(self):
+        while self.pending:
+            self.pending.pop(0)()
+
+
+def make(clip=None, keys=None, **kwargs):
+    clip = clip or FakeClipboard({"text/plain": b"OLD", "text/html": b"<b>OLD</b>"})
+    keys = keys or FakeKeyboard()
+    timer = ManualTimer()
+    results = []
+    inserter = Inserter(clip, keys, timer, **kwargs)
+    return inserter, clip, keys, timer, results
+
+
+def test_paste_saves_pastes_then_restores_every_format_after_the_delay():
+    inserter, clip, keys, timer, results = make(restore_delay_ms=250)
+    inserter.insert("你好世界", "w1", Method.PASTE, results.append)
+    # The chord went out with the transcript on the clipboard; the old content is not back yet.
+    assert keys.sent == [("key", "ctrl+v", False)]
+    assert clip.text() == "你好世界" and results == []
+    assert timer.delays == [250]
+    timer.run_all()
+    assert clip.content == {"text/plain": b"OLD", "text/html": b"<b>OLD</b>"}
+    assert clip.log == ["save", "set:你好世界", "restore"]
+    assert [r.status for r in results] == ["inserted"] and results[0].method is Method.PASTE
+
+
+def test_terminal_paste_chord_is_configurable():
+    inserter, _, keys, timer, results = make(paste_keys="ctrl+shift+v")
+    inserter.insert("ls -la", "w1", Method.PASTE, results.append)
+    timer.run_all()
+    assert keys.sent == [("key", "ctrl+shift+v", False)]
+
+
+def test_auto_types_short_ascii_without_touching_the_clipboard():
+    inserter, clip, keys, timer, results = make()
+    inserter.insert("hello", "w1", Method.AUTO, results.append)
+    assert keys.sent == [("type", "hello", False)] and clip.log == []
+    assert results[0].status == "inserted" and results[0].method is Method.TYPE
+
+
+def test_focus_moved_keeps_text_on_clipboard_and_types_nothing():
+    inserter, clip, keys, timer, results = make(keys=FakeKeyboard(window="other"))
+    inserter.insert("secret words", "w1", Method.PASTE, results.append)
+    assert keys.sent == [] and clip.text() == "secret words"
+    assert results[0].status == "clipboard" and results[0].message == FOCUS_MOVED
+
+
+def test_no_known_target_skips_the_focus_check():
+    inserter, _, keys, timer, results = make(keys=FakeKeyboard(window=None))
+    inserter.insert("hello", None, Method.TYPE, results.append)
+    assert keys.sent == [("type", "hello", False)]
+
+
+def test_waits_for_held_modifiers_before_sending():
+    keys = FakeKeyboard(held=[True, True, False])
+    inserter, _, keys, timer, results = make(keys=keys, poll_ms=20)
+    inserter.insert("hello", "w1", Method.TYPE, results.append)
+    assert keys.sent == []  # Ctrl is still down: nothing sent yet
+    timer.run_all()
+    assert keys.sent == [("type", "hello", False)] and timer.delays == [20, 20]
+
+
+def test_modifiers_held_too_long_are_cleared_for_the_chord():
+    keys = FakeKeyboard(held=[True] * 100)
+    inserter, _, keys, timer, results = make(keys=keys, poll_ms=100, modifier_wait_ms=300)
+    inserter.insert("hello there, long text", "w1", Method.PASTE, results.append)
+    timer.run_all()
+    assert keys.sent == [("key", "ctrl+v", True)]
+    assert results[0].status == "inserted"
+
+
+@pytest.mark.parametrize("method", [Method.PASTE, Method.TYPE])
+def test_failure_keeps_text_on_clipboard_and_reports(method):
+    keys = FakeKeyboard()
+    keys.fail = True
+    inserter, clip, _, timer, results = make(keys=keys)
+    inserter.insert("keep me", "w1", method, results.append)
+    timer.run_all()
+    assert clip.text() == "keep me"
+    assert results[0].status == "failed" and "xdotool" in results[0].message
+
+
+def test_empty_clipboard_is_restored_empty():
+    inserter, clip, _, timer, results = make(clip=FakeClipboard(None))
+    inserter.insert("a long enough sentence to paste", "w1", Method.AUTO, results.append)
+    timer.run_all()
+    assert clip.content is None and results[0].inserted

@@ -1,0 +1,38 @@
+"""Clipboard save and restore through Qt keeps every format, not just text."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData
+
+from dictate_app.output.qt_clipboard import QtClipboard
+
+
+def test_every_format_survives_a_paste(qapp):
+    system = qapp.clipboard()
+    mime = QMimeData()
+    mime.setText("old text")
+    mime.setHtml("<b>old</b> text")
+    mime.setData("image/png", b"\x89PNG\r\n\x1a\nfake-but-opaque-bytes")
+    mime.setData("application/x-dictate-test", bytes(range(256)))
+    system.setMimeData(mime)
+    before = {fmt: bytes(system.mimeData().data(fmt).data()) for fmt in system.mimeData().formats()}
+
+    clip = QtClipboard()
+    snapshot = clip.save()
+    clip.set_text("你好 😀")
+    assert clip.text() == "你好 😀"
+    clip.restore(snapshot)
+
+    after = {fmt: bytes(system.mimeData().data(fmt).data()) for fmt in system.mimeData().formats()}
+    assert after == before
+    assert "image/png" in after and after["application/x-dictate-test"] == bytes(range(256))
+
+
+def test_empty_clipboard_round_trip(qapp):
+    qapp.clipboard().clear()
+    clip = QtClipboard()
+    snapshot = clip.save()
+    assert snapshot is None
+    clip.set_text("transient")
+    clip.restore(snapshot)
+    assert clip.text() == ""
