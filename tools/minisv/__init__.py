@@ -1,0 +1,1 @@
+"""Developer tools: the miniature SenseVoice fixture builder (``tools.minisv``)."""
