@@ -1,0 +1,83 @@
+"""`dictate-app transcribe` as a subprocess, the way users and scripts run it."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+pytestmark = pytest.mark.slow
+
+
+def tone_file(path, rate=16000, seconds=1.0, channels=1, **kwargs):
+    t = np.arange(int(rate * seconds)) / rate
+    data = (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+    if channels > 1:
+        data = np.stack([data] * channels, axis=1)
+    soundfile.write(str(path), data, rate, **kwargs)
+    return path
+
+
+def test_json_lines_for_every_format_rate_and_channel_count(cli, tiny_model_dir, tmp_path):
+    files = [
+        tone_file(tmp_path / "a.wav", 22050),
+        tone_file(tmp_path / "b.flac", 48000, channels=2),
+        tone_file(tmp_path / "c.ogg", 44100, format="OGG", subtype="VORBIS"),
+        tone_file(tmp_path / "d.mp3", 44100, seconds=2.0, format="MP3"),
+        tone_file(tmp_path / "e.wav", 8000, subtype="PCM_16"),
+    ]
+    proc = cli("transcribe", "--model", tiny_model_dir, "--json", *files)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]  # nothing but JSON on stdout
+    assert [line["file"] for line in lines] == [str(f) for f in files]
+    for line in lines:
+        assert set(line) >= {"file", "text", "language", "emotion", "events", "duration_s", "elapsed_ms"}
+        assert "<|" not in line["text"]
+        assert line["elapsed_ms"] > 0
+    assert [round(line["duration_s"], 1) for line in lines] == [1.0, 1.0, 1.0, 2.0, 1.0]
+
+
+def test_bad_files_are_reported_and_the_good_ones_still_transcribed(cli, tiny_model_dir, tmp_path):
+    good = tone_file(tmp_path / "good.wav")
+    text = tmp_path / "notes.wav"
+    text.write_text("this is not audio")
+    empty = tmp_path / "empty.wav"
+    soundfile.write(str(empty), np.zeros(0, np.float32), 16000)
+    short = tone_file(tmp_path / "short.wav", seconds=0.01)
+    proc = cli("transcribe", "--model", tiny_model_dir, "--json",
+               tmp_path / "missing.wav", text, empty, short, tmp_path, good)
+    assert proc.returncode == 2
+    assert [json.loads(line)["file"] for line in proc.stdout.splitlines()] == [str(good)]
+    errors = proc.stderr.strip().splitlines()
+    assert errors == [
+        f"error: {tmp_path / 'missing.wav'}: no such file",
+        f"error: {text}: not a readable audio file (Format not recognised)",
+        f"error: {empty}: the file holds no audio samples",
+        f"error: {short}: the audio is 10 ms long; at least 50 ms is needed",
+        f"error: {tmp_path}: is a directory, not an audio file",
+    ]
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_model_exits_3_with_the_fix_and_no_traceback(cli, tmp_path):
+    wav = tone_file(tmp_path / "a.wav")
+    proc = cli("transcribe", "--model", tmp_path / "no-model", wav)
+    assert proc.returncode == 3
+    assert proc.stderr.strip() == (
+        f"error: no model directory at {tmp_path / 'no-model'}; run `dictate-app model download`, "
+        "or pass --model DIR with a complete SenseVoiceSmall directory"
+    )
+    assert proc.stdout == ""
+
+
+def test_default_model_location_comes_from_the_environment(cli, tmp_path):
+    wav = tone_file(tmp_path / "a.wav")
+    proc = cli("transcribe", wav, env={"DICTATE_MODEL_DIR": str(tmp_path / "env-model")})
+    assert proc.returncode == 3
+    assert str(tmp_path / "env-model") in proc.stderr
+
+
+def test_a_language_outside_sensevoice_is_refused_by_the_parser(cli, tmp_path):
+    proc = cli("transcribe", "--language", "de", tmp_path / "a.wav")
+    assert proc.returncode == 2
+    assert "invalid choice: 'de'" in proc.stderr
