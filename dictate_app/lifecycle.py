@@ -76,6 +76,13 @@ class Cancel:
 
 
 @dataclass(frozen=True)
+class RecordingFailed:
+    """The microphone could not start (or died before any audio): nothing to keep."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class SetMode:
     mode: Mode
 
@@ -121,7 +128,7 @@ class Inserted:
 
 
 Event = (
-    Press | Release | Toggle | Cancel | SetMode | ModelLoaded | ModelFailed | AudioReady
+    Press | Release | Toggle | Cancel | RecordingFailed | SetMode | ModelLoaded | ModelFailed | AudioReady
     | Transcribed | TranscribeFailed | Inserted
 )
 
@@ -240,6 +247,10 @@ def step(state: State, event: Event) -> tuple[State, list[Action]]:
         if state.recording is not None:
             actions.append(DropRecording(state.recording.uid, "cancelled"))
             state = replace(state, recording=None)
+    elif isinstance(event, RecordingFailed):
+        if state.recording is not None:
+            state = replace(state, recording=None)
+            actions.append(Notify(event.message))
     elif isinstance(event, SetMode):
         state = replace(state, mode=event.mode)
     elif isinstance(event, ModelLoaded):

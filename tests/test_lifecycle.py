@@ -15,6 +15,7 @@ from dictate_app.lifecycle import (
     Notify,
     Phase,
     Press,
+    RecordingFailed,
     Release,
     SetMode,
     ShowNoSpeech,
@@ -167,3 +168,11 @@ def test_stale_events_are_ignored():
                   Inserted(9)):
         new, actions = step(state, event)
         assert new == state and actions == []
+
+
+def test_microphone_failure_at_start_notifies_and_returns_to_idle():
+    state, actions = run(ready(), Press(0), RecordingFailed("No microphone was found."))
+    assert actions == [StartRecording(1, None), Notify("No microphone was found.")]
+    assert state.phase is Phase.IDLE
+    state, actions = run(state, Release(900))
+    assert actions == []

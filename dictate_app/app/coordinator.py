@@ -1,0 +1,315 @@
+"""The coordinator: the one place where hotkey, microphone, model worker and insertion meet.
+
+Everything enters through :meth:`Coordinator.post` on the GUI thread (other threads reach it via
+queued signals). ``post`` asks :func:`dictate_app.lifecycle.step` what to do and carries out the
+actions; it holds the data the pure state only numbers: audio, focus targets, transcripts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from dictate_app import lifecycle as lc
+from dictate_app.app.popup_text import describe
+from dictate_app.app.worker import AsrWorker, user_message
+from dictate_app.engine.result import Transcript
+from dictate_app.errors import DictateError
+from dictate_app.output.inserter import Inserter
+from dictate_app.output.strategy import InsertOutcome, Method
+
+log = logging.getLogger(__name__)
+
+DROP_MESSAGES = {
+    "too short": "Too short: hold the key while you speak.",
+    "cancelled": "Cancelled.",
+}
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    """What this run uses (command line today; the settings facade later)."""
+
+    model_dir: str
+    device: str = "auto"
+    hotkey: str = "f9"
+    mode: lc.Mode = lc.Mode.HOLD
+    insert: Method = Method.PASTE
+    paste_keys: str = "ctrl+v"
+    language: str = "auto"
+    microphone: str | None = None
+    keep_mic_ready: bool = False
+    tail_ms: int = 250
+
+
+class Coordinator(QObject):
+    """Runs the lifecycle. ``ui`` receives ``set_phase``/``notify``; ``popup`` shows progress."""
+
+    phase_changed = Signal(object)  # lifecycle.Phase
+    # (uid, details dict): emitted once per utterance that ends (inserted, no speech, failed...).
+    finished = Signal(int, object)
+    model_ready = Signal(str)
+    # To the worker thread (queued):
+    _request_load = Signal(str, str)
+    _request_transcribe = Signal(int, object, str)
+    # From the recorder's thread (queued to us):
+    _audio_done = Signal(int, object)
+    level = Signal(float)
+
+    def __init__(
+        self,
+        options: AppOptions,
+        *,
+        recorder_factory: Callable[..., Any],
+        worker: AsrWorker,
+        inserter: Inserter,
+        active_window: Callable[[], str | None],
+        popup,
+        transcript_log,
+        notify: Callable[[str, bool], None],
+        clock: Callable[[], float] = lambda: time.monotonic() * 1000,
+    ):
+        super().__init__()
+        self.options = options
+        self.state = lc.State(mode=options.mode)
+        self._recorder_factory = recorder_factory
+        self.recorder = None
+        self._recorder_mic: str | None = None  # the microphone self.recorder was opened with
+        self.worker = worker
+        self.inserter = inserter
+        self.active_window = active_window
+        self.popup = popup
+        self.transcript_log = transcript_log
+        self._notify = notify
+        self._clock = clock
+        self._events: deque = deque()
+        self._posting = False
+        self._audio: dict[int, Any] = {}  # uid -> 16 kHz samples, until transcribed
+        self._targets: dict[int, str | None] = {}
+        self._transcripts: dict[int, Transcript | None] = {}
+        self._marks: dict[int, dict[str, float]] = {}  # uid -> timestamps (ms) for latency
+        self._last_event_ms = 0.0
+
+        self._request_load.connect(worker.load)
+        self._request_transcribe.connect(worker.transcribe)
+        worker.loaded.connect(self._on_loaded)
+        worker.load_failed.connect(lambda msg: self.post(lc.ModelFailed(msg)))
+        worker.transcribed.connect(self._on_transcribed)
+        worker.failed.connect(lambda uid, msg: self._finish(uid, {"status": "failed", "message": msg},
+                                                            lc.TranscribeFailed(uid, msg)))
+        self._audio_done.connect(self._on_audio_done)
+        self.level.connect(popup.set_level)
+
+    # ---- entry points ----
+
+    def start(self) -> None:
+        """Open the microphone side and start loading the model (on the worker thread)."""
+        self._make_recorder()
+        self._request_load.emit(self.options.model_dir, self.options.device)
+
+    def post(self, event: lc.Event) -> None:
+        """Feed one event to the lifecycle; events posted while acting are queued, never nested."""
+        self._events.append(event)
+        if self._posting:
+            return
+        self._posting = True
+        try:
+            while self._events:
+                before = self.state.phase
+                event = self._events.popleft()
+                if hasattr(event, "at_ms"):
+                    self._last_event_ms = event.at_ms
+                self.state, actions = lc.step(self.state, event)
+                for action in actions:
+                    self._act(action)
+                if self.state.phase is not before:
+                    self.phase_changed.emit(self.state.phase)
+        finally:
+            self._posting = False
+
+    @Slot(float)
+    def press(self, at_ms: float) -> None:
+        self.post(lc.Press(at_ms, self.active_window()))
+
+    @Slot(float)
+    def release(self, at_ms: float) -> None:
+        self.post(lc.Release(at_ms))
+
+    @Slot()
+    def toggle(self) -> None:
+        self.post(lc.Toggle(self._clock(), self.active_window()))
+
+    @Slot()
+    def cancel(self) -> None:
+        self.post(lc.Cancel())
+
+    def set_option(self, name: str, value: str) -> None:
+        """Apply a tray choice at once (no restart)."""
+        if name == "mode":
+            self.options = replace(self.options, mode=lc.Mode(value))
+            self.post(lc.SetMode(lc.Mode(value)))
+        elif name == "insert":
+            self.options = replace(self.options, insert=Method(value))
+        elif name == "paste_keys":
+            self.options = replace(self.options, paste_keys=value)
+            self.inserter.paste_keys = value
+        elif name == "language":
+            self.options = replace(self.options, language=value)
+        elif name == "microphone":
+            self.options = replace(self.options, microphone=value or None)
+            if self.state.recording is None:
+                self._make_recorder()
+            # else: the new microphone is opened after this recording (see _on_audio_done)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+            self.recorder = None
+
+    # ---- actions ----
+
+    def _act(self, action: lc.Action) -> None:
+        if isinstance(action, lc.StartRecording):
+            self._start_recording(action.uid, action.target)
+        elif isinstance(action, lc.StopRecording):
+            self._marks.setdefault(action.uid, {})["released"] = self._last_event_ms
+            future: Future = self.recorder.stop()
+            uid = action.uid
+            # Resolves on the recorder's thread after the tail: hop back to ours by signal.
+            future.add_done_callback(lambda f: self._audio_done.emit(uid, f))
+            st = self.state
+            ahead = len(st.awaiting_audio) - 1 + len(st.queued) + (st.transcribing is not None)
+            self.popup.show_transcribing(ahead, waiting_for_model=st.model is lc.ModelStatus.LOADING)
+        elif isinstance(action, lc.DropRecording):
+            if self.recorder is not None:
+                self.recorder.cancel()
+            self._targets.pop(action.uid, None)
+            self.popup.show_message(DROP_MESSAGES.get(action.reason, action.reason))
+            self.finished.emit(action.uid, {"status": action.reason.replace(" ", "_")})
+        elif isinstance(action, lc.Transcribe):
+            samples = self._audio.pop(action.uid)
+            self._marks.setdefault(action.uid, {})["transcribe"] = self._clock()
+            self._request_transcribe.emit(action.uid, samples, self.options.language)
+        elif isinstance(action, lc.Insert):
+            self._insert(action.uid)
+        elif isinstance(action, lc.ShowNoSpeech):
+            self.popup.show_content(describe(self._transcripts.pop(action.uid, None)))
+            self._targets.pop(action.uid, None)
+            self.finished.emit(action.uid, {"status": "no_speech"})
+        elif isinstance(action, lc.Notify):
+            self._notify(action.message, action.error)
+            self.popup.show_message("Dictate could not do that", action.message)
+
+    def _start_recording(self, uid: int, target: str | None) -> None:
+        self._targets[uid] = target
+        self._marks[uid] = {"pressed": self._last_event_ms}
+        try:
+            if self.recorder is None:
+                self._make_recorder()
+            self.recorder.start()
+        except Exception as exc:
+            log.debug("recording could not start", exc_info=True)
+            self._targets.pop(uid, None)
+            self.post(lc.RecordingFailed(user_message(exc, "Starting the microphone")))
+            return
+        self.popup.show_recording()
+
+    def _make_recorder(self) -> None:
+        self.close()
+        self._recorder_mic = self.options.microphone
+        try:
+            self.recorder = self._recorder_factory(
+                device=self.options.microphone,
+                keep_ready=self.options.keep_mic_ready,
+                tail_s=self.options.tail_ms / 1000,
+                on_level=self._emit_level,
+                on_warning=lambda message: self._notify(str(message), False),
+            )
+        except DictateError as exc:
+            # No microphone now: say so; the next press tries again (it may be plugged in by then).
+            self.recorder = None
+            self._notify(str(exc), True)
+
+    def _emit_level(self, level, *rest) -> None:
+        """Recorder thread: forward the level (RMS) to the GUI thread."""
+        self.level.emit(float(getattr(level, "rms", level)))
+
+    # ---- results from other threads (delivered queued, on our thread) ----
+
+    @Slot(int, object)
+    def _on_audio_done(self, uid: int, future: Future) -> None:
+        try:
+            recording = future.result()
+        except Exception as exc:
+            self._targets.pop(uid, None)
+            self.post(lc.AudioReady(uid, ok=False, message=user_message(exc, "Recording")))
+            return
+        if getattr(recording, "device_lost", False):
+            self._notify("The microphone went away during the recording; what was captured is kept.", False)
+        samples = recording.samples
+        self._marks.setdefault(uid, {})["audio"] = self._clock()
+        if samples is None or len(samples) == 0:
+            self._targets.pop(uid, None)
+            self.post(lc.AudioReady(uid, ok=False, message="Nothing was recorded: check the microphone."))
+            return
+        self._audio[uid] = samples
+        self.post(lc.AudioReady(uid))
+        if self.state.recording is None and self._recorder_mic != self.options.microphone:
+            self._make_recorder()  # a microphone change waited for this recording to end
+
+    @Slot(str)
+    def _on_loaded(self, description: str) -> None:
+        self.model_ready.emit(description)
+        self.post(lc.ModelLoaded())
+
+    @Slot(int, object, object)
+    def _on_transcribed(self, uid: int, transcript: Transcript | None, timings: dict) -> None:
+        self._marks.setdefault(uid, {}).update(timings, transcribed=self._clock())
+        self._transcripts[uid] = transcript
+        has_text = transcript is not None and transcript.is_speech
+        if has_text:
+            # Saved before insertion: a failed insertion must never lose the words.
+            try:
+                self.transcript_log.append(transcript, target=self._targets.get(uid))
+            except OSError as exc:
+                self._notify(f"The transcript could not be saved ({exc}); it will still be inserted.", True)
+        self.post(lc.Transcribed(uid, has_text))
+
+    def _insert(self, uid: int) -> None:
+        transcript = self._transcripts[uid]
+        self._marks[uid]["insert"] = self._clock()
+        self.inserter.insert(
+            transcript.text, self._targets.get(uid), self.options.insert,
+            lambda outcome: self._inserted(uid, outcome),
+        )
+
+    def _inserted(self, uid: int, outcome: InsertOutcome) -> None:
+        transcript = self._transcripts.pop(uid)
+        self._targets.pop(uid, None)
+        marks = self._marks.pop(uid, {})
+        marks["inserted"] = self._clock()
+        warning = outcome.status != "inserted"
+        self.popup.show_content(describe(transcript, outcome.message, warning))
+        if outcome.status == "failed":
+            self._notify(outcome.message, True)
+        details = {"status": outcome.status, "method": outcome.method and outcome.method.value,
+                   "message": outcome.message, "text": transcript.text, "marks": marks}
+        if "released" in marks:
+            log.info("utterance %d: %s by %s, release to inserted %.0f ms (asr %.0f ms)", uid,
+                     outcome.status, details["method"], marks["inserted"] - marks["released"],
+                     marks.get("asr_ms", 0.0))
+        self.finished.emit(uid, details)
+        self.post(lc.Inserted(uid))
+
+    def _finish(self, uid: int, details: dict, event: lc.Event) -> None:
+        self._targets.pop(uid, None)
+        self._marks.pop(uid, None)
+        self.finished.emit(uid, details)
+        self.post(event)

@@ -1,0 +1,167 @@
+"""The popup: a small frameless window that shows recording level and time, then the result.
+
+It must never take focus: focus decides where text goes, and a popup that steals it would send the
+transcript into itself. Hence ``Qt.Tool | FramelessWindowHint | WindowStaysOnTopHint |
+WindowDoesNotAcceptFocus`` and ``WA_ShowWithoutActivating`` (Handy's overlay does the same).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QElapsedTimer, QPropertyAnimation, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from dictate_app.app.popup_text import PopupContent
+
+POPUP_FLAGS = (
+    Qt.WindowType.Tool
+    | Qt.WindowType.FramelessWindowHint
+    | Qt.WindowType.WindowStaysOnTopHint
+    | Qt.WindowType.WindowDoesNotAcceptFocus
+)
+SHOW_RESULT_MS = 4000  # how long a result stays before fading
+FADE_MS = 600
+
+_STYLE = """
+#frame { background: rgba(32, 33, 36, 235); border-radius: 10px; }
+QLabel { color: #f1f1f1; }
+#status { color: #bdbdbd; font-size: 12px; }
+#text { font-size: 17px; }
+#tags { color: #ffd54f; font-size: 14px; }
+#note { color: #ff8a80; font-size: 12px; }
+QProgressBar { background: #444; border: none; border-radius: 3px; max-height: 6px; }
+QProgressBar::chunk { background: #66bb6a; border-radius: 3px; }
+"""
+
+
+def level_fraction(rms: float) -> float:
+    """Map an RMS level to 0..1 on a -60..0 dBFS scale (speech sits around -30..-10 dBFS)."""
+    if rms <= 0:
+        return 0.0
+    return min(1.0, max(0.0, (20 * math.log10(rms) + 60) / 60))
+
+
+class Popup(QWidget):
+    """Recording: level meter + elapsed time. After: text, language, emotion, events; then fades."""
+
+    def __init__(self, show_ms: int = SHOW_RESULT_MS):
+        super().__init__(None, POPUP_FLAGS)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+        self.setObjectName("popup")
+        self.setWindowTitle("Dictate")
+        self.setStyleSheet(_STYLE)
+        self.show_ms = show_ms
+
+        frame = QFrame(self)
+        frame.setObjectName("frame")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(frame)
+        box = QVBoxLayout(frame)
+        box.setContentsMargins(14, 10, 14, 10)
+        top = QHBoxLayout()
+        self.status_label = QLabel(objectName="status")
+        self.meter = QProgressBar(textVisible=False, minimum=0, maximum=1000)
+        self.meter.setFixedWidth(120)
+        top.addWidget(self.status_label, 1)
+        top.addWidget(self.meter)
+        box.addLayout(top)
+        self.text_label = QLabel(objectName="text", wordWrap=True)
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)  # transcripts are never markup
+        self.tags_label = QLabel(objectName="tags", wordWrap=True)
+        self.note_label = QLabel(objectName="note", wordWrap=True)
+        for label in (self.text_label, self.tags_label, self.note_label):
+            box.addWidget(label)
+        self.setFixedWidth(420)
+
+        self._clock = QElapsedTimer()
+        self._tick = QTimer(self, interval=100)
+        self._tick.timeout.connect(self._update_elapsed)
+        self._hide_timer = QTimer(self, singleShot=True)
+        self._hide_timer.timeout.connect(self.fade_out)
+        self._fade = QPropertyAnimation(self, b"windowOpacity", self)
+        self._fade.setDuration(FADE_MS)
+        self._fade.finished.connect(self._faded)
+
+    # ---- states ----
+
+    def show_recording(self) -> None:
+        """Level meter and elapsed time, until :meth:`show_transcribing` or a result."""
+        self._clock.start()
+        self._tick.start()
+        self.meter.setValue(0)
+        self.meter.show()
+        self._set("", (), "")
+        self._update_elapsed()
+        self._appear(stay=True)
+
+    def set_level(self, rms: float) -> None:
+        if self._tick.isActive():
+            self.meter.setValue(int(level_fraction(rms) * 1000))
+
+    def show_transcribing(self, ahead: int = 0, waiting_for_model: bool = False) -> None:
+        """``ahead``: utterances before this one; the model may still be loading."""
+        self._tick.stop()
+        self.meter.hide()
+        words = "Waiting for the speech model to load…" if waiting_for_model else "Transcribing…"
+        more = f" ({ahead} before this one)" if ahead > 0 else ""
+        self.status_label.setText(words + more)
+        self._appear(stay=True)
+
+    def show_content(self, content: PopupContent, status: str = "") -> None:
+        """A result (or a message) that fades after ``show_ms``."""
+        self._tick.stop()
+        self.meter.hide()
+        self.status_label.setText(status)
+        self._set(content.text, content.tags, content.note)
+        self._appear(stay=False)
+
+    def show_message(self, text: str, note: str = "") -> None:
+        self.show_content(PopupContent(text, (), note))
+
+    # ---- internals ----
+
+    def _set(self, text: str, tags: tuple[str, ...], note: str) -> None:
+        self.text_label.setText(text)
+        self.text_label.setVisible(bool(text))
+        self.tags_label.setText("   ".join(tags))
+        self.tags_label.setVisible(bool(tags))
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+
+    def _update_elapsed(self) -> None:
+        self.status_label.setText(f"● Recording  {self._clock.elapsed() / 1000:.1f} s")
+
+    def _appear(self, stay: bool) -> None:
+        self._fade.stop()
+        self.setWindowOpacity(1.0)
+        self.adjustSize()
+        self._place()
+        if not self.isVisible():
+            self.show()
+        if stay:
+            self._hide_timer.stop()
+        else:
+            self._hide_timer.start(self.show_ms)
+
+    def _place(self) -> None:
+        """Bottom centre of the primary screen, above where panels usually sit."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        self.move(area.center().x() - self.width() // 2, area.bottom() - self.height() - 60)
+
+    def fade_out(self) -> None:
+        self._fade.stop()
+        self._fade.setStartValue(self.windowOpacity())
+        self._fade.setEndValue(0.0)
+        self._fade.start()
+
+    def _faded(self) -> None:
+        if self.windowOpacity() <= 0.01:
+            self.hide()
+            self.setWindowOpacity(1.0)

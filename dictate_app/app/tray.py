@@ -1,0 +1,150 @@
+"""The tray icon and its menu. It only shows state and emits what the user picked; the
+coordinator decides what that means."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from dictate_app.app.icons import phase_icon
+from dictate_app.engine.base import LANGUAGE_CHOICES
+from dictate_app.engine.tags import LANGUAGE_NAMES
+from dictate_app.lifecycle import Mode, Phase
+from dictate_app.output.strategy import PASTE_KEYS, Method
+
+STATUS_WORDS = {
+    Phase.LOADING: "Loading the speech model…",
+    Phase.IDLE: "Ready",
+    Phase.RECORDING: "Recording…",
+    Phase.TRANSCRIBING: "Transcribing…",
+    Phase.INSERTING: "Inserting…",
+    Phase.ERROR: "Error",
+}
+INSERT_LABELS = {
+    Method.PASTE: "Paste (clipboard)",
+    Method.TYPE: "Type keys",
+    Method.AUTO: "Auto (type short ASCII, paste the rest)",
+}
+DEFAULT_MIC = ""  # the system default microphone
+
+
+class Tray(QObject):
+    """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in
+    mode, language, insert, paste_keys, microphone; ``open_log_requested``."""
+
+    toggle_requested = Signal()
+    quit_requested = Signal()
+    option_changed = Signal(str, str)
+    open_log_requested = Signal()
+
+    def __init__(
+        self,
+        *,
+        hotkey: str,
+        mode: Mode,
+        language: str,
+        insert: Method,
+        paste_keys: str,
+        microphone: str | None,
+        list_microphones: Callable[[], Sequence[str]],
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self.hotkey = hotkey
+        self._list_microphones = list_microphones
+        self._microphone = microphone or DEFAULT_MIC
+        self.icon = QSystemTrayIcon(phase_icon(Phase.LOADING), self)
+        self.menu = QMenu()
+        m = self.menu
+
+        self.status_action = m.addAction(STATUS_WORDS[Phase.LOADING])
+        self.status_action.setEnabled(False)
+        self.toggle_action = m.addAction("Start dictation")
+        self.toggle_action.triggered.connect(self.toggle_requested)
+        m.addSeparator()
+        self.mode_menu = self._choices(
+            "Hotkey mode", [(Mode.HOLD.value, f"Hold {hotkey} to talk"),
+                            (Mode.TOGGLE.value, f"Press {hotkey} to start and stop")],
+            Mode(mode).value, "mode")
+        self.language_menu = self._choices(
+            "Language", [(code, "Detect automatically" if code == "auto" else LANGUAGE_NAMES[code])
+                         for code in LANGUAGE_CHOICES], language, "language")
+        self.insert_menu = self._choices(
+            "Insert text by", [(m_.value, INSERT_LABELS[m_]) for m_ in Method], Method(insert).value, "insert")
+        self.paste_menu = self._choices(
+            "Paste keys", [(k, k.replace("+", " + ").title()) for k in PASTE_KEYS], paste_keys, "paste_keys")
+        self.mic_menu = m.addMenu("Microphone")
+        self.mic_menu.aboutToShow.connect(self._fill_microphones)
+        self._fill_microphones()
+        m.addSeparator()
+        self.model_action = m.addAction("Model: loading…")
+        self.model_action.setEnabled(False)
+        log_action = m.addAction("Open transcript log")
+        log_action.triggered.connect(self.open_log_requested)
+        for label in ("History (coming soon)", "Settings (coming soon)"):
+            m.addAction(label).setEnabled(False)
+        m.addSeparator()
+        m.addAction("Quit Dictate").triggered.connect(self.quit_requested)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+
+    def _choices(self, title: str, items, current: str, option: str) -> QMenu:
+        """A submenu of exclusive, checkable choices that emits ``option_changed``."""
+        sub = self.menu.addMenu(title)
+        group = QActionGroup(sub)
+        group.setExclusive(True)
+        for value, label in items:
+            action = sub.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(value == current)
+            action.setData(value)
+            group.addAction(action)
+        group.triggered.connect(lambda a: self.option_changed.emit(option, a.data()))
+        return sub
+
+    def _fill_microphones(self) -> None:
+        self.mic_menu.clear()
+        group = QActionGroup(self.mic_menu)
+        try:
+            names = [DEFAULT_MIC, *self._list_microphones()]
+        except Exception as exc:  # no PortAudio, no server: say so inside the menu
+            names = [DEFAULT_MIC]
+            self.mic_menu.addAction(f"({exc})").setEnabled(False)
+        for name in names:
+            action = self.mic_menu.addAction(name or "System default")
+            action.setCheckable(True)
+            action.setChecked(name == self._microphone)
+            action.setData(name)
+            group.addAction(action)
+        group.triggered.connect(self._pick_microphone)
+
+    def _pick_microphone(self, action: QAction) -> None:
+        self._microphone = action.data()
+        self.option_changed.emit("microphone", self._microphone)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:  # left click: start/stop
+            self.toggle_requested.emit()
+
+    # ---- shown state ----
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def set_phase(self, phase: Phase, detail: str = "") -> None:
+        """Icon, tooltip, status line and the start/stop label for ``phase``."""
+        words = STATUS_WORDS[phase] + (f" {detail}" if detail else "")
+        self.icon.setIcon(phase_icon(phase))
+        self.icon.setToolTip(f"Dictate: {words}")
+        self.status_action.setText(words)
+        self.toggle_action.setText("Stop dictation" if phase is Phase.RECORDING else "Start dictation")
+
+    def set_model_info(self, text: str) -> None:
+        self.model_action.setText(f"Model: {text}")
+
+    def notify(self, message: str, error: bool = True) -> None:
+        icon = QSystemTrayIcon.MessageIcon.Critical if error else QSystemTrayIcon.MessageIcon.Information
+        self.icon.showMessage("Dictate", message, icon, 8000)

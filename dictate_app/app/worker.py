@@ -1,0 +1,123 @@
+"""The ASR worker: loads the model and transcribes, on its own QThread.
+
+Each slot does one bounded job and reports with a signal, so the thread's event loop stays free
+between jobs (no ``while running`` loop). Slots are invoked through queued signals from the
+coordinator, so jobs run one at a time in the order they were asked for. funasr and torch are
+imported inside the loader, on this thread: their import alone takes seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from dictate_app.engine.base import Engine
+from dictate_app.errors import DictateError
+
+log = logging.getLogger(__name__)
+
+LoadEngine = Callable[[str, str], Engine]
+# Speech trimming: 16 kHz mono float32 in, the speech part out, or None when there is no speech.
+TrimSpeech = Callable[[np.ndarray], "np.ndarray | None"]
+MODEL_RATE = 16_000
+
+
+def _default_load(model_dir: str, device: str) -> Engine:
+    from dictate_app.engine.loader import load_engine
+
+    return load_engine(model_dir, device=device)
+
+
+def _default_trim(samples: np.ndarray):
+    from dictate_app.audio.speech import trim_to_speech
+
+    return trim_to_speech(samples)
+
+
+def user_message(exc: BaseException, doing: str) -> str:
+    """One sentence for the user: a DictateError speaks for itself, anything else is named."""
+    if isinstance(exc, DictateError):
+        return str(exc)
+    return f"{doing} failed unexpectedly ({type(exc).__name__}: {exc}); run with --debug and report it."
+
+
+class AsrWorker(QObject):
+    """Lives on a QThread; see :func:`start_worker`.
+
+    ``loaded(description)`` / ``load_failed(message)`` after :meth:`load`;
+    ``transcribed(uid, transcript_or_None, timings)`` (None: no speech, the model was not run) /
+    ``failed(uid, message)`` after :meth:`transcribe`.
+    """
+
+    loaded = Signal(str)
+    load_failed = Signal(str)
+    transcribed = Signal(int, object, object)
+    failed = Signal(int, str)
+
+    def __init__(self, load: LoadEngine = _default_load, trim: TrimSpeech = _default_trim):
+        super().__init__()
+        self._load = load
+        self._trim = trim
+        self.engine: Engine | None = None
+
+    @Slot(str, str)
+    def load(self, model_dir: str, device: str) -> None:
+        """Load the model, then warm it (and the VAD) so the first utterance is not the slow one."""
+        started = time.monotonic()
+        try:
+            engine = self._load(model_dir, device)
+        except Exception as exc:
+            log.debug("model load failed", exc_info=True)
+            self.load_failed.emit(user_message(exc, "Loading the model"))
+            return
+        load_s = time.monotonic() - started
+        try:
+            warm = np.zeros(MODEL_RATE // 2, dtype=np.float32)
+            self._trim(warm)
+            engine.transcribe(warm, MODEL_RATE)
+        except Exception:  # warming is an optimisation; a real utterance will report real errors
+            log.warning("model warm-up failed", exc_info=True)
+        self.engine = engine
+        log.info("model loaded in %.2f s, warm in %.2f s", load_s, time.monotonic() - started)
+        self.loaded.emit(f"{engine.backend} on {engine.device}")
+
+    @Slot(int, object, str)
+    def transcribe(self, uid: int, samples: np.ndarray, language: str) -> None:
+        """Trim to speech, then transcribe; no speech -> ``transcribed(uid, None, ...)``."""
+        timings: dict[str, float] = {}
+        started = time.monotonic()
+        try:
+            if self.engine is None:
+                raise DictateError("The speech model is not loaded yet.")
+            speech = self._trim(samples)
+            timings["vad_ms"] = (time.monotonic() - started) * 1000
+            if speech is None or len(speech) == 0:
+                self.transcribed.emit(uid, None, timings)
+                return
+            started = time.monotonic()
+            result = self.engine.transcribe(speech, MODEL_RATE, language=language)
+            timings["asr_ms"] = (time.monotonic() - started) * 1000
+        except Exception as exc:
+            log.debug("transcription %d failed", uid, exc_info=True)
+            self.failed.emit(uid, user_message(exc, "Transcription"))
+            return
+        self.transcribed.emit(uid, result, timings)
+
+
+def start_worker(worker: AsrWorker) -> QThread:
+    """Move ``worker`` to a new running QThread and return the thread."""
+    thread = QThread()
+    thread.setObjectName("asr-worker")
+    worker.moveToThread(thread)
+    thread.start()
+    return thread
+
+
+def stop_worker(thread: QThread, timeout_ms: int = 10_000) -> bool:
+    """Ask the thread to finish after its current job; False if it did not within the timeout."""
+    thread.quit()
+    return thread.wait(timeout_ms)
