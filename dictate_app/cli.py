@@ -24,7 +24,7 @@ COMMANDS = (
     "model",
 )
 # The module whose `run` handles `dictate-app` without a subcommand (the tray app, once it exists).
-DEFAULT_COMMAND = None
+DEFAULT_COMMAND = "app"
 
 
 def build_parser() -> argparse.ArgumentParser:
