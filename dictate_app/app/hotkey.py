@@ -112,7 +112,10 @@ class HotkeyBridge(QObject):
                     listener.join(0)
                 except Exception as exc:  # the listener thread's own error, re-raised by join
                     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                listener.stop()
+                try:
+                    listener.stop()
+                except Exception:  # a backend that never ran may not know how to stop either
+                    pass
                 raise HotkeyError(
                     f"The global hotkey listener could not start ({reason}); {NO_HOTKEY_HELP}."
                 )

@@ -109,6 +109,7 @@ class Popup(QWidget):
         words = "Waiting for the speech model to load…" if waiting_for_model else "Transcribing…"
         more = f" ({ahead} before this one)" if ahead > 0 else ""
         self.status_label.setText(words + more)
+        self.status_label.show()
         self._appear(stay=True)
 
     def show_content(self, content: PopupContent, status: str = "") -> None:
@@ -116,6 +117,7 @@ class Popup(QWidget):
         self._tick.stop()
         self.meter.hide()
         self.status_label.setText(status)
+        self.status_label.setVisible(bool(status))
         self._set(content.text, content.tags, content.note)
         self._appear(stay=False)
 
@@ -133,6 +135,7 @@ class Popup(QWidget):
         self.note_label.setVisible(bool(note))
 
     def _update_elapsed(self) -> None:
+        self.status_label.show()
         self.status_label.setText(f"● Recording  {self._clock.elapsed() / 1000:.1f} s")
 
     def _appear(self, stay: bool) -> None:

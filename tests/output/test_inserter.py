@@ -6,52 +6,7 @@ import pytest
 
 from dictate_app.output.inserter import FOCUS_MOVED, Inserter
 from dictate_app.output.strategy import Method
-from dictate_app.output.x11 import InsertError
-
-
-class FakeClipboard:
-    def __init__(self, content=None):
-        self.content = content  # a snapshot-like dict of formats, or None
-        self.log = []
-
-    def save(self):
-        self.log.append("save")
-        return None if self.content is None else dict(self.content)
-
-    def restore(self, snapshot):
-        self.log.append("restore")
-        self.content = snapshot
-
-    def set_text(self, text):
-        self.log.append(f"set:{text}")
-        self.content = {"text/plain": text.encode()}
-
-    def text(self):
-        return (self.content or {}).get("text/plain", b"").decode()
-
-
-class FakeKeyboard:
-    def __init__(self, window="w1", held=()):
-        self.window = window
-        self.held = list(held)  # successive answers of held_modifiers(); False when exhausted
-        self.sent = []
-        self.fail = False
-
-    def active_window(self):
-        return self.window
-
-    def held_modifiers(self):
-        return self.held.pop(0) if self.held else False
-
-    def key(self, chord, clear_modifiers=False):
-        if self.fail:
-            raise InsertError("xdotool is not installed.")
-        self.sent.append(("key", chord, clear_modifiers))
-
-    def type(self, text, clear_modifiers=False):
-        if self.fail:
-            raise InsertError("xdotool is not installed.")
-        self.sent.append(("type", text, clear_modifiers))
+from tests.output.fakes import FakeClipboard, FakeKeyboard
 
 
 class ManualTimer:

@@ -1,0 +1,291 @@
+"""The coordinator end to end inside one process, with fakes only at the seams: a recorder that
+delivers canned audio from another thread, an engine that "hears" a scripted text, a clipboard and
+keyboard that record what they are asked. The lifecycle, worker thread, inserter, popup contents
+and transcript log are the real ones."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+
+from dictate_app.app.coordinator import AppOptions, Coordinator
+from dictate_app.app.popup import Popup
+from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
+from dictate_app.engine.result import Transcript
+from dictate_app.errors import DeviceError, ModelError
+from dictate_app.lifecycle import Mode, Phase
+from dictate_app.output.inserter import FOCUS_MOVED, Inserter
+from dictate_app.output.strategy import Method
+from dictate_app.store.transcript_log import TranscriptLog
+from tests.output.fakes import FakeClipboard, FakeKeyboard
+
+SPEECH = np.concatenate([np.zeros(4000), np.full(8000, 0.3), np.zeros(4000)]).astype(np.float32)
+SILENCE = np.zeros(16000, dtype=np.float32)
+
+
+class FakeRecorder:
+    """Recorder-shaped: ``stop()`` returns a Future resolved from another thread after a tail."""
+
+    def __init__(self, script, tail_s=0.05, fail_start=None, **kwargs):
+        self.script = script  # list of sample arrays, one per recording, in order
+        self.tail_s = tail_s
+        self.fail_start = fail_start
+        self.kwargs = kwargs
+        self.is_recording = False
+        self.log = []
+
+    def start(self):
+        if self.fail_start:
+            raise self.fail_start
+        self.log.append("start")
+        self.is_recording = True
+        self.kwargs["on_level"](0.05)  # the recorder thread's level callback
+
+    def stop(self):
+        self.log.append("stop")
+        self.is_recording = False
+        samples = self.script.pop(0)
+        future = Future()
+        timer = threading.Timer(self.tail_s, lambda: future.set_result(SimpleNamespace(
+            samples=samples, sample_rate=16000, device_lost=False)))
+        timer.start()
+        return future
+
+    def cancel(self):
+        self.log.append("cancel")
+        self.is_recording = False
+
+    def close(self):
+        self.log.append("close")
+
+
+class ScriptedEngine:
+    """Returns the next scripted text per call (after an optional delay); warm-up calls excluded."""
+
+    backend, device = "fake", "cpu"
+
+    def __init__(self, texts, delay_s=0.0):
+        self.texts = list(texts)
+        self.delay_s = delay_s
+
+    def transcribe(self, samples, sample_rate, language="auto", itn=True):
+        if not samples.any():  # the worker's warm-up with zeros
+            return Transcript(text="", language="nospeech")
+        time.sleep(self.delay_s)  # runs on the worker thread: stands for inference time
+        return Transcript(text=self.texts.pop(0), language="en", emotion="HAPPY", events=("Speech",))
+
+
+def speech_only(samples):
+    loud = np.flatnonzero(np.abs(samples) > 0.01)
+    return None if loud.size == 0 else samples[loud[0]: loud[-1] + 1]
+
+
+class Harness:
+    def __init__(self, qtbot, tmp_path, texts=(), script=(), load_gate=None, load_error=None,
+                 window="w1", delay_s=0.0, fail_start=None, **options):
+        self.qtbot = qtbot
+        self.engine = ScriptedEngine(texts, delay_s)
+        self.script = list(script)
+        self.recorders = []
+        self.notices = []
+        self.clipboard = FakeClipboard({"text/plain": b"OLD"})
+        self.keyboard = FakeKeyboard(window=window)
+        self.log = TranscriptLog(tmp_path / "t.jsonl")
+        # Insertion must see the transcript already saved: check at the moment keys are sent.
+        self.saved_before_insert = []
+        real_key, real_type = self.keyboard.key, self.keyboard.type
+
+        def key(chord, clear_modifiers=False):
+            self.saved_before_insert.append(self.clipboard.text() in [r["text"] for r in self.log.read()])
+            real_key(chord, clear_modifiers)
+
+        def type_(text, clear_modifiers=False):
+            self.saved_before_insert.append(text in [r["text"] for r in self.log.read()])
+            real_type(text, clear_modifiers)
+
+        self.keyboard.key, self.keyboard.type = key, type_
+
+        def load(model_dir, device):
+            if load_gate is not None:
+                assert load_gate.wait(5)
+            if load_error:
+                raise load_error
+            return self.engine
+
+        def recorder_factory(**kwargs):
+            rec = FakeRecorder(self.script, fail_start=fail_start, **kwargs)
+            self.recorders.append(rec)
+            return rec
+
+        self.worker = AsrWorker(load=load, trim=speech_only)
+        self.thread = start_worker(self.worker)
+        self.popup = Popup(show_ms=10_000)
+        qtbot.addWidget(self.popup)
+        self.inserter = Inserter(self.clipboard, self.keyboard, lambda ms, fn: QTimer.singleShot(ms, fn),
+                                 restore_delay_ms=30)
+        self.co = Coordinator(
+            AppOptions(model_dir="/m", **options), recorder_factory=recorder_factory, worker=self.worker,
+            inserter=self.inserter, active_window=lambda: "w1", popup=self.popup,
+            transcript_log=self.log, notify=lambda msg, error: self.notices.append(msg),
+        )
+        self.finished = []
+        self.co.finished.connect(lambda uid, details: self.finished.append((uid, details)))
+
+    def start(self, wait_ready=True):
+        if wait_ready:
+            with self.qtbot.waitSignal(self.co.model_ready, timeout=5000):
+                self.co.start()
+        else:
+            self.co.start()
+
+    def wait_finished(self, count):
+        self.qtbot.waitUntil(lambda: len(self.finished) >= count, timeout=5000)
+        return self.finished
+
+    def close(self):
+        self.co.close()
+        assert stop_worker(self.thread, 5000)
+
+
+@pytest.fixture
+def harness(qtbot, tmp_path):
+    made = []
+
+    def make(**kwargs):
+        h = Harness(qtbot, tmp_path, **kwargs)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
+
+
+def test_hold_speak_release_pastes_logs_and_restores(harness):
+    h = harness(texts=["hello world, this is long"], script=[SPEECH])
+    h.start()
+    assert h.co.state.phase is Phase.IDLE
+    h.co.press(0.0)
+    assert h.co.state.phase is Phase.RECORDING and h.recorders[0].log == ["start"]
+    assert h.popup.status_label.text().startswith("● Recording")
+    h.co.release(1000.0)
+    (uid, details), = h.wait_finished(1)
+    assert details["status"] == "inserted" and details["text"] == "hello world, this is long"
+    assert details["method"] == "paste" and h.keyboard.sent == [("key", "ctrl+v", False)]
+    assert h.saved_before_insert == [True]
+    assert h.clipboard.content == {"text/plain": b"OLD"}  # restored
+    assert h.popup.text_label.text() == "hello world, this is long"
+    assert h.popup.tags_label.text() == "English   😊 happy"
+    marks = details["marks"]
+    assert marks["released"] == 1000.0 and marks["inserted"] >= marks["transcribed"]
+    h.qtbot.waitUntil(lambda: h.co.state.phase is Phase.IDLE, timeout=2000)
+
+
+def test_too_short_tap_types_nothing(harness):
+    h = harness(texts=[], script=[SPEECH])
+    h.start()
+    h.co.press(0.0)
+    h.co.release(100.0)
+    assert h.finished == [(1, {"status": "too_short"})]
+    assert h.recorders[0].log == ["start", "cancel"] and h.keyboard.sent == []
+    assert h.popup.text_label.text() == "Too short: hold the key while you speak."
+
+
+def test_escape_cancels(harness):
+    h = harness(texts=[], script=[SPEECH])
+    h.start()
+    h.co.press(0.0)
+    h.co.cancel()
+    h.co.release(2000.0)
+    assert h.finished == [(1, {"status": "cancelled"})] and h.keyboard.sent == []
+
+
+def test_silence_shows_no_speech_and_types_nothing(harness):
+    h = harness(texts=[], script=[SILENCE])
+    h.start()
+    h.co.press(0.0)
+    h.co.release(900.0)
+    assert h.wait_finished(1) == [(1, {"status": "no_speech"})]
+    assert h.popup.text_label.text() == "No speech heard"
+    assert h.keyboard.sent == [] and h.log.read() == []
+
+
+def test_recording_before_the_model_is_loaded(harness):
+    gate = threading.Event()
+    h = harness(texts=["early bird"], script=[SPEECH], load_gate=gate, insert=Method.TYPE)
+    h.start(wait_ready=False)
+    assert h.co.state.phase is Phase.LOADING
+    h.co.press(0.0)
+    h.co.release(800.0)
+    h.qtbot.waitUntil(lambda: h.co.state.queued == (1,), timeout=3000)
+    assert h.popup.status_label.text() == "Waiting for the speech model to load…"
+    gate.set()
+    (uid, details), = h.wait_finished(1)
+    assert details["status"] == "inserted" and h.keyboard.sent == [("type", "early bird", False)]
+
+
+def test_second_utterance_while_first_transcribes_inserts_in_order(harness):
+    h = harness(texts=["first", "second"], script=[SPEECH, SPEECH], delay_s=0.3, insert=Method.TYPE)
+    h.start()
+    h.co.press(0.0)
+    h.co.release(700.0)
+    h.qtbot.waitUntil(lambda: h.co.state.transcribing == 1, timeout=3000)
+    h.co.press(800.0)  # the first is still being transcribed: record anyway
+    assert h.co.state.recording is not None
+    h.co.release(1600.0)
+    done = h.wait_finished(2)
+    assert [d["text"] for _, d in done] == ["first", "second"]
+    assert h.keyboard.sent == [("type", "first", False), ("type", "second", False)]
+
+
+def test_focus_moved_leaves_text_on_clipboard(harness):
+    h = harness(texts=["where did it go"], script=[SPEECH], window="another")
+    h.start()
+    h.co.press(0.0)
+    h.co.release(900.0)
+    (uid, details), = h.wait_finished(1)
+    assert details["status"] == "clipboard" and h.keyboard.sent == []
+    assert h.clipboard.text() == "where did it go"
+    assert h.popup.note_label.text() == FOCUS_MOVED
+    assert [r["text"] for r in h.log.read()] == ["where did it go"]
+
+
+def test_model_failure_is_notified_and_press_refused(harness):
+    h = harness(load_error=ModelError("The model folder /m is missing: run `dictate-app model download`."))
+    h.co.start()
+    h.qtbot.waitUntil(lambda: h.co.state.phase is Phase.ERROR, timeout=3000)
+    assert h.notices == ["The model folder /m is missing: run `dictate-app model download`."]
+    h.co.press(0.0)
+    assert h.co.state.recording is None and len(h.notices) == 2
+
+
+def test_microphone_failure_at_start(harness):
+    h = harness(fail_start=DeviceError("no microphone was found; connect one and try again"))
+    h.start()
+    h.co.press(0.0)
+    assert h.co.state.phase is Phase.IDLE
+    assert h.notices == ["no microphone was found; connect one and try again"]
+
+
+def test_tray_options_apply_live(harness):
+    h = harness(texts=["toggled"], script=[SPEECH])
+    h.start()
+    h.co.set_option("mode", "toggle")
+    h.co.set_option("insert", "type")
+    h.co.set_option("paste_keys", "shift+Insert")
+    h.co.set_option("language", "zh")
+    assert h.co.state.mode is Mode.TOGGLE and h.inserter.paste_keys == "shift+Insert"
+    h.co.press(0.0)
+    h.co.release(50.0)  # toggle mode: release does not stop
+    assert h.co.state.phase is Phase.RECORDING
+    h.co.press(1000.0)
+    (uid, details), = h.wait_finished(1)
+    assert details["method"] == "type" and h.keyboard.sent == [("type", "toggled", False)]
+    h.co.set_option("microphone", "USB mic")
+    assert h.recorders[-1].kwargs["device"] == "USB mic" and h.recorders[0].log[-1] == "close"

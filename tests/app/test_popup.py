@@ -1,0 +1,91 @@
+"""The popup widget: never focusable, recording view, result view, fade-out (offscreen Qt)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from dictate_app.app.popup import Popup, level_fraction
+from dictate_app.app.popup_text import PopupContent, describe
+from dictate_app.engine.result import Transcript
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_window_flags_never_take_focus(qtbot):
+    popup = Popup()
+    qtbot.addWidget(popup)
+    flags = popup.windowFlags()
+    for flag in (Qt.WindowType.Tool, Qt.WindowType.FramelessWindowHint,
+                 Qt.WindowType.WindowStaysOnTopHint, Qt.WindowType.WindowDoesNotAcceptFocus):
+        assert flags & flag, flag
+    assert popup.testAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+    assert popup.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+def test_recording_shows_elapsed_time_and_level(qtbot):
+    popup = Popup()
+    qtbot.addWidget(popup)
+    popup.show_recording()
+    assert popup.isVisible() and popup.meter.isVisible()
+    qtbot.waitUntil(lambda: popup.status_label.text().startswith("● Recording  0.") and
+                    popup.status_label.text() != "● Recording  0.0 s", timeout=2000)
+    popup.set_level(0.1)  # -20 dBFS
+    assert popup.meter.value() == int(level_fraction(0.1) * 1000) == 666
+    popup.show_transcribing(ahead=1)
+    assert popup.status_label.text() == "Transcribing… (1 before this one)"
+    assert not popup.meter.isVisible()
+    popup.show_transcribing(waiting_for_model=True)
+    assert popup.status_label.text() == "Waiting for the speech model to load…"
+
+
+def test_level_scale():
+    assert level_fraction(0) == 0 and level_fraction(1.0) == 1.0 and level_fraction(0.001) == 0
+    assert abs(level_fraction(10 ** (-30 / 20)) - 0.5) < 1e-9
+
+
+def test_result_shows_text_tags_note_then_fades(qtbot):
+    popup = Popup(show_ms=100)
+    qtbot.addWidget(popup)
+    t = Transcript(text="你好 hello", language="zh", emotion="SURPRISED", events=("Applause",))
+    popup.show_content(describe(t, "The window changed: the text is on the clipboard."))
+    assert popup.text_label.text() == "你好 hello"
+    assert popup.tags_label.text() == "Mandarin   😮 surprised   👏 applause"
+    assert popup.note_label.text().startswith("The window changed")
+    assert popup.text_label.textFormat() == Qt.TextFormat.PlainText  # "<b>" is typed, not bold
+    qtbot.waitUntil(lambda: not popup.isVisible(), timeout=3000)
+
+
+def test_message_without_tags_hides_empty_rows(qtbot):
+    popup = Popup()
+    qtbot.addWidget(popup)
+    popup.show_content(PopupContent("No speech heard"))
+    assert popup.text_label.text() == "No speech heard"
+    assert popup.tags_label.isHidden() and popup.note_label.isHidden()
+
+
+def test_snapshot_of_every_emotion(qtbot):
+    """Renders each emotion and the emoji events into test-artifacts/ for a human to look at."""
+    from PySide6.QtGui import QPainter, QPixmap
+
+    emotions = ["HAPPY", "SAD", "ANGRY", "FEARFUL", "DISGUSTED", "SURPRISED", "NEUTRAL"]
+    events = [("BGM",), ("Applause",), ("Laughter",), ("Cry",), ("Sneeze",), ("Cough",), ()]
+    shots = []
+    for emotion, event in zip(emotions, events):
+        popup = Popup()
+        qtbot.addWidget(popup)
+        popup.show_content(describe(Transcript(text=f"今天 {emotion.lower()} test", language="zh",
+                                               emotion=emotion, events=event)))
+        shots.append(popup.grab())
+        assert not shots[-1].isNull()
+    sheet = QPixmap(max(s.width() for s in shots), sum(s.height() for s in shots))
+    sheet.fill(Qt.GlobalColor.white)
+    painter = QPainter(sheet)
+    y = 0
+    for shot in shots:
+        painter.drawPixmap(0, y, shot)
+        y += shot.height()
+    painter.end()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert sheet.save(str(ARTIFACTS / "popup-emotions-offscreen.png"))

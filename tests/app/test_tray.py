@@ -1,0 +1,79 @@
+"""Tray menu and icons (offscreen: the menu and state, not the system tray host; see
+tests/desktop for the real tray)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QColor
+
+from dictate_app.app.icons import COLORS, draw_icon
+from dictate_app.app.tray import Tray
+from dictate_app.lifecycle import Mode, Phase
+from dictate_app.output.strategy import Method
+
+
+def make_tray(mics=("Built-in Mic", "USB Headset")):
+    def list_mics():
+        if isinstance(mics, Exception):
+            raise mics
+        return list(mics)
+
+    return Tray(hotkey="F9", mode=Mode.HOLD, language="auto", insert=Method.PASTE,
+                paste_keys="ctrl+v", microphone=None, list_microphones=list_mics)
+
+
+def labels(menu):
+    return [a.text() for a in menu.actions() if not a.isSeparator()]
+
+
+def test_menu_has_every_entry(qapp):
+    tray = make_tray()
+    top = labels(tray.menu)
+    assert top[0] == "Loading the speech model…" and not tray.status_action.isEnabled()
+    for entry in ("Start dictation", "Hotkey mode", "Language", "Insert text by", "Paste keys",
+                  "Microphone", "Model: loading…", "Open transcript log", "Quit Dictate"):
+        assert entry in top
+    # Placeholders are clearly labelled and disabled.
+    placeholders = [a for a in tray.menu.actions() if "coming soon" in a.text()]
+    assert [a.text() for a in placeholders] == ["History (coming soon)", "Settings (coming soon)"]
+    assert not any(a.isEnabled() for a in placeholders)
+    assert labels(tray.language_menu) == ["Detect automatically", "Mandarin", "English", "Cantonese",
+                                          "Japanese", "Korean"]
+    assert labels(tray.mic_menu) == ["System default", "Built-in Mic", "USB Headset"]
+
+
+@pytest.mark.parametrize(("menu", "label", "option", "value"), [
+    ("language_menu", "Cantonese", "language", "yue"),
+    ("mode_menu", "Press F9 to start and stop", "mode", "toggle"),
+    ("insert_menu", "Type keys", "insert", "type"),
+    ("paste_menu", "Shift + Insert", "paste_keys", "shift+Insert"),
+    ("mic_menu", "USB Headset", "microphone", "USB Headset"),
+])
+def test_choices_emit_option_changed(qtbot, menu, label, option, value):
+    tray = make_tray()
+    action = next(a for a in getattr(tray, menu).actions() if a.text() == label)
+    with qtbot.waitSignal(tray.option_changed, timeout=1000) as blocker:
+        action.trigger()
+    assert blocker.args == [option, value] and action.isChecked()
+
+
+def test_microphone_listing_failure_shows_in_the_menu(qapp):
+    tray = make_tray(mics=RuntimeError("no microphone was found"))
+    assert labels(tray.mic_menu) == ["(no microphone was found)", "System default"]
+
+
+def test_phase_changes_icon_tooltip_and_toggle_label(qapp):
+    tray = make_tray()
+    tray.set_phase(Phase.RECORDING)
+    assert tray.icon.toolTip() == "Dictate: Recording…"
+    assert tray.toggle_action.text() == "Stop dictation" and tray.status_action.text() == "Recording…"
+    tray.set_phase(Phase.IDLE)
+    assert tray.icon.toolTip() == "Dictate: Ready" and tray.toggle_action.text() == "Start dictation"
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_each_phase_has_its_own_icon(qapp, phase):
+    image = draw_icon(phase, 64).toImage()
+    # The disc's colour at its edge (away from the glyph) is the phase colour.
+    assert image.pixelColor(6, 32).name() == QColor(COLORS[phase]).name()
+    assert len(set(COLORS.values())) == len(Phase)
