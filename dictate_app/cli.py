@@ -22,6 +22,7 @@ from dictate_app.errors import DictateError
 COMMANDS = (
     "transcribe",
     "model",
+    "history",
 )
 # The module whose `run` handles `dictate-app` without a subcommand (the tray app, once it exists).
 DEFAULT_COMMAND = "app"

@@ -1,0 +1,315 @@
+"""The history: every utterance, saved in SQLite *before* its text is inserted anywhere.
+
+Why SQLite with these settings:
+
+- **WAL journal**: a writer never blocks readers (the history window and ``dictate-app history``
+  read while the tray app writes), and a crash mid-write leaves the last committed state intact:
+  an incomplete WAL frame is ignored at the next open.
+- **synchronous=FULL**: in WAL mode NORMAL already survives an application crash, but may drop the
+  last commits on a power cut or kernel panic. The history's promise is "a transcript is never
+  lost once recognised", and commits are rare (one per utterance, seconds apart), so the extra
+  fsync per commit (a few milliseconds, measured by ``benchmarks/history_write.py``) is worth it.
+- **FTS5 with the trigram tokenizer** when this SQLite has it: substring search that works for
+  Chinese (no word boundaries) as well as Latin text, case-insensitive. Terms shorter than three
+  characters, or an SQLite without FTS5, fall back to ``LIKE``.
+
+Audio is optional (off by default; the caller passes it only when the user asked) and kept in its
+own table as 16-bit PCM under a total size cap: the oldest audio is dropped first, the text stays.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dictate_app.engine.result import Transcript
+from dictate_app.errors import DictateError
+from dictate_app.store.paths import data_dir
+
+DB_NAME = "history.sqlite3"
+SCHEMA_VERSION = 1
+DEFAULT_AUDIO_CAP_MB = 200
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS utterances (
+    id INTEGER PRIMARY KEY,
+    created REAL NOT NULL,          -- unix time (seconds, UTC)
+    text TEXT NOT NULL,             -- what is inserted (after replacement rules)
+    raw TEXT NOT NULL DEFAULT '',   -- the tagged model output, as recognised
+    language TEXT, emotion TEXT,
+    events TEXT NOT NULL DEFAULT '[]',   -- JSON list of event names
+    itn INTEGER,
+    duration_s REAL NOT NULL DEFAULT 0,
+    timings TEXT NOT NULL DEFAULT '{}',  -- JSON object, milliseconds
+    target TEXT,                    -- the window/app the text was meant for
+    insert_status TEXT NOT NULL DEFAULT 'pending',  -- pending / inserted / clipboard / failed
+    insert_method TEXT, insert_message TEXT NOT NULL DEFAULT '', inserted_at REAL
+);
+CREATE INDEX IF NOT EXISTS utterances_created ON utterances(created);
+CREATE TABLE IF NOT EXISTS audio (
+    utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE,
+    sample_rate INTEGER NOT NULL,
+    pcm BLOB NOT NULL               -- mono int16 little-endian
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+_FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS utterances_fts USING fts5(
+    text, content='utterances', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER IF NOT EXISTS utterances_ai AFTER INSERT ON utterances BEGIN
+    INSERT INTO utterances_fts(rowid, text) VALUES (new.id, new.text); END;
+CREATE TRIGGER IF NOT EXISTS utterances_ad AFTER DELETE ON utterances BEGIN
+    INSERT INTO utterances_fts(utterances_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+CREATE TRIGGER IF NOT EXISTS utterances_au AFTER UPDATE OF text ON utterances BEGIN
+    INSERT INTO utterances_fts(utterances_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO utterances_fts(rowid, text) VALUES (new.id, new.text); END;
+"""
+_FTS_TRIGGERS = ("utterances_ai", "utterances_ad", "utterances_au")
+_COLUMNS = ("id, created, text, raw, language, emotion, events, itn, duration_s, timings, target, "
+            "insert_status, insert_method, insert_message, inserted_at, "
+            "EXISTS(SELECT 1 FROM audio WHERE utterance_id = utterances.id)")
+
+
+class HistoryError(DictateError):
+    """The history database could not be opened or written."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored utterance."""
+
+    id: int
+    created: float
+    text: str
+    raw: str = ""
+    language: str | None = None
+    emotion: str | None = None
+    events: tuple[str, ...] = ()
+    itn: bool | None = None
+    duration_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    target: str | None = None
+    insert_status: str = "pending"
+    insert_method: str | None = None
+    insert_message: str = ""
+    inserted_at: float | None = None
+    has_audio: bool = False
+
+    @property
+    def local_time(self) -> str:
+        """``created`` as local ``YYYY-MM-DD HH:MM:SS``."""
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.created))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: events as a list, plus an ISO-like local time."""
+        data = asdict(self)
+        data["events"] = list(self.events)
+        data["time"] = self.local_time
+        return data
+
+
+def _entry(row: tuple) -> Entry:
+    (id_, created, text, raw, language, emotion, events, itn, duration_s, timings, target,
+     status, method, message, inserted_at, has_audio) = row
+    return Entry(id_, created, text, raw, language, emotion, tuple(json.loads(events or "[]")),
+                 None if itn is None else bool(itn), duration_s, json.loads(timings or "{}"),
+                 target, status, method, message, inserted_at, bool(has_audio))
+
+
+def default_path() -> Path:
+    return data_dir() / DB_NAME
+
+
+class History:
+    """The utterance store. One instance per thread (sqlite3 connections are not shared).
+
+    ``retention_days`` (0 = keep forever) is applied at open and by :meth:`prune`;
+    ``audio_cap_mb`` bounds the total stored audio.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, retention_days: int = 0,
+                 audio_cap_mb: float = DEFAULT_AUDIO_CAP_MB):
+        self.path = Path(path) if path is not None else default_path()
+        self.retention_days = retention_days
+        self.audio_cap_bytes = int(audio_cap_mb * 1024 * 1024)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so each
+            # utterance is exactly one atomic, durable commit.
+            self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            self.fts = self._setup_fts()
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(
+                f"The history database {self.path} could not be opened ({exc}): move it aside and "
+                "restart Dictate to begin a new one.") from exc
+        if retention_days:
+            self.prune()
+
+    # ---- setup ----
+
+    def _setup_fts(self) -> bool:
+        """Create the FTS index if this SQLite can; keep it consistent across SQLite builds."""
+        try:
+            self._db.executescript(_FTS)
+        except sqlite3.OperationalError:
+            # No FTS5/trigram here: drop the triggers (they would fail every insert if the index was
+            # created by another build) and remember that the index is stale.
+            for trigger in _FTS_TRIGGERS:
+                self._db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('fts_stale', '1')")
+            return False
+        stale = self._db.execute("SELECT value FROM meta WHERE key = 'fts_stale'").fetchone()
+        if stale:
+            self._db.execute("INSERT INTO utterances_fts(utterances_fts) VALUES ('rebuild')")
+            self._db.execute("DELETE FROM meta WHERE key = 'fts_stale'")
+        return True
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _write(self, sql_and_params: Iterable[tuple[str, tuple]]) -> list[sqlite3.Cursor]:
+        """Run statements in one immediate transaction; committed (and fsynced) on return."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursors = [self._db.execute(sql, params) for sql, params in sql_and_params]
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise HistoryError(f"The history could not be saved ({exc}): check free disk space "
+                               f"and that {self.path} is writable.") from exc
+        return cursors
+
+    # ---- writing ----
+
+    def add(self, transcript: Transcript, *, text: str | None = None, target: str | None = None,
+            audio: np.ndarray | None = None, sample_rate: int = 16000,
+            created: float | None = None) -> int:
+        """Store one utterance (committed before this returns) and give its id.
+
+        ``text`` is what will be inserted when it differs from ``transcript.text`` (replacement
+        rules); ``audio`` is float samples in [-1, 1], stored only if given.
+        """
+        timings = transcript.timings
+        timings_dict = asdict(timings) if not isinstance(timings, dict) else dict(timings)
+        row = (created if created is not None else time.time(),
+               transcript.text if text is None else text, transcript.raw, transcript.language,
+               transcript.emotion, json.dumps(list(transcript.events)),
+               None if transcript.itn is None else int(transcript.itn), transcript.duration_s,
+               json.dumps(timings_dict), target)
+        statements = [("INSERT INTO utterances (created, text, raw, language, emotion, events, itn, "
+                       "duration_s, timings, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)]
+        if audio is not None and len(audio):
+            pcm = (np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0) * 32767).astype("<i2")
+            statements.append(("INSERT INTO audio VALUES (last_insert_rowid(), ?, ?)",
+                               (int(sample_rate), pcm.tobytes())))
+        uid = self._write(statements)[0].lastrowid
+        if audio is not None and len(audio):
+            self._enforce_audio_cap()
+        return int(uid)
+
+    def set_result(self, uid: int, status: str, method: str | None = None, message: str = "") -> None:
+        """Record what happened when the text was inserted (``inserted``/``clipboard``/``failed``)."""
+        self._write([("UPDATE utterances SET insert_status = ?, insert_method = ?, insert_message = ?, "
+                      "inserted_at = ? WHERE id = ?", (status, method, message, time.time(), uid))])
+
+    def delete(self, uids: Iterable[int]) -> int:
+        """Delete utterances (and their audio); gives how many were deleted."""
+        ids = [(int(u),) for u in uids]
+        if not ids:
+            return 0
+        return sum(c.rowcount for c in self._write([("DELETE FROM utterances WHERE id = ?", i) for i in ids]))
+
+    def clear(self) -> int:
+        """Delete everything; gives how many utterances were deleted."""
+        return self._write([("DELETE FROM utterances", ())])[0].rowcount
+
+    def prune(self, now: float | None = None) -> int:
+        """Delete utterances older than ``retention_days`` (0 keeps all); gives how many."""
+        if not self.retention_days:
+            return 0
+        cutoff = (now if now is not None else time.time()) - self.retention_days * 86400
+        return self._write([("DELETE FROM utterances WHERE created < ?", (cutoff,))])[0].rowcount
+
+    def _enforce_audio_cap(self) -> None:
+        total, = self._db.execute("SELECT COALESCE(SUM(LENGTH(pcm)), 0) FROM audio").fetchone()
+        if total <= self.audio_cap_bytes:
+            return
+        drop, excess = [], total - self.audio_cap_bytes
+        for uid, size in self._db.execute("SELECT utterance_id, LENGTH(pcm) FROM audio ORDER BY utterance_id"):
+            if excess <= 0:
+                break
+            drop.append((uid,))
+            excess -= size
+        self._write([("DELETE FROM audio WHERE utterance_id = ?", d) for d in drop])
+
+    # ---- reading ----
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM utterances").fetchone()[0])
+
+    def get(self, uid: int) -> Entry | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM utterances WHERE id = ?", (uid,)).fetchone()
+        return _entry(row) if row else None
+
+    def recent(self, limit: int = 200, offset: int = 0) -> list[Entry]:
+        """Newest first."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM utterances ORDER BY id DESC LIMIT ? OFFSET ?",
+                                (limit, offset))
+        return [_entry(r) for r in rows]
+
+    def search(self, query: str, limit: int = 200) -> list[Entry]:
+        """Utterances whose text contains every whitespace-separated term (any case), newest first."""
+        terms = query.split()
+        if not terms:
+            return self.recent(limit)
+        clauses, params = [], []
+        for term in terms:
+            if self.fts and len(term) >= 3:  # the trigram index needs at least three characters
+                clauses.append("id IN (SELECT rowid FROM utterances_fts WHERE utterances_fts MATCH ?)")
+                params.append('"' + term.replace('"', '""') + '"')
+            else:
+                escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                clauses.append("text LIKE ? ESCAPE '\\'")
+                params.append(f"%{escaped}%")
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM utterances WHERE {' AND '.join(clauses)} "
+                                "ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_entry(r) for r in rows]
+
+    def audio(self, uid: int) -> tuple[np.ndarray, int] | None:
+        """The stored audio of an utterance as (float32 samples, sample rate), or None."""
+        row = self._db.execute("SELECT sample_rate, pcm FROM audio WHERE utterance_id = ?", (uid,)).fetchone()
+        if not row:
+            return None
+        return np.frombuffer(row[1], dtype="<i2").astype(np.float32) / 32767, int(row[0])
+
+    def integrity_ok(self) -> bool:
+        """SQLite's own ``PRAGMA integrity_check`` (and FTS index check when present)."""
+        ok = self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if ok and self.fts:
+            try:
+                self._db.execute("INSERT INTO utterances_fts(utterances_fts, rank) VALUES ('integrity-check', 1)")
+            except sqlite3.DatabaseError:
+                return False
+        return ok

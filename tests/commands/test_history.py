@@ -1,0 +1,52 @@
+"""``dictate-app history``: list, search, JSON, export and delete, as the user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from dictate_app.engine.result import Transcript
+from dictate_app.store.history import History
+
+
+def _fill(data_dir):
+    with History(data_dir / "history.sqlite3") as h:
+        a = h.add(Transcript(text="call my mother", language="en", emotion="NEUTRAL"))
+        b = h.add(Transcript(text="今天天气很好", language="zh", emotion="HAPPY"))
+    return a, b
+
+
+def test_list_search_json_export_delete(cli, tmp_path):
+    env = {"DICTATE_DATA_DIR": str(tmp_path)}
+    a, b = _fill(tmp_path)
+    out = cli("history", env=env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].endswith("[en neutral]  call my mother") and lines[1].endswith("今天天气很好")
+
+    out = cli("history", "search", "天气", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert [e["id"] for e in json.loads(out.stdout)] == [b]
+
+    out = cli("history", "--json", "search", "MOTHER", env=env)  # options before the action too
+    assert [e["text"] for e in json.loads(out.stdout)] == ["call my mother"]
+
+    out = cli("history", "--export", tmp_path / "all.txt", env=env)
+    assert out.returncode == 0 and "exported 2" in out.stdout
+    assert [line.split("\t")[1] for line in (tmp_path / "all.txt").read_text().splitlines()] == [
+        "call my mother", "今天天气很好"]
+
+    out = cli("history", "--export", tmp_path / "all.xls", env=env)
+    assert out.returncode == 1 and out.stderr.startswith("error: Cannot export") and "Traceback" not in out.stderr
+
+    out = cli("history", "delete", str(a), env=env)
+    assert out.returncode == 0 and "deleted 1 of 1" in out.stdout
+    out = cli("history", "clear", env=env)
+    assert out.returncode == 1 and "--yes" in out.stderr
+    assert cli("history", "clear", "--yes", env=env).stdout.strip() == "deleted 1 entries"
+    assert cli("history", env=env).stdout.strip() == "no entries yet"
+
+
+def test_no_database_yet(cli, tmp_path):
+    out = cli("history", "search", "x", env={"DICTATE_DATA_DIR": str(tmp_path / "none")})
+    assert out.returncode == 0 and out.stdout.strip() == "no entries match"
+    assert not (tmp_path / "none").exists()  # reading never creates files

@@ -1,0 +1,177 @@
+"""The history store: saved before insertion, searchable (FTS5 trigram or LIKE), deletable, pruned,
+audio capped, and crash-safe (a writer killed with SIGKILL loses no committed row)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from dictate_app.engine.result import Timings, Transcript
+from dictate_app.store.history import History, HistoryError
+from dictate_app.store.history_export import export, render
+
+HELLO = Transcript(text="hello world", language="en", emotion="HAPPY", events=("Speech",), itn=True,
+                   raw="<|en|><|HAPPY|><|Speech|><|withitn|>hello world", duration_s=1.5,
+                   timings=Timings(1.0, 20.0, 21.0))
+ZH = Transcript(text="今天天气很好", language="zh", emotion="NEUTRAL", events=("Speech", "BGM"), itn=False,
+                raw="<|zh|><|NEUTRAL|><|BGM|><|woitn|>今天天气很好")
+
+
+@pytest.fixture
+def history(tmp_path):
+    with History(tmp_path / "h.sqlite3") as h:
+        yield h
+
+
+def test_add_stores_every_field_and_the_result_later(history):
+    uid = history.add(HELLO, text="Hello, world!", target="window 42")
+    entry = history.get(uid)
+    assert entry.text == "Hello, world!" and entry.raw == HELLO.raw
+    assert (entry.language, entry.emotion, entry.events, entry.itn) == ("en", "HAPPY", ("Speech",), True)
+    assert entry.duration_s == 1.5 and entry.timings == {"feature_ms": 1.0, "model_ms": 20.0, "total_ms": 21.0}
+    assert entry.target == "window 42" and entry.insert_status == "pending" and not entry.has_audio
+    history.set_result(uid, "clipboard", "paste", "focus moved")
+    entry = history.get(uid)
+    assert (entry.insert_status, entry.insert_method, entry.insert_message) == ("clipboard", "paste", "focus moved")
+    assert entry.inserted_at >= entry.created
+
+
+def test_rows_are_committed_for_other_connections_at_once(history):
+    uid = history.add(HELLO)
+    other = sqlite3.connect(history.path)
+    assert other.execute("SELECT text FROM utterances WHERE id = ?", (uid,)).fetchone() == ("hello world",)
+    assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    other.close()
+
+
+def test_search_latin_and_chinese_any_case(history):
+    a = history.add(HELLO)
+    b = history.add(ZH)
+    c = history.add(Transcript(text="Hello again, World"))
+    assert history.fts  # this SQLite (3.40) has FTS5 with trigram
+    assert [e.id for e in history.search("WORLD")] == [c, a]
+    assert [e.id for e in history.search("world hello")] == [c, a]  # every term, any order
+    assert [e.id for e in history.search("天气")] == [b]  # two characters: LIKE path
+    assert [e.id for e in history.search("天气很好")] == [b]  # FTS path
+    assert history.search("again 天气") == []
+    assert [e.id for e in history.search("")] == [c, b, a]
+    assert history.search('50% "quoted"') == []  # LIKE wildcards and FTS quotes are escaped
+
+
+def test_search_without_fts_uses_like(history):
+    history.add(HELLO)
+    history.fts = False  # as on an SQLite built without FTS5
+    assert [e.text for e in history.search("WORLD")] == ["hello world"]
+
+
+def test_fts_stays_consistent_after_update_and_delete(history):
+    uid = history.add(HELLO)
+    history.delete([uid])
+    assert history.search("hello") == []
+    assert history.integrity_ok()
+
+
+def test_delete_clear_and_count(history):
+    ids = [history.add(HELLO) for _ in range(3)]
+    assert history.delete([ids[0], 9999]) == 1
+    assert history.count() == 2 and history.get(ids[0]) is None
+    assert history.clear() == 2 and history.count() == 0
+
+
+def test_retention_prunes_old_entries(tmp_path):
+    now = time.time()
+    with History(tmp_path / "h.sqlite3") as h:
+        h.add(HELLO, created=now - 40 * 86400)
+        keep = h.add(ZH, created=now - 2 * 86400)
+    with History(tmp_path / "h.sqlite3", retention_days=30) as h:  # applied at open
+        assert [e.id for e in h.recent()] == [keep]
+        h.retention_days = 1
+        assert h.prune(now) == 1 and h.count() == 0
+
+
+def test_audio_round_trip_and_cap(tmp_path):
+    tone = (0.5 * np.sin(np.arange(16000) / 5)).astype(np.float32)  # 1 s: 32,000 bytes as int16
+    with History(tmp_path / "h.sqlite3", audio_cap_mb=70_000 / 2**20) as h:
+        first = h.add(HELLO, audio=tone)
+        samples, rate = h.audio(first)
+        assert rate == 16000 and np.max(np.abs(samples - tone)) < 1e-4
+        second = h.add(HELLO, audio=tone)
+        third = h.add(HELLO, audio=tone)  # 96,000 bytes > 70,000: the oldest audio goes
+        assert h.audio(first) is None and h.audio(second) is not None and h.audio(third) is not None
+        assert h.get(first).text == "hello world" and not h.get(first).has_audio  # the text stays
+        h.delete([second])
+        assert h._db.execute("SELECT COUNT(*) FROM audio").fetchone()[0] == 1  # cascaded
+
+
+def test_unopenable_database_is_one_clear_error(tmp_path):
+    bad = tmp_path / "h.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(HistoryError, match="move it aside"):
+        History(bad)
+
+
+def test_export_formats(history, tmp_path):
+    history.add(HELLO, created=1_700_000_000)
+    history.add(ZH, created=1_700_000_100)
+    entries = history.recent()
+    txt = render(entries, "txt").splitlines()
+    assert [line.split("\t")[1] for line in txt] == ["hello world", "今天天气很好"]  # oldest first
+    assert export(entries, tmp_path / "h.csv") == 2
+    import csv
+    rows = list(csv.DictReader((tmp_path / "h.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1]["text"] == "今天天气很好" and rows[1]["events"] == "Speech BGM"
+    export(entries, tmp_path / "h.json")
+    import json
+    data = json.loads((tmp_path / "h.json").read_text(encoding="utf-8"))
+    assert data[0]["raw"] == HELLO.raw and data[1]["events"] == ["Speech", "BGM"]
+
+
+WRITER = r"""
+import sys, numpy as np
+from dictate_app.engine.result import Transcript
+from dictate_app.store.history import History
+h = History(sys.argv[1], audio_cap_mb=2)
+start = int(sys.argv[2])
+audio = np.random.default_rng(start).uniform(-1, 1, 24000).astype(np.float32)  # 48 KB per row
+for i in range(start, start + 100000):
+    uid = h.add(Transcript(text=f"row {i} " + "x" * (i % 500), raw="<|en|>"), audio=audio)
+    print(i, uid, flush=True)  # printed only after the commit returned
+"""
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_sigkill_during_writes_loses_no_committed_row(tmp_path, round_):
+    """A writer is killed at a random moment while committing rows with audio (so the kill can
+    land inside a transaction, a WAL append or a checkpoint); every row it reported committed must
+    be there and the database must pass integrity_check, also across several kill-and-reopen rounds."""
+    db = tmp_path / "h.sqlite3"
+    rng = np.random.default_rng(round_)
+    committed: dict[int, int] = {}
+    start = 0
+    for _kill in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(start)],
+                                stdout=subprocess.PIPE, text=True)
+        target = int(rng.integers(20, 120))
+        seen = 0
+        for line in proc.stdout:
+            i, uid = map(int, line.split())
+            committed[i] = uid
+            seen += 1
+            if seen >= target:
+                break
+        proc.send_signal(signal.SIGKILL)  # no cleanup, no checkpoint, mid-write
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+        start = max(committed) + 1
+        with History(db) as h:
+            assert h.integrity_ok()
+            texts = {e.id: e.text for e in h.recent(limit=-1)}
+            for i, uid in committed.items():
+                assert texts[uid].startswith(f"row {i} "), (i, uid)
+    assert len(committed) >= 60
