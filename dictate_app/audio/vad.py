@@ -95,3 +95,108 @@ class SileroVad:
             else:
                 windows.append(span)
         return windows
+
+
+# Silero's 16 kHz model takes exactly 512 samples (32 ms) per call.
+STREAM_WINDOW = 512
+
+
+class SpeechStream:
+    """Streaming Silero VAD: feed 16 kHz audio in pieces, get each speech segment once it closes.
+
+    A segment opens when the speech probability reaches ``threshold`` and closes after
+    ``min_silence_ms`` below ``threshold - 0.15`` (Silero's own hysteresis). Segments shorter than
+    ``min_speech_ms`` (clicks, a cough) are dropped. Each segment keeps ``pad_ms`` of audio on both
+    sides. The model is stateful, so a stream owns a private model: use one stream per thread.
+    """
+
+    def __init__(self, *, threshold: float = 0.5, min_silence_ms: int = 500, pad_ms: int = 100,
+                 min_speech_ms: int = 250) -> None:
+        self._vad = SileroVad(threshold)
+        self.threshold = threshold
+        self.min_silence_windows = max(1, round(min_silence_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
+        self.pad_windows = round(pad_ms * MODEL_RATE / 1000 / STREAM_WINDOW)
+        self.min_speech_windows = max(1, round(min_speech_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
+        self.reset()
+
+    @property
+    def in_speech(self) -> bool:
+        """True while a segment is open."""
+        return self._start is not None
+
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory (see :meth:`preload`)."""
+        return self._vad._model is not None
+
+    def preload(self) -> threading.Thread:
+        """Load the model on a background thread (torch's import takes seconds the first time)."""
+        def load() -> None:
+            try:
+                with self._vad._lock:
+                    self._vad._load()
+            except Exception:  # segments never come then; capture itself is unaffected
+                import logging
+
+                logging.getLogger(__name__).exception("Silero VAD could not be loaded")
+
+        thread = threading.Thread(target=load, name="silero-load", daemon=True)
+        thread.start()
+        return thread
+
+    def feed(self, samples: np.ndarray, *, defer_until_loaded: bool = False) -> list[np.ndarray]:
+        """Analyse more 16 kHz mono float32 audio; return the segments that closed in it.
+
+        With ``defer_until_loaded`` the audio is only queued while the model is still loading, so
+        a real-time caller never waits; it is analysed by the first call after the load.
+        """
+        import torch
+
+        self._pending = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
+        if defer_until_loaded and not self.loaded:
+            return []
+        with self._vad._lock:
+            model = self._vad._load()
+        closed: list[np.ndarray] = []
+        while self._pending.size >= STREAM_WINDOW:
+            window = self._pending[:STREAM_WINDOW]
+            self._pending = self._pending[STREAM_WINDOW:]
+            with torch.no_grad():
+                prob = float(model(torch.from_numpy(np.ascontiguousarray(window)), MODEL_RATE).item())
+            # Windows, not one growing array: appending to an array copies it each time.
+            self._windows.append(window)
+            if self._start is None:
+                if prob >= self.threshold:
+                    self._start = len(self._windows) - 1
+                    self._speech_end, self._silence = len(self._windows), 0
+                else:  # keep only the pad before a possible start
+                    del self._windows[:max(0, len(self._windows) - self.pad_windows)]
+                continue
+            if prob >= self.threshold:
+                self._speech_end, self._silence = len(self._windows), 0
+            elif prob < self.threshold - 0.15:
+                self._silence += 1
+                if self._silence >= self.min_silence_windows:
+                    segment = self._close()
+                    if segment is not None:
+                        closed.append(segment)
+        return closed
+
+    def _close(self) -> np.ndarray | None:
+        assert self._start is not None
+        speech_windows = self._speech_end - self._start
+        first = max(0, self._start - self.pad_windows)
+        segment = np.concatenate(self._windows[first:self._speech_end + self.pad_windows])
+        self._windows = self._windows[len(self._windows) - self.pad_windows:] if self.pad_windows else []
+        self._start, self._speech_end, self._silence = None, 0, 0
+        return segment if speech_windows >= self.min_speech_windows else None
+
+    def reset(self) -> None:
+        """Forget all audio and the model's state (a new recording)."""
+        if self._vad._model is not None:
+            self._vad._model.reset_states()
+        self._pending = np.zeros(0, np.float32)
+        self._windows: list[np.ndarray] = []
+        self._start: int | None = None  # index in _windows of the open segment's first speech window
+        self._speech_end = 0  # index after its last speech window
+        self._silence = 0  # windows since the probability fell below the low threshold

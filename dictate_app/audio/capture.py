@@ -1,0 +1,262 @@
+"""The pieces of :mod:`dictate_app.audio.recorder` that run on its worker thread.
+
+:func:`open_stream` opens a device (by name, with the user-facing errors and a re-enumeration
+retry) and :class:`Take` is one recording in progress: its blocks, timing, level, live segments,
+tail and length limit, turned into a :class:`~dictate_app.audio.recorder.Recording` at the end.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from dictate_app.audio import devices
+from dictate_app.audio.convert import MODEL_RATE, resample
+from dictate_app.audio.level import LevelMeter
+from dictate_app.errors import DeviceError
+
+if TYPE_CHECKING:
+    from dictate_app.audio.recorder import Recorder, Recording
+    from dictate_app.audio.vad import SpeechStream
+
+# Blocks of 20 ms: a smooth level meter and VAD feed, little per-block overhead.
+BLOCK_S = 0.02
+# Opening on demand: a gap longer than this is worth a line in the recording's warnings.
+LOST_WARN_MS = 150.0
+# The length-limit warning comes this long before the limit (at most a fifth of the limit).
+MAX_WARNING_S = 15.0
+
+
+class StreamHandle:
+    """An open, started input stream with what the recorder needs to know about it."""
+
+    def __init__(self, stream, name: str, rate: int, notes: list[str]) -> None:
+        self.stream = stream
+        self.name = name
+        self.rate = rate
+        self.notes = notes  # things the user should hear about (a fallback device)
+
+    def close(self) -> None:
+        """Stop at once (abort: nothing after this point is wanted) and release the device."""
+        try:
+            getattr(self.stream, "abort", self.stream.stop)()
+        except Exception:  # a vanished device fails to stop; closing still frees it
+            pass
+        try:
+            self.stream.close()
+        except Exception:
+            pass
+        devices.track_stream(False)
+
+
+def _open_error(name: str, exc: BaseException) -> DeviceError:
+    return DeviceError(f'the microphone "{name}" could not be opened ({exc}); check that it is '
+                       "connected and not in use by another program")
+
+
+def open_stream(device: str | None, factory, callback: Callable, finished: Callable) -> StreamHandle:
+    """Open and start an input stream on ``device`` (a name, or None for the system default).
+
+    With the default factory the device is looked up by name (falling back to the system default,
+    with a note, when the named one is gone); a failure to open re-enumerates the devices once
+    and retries, since PortAudio's list may be stale. Raises :class:`DeviceError`.
+    """
+    if factory is not None:  # an injected stream (tests): it knows its own name and rate
+        try:
+            stream = factory(device=device, samplerate=None, channels=1, dtype="float32",
+                             blocksize=0, callback=callback, finished_callback=finished)
+            stream.start()
+        except Exception as exc:
+            raise _open_error(device or "default", exc) from exc
+        devices.track_stream(True)
+        return StreamHandle(stream, str(getattr(stream, "device_name", device or "default")),
+                            int(stream.samplerate), [])
+
+    sd = devices.sounddevice()
+    last_error: BaseException | None = None
+    for attempt in range(2):
+        if attempt:
+            devices.refresh_devices()  # a no-op while another stream is open
+        notes: list[str] = []
+        try:
+            info = devices.find_input_device(device)
+        except DeviceError:
+            if not device:
+                raise
+            info = devices.find_input_device(None)
+            notes.append(f'the microphone "{device}" was not found; using "{info.name}" instead')
+        rate = int(info.default_rate)
+        try:
+            sd.check_input_settings(device=info.index, samplerate=rate, channels=1, dtype="float32")
+            channels = 1
+        except Exception:  # some hardware devices only open in stereo; we down-mix
+            channels = min(2, info.channels)
+        try:
+            stream = sd.InputStream(device=info.index, samplerate=rate, channels=channels,
+                                    dtype="float32", blocksize=int(rate * BLOCK_S),
+                                    callback=callback, finished_callback=finished)
+            stream.start()
+        except Exception as exc:  # sd.PortAudioError and its kin: a device that went away
+            last_error = _open_error(info.name, exc)
+            continue
+        devices.track_stream(True)
+        return StreamHandle(stream, info.name, rate, notes)
+    assert last_error is not None
+    raise last_error
+
+
+def _seconds(value: float) -> str:
+    if value < 10:
+        return f"{value:.1f} s"
+    minutes, seconds = divmod(int(round(value)), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+class Take:
+    """One recording in progress, fed with mono float32 blocks at the device rate."""
+
+    def __init__(self, rec: "Recorder", rate: int, device_name: str, t_start: float,
+                 opened_on_demand: bool, notes: list[str],
+                 segmenter: "SpeechStream | None" = None) -> None:
+        self.rate = rate
+        self.device_name = device_name
+        self.t_start = t_start
+        self.opened_on_demand = opened_on_demand
+        self.tail_samples = int(round(rec.tail_s * rate))
+        self.max_samples = int(round(rec.max_s * rate))
+        self.warn_at = int(round(max(rec.max_s - MAX_WARNING_S, rec.max_s * 0.8) * rate))
+        self.max_s = rec.max_s
+        self.chunks: list[np.ndarray] = []
+        self.samples = 0
+        self.preroll_samples = 0
+        self.first_arrival: float | None = None
+        self.start_latency_ms = 0.0
+        self.lost_ms = 0.0
+        self.future: concurrent.futures.Future | None = None
+        self.stop_at: int | None = None
+        self.tail_start: int | None = None
+        self.device_lost = False
+        self.hit_max_length = False
+        self.overflows = 0
+        self.warnings: list[str] = list(notes)
+        self._fresh: list[str] = list(notes)
+        self._warned_max = False
+        self._meter = LevelMeter(rate) if rec._on_level is not None else None
+        self._levels: list[tuple[float, float]] = []
+        self._segmenter = segmenter
+        self._segments: list[np.ndarray] = []
+        self._resampler = None
+        if segmenter is not None:
+            segmenter.reset()
+            if rate != MODEL_RATE:
+                import soxr
+
+                # Streaming soxr at the same quality as convert.resample: the same samples, but
+                # produced block by block while the speaker is still talking.
+                self._resampler = soxr.ResampleStream(rate, MODEL_RATE, 1, dtype="float32", quality="HQ")
+
+    # ---- feeding -------------------------------------------------------------------------------
+
+    def add_preroll(self, ring: list[np.ndarray], keep: int) -> None:
+        """Put the last ``keep`` samples captured before key-down at the head of the take."""
+        if not ring or keep <= 0:
+            return
+        audio = np.concatenate(ring)[-keep:]
+        self.chunks.append(audio)
+        self.samples += audio.size
+        self.preroll_samples = audio.size
+        self._feed_segmenter(audio)
+
+    def add_block(self, mono: np.ndarray, arrival: float, age: float, overflow: bool) -> None:
+        """Append one block captured by the device (``age``: how long ago its first sample was)."""
+        if self.first_arrival is None:
+            self.first_arrival = arrival
+            if self.opened_on_demand:
+                self.start_latency_ms = (arrival - self.t_start) * 1000.0
+                # PortAudio says how old the block's first sample is; without that, assume the
+                # block was delivered the moment it filled (over-estimates the loss: safe side).
+                if not 0.0 <= age < 2.0:
+                    age = mono.size / self.rate
+                self.lost_ms = max(0.0, (arrival - age - self.t_start) * 1000.0)
+                if self.lost_ms > LOST_WARN_MS:  # in the recording's warnings, not a live nag
+                    self.warnings.append(f"the microphone took {self.lost_ms:.0f} ms to open, so the first "
+                               f"{self.lost_ms:.0f} ms were not recorded; turn on \"keep microphone "
+                               "ready\" to avoid this")
+        if overflow:
+            self.overflows += 1
+        room = self.max_samples - self.samples
+        if mono.size >= room:
+            mono = mono[:room]
+            self.hit_max_length = True
+            self._warn(f"the recording reached its {_seconds(self.max_s)} limit and stopped; "
+                       "what was said until then is kept")
+        self.chunks.append(mono)
+        self.samples += mono.size
+        if self._meter is not None:
+            self._levels.extend(self._meter.feed(mono))
+        self._feed_segmenter(mono)
+        if not self._warned_max and self.future is None and self.samples >= self.warn_at \
+                and not self.hit_max_length:
+            self._warned_max = True
+            left = (self.max_samples - self.samples) / self.rate
+            self._warn(f"the recording stops in {_seconds(left)} (limit {_seconds(self.max_s)}); "
+                       "release the key to keep what you said")
+
+    def _feed_segmenter(self, audio: np.ndarray) -> None:
+        if self._segmenter is None or audio.size == 0:
+            return
+        audio16 = self._resampler.resample_chunk(audio) if self._resampler is not None else audio
+        self._segments.extend(self._segmenter.feed(audio16, defer_until_loaded=True))
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        self._fresh.append(message)
+
+    # ---- what the worker collects after each block ---------------------------------------------
+
+    def levels(self) -> list[tuple[float, float]]:
+        out, self._levels = self._levels, []
+        return out
+
+    def segments(self) -> list[np.ndarray]:
+        out, self._segments = self._segments, []
+        return out
+
+    def new_warnings(self) -> list[str]:
+        out, self._fresh = self._fresh, []
+        return out
+
+    # ---- stopping ------------------------------------------------------------------------------
+
+    def request_stop(self, future: concurrent.futures.Future) -> None:
+        """Key up: the take ends once ``tail_s`` more audio has arrived."""
+        self.future = future
+        self.tail_start = self.samples
+        self.stop_at = self.samples + self.tail_samples
+
+    def tail_complete(self) -> bool:
+        return self.stop_at is not None and self.samples >= self.stop_at
+
+    def captured_s(self) -> float:
+        return self.samples / self.rate
+
+    def result(self) -> "Recording":
+        """The finished recording: resampled to 16 kHz with soxr, clipped to [-1, 1]."""
+        from dictate_app.audio.recorder import Recording
+
+        audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+        samples = np.clip(resample(audio, self.rate, MODEL_RATE), -1.0, 1.0).astype(np.float32)
+        warnings = list(self.warnings)
+        if self.overflows:
+            warnings.append(f"the computer was too busy {self.overflows} time(s) and some audio "
+                            "was dropped")
+        tail = (self.samples - self.tail_start) if self.tail_start is not None else 0
+        return Recording(
+            samples=samples, sample_rate=MODEL_RATE, duration_s=samples.size / MODEL_RATE,
+            device_name=self.device_name, start_latency_ms=self.start_latency_ms,
+            lost_ms=self.lost_ms, device_lost=self.device_lost,
+            hit_max_length=self.hit_max_length, warnings=tuple(warnings),
+            preroll_ms=self.preroll_samples * 1000.0 / self.rate, tail_ms=tail * 1000.0 / self.rate,
+        )

@@ -1,0 +1,375 @@
+"""Push-to-talk capture that never loses a word: pre-roll, release tail, device loss, length limit.
+
+The PortAudio callback only copies each block into a queue; one worker thread per recorder does
+everything else (down-mix, pre-roll ring, level, live VAD segments, tail, resampling) and calls the
+``on_*`` callbacks, so the audio thread never waits on Python work or a consumer.
+
+Two modes (README "Microphone modes"):
+
+- **open on demand** (default, privacy first): the stream opens at ``start()``. Speech before the
+  first captured sample is missing; it is measured (``start_latency_ms``, ``lost_ms``) and reported.
+- **keep ready** (``keep_ready=True``): the stream stays open and the last ``preroll_s`` seconds
+  are kept in a ring buffer that is prepended at ``start()``, so the first word is kept even when
+  the speaker starts talking before the key is fully down.
+
+After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept. If
+the device vanishes, what was captured is kept and ``device_lost`` is set; a warning is issued
+before ``max_s`` is reached, and the recording ends there with ``hit_max_length``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from dictate_app.audio.capture import BLOCK_S, StreamHandle, Take, open_stream
+from dictate_app.errors import DictateError
+
+# No block for this long while recording means the device is gone (PortAudio does not always
+# call finished_callback when an ALSA device disappears; the callbacks just stop).
+STALL_S = 1.0
+# The first block of a stream opened on demand may take this long (ALSA loads its config).
+FIRST_BLOCK_S = 3.0
+
+_START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCK, _FINISHED = range(7)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One push-to-talk recording, ready for the model."""
+
+    samples: np.ndarray  # 16 kHz mono float32 in [-1, 1], pre-roll + speech + tail
+    sample_rate: int  # always 16000
+    duration_s: float
+    device_name: str
+    start_latency_ms: float  # start() -> first block captured (0 when the stream was already open)
+    lost_ms: float  # audio known to be missing (stream not live yet when opening on demand)
+    device_lost: bool  # the device vanished mid-recording; samples hold what was captured
+    hit_max_length: bool
+    warnings: tuple[str, ...]
+    preroll_ms: float = 0.0  # audio from before start() at the head of ``samples``
+    tail_ms: float = 0.0  # audio from after stop() at the end of ``samples``
+
+
+class Recorder:
+    """Record from a microphone between :meth:`start` (key down) and :meth:`stop` (key up).
+
+    ``device`` is a device name (see :mod:`dictate_app.audio.devices`) or None for the system
+    default. ``stream_factory`` defaults to ``sounddevice.InputStream``; tests pass a fake with the
+    same constructor keywords (``device, samplerate, channels, dtype, blocksize, callback,
+    finished_callback``) and ``samplerate``/``channels`` attributes. Callbacks run on the
+    recorder's worker thread: ``on_level(rms, peak)`` about 25 times a second while recording,
+    ``on_segment(samples16k)`` when the live VAD closes a speech segment, ``on_warning(message)``
+    for a lost device or an approaching length limit, ``on_live(latency_ms)`` when the first audio
+    of a recording has arrived (a good moment for a start cue).
+    With ``keep_ready`` the stream is opened in the constructor (raising :class:`DeviceError`).
+    """
+
+    def __init__(self, device: str | None = None, keep_ready: bool = False, preroll_s: float = 0.4,
+                 tail_s: float = 0.25, max_s: float = 300.0, *, stream_factory=None,
+                 on_level: Callable[[float, float], None] | None = None,
+                 on_segment: Callable[[np.ndarray], None] | None = None,
+                 on_warning: Callable[[str], None] | None = None,
+                 on_live: Callable[[float], None] | None = None,
+                 segment_silence_s: float = 0.5) -> None:
+        if max_s <= 0 or tail_s < 0 or preroll_s < 0:
+            raise ValueError("max_s must be positive; tail_s and preroll_s not negative")
+        self.device = device
+        self.keep_ready = keep_ready
+        self.preroll_s, self.tail_s, self.max_s = preroll_s, tail_s, max_s
+        self.segment_silence_s = segment_silence_s
+        self._factory = stream_factory
+        self._on_level, self._on_segment = on_level, on_segment
+        self._on_warning, self._on_live = on_warning, on_live
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._recording = False
+        self._closed = False
+        self._worker = _Worker(self)
+        self._thread = threading.Thread(target=self._worker.run, name="dictate-recorder", daemon=True)
+        self._thread.start()
+        if keep_ready:
+            opened: concurrent.futures.Future = concurrent.futures.Future()
+            self._queue.put((_OPEN, opened))
+            try:
+                opened.result(timeout=10)
+            except BaseException:
+                self.close()
+                raise
+
+    @property
+    def is_recording(self) -> bool:
+        """True from :meth:`start` until :meth:`stop`, :meth:`cancel`, a lost device or the limit."""
+        return self._recording
+
+    def start(self) -> None:
+        """Key down: begin a recording. Returns at once; the stream opens on the worker if needed."""
+        if self._closed:
+            raise DictateError("the recorder was closed; create a new one to record again")
+        self._recording = True
+        self._queue.put((_START, time.monotonic()))
+
+    def stop(self) -> concurrent.futures.Future:
+        """Key up: returns at once a Future that resolves to the :class:`Recording` after the tail.
+
+        The Future raises :class:`DeviceError` if the microphone could not be opened, and
+        ``RuntimeError`` if nothing was being recorded.
+        """
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self._recording = False
+        self._queue.put((_STOP, time.monotonic(), future))
+        return future
+
+    def cancel(self) -> None:
+        """Drop the current recording (a pending ``stop()`` Future is cancelled)."""
+        self._recording = False
+        self._queue.put((_CANCEL,))
+
+    def close(self) -> None:
+        """Cancel any recording, close the stream and end the worker thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._recording = False
+        self._queue.put((_CLOSE,))
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "Recorder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Worker:
+    """The recorder's thread: owns the stream, the pre-roll ring and the current take."""
+
+    def __init__(self, rec: Recorder) -> None:
+        self.rec = rec
+        self.stream: StreamHandle | None = None
+        self.generation = 0  # blocks of a closed stream still in the queue carry an older number
+        self.ring: list[np.ndarray] = []
+        self.ring_samples = 0
+        self.take: Take | None = None
+        self.done: Recording | None = None  # finished before stop() (device lost, length limit)
+        self.done_error: BaseException | None = None
+        self.speech_stream = None  # the live VAD, loaded once (only with on_segment)
+
+    def _segmenter(self):
+        if self.rec._on_segment is None:
+            return None
+        if self.speech_stream is None:
+            from dictate_app.audio.vad import SpeechStream
+
+            self.speech_stream = SpeechStream(min_silence_ms=int(self.rec.segment_silence_s * 1000))
+        return self.speech_stream
+
+    # ---- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        if self.rec._on_segment is not None:
+            # Silero (and torch's import) take seconds to load the first time: load them beside
+            # this loop, which queues the audio for the VAD meanwhile (see Take._feed_segmenter).
+            self._segmenter().preload()
+        while True:
+            try:
+                item = self.rec._queue.get(timeout=self._timeout())
+            except queue.Empty:
+                self._stalled()
+                continue
+            kind = item[0]
+            if kind == _BLOCK:
+                if item[1] == self.generation and self.stream is not None:
+                    self._block(*item[2:])
+            elif kind == _START:
+                self._start(item[1])
+            elif kind == _STOP:
+                self._stop(item[1], item[2])
+            elif kind == _CANCEL:
+                self._cancel()
+            elif kind == _FINISHED:
+                if item[1] == self.generation and self.stream is not None:
+                    self._device_lost("the microphone stopped delivering audio")
+            elif kind == _OPEN:
+                self._open_ready(item[1])
+            elif kind == _CLOSE:
+                self._cancel()
+                self._close_stream()
+                return
+
+    def _timeout(self) -> float | None:
+        if self.take is None or self.stream is None:
+            return None  # idle: sleep until a command or a block arrives
+        return FIRST_BLOCK_S if self.take.first_arrival is None else STALL_S
+
+    def _callback_for(self, generation: int):
+        put = self.rec._queue.put
+
+        def callback(indata, frames, time_info, status) -> None:
+            # The audio thread: copy and hand over, nothing else (no allocation beyond the copy).
+            now = time.monotonic()
+            try:
+                age = float(time_info.currentTime - time_info.inputBufferAdcTime)
+            except (AttributeError, TypeError):
+                age = -1.0
+            put((_BLOCK, generation, indata.copy(), now, age, bool(status)))
+
+        def finished() -> None:
+            put((_FINISHED, generation))
+
+        return callback, finished
+
+    # ---- stream ----------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        self.generation += 1
+        callback, finished = self._callback_for(self.generation)
+        self.stream = open_stream(self.rec.device, self.rec._factory, callback, finished)
+        self.ring, self.ring_samples = [], 0
+
+    def _close_stream(self) -> None:
+        if self.stream is not None:
+            self.generation += 1  # its late blocks and its finished_callback are now ignored
+            stream, self.stream = self.stream, None
+            stream.close()
+
+    def _open_ready(self, opened: concurrent.futures.Future) -> None:
+        try:
+            self._open()
+        except BaseException as exc:
+            opened.set_exception(exc)
+        else:
+            opened.set_result(None)
+
+    # ---- commands ----------------------------------------------------------------------------
+
+    def _start(self, t_start: float) -> None:
+        if self.take is not None:
+            if self.take.future is None:
+                return  # already recording: a repeated key-down
+            self._finish()  # a new press during the previous tail: end that take now
+        self.done, self.done_error = None, None
+        already_open = self.stream is not None
+        if not already_open:
+            try:
+                self._open()
+            except DictateError as exc:
+                self.done_error = exc
+                self.rec._recording = False
+                self._warn(str(exc))
+                return
+        self.take = Take(self.rec, self.stream.rate, self.stream.name, t_start,
+                         opened_on_demand=not already_open, notes=self.stream.notes,
+                         segmenter=self._segmenter())
+        self.stream.notes = []  # said once per stream, not at every key-down
+        if already_open:
+            self.take.add_preroll(self.ring, int(self.rec.preroll_s * self.stream.rate))
+            self.ring, self.ring_samples = [], 0
+
+    def _stop(self, t_stop: float, future: concurrent.futures.Future) -> None:
+        take = self.take
+        if take is None or take.future is not None:
+            if self.done is not None:
+                future.set_result(self.done)
+            elif self.done_error is not None:
+                future.set_exception(self.done_error)
+            else:
+                future.set_exception(RuntimeError("stop() without a recording: call start() first"))
+            self.done, self.done_error = None, None
+            return
+        take.request_stop(future)
+        if self.stream is None or take.tail_complete():
+            self._finish()
+
+    def _cancel(self) -> None:
+        if self.take is not None:
+            if self.take.future is not None:
+                self.take.future.cancel()
+            self.take = None
+            self._after_take()
+        self.done, self.done_error = None, None
+
+    # ---- audio -------------------------------------------------------------------------------
+
+    def _block(self, data: np.ndarray, arrival: float, age: float, overflow: bool) -> None:
+        mono = data[:, 0] if data.ndim == 2 and data.shape[1] == 1 else (
+            data.mean(axis=1, dtype=np.float32) if data.ndim == 2 else data)
+        mono = np.asarray(mono, dtype=np.float32)
+        take = self.take
+        if take is None:
+            if self.rec.keep_ready and self.rec.preroll_s > 0:
+                self._ring_add(mono)
+            return
+        first = take.first_arrival is None
+        take.add_block(mono, arrival, age, overflow)
+        if first and self.rec._on_live is not None:
+            self._call(self.rec._on_live, take.start_latency_ms)
+        for level in take.levels():
+            self._call(self.rec._on_level, *level)
+        for segment in take.segments():
+            self._call(self.rec._on_segment, segment)
+        for message in take.new_warnings():
+            self._warn(message)
+        if take.hit_max_length or take.tail_complete():
+            self._finish()
+
+    def _ring_add(self, mono: np.ndarray) -> None:
+        self.ring.append(mono)
+        self.ring_samples += mono.size
+        keep = int(self.rec.preroll_s * self.stream.rate) if self.stream else 0
+        while self.ring and self.ring_samples - self.ring[0].size >= keep:
+            self.ring_samples -= self.ring.pop(0).size
+
+    def _stalled(self) -> None:
+        if self.take is not None and self.stream is not None:
+            waited = "opened but delivered no audio" if self.take.first_arrival is None else "stopped delivering audio"
+            self._device_lost(f"the microphone {waited}")
+
+    def _device_lost(self, what: str) -> None:
+        self._close_stream()
+        if self.take is None:
+            return  # keep-ready idle: the next start() reopens on demand
+        self.take.device_lost = True
+        message = f"{what}; the {self.take.captured_s():.1f} s recorded so far are kept"
+        self.take.warnings.append(message)
+        self._warn(message)
+        self._finish()
+
+    def _finish(self) -> None:
+        take, self.take = self.take, None
+        if take is None:
+            return
+        recording = take.result()
+        if take.future is not None:
+            take.future.set_result(recording)
+        else:  # ended by itself (device lost, length limit) while the key is still held
+            self.done = recording
+            self.rec._recording = False
+        self._after_take()
+
+    def _after_take(self) -> None:
+        if not self.rec.keep_ready:
+            self._close_stream()
+
+    def _warn(self, message: str) -> None:
+        self._call(self.rec._on_warning, message)
+
+    @staticmethod
+    def _call(callback, *args) -> None:
+        if callback is None:
+            return
+        try:
+            callback(*args)
+        except Exception:  # a consumer's bug must not kill capture; it is logged, not raised
+            import logging
+
+            logging.getLogger(__name__).exception("recorder callback %r failed", callback)
+
+
+__all__ = ["BLOCK_S", "Recorder", "Recording"]

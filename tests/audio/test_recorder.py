@@ -1,0 +1,242 @@
+"""The recorder's real capture logic, fed by a fake stream through the same callback PortAudio uses."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from dictate_app.audio import devices, recorder as recorder_module
+from dictate_app.audio.convert import MODEL_RATE, resample
+from dictate_app.audio.recorder import Recorder
+from dictate_app.audio.vad import SileroVad
+from dictate_app.errors import DeviceError
+from tests.audio.conftest import ncc_best, silence
+from tests.audio.fake_stream import FakeStreamFactory
+
+
+def ramp(seconds: float, rate: int = MODEL_RATE) -> np.ndarray:
+    """Every sample different: a recording's slice of it tells exactly what was kept."""
+    return (np.arange(int(seconds * rate)) / (seconds * rate) * 0.9).astype(np.float32)
+
+
+def wait_for(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.002)
+
+
+@pytest.fixture
+def make():
+    made: list[Recorder] = []
+
+    def make_recorder(factory, **kwargs) -> Recorder:
+        rec = Recorder(stream_factory=factory, **kwargs)
+        made.append(rec)
+        return rec
+
+    yield make_recorder
+    for rec in made:
+        rec.close()
+
+
+def test_keep_ready_prepends_the_preroll_and_keeps_the_tail_sample_exact(make):
+    source = ramp(3.0)
+    factory = FakeStreamFactory(source, MODEL_RATE)
+    rec = make(factory, keep_ready=True, preroll_s=0.4, tail_s=0.25)
+    stream = factory.stream  # opened by the constructor: the microphone is ready
+    stream.pump(1.0)
+    rec.start()
+    stream.pump(0.5)
+    future = rec.stop()
+    stream.pump(0.4)
+    got = future.result(timeout=5)
+    # 0.4 s before key-down, the 0.5 s held, then the tail rounded up to whole 20 ms blocks.
+    assert np.array_equal(got.samples, source[9_600:24_000 + 4_160])
+    assert got.preroll_ms == 400 and got.tail_ms == 260
+    assert got.start_latency_ms == 0 and got.lost_ms == 0
+    assert not got.device_lost and not got.hit_max_length and got.warnings == ()
+    assert got.sample_rate == MODEL_RATE and got.duration_s == pytest.approx(1.16)
+    assert not stream.closed, "keep-ready leaves the stream open for the next pre-roll"
+
+
+def test_on_demand_opens_at_key_down_measures_the_gap_and_closes_after(make):
+    source = ramp(2.0)
+    factory = FakeStreamFactory(source, MODEL_RATE, open_delay_s=0.06)
+    rec = make(factory, tail_s=0.1)
+    assert not factory.streams, "nothing is opened before the first key-down"
+    before = devices.open_stream_count()
+    rec.start()
+    stream = factory.stream
+    stream.pump(0.5)
+    future = rec.stop()
+    stream.pump(0.2)
+    got = future.result(timeout=5)
+    assert np.array_equal(got.samples, source[:8_000 + 1_600])  # from the stream's first sample
+    assert got.preroll_ms == 0
+    assert got.start_latency_ms >= 60
+    # The first block is 20 ms long and was delivered when full: its first sample is 20 ms older.
+    assert got.lost_ms == pytest.approx(got.start_latency_ms - 20, abs=2)
+    wait_for(lambda: stream.closed)
+    assert devices.open_stream_count() == before
+    assert got.device_name == "fake microphone"
+
+
+def test_the_future_resolves_only_after_the_tail(make):
+    factory = FakeStreamFactory(ramp(3.0), MODEL_RATE)
+    rec = make(factory, tail_s=0.5)
+    rec.start()
+    stream = factory.stream
+    stream.pump(1.0)
+    future = rec.stop()
+    assert not rec.is_recording
+    stream.pump(0.3)
+    with pytest.raises(TimeoutError):
+        future.result(timeout=0.2)
+    stream.pump(0.3)
+    got = future.result(timeout=5)
+    assert got.tail_ms == 500 and got.duration_s == pytest.approx(1.5)
+
+
+def test_level_comes_25_times_a_second_from_the_worker_thread(make):
+    rate = 48_000
+    t = np.arange(3 * rate) / rate
+    tone = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    levels: list[tuple[float, float, str]] = []
+    factory = FakeStreamFactory(tone, rate)
+    rec = make(factory, tail_s=0.0,
+               on_level=lambda rms, peak: levels.append((rms, peak, threading.current_thread().name)))
+    rec.start()
+    factory.stream.pump(2.0)
+    rec.stop().result(timeout=5)
+    assert len(levels) == 50
+    assert all(rms == pytest.approx(0.5 / np.sqrt(2), rel=0.01) for rms, _, _ in levels)
+    assert all(peak == pytest.approx(0.5, rel=0.01) for _, peak, _ in levels)
+    assert {name for _, _, name in levels} == {"dictate-recorder"}
+
+
+def test_48k_stereo_is_down_mixed_and_resampled_with_soxr(make):
+    rate = 48_000
+    t = np.arange(2 * rate) / rate
+    left = (0.4 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    stereo = np.stack([left, 0.5 * left], axis=1)
+    factory = FakeStreamFactory(stereo, rate)
+    rec = make(factory, tail_s=0.0)
+    rec.start()
+    factory.stream.pump(1.5)
+    got = rec.stop().result(timeout=5)
+    expected = resample(0.75 * left[:72_000], rate, MODEL_RATE)
+    assert got.samples.size == 24_000
+    assert np.allclose(got.samples, expected, atol=1e-6)
+    spectrum = np.abs(np.fft.rfft(got.samples))
+    assert np.fft.rfftfreq(got.samples.size, 1 / MODEL_RATE)[np.argmax(spectrum)] == pytest.approx(1000, abs=2)
+
+
+def test_max_length_warns_before_and_stops_at_the_limit(make):
+    warnings: list[str] = []
+    factory = FakeStreamFactory(ramp(5.0), MODEL_RATE)
+    rec = make(factory, max_s=2.0, on_warning=warnings.append)
+    rec.start()
+    stream = factory.stream
+    stream.pump(1.7)  # past the warning point: 80 % of a short limit (15 s before a long one)
+    wait_for(lambda: len(warnings) == 1)
+    assert warnings[0].startswith("the recording stops in 0.4 s (limit 2.0 s)")
+    stream.pump(0.5)
+    wait_for(lambda: not rec.is_recording)
+    assert "limit" in warnings[1]
+    got = rec.stop().result(timeout=5)
+    assert got.hit_max_length and got.duration_s == 2.0
+    assert np.array_equal(got.samples, ramp(5.0)[:32_000])
+
+
+def test_a_device_that_vanishes_keeps_what_was_captured_and_says_so(make):
+    warnings: list[str] = []
+    factory = FakeStreamFactory(ramp(3.0), MODEL_RATE)
+    rec = make(factory, on_warning=warnings.append)
+    rec.start()
+    stream = factory.stream
+    stream.pump(0.8)
+    stream.lose()  # PortAudio's finished_callback
+    wait_for(lambda: not rec.is_recording)
+    assert len(warnings) == 1 and "0.8 s recorded so far are kept" in warnings[0]
+    got = rec.stop().result(timeout=5)
+    assert got.device_lost
+    assert np.array_equal(got.samples, ramp(3.0)[:12_800])
+    assert got.warnings == tuple(warnings)
+
+
+def test_a_device_that_silently_stops_delivering_is_noticed(make, monkeypatch):
+    monkeypatch.setattr(recorder_module, "STALL_S", 0.2)
+    warnings: list[str] = []
+    factory = FakeStreamFactory(ramp(3.0), MODEL_RATE, realtime=True, speed=4.0,
+                                lose_after_s=1.0, lose_silently=True)
+    rec = make(factory, on_warning=warnings.append)
+    rec.start()
+    wait_for(lambda: not rec.is_recording)
+    got = rec.stop().result(timeout=5)
+    assert got.device_lost and "stopped delivering audio" in warnings[0]
+    assert got.duration_s == pytest.approx(1.0, abs=0.021)
+
+
+def test_a_device_that_fails_to_open_gives_one_sentence(make):
+    warnings: list[str] = []
+    factory = FakeStreamFactory(ramp(1.0), MODEL_RATE,
+                                fail_on_start=RuntimeError("Error opening InputStream: Device unavailable"))
+    rec = make(factory, device="USB mic", on_warning=warnings.append)
+    rec.start()
+    future = rec.stop()
+    with pytest.raises(DeviceError, match='microphone "USB mic" could not be opened'):
+        future.result(timeout=5)
+    assert len(warnings) == 1
+    with pytest.raises(DeviceError):
+        Recorder(stream_factory=factory, keep_ready=True)
+
+
+def test_cancel_drops_the_take_and_releases_the_microphone(make):
+    factory = FakeStreamFactory(ramp(2.0), MODEL_RATE)
+    rec = make(factory)
+    rec.start()
+    stream = factory.stream
+    stream.pump(0.5)
+    rec.cancel()
+    wait_for(lambda: stream.closed)
+    with pytest.raises(RuntimeError, match="without a recording"):
+        rec.stop().result(timeout=5)
+
+
+def test_a_new_press_during_the_tail_ends_the_previous_take_and_starts_another(make):
+    factory = FakeStreamFactory(ramp(4.0), MODEL_RATE)
+    rec = make(factory, keep_ready=True, preroll_s=0.0, tail_s=0.5)
+    stream = factory.stream
+    rec.start()
+    stream.pump(0.5)
+    first = rec.stop()
+    stream.pump(0.1)
+    rec.start()
+    second_start = first.result(timeout=5)
+    assert second_start.tail_ms == 100
+    stream.pump(0.3)
+    second = rec.stop()
+    stream.pump(0.6)
+    assert second.result(timeout=5).duration_s == pytest.approx(0.8)
+
+
+def test_live_segments_are_emitted_when_the_vad_closes_them(make, speech_16k):
+    segments: list[np.ndarray] = []
+    audio = np.concatenate([silence(0.5), speech_16k, silence(1.0), speech_16k, silence(1.0)])
+    factory = FakeStreamFactory(resample(audio, MODEL_RATE, 48_000), 48_000)
+    rec = make(factory, tail_s=0.0, on_segment=segments.append, segment_silence_s=0.5)
+    rec.start()
+    factory.stream.pump(audio.size / MODEL_RATE)
+    got = rec.stop().result(timeout=30)
+    wait_for(lambda: len(segments) == 2, timeout=30)  # Silero loads beside the capture loop
+    (span,) = SileroVad().speech_spans(speech_16k)
+    words = speech_16k[span.start:span.end]
+    for segment in segments:
+        score, _ = ncc_best(segment, words)
+        assert score > 0.99, "each segment holds one whole utterance"
+        assert segment.size < words.size + 0.5 * MODEL_RATE, "and not much more"
+    assert got.duration_s == pytest.approx(audio.size / MODEL_RATE, abs=0.02)
