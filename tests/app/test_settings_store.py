@@ -1,0 +1,55 @@
+"""The QSettings-backed store: corrupt INI files load with defaults and a report, changes are
+validated, persisted and announced with changed(key)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dictate_app.app.settings_store import SettingsStore
+from dictate_app.store.settings import DEFAULTS, AppOverride
+
+
+def test_fresh_store_has_defaults(tmp_path):
+    store = SettingsStore(tmp_path / "settings.ini")
+    assert store.settings == DEFAULTS and store.problems == []
+
+
+def test_set_persists_and_emits_changed(tmp_path, qtbot):
+    store = SettingsStore(tmp_path / "settings.ini")
+    with qtbot.waitSignal(store.changed, timeout=1000) as blocker:
+        store.set("tail_ms", "600")
+    assert blocker.args == ["tail_ms"] and store.get("tail_ms") == 600
+    with qtbot.assertNotEmitted(store.changed):
+        assert store.update({"tail_ms": 600}) == []  # no change, no signal
+    store.set("app_overrides", (AppOverride("Slack", auto_enter=True),))
+    again = SettingsStore(tmp_path / "settings.ini")
+    assert again.get("tail_ms") == 600 and again.get("app_overrides")[0].auto_enter is True
+    assert again.problems == []
+
+
+def test_bad_set_raises_and_stores_nothing(tmp_path, qtbot):
+    store = SettingsStore(tmp_path / "settings.ini")
+    with qtbot.assertNotEmitted(store.changed), pytest.raises(ValueError, match="sound_volume"):
+        store.update({"sounds": False, "sound_volume": 101})
+    assert store.settings == DEFAULTS
+
+
+@pytest.mark.parametrize("content", [
+    b"[dictate]\nmode=sideways\ntail_ms=1,2\nsound_volume=-3\nitn=perhaps\nsounds=false\n"
+    b"app_overrides=[{broken\nmicrophone=USB, left\n",
+    b"\x00\xff\xfe garbage \x89PNG\r\n\x1a\n[[[[dictate\n=\n==\n\xc3\x28",
+    b"[dictate]\n" + b"x" * 100_000 + b"\n",
+])
+def test_corrupt_ini_loads_with_defaults_and_a_report(tmp_path, content):
+    path = tmp_path / "settings.ini"
+    path.write_bytes(content)
+    store = SettingsStore(path)  # never raises
+    if b"mode=sideways" in content:
+        assert store.get("mode") == "hold" and store.get("tail_ms") == 250 and store.get("itn") is True
+        assert store.get("sounds") is False  # valid values survive
+        assert store.get("microphone") == "USB, left"  # commas come back as one string
+        assert len(store.problems) == 5 and any("sideways" in p for p in store.problems)
+        # The file was repaired: loading again reports nothing.
+        assert SettingsStore(path).problems == []
+    else:
+        assert store.settings == DEFAULTS

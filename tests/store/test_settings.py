@@ -1,0 +1,60 @@
+"""The settings schema: one default per key, typed coercion from stored strings, bad values
+fall back to their default with a report, never an exception."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dictate_app.store import settings as s
+
+
+def test_defaults_cover_the_issue_keys():
+    expected = {"hotkey", "mode", "language", "itn", "insert_method", "paste_keys", "app_overrides",
+                "microphone", "keep_mic_ready", "tail_ms", "model_dir", "device", "sounds", "sound_volume",
+                "popup_seconds", "start_at_login", "history_audio", "history_audio_cap_mb",
+                "history_retention_days", "server_url"}
+    assert set(s.KEYS) == expected
+    d = s.DEFAULTS
+    assert (d.hotkey, d.mode, d.language, d.insert_method, d.tail_ms, d.history_audio) == (
+        "f9", "hold", "auto", "paste", 250, False)
+
+
+def test_round_trip_through_stored_strings():
+    custom = s.Settings(mode="toggle", itn=False, tail_ms=400, popup_seconds=1.5, sound_volume=80,
+                        app_overrides=(s.AppOverride("Slack", auto_enter=True),),
+                        server_url="http://127.0.0.1:8765")
+    stored = {k: str(s.to_stored(k, getattr(custom, k))) for k in s.KEYS}  # INI gives back strings
+    loaded, problems = s.from_stored(stored)
+    assert problems == [] and loaded == custom
+
+
+def test_bad_values_fall_back_and_are_reported():
+    raw = {"mode": "sideways", "tail_ms": "abc", "sound_volume": "500", "itn": "maybe",
+           "app_overrides": "[{not json", "language": "de", "popup_seconds": "nan",
+           "hotkey": "ctrl+ä;rm", "server_url": "ftp://x", "keep_mic_ready": "true", "unknown": "x"}
+    loaded, problems = s.from_stored(raw)
+    assert loaded == s.Settings(keep_mic_ready=True)  # the one good value is kept
+    assert len(problems) == 9
+    assert any("mode = 'sideways' is invalid (not one of hold, toggle)" in p for p in problems)
+    assert any("sound_volume" in p and "outside 0..100" in p for p in problems)
+    assert all(p.endswith(".") and "\n" not in p for p in problems)
+
+
+def test_override_validation_and_matching():
+    good = json.dumps([{"match": "Slack", "method": "paste", "auto_enter": "true"},
+                       {"match": "xterm", "method": "type"}])
+    overrides = s.coerce("app_overrides", good)
+    settings = s.Settings(app_overrides=overrides)
+    assert settings.override_for("slack.Slack").auto_enter is True
+    assert settings.override_for("XTerm").method == "type"
+    assert settings.override_for("firefox") is None and settings.override_for(None) is None
+    for bad in ('[{"match": ""}]', '[{"match": "a", "method": "fax"}]', '{"match": "a"}',
+                '[{"match": "a", "paste_keys": "ctrl+z"}]'):
+        with pytest.raises(ValueError):
+            s.coerce("app_overrides", bad)
+
+
+def test_changed_keys():
+    assert s.changed_keys(s.DEFAULTS, s.Settings(tail_ms=0, sounds=False)) == ["tail_ms", "sounds"]
