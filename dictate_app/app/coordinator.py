@@ -302,8 +302,11 @@ class Coordinator(QObject):
         details = {"status": outcome.status, "method": outcome.method and outcome.method.value,
                    "message": outcome.message, "text": transcript.text, "marks": marks}
         if "released" in marks:
-            log.info("utterance %d: %s by %s, release to inserted %.0f ms (asr %.0f ms)", uid,
-                     outcome.status, details["method"], marks["inserted"] - marks["released"],
+            since = {k: round(v - marks["released"]) for k, v in marks.items()
+                     if not k.endswith("_ms") and k not in ("pressed", "released")}
+            log.info("utterance %d: %s by %s, release to inserted %.0f ms; since release %s; "
+                     "vad %.0f ms, asr %.0f ms", uid, outcome.status, details["method"],
+                     marks["inserted"] - marks["released"], since, marks.get("vad_ms", 0.0),
                      marks.get("asr_ms", 0.0))
         self.finished.emit(uid, details)
         self.post(lc.Inserted(uid))

@@ -127,6 +127,8 @@ class Popup(QWidget):
     # ---- internals ----
 
     def _set(self, text: str, tags: tuple[str, ...], note: str) -> None:
+        # The window title mirrors the text: screen readers and the desktop tests read it (WM_NAME).
+        self.setWindowTitle(f"Dictate: {text}" if text else "Dictate")
         self.text_label.setText(text)
         self.text_label.setVisible(bool(text))
         self.tags_label.setText("   ".join(tags))

@@ -36,3 +36,23 @@ def test_empty_clipboard_round_trip(qapp):
     clip.set_text("transient")
     clip.restore(snapshot)
     assert clip.text() == ""
+
+
+class ForeignClipboard:
+    """A QClipboard stand-in whose content lists X11 protocol targets, as Qt reports for a
+    clipboard owned by another X client (seen with xsel: TIMESTAMP, MULTIPLE, TARGETS, DELETE, INCR)."""
+
+    def __init__(self):
+        self.mime = QMimeData()
+        for target in ("TIMESTAMP", "MULTIPLE", "TARGETS", "DELETE", "INCR"):
+            self.mime.setData(target, b"")
+        self.mime.setData("text/plain", b"OLD-CLIP")
+
+    def mimeData(self, mode=None):
+        return self.mime
+
+
+def test_x11_protocol_targets_are_never_saved(qapp):
+    # Reading DELETE makes the owner empty its selection (ICCCM); replaying TARGETS is nonsense.
+    snapshot = QtClipboard(ForeignClipboard()).save()
+    assert snapshot == {"text/plain": b"OLD-CLIP"}
