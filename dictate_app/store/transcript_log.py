@@ -14,19 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from dictate_app.engine.result import Transcript
+from dictate_app.store.paths import data_dir
 
-ENV_DATA_DIR = "DICTATE_DATA_DIR"
 LOG_NAME = "transcripts.jsonl"
-
-
-def data_dir() -> Path:
-    """``$DICTATE_DATA_DIR`` if set, else the user data directory (``~/.local/share/dictate-app``)."""
-    override = os.environ.get(ENV_DATA_DIR)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("dictate-app", appauthor=False))
 
 
 class TranscriptLog:

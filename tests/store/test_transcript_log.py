@@ -1,7 +1,7 @@
 """The transcript log: one fsynced JSON line per transcript, readable after a torn write."""
 
 from dictate_app.engine.result import Transcript
-from dictate_app.store.transcript_log import LOG_NAME, TranscriptLog, data_dir
+from dictate_app.store.transcript_log import LOG_NAME, TranscriptLog
 
 
 def test_append_and_read_back(tmp_path):
@@ -27,5 +27,4 @@ def test_torn_last_line_is_skipped(tmp_path):
 
 def test_default_location_follows_env(tmp_path, monkeypatch):
     monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path))
-    assert data_dir() == tmp_path
     assert TranscriptLog().path == tmp_path / LOG_NAME
