@@ -1,0 +1,111 @@
+"""Incremental transcription: transcribe speech segments while the key is still held.
+
+The recorder's VAD closes a segment at each pause (``on_segment(samples16k)``); each one is
+transcribed in the background at once, so at key release only the last, still-open stretch of
+speech (the tail) is left to transcribe. The final result joins the segments' tagged outputs in
+order and parses them once with :func:`dictate_app.engine.tags.parse_tagged`, exactly what
+transcribing the same segments one by one after release and joining them gives (the funasr
+backend joins its long-audio passes the same way). Nothing is dropped or doubled at the seams:
+the VAD's segments do not overlap, and every segment handed in is transcribed exactly once and
+placed by arrival order.
+
+Threading: one worker thread runs the engine, so the engine is only ever called from one thread
+(:class:`dictate_app.engine.base.Engine` is not required to be thread-safe). ``on_segment`` only
+queues work: it is cheap enough for an audio callback.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+from dictate_app.audio.convert import MODEL_RATE
+from dictate_app.engine.base import Engine
+from dictate_app.engine.result import Timings, Transcript
+from dictate_app.engine.tags import parse_tagged
+
+# A tail shorter than this holds no word (one LFR frame is 60 ms; SenseVoice's query frames
+# alone would decode to tags); it is not worth a model pass at release.
+MIN_TAIL_S = 0.1
+
+
+def join_transcripts(parts: Sequence[Transcript]) -> Transcript:
+    """One transcript from consecutive pieces: their tagged outputs joined and parsed once.
+
+    Text pieces are joined by :func:`dictate_app.text.join.join_pieces` (inside ``parse_tagged``);
+    language, emotion and events are decided over all pieces. Durations and timings add up.
+    """
+    raw = "".join(part.raw for part in parts)
+    timings = Timings(
+        sum(p.timings.feature_ms for p in parts),
+        sum(p.timings.model_ms for p in parts),
+        sum(p.timings.total_ms for p in parts),
+    )
+    return parse_tagged(raw, sum(p.duration_s for p in parts), timings)
+
+
+class IncrementalTranscriber:
+    """Transcribes VAD-closed segments during a recording; :meth:`finish` adds the tail and joins.
+
+    Use one per engine; call :meth:`begin` at key press, feed :meth:`on_segment` from the
+    recorder, and :meth:`finish` (or :meth:`cancel`) at release.
+    """
+
+    def __init__(self, engine: Engine, language: str = "auto", itn: bool = True) -> None:
+        self.engine = engine
+        self.language = language
+        self.itn = itn
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incremental-asr")
+        self._lock = threading.Lock()
+        self._futures: list[Future] = []
+
+    def begin(self, language: str | None = None, itn: bool | None = None) -> None:
+        """Start a new recording (optionally with other settings); forgets any previous one."""
+        self.cancel()
+        if language is not None:
+            self.language = language
+        if itn is not None:
+            self.itn = itn
+
+    def on_segment(self, samples16k: np.ndarray) -> None:
+        """Queue a closed speech segment (16 kHz mono float32) for transcription. Returns at once."""
+        segment = np.array(samples16k, dtype=np.float32, copy=True)  # the caller may reuse its buffer
+        language, itn = self.language, self.itn
+        with self._lock:
+            self._futures.append(self._pool.submit(self._transcribe, segment, language, itn))
+
+    @property
+    def pending(self) -> int:
+        """Segments queued or being transcribed right now."""
+        with self._lock:
+            return sum(1 for future in self._futures if not future.done())
+
+    def finish(self, tail16k: np.ndarray | None = None, timeout: float | None = None) -> Transcript:
+        """Transcribe the tail (if it is long enough), wait for every segment, and join in order.
+
+        Raises what the engine raised for any piece (a :class:`DictateError` for bad audio).
+        """
+        with self._lock:
+            if tail16k is not None and np.asarray(tail16k).size >= MIN_TAIL_S * MODEL_RATE:
+                tail = np.array(tail16k, dtype=np.float32, copy=True)
+                self._futures.append(self._pool.submit(self._transcribe, tail, self.language, self.itn))
+            futures, self._futures = self._futures, []
+        return join_transcripts([future.result(timeout=timeout) for future in futures])
+
+    def cancel(self) -> None:
+        """Drop the current recording: queued segments are not transcribed (a running one finishes)."""
+        with self._lock:
+            futures, self._futures = self._futures, []
+        for future in futures:
+            future.cancel()
+
+    def close(self) -> None:
+        """Stop the worker thread (after the segment it is on)."""
+        self.cancel()
+        self._pool.shutdown(wait=True)
+
+    def _transcribe(self, segment: np.ndarray, language: str, itn: bool) -> Transcript:
+        return self.engine.transcribe(segment, MODEL_RATE, language=language, itn=itn)
