@@ -11,12 +11,19 @@ from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.errors import BadAudioError
 
 
-def add_engine_arguments(parser) -> None:
-    """The model options shared by every command that loads the engine."""
+def add_engine_arguments(parser, remote: bool = True) -> None:
+    """The model options shared by every command that loads the engine (``remote``: also
+    ``--server``/``--server-token``, to use a ``dictate-app serve`` instead of a local model)."""
     parser.add_argument("--model", type=Path, default=None, metavar="DIR",
                         help="SenseVoiceSmall directory (default: the model store, or $DICTATE_MODEL_DIR)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where to run the model (auto: the GPU if torch sees one)")
+    if remote:
+        parser.add_argument("--server", default=None, metavar="URL",
+                            help="use a Dictate server (dictate-app serve) instead of a local model; "
+                                 "falls back to the local model if the server cannot be reached")
+        parser.add_argument("--server-token", default=None, metavar="TOKEN",
+                            help="the server's token (default: $DICTATE_SERVER_TOKEN)")
 
 
 def register(subparsers) -> None:
@@ -35,7 +42,8 @@ def run(args) -> int:
     from dictate_app.engine.loader import load_engine
     from dictate_app.store.model_store import default_model_dir
 
-    engine = load_engine(args.model or default_model_dir(), device=args.device)
+    engine = load_engine(args.model or default_model_dir(), device=args.device,
+                         server=args.server, token=args.server_token)
     failed = False
     for path in args.files:
         started = time.perf_counter()

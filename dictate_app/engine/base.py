@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -18,7 +19,9 @@ class Engine(Protocol):
 
     ``transcribe`` accepts any sample rate, mono or multi-channel, int or float samples; it raises
     :class:`dictate_app.errors.BadAudioError` for input it cannot use. It is not required to be
-    thread-safe: call it from one worker thread.
+    thread-safe: call it from one worker thread. A backend may also offer
+    ``transcribe_batch(items, language, itn) -> list[Transcript]`` (one padded pass over several
+    ``(samples, sample_rate)`` clips); use :func:`transcribe_many`, which falls back to a loop.
     """
 
     backend: str  # "funasr", "onnx", ...
@@ -27,3 +30,14 @@ class Engine(Protocol):
     def transcribe(
         self, samples: np.ndarray, sample_rate: int, language: str = "auto", itn: bool = True
     ) -> Transcript: ...
+
+
+def transcribe_many(
+    engine: Engine, items: Sequence[tuple[np.ndarray, int]], language: str = "auto", itn: bool = True
+) -> list[Transcript]:
+    """Transcribe several clips: one padded pass when the backend offers ``transcribe_batch``
+    (funasr does), else one ``transcribe`` call each. Same language and itn for every clip."""
+    batch = getattr(engine, "transcribe_batch", None)
+    if batch is not None and len(items) > 1:
+        return list(batch(items, language=language, itn=itn))
+    return [engine.transcribe(samples, rate, language=language, itn=itn) for samples, rate in items]
