@@ -143,7 +143,12 @@ class Popup(QWidget):
     def _appear(self, stay: bool) -> None:
         self._fade.stop()
         self.setWindowOpacity(1.0)
-        self.adjustSize()
+        # Rows were just shown or hidden and labels wrap: size the window for its fixed width
+        # (a top-level window ignores height-for-width, and its size hint assumes a narrow
+        # width, which made one short line three lines tall).
+        self.layout().activate()
+        height = self.heightForWidth(self.width())
+        self.setFixedHeight(height if height > 0 else self.sizeHint().height())
         self._place()
         if not self.isVisible():
             self.show()

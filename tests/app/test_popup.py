@@ -89,3 +89,15 @@ def test_snapshot_of_every_emotion(qtbot):
     painter.end()
     ARTIFACTS.mkdir(exist_ok=True)
     assert sheet.save(str(ARTIFACTS / "popup-emotions-offscreen.png"))
+
+
+def test_window_shrinks_to_its_content(qtbot):
+    popup = Popup()
+    qtbot.addWidget(popup)
+    popup.show_content(describe(Transcript(text="a long line " * 12, language="en", emotion="HAPPY",
+                                           events=("Laughter",)), "a note"))
+    tall = popup.height()
+    popup.show_content(PopupContent("No speech heard"))
+    # One line of text plus margins, not the three lines a narrow size hint would give.
+    one_line = popup.text_label.fontMetrics().lineSpacing()
+    assert popup.height() < tall - 20 and popup.text_label.height() < 2 * one_line

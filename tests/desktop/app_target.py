@@ -1,7 +1,8 @@
 """A target application for the desktop tests: one QLineEdit in its own process.
 
 It writes its text to ``OUT`` (atomically) on every change, so a test can see exactly what
-arrived, and prints ``ready <window id>`` once its window is shown and active.
+arrived, and prints ``ready <window id>`` once its window is shown and active. Lines on stdin
+control it: ``clear`` empties the field, ``activate`` raises and focuses the window.
 
     python tests/desktop/app_target.py OUT [TITLE]
 """
@@ -12,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 
@@ -43,6 +44,18 @@ def main() -> int:
             edit.activateWindow()
             QTimer.singleShot(50, announce)
 
+    def command() -> None:
+        line = sys.stdin.readline().strip()
+        if not line:  # the test closed our stdin: it is done with us
+            app.quit()
+        elif line == "clear":
+            edit.clear()
+        elif line == "activate":
+            edit.activateWindow()
+            edit.raise_()
+
+    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(command)
     QTimer.singleShot(50, announce)
     return app.exec()
 
