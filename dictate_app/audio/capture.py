@@ -259,4 +259,8 @@ class Take:
             lost_ms=self.lost_ms, device_lost=self.device_lost,
             hit_max_length=self.hit_max_length, warnings=tuple(warnings),
             preroll_ms=self.preroll_samples * 1000.0 / self.rate, tail_ms=tail * 1000.0 / self.rate,
+            # The live segmenter's positions are positions in ``samples``: the streaming resampler
+            # yields the same samples as the batch one above.
+            segments_end=self._segmenter.emitted_until if self._segmenter is not None else 0,
+            tail_has_speech=self._segmenter.speech_pending if self._segmenter is not None else True,
         )

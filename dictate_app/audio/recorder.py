@@ -55,6 +55,10 @@ class Recording:
     warnings: tuple[str, ...]
     preroll_ms: float = 0.0  # audio from before start() at the head of ``samples``
     tail_ms: float = 0.0  # audio from after stop() at the end of ``samples``
+    # Live VAD segments (``on_segment``) cover ``samples[:segments_end]``; the rest is the
+    # unemitted tail, which may hold speech only if ``tail_has_speech``.
+    segments_end: int = 0
+    tail_has_speech: bool = True
 
 
 class Recorder:
@@ -310,6 +314,8 @@ class _Worker:
         take.add_block(mono, arrival, age, overflow)
         if first and self.rec._on_live is not None:
             self._call(self.rec._on_live, take.start_latency_ms)
+        if take.hit_max_length and take.future is None:
+            self.rec._recording = False  # before the warning: its reader may check is_recording
         for level in take.levels():
             self._call(self.rec._on_level, *level)
         for segment in take.segments():
@@ -336,6 +342,8 @@ class _Worker:
         if self.take is None:
             return  # keep-ready idle: the next start() reopens on demand
         self.take.device_lost = True
+        if self.take.future is None:
+            self.rec._recording = False  # before the warning: its reader may check is_recording
         message = f"{what}; the {self.take.captured_s():.1f} s recorded so far are kept"
         self.take.warnings.append(message)
         self._warn(message)

@@ -170,7 +170,9 @@ class SpeechStream:
                     self._start = len(self._windows) - 1
                     self._speech_end, self._silence = len(self._windows), 0
                 else:  # keep only the pad before a possible start
-                    del self._windows[:max(0, len(self._windows) - self.pad_windows)]
+                    drop = max(0, len(self._windows) - self.pad_windows)
+                    del self._windows[:drop]
+                    self._base += drop * STREAM_WINDOW
                 continue
             if prob >= self.threshold:
                 self._speech_end, self._silence = len(self._windows), 0
@@ -186,10 +188,23 @@ class SpeechStream:
         assert self._start is not None
         speech_windows = self._speech_end - self._start
         first = max(0, self._start - self.pad_windows)
-        segment = np.concatenate(self._windows[first:self._speech_end + self.pad_windows])
-        self._windows = self._windows[len(self._windows) - self.pad_windows:] if self.pad_windows else []
+        end = min(self._speech_end + self.pad_windows, len(self._windows))
+        segment = np.concatenate(self._windows[first:end])
+        emitted = speech_windows >= self.min_speech_windows
+        if emitted:
+            self.emitted_until = self._base + end * STREAM_WINDOW
+        keep_from = len(self._windows) - self.pad_windows if self.pad_windows else len(self._windows)
+        self._windows = self._windows[keep_from:]
+        self._base += keep_from * STREAM_WINDOW
         self._start, self._speech_end, self._silence = None, 0, 0
-        return segment if speech_windows >= self.min_speech_windows else None
+        return segment if emitted else None
+
+    @property
+    def speech_pending(self) -> bool:
+        """True when audio after :attr:`emitted_until` may hold speech not yet emitted: a segment
+        is open, or audio still waits for analysis (the model is loading). Incremental
+        transcription uses it to skip a model pass over a silent tail at key release."""
+        return self._start is not None or self._pending.size >= STREAM_WINDOW
 
     def reset(self) -> None:
         """Forget all audio and the model's state (a new recording)."""
@@ -200,3 +215,6 @@ class SpeechStream:
         self._start: int | None = None  # index in _windows of the open segment's first speech window
         self._speech_end = 0  # index after its last speech window
         self._silence = 0  # windows since the probability fell below the low threshold
+        self._base = 0  # stream position (samples) of _windows[0]
+        # Stream position where the last emitted segment ends: the audio after it is unemitted.
+        self.emitted_until = 0

@@ -95,6 +95,13 @@ class IncrementalTranscriber:
             futures, self._futures = self._futures, []
         return join_transcripts([future.result(timeout=timeout) for future in futures])
 
+    def finish_recording(self, recording, timeout: float | None = None) -> Transcript:
+        """:meth:`finish` for a :class:`dictate_app.audio.recorder.Recording` whose live segments
+        were fed to :meth:`on_segment`: its tail is the audio after ``segments_end``, skipped when
+        the VAD heard no speech there."""
+        tail = recording.samples[recording.segments_end:] if recording.tail_has_speech else None
+        return self.finish(tail, timeout)
+
     def cancel(self) -> None:
         """Drop the current recording: queued segments are not transcribed (a running one finishes)."""
         with self._lock:
