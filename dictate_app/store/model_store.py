@@ -46,6 +46,23 @@ SOURCES = {
     "modelscope": "https://www.modelscope.cn/models/iic/SenseVoiceSmall/resolve/master/",
     "huggingface": "https://huggingface.co/FunAudioLLM/SenseVoiceSmall/resolve/main/",
 }
+
+# sherpa-onnx's int8 conversion of the same model (sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17;
+# Hugging Face csukuangfj/..., revision 2365baea, and its ModelScope mirror hold the same bytes).
+# Sizes and digests agree across several independent projects' pinned manifests.
+SHERPA_SENSEVOICE_INT8 = (
+    FileSpec("model.int8.onnx", 239_233_841, "c71f0ce00bec95b07744e116345e33d8cbbe08cef896382cf907bf4b51a2cd51"),
+    FileSpec("tokens.txt", 315_894, "f449eb28dc567533d7fa59be34e2abca8784f771850c78a47fb731a31429a1dc"),
+)
+ONNX_INT8_SOURCES = {
+    "modelscope": "https://www.modelscope.cn/models/pengzhendong/sherpa-onnx-sense-voice-zh-en-ja-ko-yue/resolve/master/",
+    "huggingface": "https://huggingface.co/csukuangfj/sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17/"
+                   "resolve/2365baeacb507f821a0c8120fcee3d484dba7a07/",
+}
+HUB_NAMES = {
+    SENSEVOICE_SMALL: "iic/SenseVoiceSmall (ModelScope) or FunAudioLLM/SenseVoiceSmall (Hugging Face)",
+    SHERPA_SENSEVOICE_INT8: "csukuangfj/sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17 (Hugging Face)",
+}
 CONNECT_TIMEOUT_S = 10.0
 CHUNK = 1 << 20
 
@@ -60,11 +77,11 @@ def default_model_dir() -> Path:
     return Path(platformdirs.user_data_dir("dictate-app", appauthor=False)) / "models" / MODEL_NAME
 
 
-def manual_placement_hint(dest: Path) -> str:
+def manual_placement_hint(dest: Path, manifest=SENSEVOICE_SMALL) -> str:
+    names = MODEL_FILES if manifest is SENSEVOICE_SMALL else [spec.name for spec in manifest]
     return (
-        f"download the files {', '.join(MODEL_FILES)} of iic/SenseVoiceSmall (ModelScope) or "
-        f"FunAudioLLM/SenseVoiceSmall (Hugging Face) on a connected machine, put them in {dest}, "
-        "then run `dictate-app model verify`"
+        f"download the files {', '.join(names)} of {HUB_NAMES.get(manifest, 'the model')} "
+        f"on a connected machine, put them in {dest}, then run `dictate-app model verify`"
     )
 
 
@@ -133,6 +150,7 @@ def download_model(
     base_url: str | None = None,
     manifest=SENSEVOICE_SMALL,
     progress: ProgressFn | None = None,
+    sources: dict[str, str] = SOURCES,
 ) -> Path:
     """Download every manifest file into ``dest``, resuming and verifying each one.
 
@@ -140,9 +158,12 @@ def download_model(
     manual-placement instructions when the source cannot be reached.
     """
     if base_url is None:
-        if source not in SOURCES:
-            raise ModelError(f"unknown source {source!r}; use one of {', '.join(SOURCES)}")
-        base_url = SOURCES[source]
+        if source not in sources:
+            raise ModelError(f"unknown source {source!r}; use one of {', '.join(sources)}")
+        base_url = sources[source]
+    unpinned = [spec.name for spec in manifest if spec.size <= 0 or len(spec.sha256) != 64]
+    if unpinned:  # never fetch what cannot be verified
+        raise ModelError(f"refusing to download {', '.join(unpinned)}: no published size and sha256 is pinned")
     dest.mkdir(parents=True, exist_ok=True)
     for spec in manifest:
         final = dest / spec.name
@@ -157,7 +178,7 @@ def download_model(
             reason = getattr(exc, "reason", exc)
             raise ModelError(
                 f"could not download {spec.name} from {base_url} ({reason}); to install by hand, "
-                + manual_placement_hint(dest)
+                + manual_placement_hint(dest, manifest)
             ) from None
         size = part.stat().st_size
         if size != spec.size or sha256_of(part) != spec.sha256:
