@@ -23,6 +23,8 @@ COMMANDS = (
     "transcribe",
     "model",
     "history",
+    "devices",
+    "listen",
 )
 # The module whose `run` handles `dictate-app` without a subcommand (the tray app, once it exists).
 DEFAULT_COMMAND = "app"

@@ -50,6 +50,8 @@ def sounddevice() -> ModuleType:
         import sounddevice as sd
     except OSError as exc:  # "PortAudio library not found": the Linux wheel does not bundle it
         raise DeviceError(NO_PORTAUDIO) from exc
+    except ImportError as exc:
+        raise DeviceError("the Python package sounddevice is missing; reinstall Dictate") from exc
     return sd
 
 

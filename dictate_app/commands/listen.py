@@ -1,0 +1,185 @@
+"""``dictate-app listen``: record from the microphone, transcribe, print the text and the tags.
+
+The whole pipeline without Qt (capture, Silero trim, SenseVoice), and the first thing to run to
+check a microphone. Recording stops on Enter, after ``--seconds``, or with ``--vad`` at the
+first pause after speech; the model loads while you speak. A recording without speech prints
+"no speech" and never reaches the model.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from dictate_app.engine.base import LANGUAGE_CHOICES
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "listen", help="record from the microphone and print what was said (no tray, no Qt)",
+        description="Record until Enter (or a pause with --vad), then transcribe and print the "
+                    "text and SenseVoice's tags.")
+    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
+                        help="SenseVoiceSmall directory (default: the model store, or $DICTATE_MODEL_DIR)")
+    parser.add_argument("--device", metavar="NAME", default=None,
+                        help="microphone name, as `dictate-app devices` lists it (default: the system default)")
+    parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where to run the model (auto: the GPU if torch sees one)")
+    parser.add_argument("--vad", action="store_true", help="stop at the first pause after speech")
+    parser.add_argument("--pause", type=float, default=0.8, metavar="S",
+                        help="with --vad: the silence that ends the recording (default 0.8 s)")
+    parser.add_argument("--seconds", type=float, default=None, metavar="S",
+                        help="stop after this long (for scripts; Enter still stops earlier)")
+    parser.add_argument("--max-seconds", type=float, default=300.0, metavar="S",
+                        help="the longest recording (default 300 s; a warning comes before)")
+    parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto")
+    parser.add_argument("--no-itn", dest="itn", action="store_false",
+                        help="no punctuation or inverse text normalisation")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class _Meter:
+    """A one-line level meter on a terminal's stderr (nothing when stderr is not a terminal)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, rms: float, peak: float) -> None:
+        if self.enabled:
+            bar = "#" * min(30, int(peak * 30 + 0.5))
+            sys.stderr.write(f"\r  {time.monotonic() - self.started:5.1f} s  [{bar:<30}]")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 50 + "\r")
+            self.enabled = False
+
+
+def record(args, stop: threading.Event, *, stream_factory=None, stdin=None):
+    """Record one utterance with :class:`~dictate_app.audio.recorder.Recorder` until ``stop`` is set.
+
+    Enter on ``stdin`` sets ``stop`` (end of input does not: ``--vad`` and ``--seconds`` work with
+    stdin closed), as do ``--seconds``, a pause with ``--vad``, a lost device and the length limit.
+    """
+    from dictate_app.audio.recorder import Recorder
+
+    meter = _Meter()
+
+    def warned(message: str) -> None:
+        meter.done()
+        _say(f"warning: {message}")
+        if not recorder.is_recording:
+            stop.set()  # the device went away or the limit was hit: the recording has ended
+
+    recorder = Recorder(device=args.device, max_s=args.max_seconds, stream_factory=stream_factory,
+                        on_level=meter, on_warning=warned,
+                        on_segment=(lambda _segment: stop.set()) if args.vad else None,
+                        segment_silence_s=args.pause)
+    stdin = sys.stdin if stdin is None else stdin
+
+    def wait_for_enter() -> None:
+        if stdin.readline():
+            stop.set()
+
+    threading.Thread(target=wait_for_enter, name="listen-stdin", daemon=True).start()
+    if args.seconds is not None:
+        timer = threading.Timer(args.seconds, stop.set)
+        timer.daemon = True
+        timer.start()
+    how = "pause" if args.vad else "press Enter"
+    _say(f"listening{' on ' + args.device if args.device else ''}... speak, then {how} to stop")
+    try:
+        recorder.start()
+        stop.wait()
+        future = recorder.stop()
+        return future.result(timeout=10)
+    except KeyboardInterrupt:
+        recorder.cancel()
+        raise
+    finally:
+        meter.done()
+        recorder.close()
+
+
+def _recording_info(recording, speech) -> dict:
+    return {
+        "duration_s": round(recording.duration_s, 3),
+        "speech_s": round(speech.size / recording.sample_rate, 3) if speech is not None else 0.0,
+        "device": recording.device_name,
+        "start_latency_ms": round(recording.start_latency_ms, 1),
+        "lost_ms": round(recording.lost_ms, 1),
+        "device_lost": recording.device_lost,
+        "hit_max_length": recording.hit_max_length,
+        "warnings": list(recording.warnings),
+    }
+
+
+def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
+    """Record, trim, transcribe, print. ``stream_factory``/``load``/``stdin``: seams for tests."""
+    from dictate_app.audio.speech import trim_to_speech
+
+    if load is None:
+        from dictate_app.audio.devices import find_input_device
+        from dictate_app.engine.loader import load_engine
+        from dictate_app.engine.modeldir import validate_model_dir
+        from dictate_app.store.model_store import default_model_dir
+
+        model_dir = args.model or default_model_dir()
+        validate_model_dir(model_dir)  # a missing model is said before the user speaks, not after
+        if stream_factory is None and args.device:
+            find_input_device(args.device)  # an explicit name that is not there is an error here
+
+        def load():
+            return load_engine(model_dir, device=args.compute)
+
+    # The model loads while the user speaks: by the time they stop it is (nearly) ready.
+    pool = ThreadPoolExecutor(1, thread_name_prefix="listen-load")
+    engine_future: Future = pool.submit(load)
+    try:
+        recording = record(args, threading.Event(), stream_factory=stream_factory, stdin=stdin)
+        speech = trim_to_speech(recording.samples)
+        info = _recording_info(recording, speech)
+        if speech is None:
+            if args.json:
+                print(json.dumps({"no_speech": True, "text": "", "recording": info}, ensure_ascii=False))
+            else:
+                _say(f"no speech in {recording.duration_s:.1f} s of audio: nothing to transcribe")
+            return 0
+        engine = engine_future.result()
+        started = time.perf_counter()
+        result = engine.transcribe(speech, recording.sample_rate, language=args.language, itn=args.itn)
+        model_ms = (time.perf_counter() - started) * 1000
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    _print_result(args, result, info, model_ms)
+    return 0
+
+
+def _print_result(args, result, info: dict, model_ms: float) -> None:
+    from dictate_app.engine.tags import display_line
+
+    if args.json:
+        print(json.dumps({
+            "no_speech": False, "text": result.text, "language": result.language,
+            "emotion": result.emotion, "events": list(result.events), "itn": result.itn,
+            "display": display_line(result), "raw": result.raw,
+            "model_ms": round(model_ms, 1), "recording": info,
+        }, ensure_ascii=False), flush=True)
+        return
+    print(result.text, flush=True)
+    events = ", ".join(result.events) or "none"
+    print(f"[language {result.language or '?'} | emotion {result.emotion or '?'} | events {events}] "
+          f"{display_line(result)}", flush=True)
+    _say(f"{info['duration_s']:.1f} s recorded ({info['speech_s']:.1f} s of speech), "
+         f"model {model_ms / 1000:.2f} s")

@@ -1,0 +1,57 @@
+"""The real-desktop tier: everything here runs against the bench (see bench.py) and is marked ``desktop``.
+
+The session fixture ``desktop`` starts the bench once, exports its environment into
+``os.environ`` (DISPLAY, QT_QPA_PLATFORM=xcb, PULSE_SERVER, PULSE_CLIENTCONFIG, XDG_RUNTIME_DIR,
+LANG) so in-process code and subprocesses both reach it, and re-enumerates PortAudio's devices
+(PortAudio lists them once, at import, maybe before the bench's audio server existed).
+Missing system packages are installed when we are root; otherwise the test fails with the command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.desktop.bench import BenchError, Desktop, ensure_system_packages
+
+HERE = Path(__file__).resolve().parent
+EXPORTED = ("DISPLAY", "QT_QPA_PLATFORM", "PULSE_SERVER", "PULSE_CLIENTCONFIG", "XDG_RUNTIME_DIR", "LANG")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.desktop)
+
+
+def refresh_portaudio() -> None:
+    """Make an already imported PortAudio see the bench's (new or restarted) audio server."""
+    if "sounddevice" in sys.modules:
+        from dictate_app.audio.devices import refresh_devices
+
+        refresh_devices()
+
+
+@pytest.fixture(scope="session")
+def desktop():
+    """A running bench (:class:`tests.desktop.bench.Desktop`) for the whole session."""
+    try:
+        ensure_system_packages()
+        bench = Desktop().start()
+    except BenchError as exc:
+        pytest.fail(str(exc))
+    saved = {key: os.environ.get(key) for key in EXPORTED}
+    os.environ.update({key: bench.env[key] for key in EXPORTED})
+    refresh_portaudio()
+    try:
+        yield bench
+    finally:
+        bench.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
