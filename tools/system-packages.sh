@@ -8,7 +8,7 @@ APP="python3-venv libportaudio2 libasound2-plugins xsel xdotool
  libxcb-xkb1 libxcb-randr0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
  fonts-noto-color-emoji fonts-wqy-microhei fonts-dejavu-core"
 TEST="$APP xvfb x11-utils x11-xserver-utils xclip imagemagick xterm openbox trayer
- pulseaudio pulseaudio-utils alsa-utils espeak-ng sox"
+ pulseaudio pulseaudio-utils alsa-utils espeak-ng sox desktop-file-utils"
 case "${1:-app}" in
   app) WANT=$APP ;;
   test) WANT=$TEST ;;
