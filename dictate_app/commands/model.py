@@ -1,4 +1,5 @@
-"""``dictate-app model download|verify|path``: get the model, check it, show where it lives."""
+"""``dictate-app model download|verify|path|export-onnx``: get the model, check it, show where it
+lives, convert it for the fast CPU backend."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ def register(subparsers) -> None:
     actions = parser.add_subparsers(dest="model_action", metavar="ACTION", required=True)
 
     download = actions.add_parser("download", help="download SenseVoiceSmall and verify every file")
-    download.add_argument("--source", choices=("modelscope", "huggingface"), default="modelscope")
+    download.add_argument("--source", choices=("modelscope", "huggingface"), default=None,
+                          help="default: modelscope for pytorch, huggingface (pinned revision) for onnx-int8")
     download.add_argument("--dir", type=Path, default=None, help="where to put it (default: the model store)")
     download.add_argument("--base-url", default=None, help=argparse.SUPPRESS)  # mirrors and tests
+    download.add_argument("--format", choices=("pytorch", "onnx-int8"), default="pytorch",
+                          help="pytorch: the funasr model (any device); onnx-int8: sherpa-onnx's int8 "
+                               "conversion, for the fast CPU backend without torch (default: pytorch)")
     download.set_defaults(run=run_download)
 
     verify = actions.add_parser("verify", help="check a model directory file by file and load it")
@@ -26,14 +31,66 @@ def register(subparsers) -> None:
     where = actions.add_parser("path", help="print the default model directory")
     where.set_defaults(run=run_path)
 
+    export = actions.add_parser(
+        "export-onnx", help="convert a funasr model directory to ONNX for the fast CPU backend (minutes)")
+    export.add_argument("dir", nargs="?", type=Path, default=None, help="the funasr model directory")
+    export.add_argument("--out", type=Path, default=None, help="where to write (default: DIR/onnx)")
+    export.add_argument("--fp32", action="store_true", help="also write the float32 model.onnx (935 MB)")
+    export.add_argument("--no-int8", dest="int8", action="store_false", help="skip model.int8.onnx")
+    export.set_defaults(run=run_export_onnx)
+
 
 def run_download(args) -> int:
     from dictate_app.store.model_store import default_model_dir, download_model, text_progress
 
+    if args.format == "onnx-int8":
+        from dictate_app.engine.onnxdir import ONNX_SUBDIR, find_onnx_model, validate_onnx_model
+        from dictate_app.store.model_store import ONNX_INT8_SOURCES, SHERPA_SENSEVOICE_INT8
+
+        # Under the model directory, where the loader looks for it, beside any funasr files.
+        dest = args.dir or default_model_dir() / ONNX_SUBDIR
+        download_model(dest, args.source or "huggingface", base_url=args.base_url, progress=text_progress(),
+                       manifest=SHERPA_SENSEVOICE_INT8, sources=ONNX_INT8_SOURCES)
+        validate_onnx_model(find_onnx_model(dest, "int8"))
+        print(f"SenseVoiceSmall int8 ONNX (sherpa-onnx) is ready in {dest}")
+        return 0
     dest = args.dir or default_model_dir()
-    download_model(dest, args.source, base_url=args.base_url, progress=text_progress())
+    download_model(dest, args.source or "modelscope", base_url=args.base_url, progress=text_progress())
     print(f"SenseVoiceSmall is ready in {dest}")
     return 0
+
+
+def run_export_onnx(args) -> int:
+    import sys
+
+    from dictate_app.engine.export import export_onnx
+    from dictate_app.store.model_store import default_model_dir
+
+    model_dir = args.dir or default_model_dir()
+    out = export_onnx(model_dir, args.out, int8=args.int8, fp32=args.fp32,
+                      progress=lambda message: print(f"{message}...", file=sys.stderr, flush=True))
+    print(f"ONNX model written to {out}")
+    return 0
+
+
+def _verify_onnx(model_dir: Path, load: bool) -> bool:
+    """Check the ONNX model in ``model_dir`` (or its onnx/), if any; True when one was found."""
+    from dictate_app.engine.onnxdir import find_onnx_model, validate_onnx_model
+    from dictate_app.store.model_store import SHERPA_SENSEVOICE_INT8, check_files
+
+    found = find_onnx_model(model_dir, "int8")
+    if found is None:
+        return False
+    validate_onnx_model(found)
+    published = all(check.ok for check in check_files(found.model.parent, SHERPA_SENSEVOICE_INT8))
+    print(f"ok  {found.model.relative_to(model_dir) if found.model.is_relative_to(model_dir) else found.model}"
+          f"  ({'the published sherpa-onnx int8 conversion' if published else 'SenseVoice metadata and tokens match'})")
+    if load:
+        from dictate_app.engine.onnx_backend import OnnxEngine
+
+        OnnxEngine.load(model_dir)
+        print("loads on sherpa-onnx (onnx, cpu)")
+    return True
 
 
 def run_verify(args) -> int:
@@ -41,6 +98,8 @@ def run_verify(args) -> int:
     from dictate_app.store.model_store import SENSEVOICE_SMALL, check_files, default_model_dir
 
     model_dir = args.dir or default_model_dir()
+    if not (model_dir / "config.yaml").exists() and _verify_onnx(model_dir, not args.no_load):
+        return 0  # an ONNX-only directory (`model download --format onnx-int8`)
     validate_model_dir(model_dir)
     checks = check_files(model_dir)
     published = {spec.name: spec.size for spec in SENSEVOICE_SMALL}
@@ -58,8 +117,9 @@ def run_verify(args) -> int:
     if not args.no_load:
         from dictate_app.engine.loader import load_engine
 
-        engine = load_engine(model_dir, device="cpu")
+        engine = load_engine(model_dir, device="cpu", backend="funasr")
         print(f"loads strictly: all tensors match ({engine.backend}, {engine.device})")
+    _verify_onnx(model_dir, not args.no_load)
     if all(check.ok for check in checks):
         print(f"{model_dir}: the published SenseVoiceSmall, verified")
     else:
