@@ -1,0 +1,143 @@
+"""Incremental transcription: segments transcribed while recording, the tail at release, joins.
+
+Fast tests use a fake engine at the seam (it "recognises" which segment it was given); the slow
+tests run the real recorder (fake stream, real Silero VAD) into the trained fixture model.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from dictate_app.audio.convert import MODEL_RATE
+from dictate_app.engine.incremental import IncrementalTranscriber, join_transcripts
+from dictate_app.engine.tags import parse_tagged
+from dictate_app.errors import BadAudioError
+
+
+class WordEngine:
+    """Each clip is a constant level k/1000; it is "heard" as the k-th word of ``words``."""
+
+    backend, device = "fake", "cpu"
+
+    def __init__(self, words: list[str], gate: threading.Event | None = None) -> None:
+        self.words = words
+        self.gate = gate
+        self.calls: list[tuple[int, str]] = []  # (word index, thread name)
+
+    def transcribe(self, samples, sample_rate, language="auto", itn=True):
+        if self.gate is not None:
+            assert self.gate.wait(10)
+        k = int(round(float(np.median(samples)) * 1000))
+        if k < 0:
+            raise BadAudioError("the fake engine cannot use this clip")
+        self.calls.append((k, threading.current_thread().name))
+        tag = "<|withitn|>" if itn else "<|woitn|>"
+        return parse_tagged(f"<|{language if language != 'auto' else 'en'}|><|NEUTRAL|><|Speech|>{tag}"
+                            f"{self.words[k]}", samples.size / sample_rate)
+
+
+def clip(k: int, seconds: float = 0.5) -> np.ndarray:
+    return np.full(int(seconds * MODEL_RATE), k / 1000, np.float32)
+
+
+def test_segments_are_transcribed_in_the_background_in_order_and_joined_once():
+    words = ["zero", "please", "open", "the", "door", "now"]
+    engine = WordEngine(words)
+    inc = IncrementalTranscriber(engine)
+    segments = [clip(k) for k in (1, 2, 3, 4)]
+    for segment in segments:
+        inc.on_segment(segment)
+    result = inc.finish(clip(5))
+    after_release = join_transcripts([engine.transcribe(s, MODEL_RATE) for s in segments + [clip(5)]])
+    assert result.text == "please open the door now"
+    assert (result.text, result.raw, result.language, result.emotion, result.events, result.itn) == (
+        after_release.text, after_release.raw, after_release.language, after_release.emotion,
+        after_release.events, after_release.itn)
+    assert result.duration_s == pytest.approx(2.5)
+    assert {name for _, name in engine.calls[:5]} == {engine.calls[0][1]}, "one worker thread"
+    assert engine.calls[0][1] != threading.current_thread().name
+    inc.close()
+
+
+def test_on_segment_never_waits_for_the_model_and_release_only_waits_for_the_rest():
+    gate = threading.Event()
+    engine = WordEngine(["zero", "one", "two", "three"], gate)
+    inc = IncrementalTranscriber(engine)
+    started = time.perf_counter()
+    inc.on_segment(clip(1))
+    inc.on_segment(clip(2))
+    assert time.perf_counter() - started < 0.5 and inc.pending == 2
+    gate.set()
+    deadline = time.monotonic() + 10
+    while inc.pending:  # the segments finish while the key is still "held"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert [k for k, _ in engine.calls] == [1, 2]
+    assert inc.finish(clip(3)).text == "one two three"
+    assert [k for k, _ in engine.calls] == [1, 2, 3], "at release only the tail was transcribed"
+    inc.close()
+
+
+def test_cancel_drops_queued_segments_and_the_next_recording_starts_clean():
+    gate = threading.Event()
+    engine = WordEngine(["zero", "one", "two", "three", "four"], gate)
+    inc = IncrementalTranscriber(engine)
+    for k in (1, 2, 3):
+        inc.on_segment(clip(k))
+    inc.begin()  # a new key press cancels the old recording
+    gate.set()
+    inc.on_segment(clip(4))
+    assert inc.finish().text == "four"
+    assert 2 not in [k for k, _ in engine.calls] and 3 not in [k for k, _ in engine.calls]
+    inc.close()
+
+
+def test_a_tail_shorter_than_a_word_is_not_worth_a_pass_and_no_speech_is_empty():
+    engine = WordEngine(["zero", "one"])
+    inc = IncrementalTranscriber(engine)
+    inc.on_segment(clip(1))
+    assert inc.finish(clip(1, seconds=0.05)).text == "one"
+    assert len(engine.calls) == 1
+    nothing = inc.finish(None)
+    assert nothing.text == "" and not nothing.is_speech
+    inc.close()
+
+
+def test_finish_recording_takes_the_audio_after_the_emitted_segments_as_the_tail():
+    from dictate_app.audio.recorder import Recording
+
+    engine = WordEngine(["zero", "one", "two", "three"])
+    inc = IncrementalTranscriber(engine)
+    samples = np.concatenate([clip(1), clip(0, 0.3), clip(2)])
+    inc.on_segment(samples[:clip(1).size])
+    base = dict(samples=samples, sample_rate=MODEL_RATE, duration_s=samples.size / MODEL_RATE,
+                device_name="fake", start_latency_ms=0.0, lost_ms=0.0, device_lost=False,
+                hit_max_length=False, warnings=())
+    rec = Recording(**base, segments_end=clip(1).size, tail_has_speech=True)
+    assert inc.finish_recording(rec).text == "one two", "the tail median is level 2: just the open segment"
+    inc.on_segment(samples[:clip(1).size])
+    silent_tail = Recording(**base, segments_end=clip(1).size, tail_has_speech=False)
+    assert inc.finish_recording(silent_tail).text == "one"
+    inc.close()
+
+
+def test_cjk_segments_join_without_spaces_and_languages_are_decided_once():
+    engine = WordEngine(["", "你好", "世界", "hello"])
+    inc = IncrementalTranscriber(engine, language="zh")
+    inc.on_segment(clip(1))
+    inc.on_segment(clip(2))
+    result = inc.finish(clip(3))
+    assert result.text == "你好世界hello" and result.language == "zh"  # join_pieces: no space at a CJK seam
+    inc.close()
+
+
+def test_an_engine_error_reaches_the_caller_at_release():
+    inc = IncrementalTranscriber(WordEngine(["zero"]))
+    inc.on_segment(clip(-5))
+    with pytest.raises(BadAudioError):
+        inc.finish()
+    inc.close()
