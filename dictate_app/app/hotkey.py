@@ -76,6 +76,7 @@ class HotkeyBridge(QObject):
         super().__init__(parent)
         self.key_name = key_name
         self._listener = None
+        self._grab = None
         self._down = False
         self._pending_release: float | None = None
         self._grace = QTimer(self, singleShot=True, interval=RELEASE_GRACE_MS)
@@ -84,8 +85,12 @@ class HotkeyBridge(QObject):
         self._raw_release.connect(self._on_release)
         self._raw_escape.connect(self.cancel)
 
-    def start(self) -> None:
-        """Start listening; raises :class:`HotkeyError` with the fix when that is impossible."""
+    def start(self) -> str | None:
+        """Start listening; raises :class:`HotkeyError` with the fix when that is impossible.
+
+        Returns a warning (one sentence) when the hotkey works but could not be reserved for us
+        (another program owns it, so it reaches that program too), else None.
+        """
         keyboard = _import_keyboard()
         target = parse_key(self.key_name, keyboard)
         escape = keyboard.Key.esc
@@ -121,8 +126,31 @@ class HotkeyBridge(QObject):
                 )
         self._listener = listener
         log.info("hotkey listener running for %s", self.key_name)
+        return self._reserve(keyboard, target)
+
+    def _reserve(self, keyboard, target) -> str | None:
+        """On X11, grab the key so the focused window does not receive it too (see keygrab)."""
+        if not keyboard.Listener.__module__.endswith("_xorg"):
+            return None
+        from dictate_app.app.keygrab import KeyGrab
+
+        if isinstance(target, keyboard.Key):
+            keysym = target.value.vk  # pynput's X11 backend keeps the keysym as the vk
+        else:
+            # Latin-1 keysyms equal the code point; other characters are 0x01000000 + code point.
+            code = ord(target.char)
+            keysym = code if code < 0x100 else 0x01000000 + code
+        self._grab = KeyGrab(keysym)
+        problem = self._grab.start()
+        if problem:
+            self._grab = None
+            return f"The hotkey works, but {problem}: choose another key with --hotkey if that is a problem."
+        return None
 
     def stop(self) -> None:
+        if self._grab is not None:
+            self._grab.stop()
+            self._grab = None
         if self._listener is not None:
             self._listener.stop()
             self._listener = None

@@ -98,8 +98,10 @@ class AppShell:
             self.tray.show()
             self.tray.set_phase(Phase.LOADING)
         try:
-            self.hotkey.start()
+            warning = self.hotkey.start()
             self._hotkey_ok = True
+            if warning:
+                self.notify(warning, False)
         except HotkeyError as exc:
             self.notify(str(exc), True)
         self.coordinator.start()

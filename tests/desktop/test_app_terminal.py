@@ -1,0 +1,48 @@
+"""The strict target: xterm, with the app set to type (`--insert type`).
+
+xterm ignores synthetic XSendEvent key events (what pynput's type() sends) and does not paste
+with Ctrl+V, so text only arrives here if typing goes through XTEST with correct keysyms, which
+is what the app's xdotool backend does, for Latin script and CJK alike.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.desktop.app_harness import (
+    OLD_CLIPBOARD,
+    App,
+    XtermTarget,
+    clipboard,
+    hold_to_talk,
+    set_clipboard,
+    synthesize,
+)
+
+pytestmark = [pytest.mark.desktop, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def terminal(desktop, fixture_model_dir, tmp_path_factory):
+    data = tmp_path_factory.mktemp("app-terminal")
+    target = XtermTarget(desktop, data / "xterm.txt")
+    app = App(desktop, fixture_model_dir, data, "--insert", "type")
+    yield desktop, target, app
+    rc = app.close()
+    target.close()
+    assert rc == 0, app.stderr()[-3000:]
+
+
+@pytest.mark.parametrize(("case", "spoken", "voice"), [
+    ("english", "turn on the light", "en-us"),
+    ("mandarin", "我们回家", "cmn-latn-pinyin"),
+])
+def test_typed_into_xterm(terminal, tmp_path, case, spoken, voice):
+    desktop, target, app = terminal
+    set_clipboard(desktop, OLD_CLIPBOARD)
+    wav = synthesize(desktop, spoken, tmp_path / f"{case}.wav", voice)
+    result = hold_to_talk(desktop, target, wav)
+    print(f"\nxterm {case}: {result['text']!r}, release-to-text {result['release_to_text_s'] * 1000:.0f} ms")
+    assert result["text"] == spoken
+    assert result["focus_during"] == target.wid and desktop.focused_window() == target.wid
+    assert clipboard(desktop) == OLD_CLIPBOARD  # typing never touches the clipboard
