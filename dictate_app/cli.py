@@ -22,7 +22,9 @@ from dictate_app.errors import DictateError
 COMMANDS = (
     "transcribe",
     "model",
+    "serve",
     "history",
+    "control",
     "devices",
     "listen",
 )

@@ -1,0 +1,73 @@
+"""What a server is started with, and the rule that keeps it private by default.
+
+The server binds to loopback unless told otherwise. Any other address makes the model reachable
+from the network, so it needs a token: clients then send ``Authorization: Bearer TOKEN``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from dictate_app.errors import DictateError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 2002
+# The name the OpenAI-compatible API reports; any `model` a client sends is accepted.
+MODEL_NAME = "sensevoice-small"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Limits and knobs of one server process (defaults suit one CPU or GPU box)."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    token: str | None = None
+    # OpenAI's own upload limit; about 13 minutes of 16 kHz 16-bit mono WAV.
+    max_bytes: int = 25 * 1024 * 1024
+    max_seconds: float = 300.0
+    # Requests waiting for the model; one more gets 503 + Retry-After instead of a long wait.
+    queue_size: int = 32
+    # Clips transcribed in one padded pass; small, because padding costs compute on a CPU.
+    max_batch: int = 4
+    # How long the worker waits for company before running a lone clip (0: never waits).
+    batch_wait_ms: float = 0.0
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest request body: the audio in base64 (4/3) plus room for the JSON/form."""
+        return self.max_bytes * 4 // 3 + 64 * 1024
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``; any other name or address is not."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: ServerSettings) -> None:
+    """Refuse a non-loopback address without a token (the model would be open to the network)."""
+    if not is_loopback(settings.host) and not settings.token:
+        raise DictateError(
+            f"binding to {settings.host} makes the server reachable from the network; pass "
+            "--token TOKEN (or set $DICTATE_SERVER_TOKEN) so clients must send 'Authorization: "
+            "Bearer TOKEN', or keep the default --host 127.0.0.1"
+        )
+
+
+def access_line(settings: ServerSettings, port: int) -> str:
+    """The start-up sentence saying who can reach the server and how."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{port}"
+    if is_loopback(settings.host):
+        who = "loopback only (this machine)"
+        auth = "requests need 'Authorization: Bearer <token>'" if settings.token else "no token needed"
+    else:
+        who = "reachable from the network"
+        auth = "every request except /health needs 'Authorization: Bearer <token>'"
+    return f"Dictate server listening on {url}: {who}, {auth}"
