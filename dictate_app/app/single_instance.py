@@ -1,0 +1,172 @@
+"""One Dictate per user, and remote control of it, over a QLocalServer (a Unix socket or a named
+pipe on Windows).
+
+The first ``dictate-app`` listens; a second one finds it, asks it to ``show`` itself and exits.
+``dictate-app toggle|start|stop|cancel|status`` (``commands/control.py``) send one command each, so
+Wayland users and window managers can bind their own keys.
+
+Protocol: the client writes one JSON line ``{"command": "toggle"}``; the server answers one JSON
+line (``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``) and closes the connection.
+
+The socket name includes a hash of the user and the config directory: two users, or a test with
+its own ``DICTATE_CONFIG_DIR``, never meet. A socket left behind by a crashed instance is detected
+(nobody accepts the connection) and replaced.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from dictate_app.store.paths import config_dir
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("show", "toggle", "start", "stop", "cancel", "status")
+CONNECT_TIMEOUT_MS = 1000
+REPLY_TIMEOUT_MS = 5000
+MAX_REQUEST = 4096
+
+Handler = Callable[[str], dict]
+
+
+def server_name() -> str:
+    """This user's (and this config directory's) socket name."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in this environment: the config dir is still per user
+        user = ""
+    digest = hashlib.sha256(f"{user}\0{config_dir()}".encode()).hexdigest()[:12]
+    return f"dictate-app-{digest}"
+
+
+class InstanceServer(QObject):
+    """Listens for commands from other ``dictate-app`` processes and answers them with ``handler``.
+
+    ``handler(command) -> dict`` runs on the GUI thread; its dict is sent back with ``ok: true``
+    unless it sets ``ok`` itself. ``show`` also emits :attr:`show_requested`.
+    """
+
+    show_requested = Signal()
+
+    def __init__(self, handler: Handler, name: str | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.handler = handler
+        self.name = name or server_name()
+        self._server = QLocalServer(self)
+        # Only this user may connect (the socket file gets mode 0700 on Unix).
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._accept)
+        self._buffers: dict[QLocalSocket, bytes] = {}
+
+    def listen(self) -> bool:
+        """Become the instance. False if another live instance already has the name."""
+        # Ask first: with UserAccessOption, Qt binds in a private directory and renames the socket
+        # into place, which would silently take the name from a running instance.
+        if is_running(self.name):
+            return False
+        # Whatever is left is a socket file of a crashed instance (nobody accepts on it).
+        QLocalServer.removeServer(self.name)
+        return self._server.listen(self.name)
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _accept(self) -> None:
+        while self._server.hasPendingConnections():
+            sock = self._server.nextPendingConnection()
+            self._buffers[sock] = b""
+            sock.readyRead.connect(lambda s=sock: self._read(s))
+            sock.disconnected.connect(lambda s=sock: self._forget(s))
+            if sock.bytesAvailable():  # the request arrived before readyRead was connected
+                self._read(sock)
+
+    def _forget(self, sock: QLocalSocket) -> None:
+        self._buffers.pop(sock, None)
+        sock.deleteLater()
+
+    def _read(self, sock: QLocalSocket) -> None:
+        if sock not in self._buffers:
+            return
+        data = self._buffers[sock] + bytes(sock.readAll().data())
+        if b"\n" not in data and len(data) < MAX_REQUEST:
+            self._buffers[sock] = data
+            return
+        del self._buffers[sock]
+        reply = self._answer(data.split(b"\n", 1)[0])
+        sock.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
+        sock.flush()
+        sock.disconnectFromServer()
+
+    def _answer(self, line: bytes) -> dict:
+        try:
+            command = json.loads(line)["command"]
+        except (ValueError, KeyError, TypeError):
+            return {"ok": False, "error": "Bad request: send one JSON line like {\"command\": \"status\"}."}
+        if command not in COMMANDS:
+            return {"ok": False, "error": f"Unknown command {command!r}: use one of {', '.join(COMMANDS)}."}
+        if command == "show":
+            self.show_requested.emit()
+        try:
+            reply = dict(self.handler(command))
+        except Exception as exc:  # the running app must survive a bad remote command
+            log.exception("remote command %s failed", command)
+            return {"ok": False, "error": f"The running Dictate could not {command}: {exc}"}
+        reply.setdefault("ok", True)
+        return reply
+
+
+def send(command: str, name: str | None = None, timeout_ms: int = REPLY_TIMEOUT_MS) -> dict | None:
+    """Send one command to the running instance and give its reply; None if none is running.
+
+    Uses Qt's blocking socket calls, so no event loop is needed (a QCoreApplication is created if
+    there is none, which Qt's networking wants).
+    """
+    from PySide6.QtCore import QCoreApplication
+
+    if QCoreApplication.instance() is None:
+        _keep_app.append(QCoreApplication([]))
+    sock = QLocalSocket()
+    sock.connectToServer(name or server_name())
+    if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
+        return None
+    sock.write(json.dumps({"command": command}).encode() + b"\n")
+    sock.waitForBytesWritten(timeout_ms)
+    data = b""
+    while b"\n" not in data:
+        if not sock.waitForReadyRead(timeout_ms):
+            # Closed after replying, or no reply in time.
+            data += bytes(sock.readAll().data())
+            break
+        data += bytes(sock.readAll().data())
+    sock.abort()
+    if b"\n" not in data:
+        return {"ok": False, "error": "The running Dictate did not answer in time; it may be busy or stuck."}
+    try:
+        reply: Any = json.loads(data.split(b"\n", 1)[0])
+    except ValueError:
+        return {"ok": False, "error": "The running Dictate sent an unreadable answer."}
+    return reply if isinstance(reply, dict) else {"ok": False, "error": "Unexpected answer."}
+
+
+def is_running(name: str | None = None) -> bool:
+    """True if an instance accepts connections on ``name`` (it may still be starting up)."""
+    from PySide6.QtCore import QCoreApplication
+
+    if QCoreApplication.instance() is None:
+        _keep_app.append(QCoreApplication([]))
+    sock = QLocalSocket()
+    sock.connectToServer(name or server_name())
+    alive = sock.waitForConnected(CONNECT_TIMEOUT_MS)
+    sock.abort()
+    return alive
+
+
+_keep_app: list = []  # the QCoreApplication made for a command-line client lives as long as we do

@@ -1,0 +1,59 @@
+"""``dictate-app toggle|start|stop|cancel|status [--json]``: control the running tray app.
+
+For Wayland (no global hotkeys for X11 programs) and for window managers: bind these commands to
+keys in the desktop's own keyboard settings. ``start`` begins a recording if none is running,
+``stop`` ends it (the words are recognised and inserted), ``toggle`` does whichever applies,
+``cancel`` throws the recording away, ``status`` prints the state.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dictate_app.errors import DictateError
+
+ACTIONS = {
+    "toggle": "start dictating, or stop and insert the words",
+    "start": "start dictating (nothing happens if already recording)",
+    "stop": "stop dictating and insert the words",
+    "cancel": "stop dictating and throw the recording away",
+    "status": "print what the running Dictate is doing",
+}
+
+
+class NotRunningError(DictateError):
+    """No tray app to talk to."""
+
+
+def register(subparsers) -> None:
+    for action, text in ACTIONS.items():
+        parser = subparsers.add_parser(action, help=f"{text} (in the running tray app)")
+        parser.add_argument("--json", action="store_true", help="print the reply as JSON")
+        parser.set_defaults(run=run, control_action=action)
+
+
+def describe(reply: dict) -> str:
+    """One human line for a status reply."""
+    parts = [reply.get("phase", "?")]
+    if reply.get("model"):
+        parts.append(f"model {reply['model']}")
+    if reply.get("mode"):
+        parts.append(f"{reply['mode']} mode")
+    if reply.get("hotkey"):
+        parts.append(f"hotkey {reply['hotkey']}")
+    return ", ".join(parts)
+
+
+def run(args) -> int:
+    from dictate_app.app.single_instance import send
+
+    reply = send(args.control_action)
+    if reply is None:
+        raise NotRunningError("Dictate is not running: start it with `dictate-app` first.")
+    if args.json:
+        print(json.dumps(reply, ensure_ascii=False))
+        return 0 if reply.get("ok") else 1
+    if not reply.get("ok"):
+        raise DictateError(reply.get("error") or "The running Dictate refused the command.")
+    print(describe(reply))
+    return 0
