@@ -1,0 +1,39 @@
+"""`dictate-app` with no command: its options and its refusal to start without a display."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from dictate_app.cli import build_parser
+from dictate_app.lifecycle import Mode
+from dictate_app.output.strategy import Method
+
+
+def test_options_override_defaults():
+    args = build_parser().parse_args([
+        "--model", "/m", "--hotkey", "ctrl_r", "--mode", "toggle", "--insert", "auto",
+        "--paste-keys", "ctrl+shift+v", "--language", "zh", "--device", "cpu",
+        "--microphone", "USB", "--keep-mic-ready", "--tail-ms", "400",
+    ])
+    assert args.command is None
+    assert (str(args.model), args.hotkey, Mode(args.mode), Method(args.insert), args.paste_keys,
+            args.language, args.device, args.microphone, args.keep_mic_ready, args.tail_ms) == (
+        "/m", "ctrl_r", Mode.TOGGLE, Method.AUTO, "ctrl+shift+v", "zh", "cpu", "USB", True, 400)
+
+
+def test_defaults():
+    args = build_parser().parse_args([])
+    assert (args.hotkey, args.mode, args.insert, args.paste_keys, args.language) == (
+        "f9", "hold", "paste", "ctrl+v", "auto")
+
+
+def test_no_display_is_one_sentence_not_a_qt_abort():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "dictate_app"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: No graphical display found (DISPLAY is not set)")
+    assert "Traceback" not in done.stderr and done.stdout == ""
