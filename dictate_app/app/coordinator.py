@@ -102,8 +102,7 @@ class Coordinator(QObject):
         worker.loaded.connect(self._on_loaded)
         worker.load_failed.connect(lambda msg: self.post(lc.ModelFailed(msg)))
         worker.transcribed.connect(self._on_transcribed)
-        worker.failed.connect(lambda uid, msg: self._finish(uid, {"status": "failed", "message": msg},
-                                                            lc.TranscribeFailed(uid, msg)))
+        worker.failed.connect(self._on_failed)
         self._audio_done.connect(self._on_audio_done)
         self.level.connect(popup.set_level)
 
@@ -190,9 +189,8 @@ class Coordinator(QObject):
         elif isinstance(action, lc.DropRecording):
             if self.recorder is not None:
                 self.recorder.cancel()
-            self._targets.pop(action.uid, None)
             self.popup.show_message(DROP_MESSAGES.get(action.reason, action.reason))
-            self.finished.emit(action.uid, {"status": action.reason.replace(" ", "_")})
+            self._drop(action.uid, action.reason.replace(" ", "_"))
         elif isinstance(action, lc.Transcribe):
             samples = self._audio.pop(action.uid)
             self._marks.setdefault(action.uid, {})["transcribe"] = self._clock()
@@ -201,8 +199,7 @@ class Coordinator(QObject):
             self._insert(action.uid)
         elif isinstance(action, lc.ShowNoSpeech):
             self.popup.show_content(describe(self._transcripts.pop(action.uid, None)))
-            self._targets.pop(action.uid, None)
-            self.finished.emit(action.uid, {"status": "no_speech"})
+            self._drop(action.uid, "no_speech")
         elif isinstance(action, lc.Notify):
             self._notify(action.message, action.error)
             self.popup.show_message("Dictate could not do that", action.message)
@@ -216,8 +213,9 @@ class Coordinator(QObject):
             self.recorder.start()
         except Exception as exc:
             log.debug("recording could not start", exc_info=True)
-            self._targets.pop(uid, None)
-            self.post(lc.RecordingFailed(user_message(exc, "Starting the microphone")))
+            message = user_message(exc, "Starting the microphone")
+            self._drop(uid, "failed", message)
+            self.post(lc.RecordingFailed(message))
             return
         self.popup.show_recording()
 
@@ -248,16 +246,18 @@ class Coordinator(QObject):
         try:
             recording = future.result()
         except Exception as exc:
-            self._targets.pop(uid, None)
-            self.post(lc.AudioReady(uid, ok=False, message=user_message(exc, "Recording")))
+            message = user_message(exc, "Recording")
+            self._drop(uid, "failed", message)
+            self.post(lc.AudioReady(uid, ok=False, message=message))
             return
         if getattr(recording, "device_lost", False):
             self._notify("The microphone went away during the recording; what was captured is kept.", False)
         samples = recording.samples
         self._marks.setdefault(uid, {})["audio"] = self._clock()
         if samples is None or len(samples) == 0:
-            self._targets.pop(uid, None)
-            self.post(lc.AudioReady(uid, ok=False, message="Nothing was recorded: check the microphone."))
+            message = "Nothing was recorded: check the microphone."
+            self._drop(uid, "failed", message)
+            self.post(lc.AudioReady(uid, ok=False, message=message))
             return
         self._audio[uid] = samples
         self.post(lc.AudioReady(uid))
@@ -311,8 +311,14 @@ class Coordinator(QObject):
         self.finished.emit(uid, details)
         self.post(lc.Inserted(uid))
 
-    def _finish(self, uid: int, details: dict, event: lc.Event) -> None:
+    @Slot(int, str)
+    def _on_failed(self, uid: int, message: str) -> None:
+        self._drop(uid, "failed", message)
+        self.post(lc.TranscribeFailed(uid, message))
+
+    def _drop(self, uid: int, status: str, message: str = "") -> None:
+        """Forget an utterance that ends without insertion, and report how it ended."""
         self._targets.pop(uid, None)
         self._marks.pop(uid, None)
-        self.finished.emit(uid, details)
-        self.post(event)
+        self._audio.pop(uid, None)
+        self.finished.emit(uid, {"status": status, "message": message} if message else {"status": status})
