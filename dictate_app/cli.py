@@ -25,6 +25,7 @@ COMMANDS = (
     "serve",
     "history",
     "control",
+    "rules",
     "devices",
     "listen",
 )
