@@ -261,6 +261,6 @@ class Take:
             preroll_ms=self.preroll_samples * 1000.0 / self.rate, tail_ms=tail * 1000.0 / self.rate,
             # The live segmenter's positions are positions in ``samples``: the streaming resampler
             # yields the same samples as the batch one above.
-            segments_end=self._segmenter.emitted_until if self._segmenter is not None else 0,
+            tail_start=self._segmenter.tail_start if self._segmenter is not None else 0,
             tail_has_speech=self._segmenter.speech_pending if self._segmenter is not None else True,
         )

@@ -55,9 +55,9 @@ class Recording:
     warnings: tuple[str, ...]
     preroll_ms: float = 0.0  # audio from before start() at the head of ``samples``
     tail_ms: float = 0.0  # audio from after stop() at the end of ``samples``
-    # Live VAD segments (``on_segment``) cover ``samples[:segments_end]``; the rest is the
-    # unemitted tail, which may hold speech only if ``tail_has_speech``.
-    segments_end: int = 0
+    # Live VAD segments (``on_segment``) were emitted from ``samples[:tail_start]``; the rest is
+    # the unemitted tail (from the open segment's start), which holds speech only if ``tail_has_speech``.
+    tail_start: int = 0
     tail_has_speech: bool = True
 
 

@@ -200,8 +200,16 @@ class SpeechStream:
         return segment if emitted else None
 
     @property
+    def tail_start(self) -> int:
+        """Stream position (samples) from which audio not yet emitted may hold speech: the open
+        segment's start with its pad, else the end of the last emitted segment."""
+        if self._start is not None:
+            return self._base + max(0, self._start - self.pad_windows) * STREAM_WINDOW
+        return self.emitted_until
+
+    @property
     def speech_pending(self) -> bool:
-        """True when audio after :attr:`emitted_until` may hold speech not yet emitted: a segment
+        """True when audio after :attr:`tail_start` may hold speech not yet emitted: a segment
         is open, or audio still waits for analysis (the model is loading). Incremental
         transcription uses it to skip a model pass over a silent tail at key release."""
         return self._start is not None or self._pending.size >= STREAM_WINDOW

@@ -97,9 +97,9 @@ class IncrementalTranscriber:
 
     def finish_recording(self, recording, timeout: float | None = None) -> Transcript:
         """:meth:`finish` for a :class:`dictate_app.audio.recorder.Recording` whose live segments
-        were fed to :meth:`on_segment`: its tail is the audio after ``segments_end``, skipped when
+        were fed to :meth:`on_segment`: its tail is the audio after ``tail_start``, skipped when
         the VAD heard no speech there."""
-        tail = recording.samples[recording.segments_end:] if recording.tail_has_speech else None
+        tail = recording.samples[recording.tail_start:] if recording.tail_has_speech else None
         return self.finish(tail, timeout)
 
     def cancel(self) -> None:

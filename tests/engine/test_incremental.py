@@ -117,10 +117,10 @@ def test_finish_recording_takes_the_audio_after_the_emitted_segments_as_the_tail
     base = dict(samples=samples, sample_rate=MODEL_RATE, duration_s=samples.size / MODEL_RATE,
                 device_name="fake", start_latency_ms=0.0, lost_ms=0.0, device_lost=False,
                 hit_max_length=False, warnings=())
-    rec = Recording(**base, segments_end=clip(1).size, tail_has_speech=True)
+    rec = Recording(**base, tail_start=clip(1).size, tail_has_speech=True)
     assert inc.finish_recording(rec).text == "one two", "the tail median is level 2: just the open segment"
     inc.on_segment(samples[:clip(1).size])
-    silent_tail = Recording(**base, segments_end=clip(1).size, tail_has_speech=False)
+    silent_tail = Recording(**base, tail_start=clip(1).size, tail_has_speech=False)
     assert inc.finish_recording(silent_tail).text == "one"
     inc.close()
 
@@ -141,3 +141,69 @@ def test_an_engine_error_reaches_the_caller_at_release():
     with pytest.raises(BadAudioError):
         inc.finish()
     inc.close()
+
+
+# ---- the real recorder and live VAD feeding the transcriber ------------------------------------
+
+class ClipEngine:
+    """Keeps every clip it is given and "hears" it as its call number."""
+
+    backend, device = "fake", "cpu"
+
+    def __init__(self) -> None:
+        self.clips: list[np.ndarray] = []
+
+    def transcribe(self, samples, sample_rate, language="auto", itn=True):
+        self.clips.append(np.asarray(samples, np.float32))
+        return parse_tagged(f"<|en|><|NEUTRAL|><|Speech|><|withitn|>piece{len(self.clips)}")
+
+
+@pytest.fixture(scope="module")
+def three_phrases(tmp_path_factory):
+    from dictate_app.audio.files import read_audio_file
+    from dictate_app.audio.convert import to_model_input
+    from tests.audio.conftest import espeak
+
+    folder = tmp_path_factory.mktemp("phrases")
+    phrases = []
+    for i, text in enumerate(("please open the door", "turn on the light", "call my mother now")):
+        samples, rate = read_audio_file(espeak(text, folder / f"{i}.wav"))
+        phrases.append(to_model_input(samples, rate))
+    return phrases
+
+
+def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phrases):
+    from dictate_app.audio.recorder import Recorder
+    from tests.audio.conftest import ncc_best, silence
+    from tests.audio.fake_stream import FakeStreamFactory
+
+    a, b, c = three_phrases
+    audio = np.concatenate([silence(0.5), a, silence(1.0), b, silence(1.0), c, silence(0.1)])
+    engine = ClipEngine()
+    inc = IncrementalTranscriber(engine)
+    factory = FakeStreamFactory(audio, MODEL_RATE)
+    rec = Recorder(stream_factory=factory, tail_s=0.0, preroll_s=0.0, on_segment=inc.on_segment,
+                   segment_silence_s=0.5)
+    try:
+        deadline = time.monotonic() + 60
+        while rec._worker.speech_stream is None or not rec._worker.speech_stream.loaded:
+            assert time.monotonic() < deadline, "Silero VAD did not load"
+            time.sleep(0.01)
+        rec.start()
+        factory.stream.pump(audio.size / MODEL_RATE)
+        recording = rec.stop().result(timeout=30)
+        result = inc.finish_recording(recording)
+    finally:
+        rec.close()
+        inc.close()
+    assert recording.tail_has_speech
+    assert result.text == "piece1 piece2 piece3", "two segments while held, the open one at release"
+    pieces = engine.clips
+    for phrase, own in zip((a, b, c), range(3)):
+        scores = [ncc_best(piece, phrase[4000:-4000])[0] if piece.size > phrase.size - 8000 else 0.0
+                  for piece in pieces]
+        assert scores[own] > 0.99, "each phrase is whole in its own piece"
+        assert all(score < 0.9 for i, score in enumerate(scores) if i != own), "and in no other"
+    assert pieces[2].size < c.size + 0.5 * MODEL_RATE, "the tail starts at the open segment, not at the pause"
+    total = sum(piece.size for piece in pieces)
+    assert total < audio.size - 1.5 * MODEL_RATE, "the pauses between segments are not transcribed"
