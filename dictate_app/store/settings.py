@@ -73,7 +73,7 @@ class Settings:
     device: str = field(default="auto", metadata=_choices(*DEVICES))
     sounds: bool = True
     sound_volume: int = field(default=50, metadata=_range(0, 100))
-    popup_seconds: float = field(default=3.0, metadata=_range(0.5, 30.0))
+    popup_seconds: float = field(default=4.0, metadata=_range(0.5, 30.0))
     start_at_login: bool = False
     history_audio: bool = False
     history_audio_cap_mb: int = field(default=200, metadata=_range(1, 100_000))

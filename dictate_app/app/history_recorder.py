@@ -1,0 +1,54 @@
+"""The coordinator's record keeper: saves each utterance in the history before it is inserted,
+then records how the insertion went, and tells the history window about both.
+
+It has the coordinator's ``transcript_log`` shape (``append(transcript, target=, uid=, audio=)``),
+so the coordinator needs no history knowledge; the shell connects ``Coordinator.finished`` to
+:meth:`finished`. Audio is stored only while ``keeps_audio`` is on (the "keep audio" setting).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from dictate_app.engine.result import Transcript
+from dictate_app.store.history import History, HistoryError
+
+log = logging.getLogger(__name__)
+
+
+class HistoryRecorder(QObject):
+    """``saved(history_id)`` after each save, ``updated(history_id)`` after the insertion result."""
+
+    saved = Signal(int)
+    updated = Signal(int)
+
+    def __init__(self, history: History, keeps_audio: bool = False, parent: QObject | None = None):
+        super().__init__(parent)
+        self.history = history
+        self.keeps_audio = keeps_audio
+        self._ids: dict[int, int] = {}  # coordinator uid -> history id
+
+    def append(self, transcript: Transcript, *, target: str | None = None, uid: int | None = None,
+               audio=None) -> int:
+        """Save (committed on return). Raises :class:`HistoryError` if the disk refuses."""
+        hid = self.history.add(transcript, target=target, audio=audio if self.keeps_audio else None)
+        if uid is not None:
+            self._ids[uid] = hid
+        self.saved.emit(hid)
+        return hid
+
+    @Slot(int, object)
+    def finished(self, uid: int, details: dict) -> None:
+        """The coordinator's ``finished(uid, details)``: store the insertion result."""
+        hid = self._ids.pop(uid, None)
+        if hid is None:
+            return  # dropped before it was saved (no speech, too short, cancelled)
+        try:
+            self.history.set_result(hid, details.get("status", "unknown"), details.get("method"),
+                                    details.get("message", ""))
+        except HistoryError as exc:
+            log.warning("%s", exc)
+            return
+        self.updated.emit(hid)

@@ -1,0 +1,140 @@
+"""The history window: search, copy, re-insert, delete and export past dictations.
+
+Reads through :class:`dictate_app.store.history.History` (search is the store's: FTS5 trigram or
+LIKE). Re-insert hands the text to the shell (``reinsert_requested``), which hides this window first
+so the text goes to the application the user was in, not here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from dictate_app.engine.tags import EMOTION_WORDS, EVENT_WORDS, LANGUAGE_NAMES
+from dictate_app.errors import DictateError
+from dictate_app.store.history import Entry, History
+from dictate_app.store.history_export import export
+
+COLUMNS = ("Time", "Text", "Language", "Emotion / sounds", "Inserted")
+SEARCH_DELAY_MS = 200  # search after typing pauses, not on every key
+PAGE = 500
+
+
+def _tags(e: Entry) -> str:
+    words = [EMOTION_WORDS.get(e.emotion or "", "")] + [EVENT_WORDS.get(ev, "") for ev in e.events]
+    return ", ".join(w for w in words if w)
+
+
+class HistoryWindow(QWidget):
+    """``reinsert_requested(text)``: the user wants ``text`` typed into their app again."""
+
+    reinsert_requested = Signal(str)
+
+    def __init__(self, history: History, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.history = history
+        self.entries: list[Entry] = []
+        self.setWindowTitle("Dictate history")
+        self.resize(820, 480)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search (every word must appear; Chinese too)")
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self.copy())
+        self.count_label = QLabel()
+        buttons = QHBoxLayout()
+        self.buttons = {}
+        for name, label, slot in (("copy", "Copy", self.copy), ("reinsert", "Insert again", self.reinsert),
+                                  ("delete", "Delete", self.delete), ("export", "Export…", self.export_dialog)):
+            button = QPushButton(label)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+            self.buttons[name] = button
+        buttons.addStretch()
+        buttons.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy)
+        QShortcut(QKeySequence.StandardKey.Delete, self.table, self.delete)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload from the database (the search box's query, newest first)."""
+        query = self.search.text().strip()
+        self.entries = self.history.search(query, PAGE) if query else self.history.recent(PAGE)
+        self.table.setRowCount(len(self.entries))
+        for row, e in enumerate(self.entries):
+            status = e.insert_status if e.insert_status != "inserted" else "yes"
+            cells = (e.local_time, e.text, LANGUAGE_NAMES.get(e.language or "", e.language or ""), _tags(e), status)
+            for col, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if col == 1:
+                    item.setToolTip(e.text)
+                self.table.setItem(row, col, item)
+        total = self.history.count()
+        self.count_label.setText(f"{len(self.entries)} shown of {total}" if query else f"{total} dictations")
+
+    def selected(self) -> list[Entry]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.entries[r] for r in rows if r < len(self.entries)]
+
+    def copy(self) -> None:
+        chosen = self.selected()
+        if chosen:
+            QGuiApplication.clipboard().setText("\n".join(e.text for e in chosen))
+
+    def reinsert(self) -> None:
+        chosen = self.selected()
+        if chosen:
+            self.hide()  # give focus back to the user's application first
+            self.reinsert_requested.emit(" ".join(e.text for e in chosen))
+
+    def delete(self, confirm: bool = True) -> int:
+        chosen = self.selected()
+        if not chosen:
+            return 0
+        if confirm and QMessageBox.question(
+                self, "Delete", f"Delete {len(chosen)} dictation(s) from the history?") != QMessageBox.StandardButton.Yes:
+            return 0
+        deleted = self.history.delete(e.id for e in chosen)
+        self.refresh()
+        return deleted
+
+    def export_dialog(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Export history", "dictate-history.txt", "Text (*.txt);;CSV (*.csv);;JSON (*.json)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path: str) -> int:
+        """Export the selection, or everything shown when nothing is selected."""
+        entries = self.selected() or self.entries
+        try:
+            return export(entries, path)
+        except DictateError as exc:
+            QMessageBox.warning(self, "Export", str(exc))
+            return 0
+
+    def showEvent(self, event) -> None:
+        self.refresh()
+        super().showEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.hide()
+        else:
+            super().keyPressEvent(event)

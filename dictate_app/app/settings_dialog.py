@@ -1,0 +1,351 @@
+"""The settings dialog: every setting of :class:`dictate_app.store.settings.Settings`, plus the
+replacement rules file. OK/Apply validate through the store (bad values are shown, nothing is half
+saved); the store's ``changed(key)`` then applies each change live."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+    QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox, QTableWidget,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from dictate_app.app.settings_store import SettingsStore
+from dictate_app.engine.base import LANGUAGE_CHOICES
+from dictate_app.engine.tags import LANGUAGE_NAMES
+from dictate_app.output.strategy import PASTE_KEYS, Method
+from dictate_app.store import autostart
+from dictate_app.store.settings import DEVICES, AppOverride, Settings
+from dictate_app.text.rules import TEMPLATE, parse_rules
+
+# X11 keysyms (QKeyEvent.nativeVirtualKey) of keys Qt does not tell apart by side.
+_KEYSYMS = {
+    0xFFE3: "ctrl_l", 0xFFE4: "ctrl_r", 0xFFE9: "alt_l", 0xFFEA: "alt_r", 0xFFE1: "shift_l",
+    0xFFE2: "shift_r", 0xFFEB: "cmd_l", 0xFFEC: "cmd_r", 0xFE03: "alt_gr",
+}
+_QT_KEYS = {
+    Qt.Key.Key_Pause: "pause", Qt.Key.Key_ScrollLock: "scroll_lock", Qt.Key.Key_Insert: "insert",
+    Qt.Key.Key_Print: "print_screen", Qt.Key.Key_Menu: "menu", Qt.Key.Key_CapsLock: "caps_lock",
+    Qt.Key.Key_Home: "home", Qt.Key.Key_End: "end", Qt.Key.Key_PageUp: "page_up",
+    Qt.Key.Key_PageDown: "page_down", Qt.Key.Key_Control: "ctrl", Qt.Key.Key_Alt: "alt",
+    Qt.Key.Key_Shift: "shift", Qt.Key.Key_Meta: "cmd", Qt.Key.Key_NumLock: "num_lock",
+}
+
+
+def key_name(key: int, native_keysym: int = 0, text: str = "") -> str | None:
+    """The pynput name for a pressed key (``f9``, ``ctrl_r``, ``pause``, ``x``), or None."""
+    if native_keysym in _KEYSYMS:
+        return _KEYSYMS[native_keysym]
+    if Qt.Key.Key_F1.value <= key <= Qt.Key.Key_F35.value:
+        return f"f{key - Qt.Key.Key_F1.value + 1}"
+    for qt_key, name in _QT_KEYS.items():
+        if key == qt_key.value:
+            return name
+    if len(text) == 1 and text.isprintable() and not text.isspace():
+        return text.lower()
+    return None
+
+
+class HotkeyButton(QPushButton):
+    """Shows the hotkey; click, then press the new key (Esc keeps the old one)."""
+
+    changed = Signal(str)
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.key = name
+        self.setCheckable(True)
+        self.toggled.connect(self._listening)
+        self._listening(False)
+
+    def set_key(self, name: str) -> None:
+        self.key = name
+        self._listening(False)
+
+    def _listening(self, on: bool) -> None:
+        self.setText("Press the new key… (Esc: keep)" if on else self.key.upper())
+        if on:
+            self.grabKeyboard()
+        else:
+            self.releaseKeyboard()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.isChecked():
+            return super().keyPressEvent(event)
+        if event.key() != Qt.Key.Key_Escape:
+            name = key_name(event.key(), event.nativeVirtualKey(), event.text())
+            if name:
+                self.key = name
+                self.changed.emit(name)
+        self.setChecked(False)
+
+
+class OverridesTable(QWidget):
+    """Per-application insertion: which apps get paste or typing, other paste keys, Enter after."""
+
+    COLUMNS = ("Window class or name contains", "Insert by", "Paste keys", "Press Enter after")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        add, remove = QPushButton("Add app"), QPushButton("Remove")
+        add.clicked.connect(lambda: self.add_row(AppOverride("")))
+        remove.clicked.connect(lambda: self.table.removeRow(self.table.currentRow()))
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+
+    def set_overrides(self, overrides: Sequence[AppOverride]) -> None:
+        self.table.setRowCount(0)
+        for override in overrides:
+            self.add_row(override)
+
+    def add_row(self, o: AppOverride) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setCellWidget(row, 0, QLineEdit(o.match))
+        self.table.setCellWidget(row, 1, _combo([("", "as set above"), ("paste", "paste"), ("type", "type keys")], o.method))
+        self.table.setCellWidget(row, 2, _combo([("", "as set above"), *[(k, k) for k in PASTE_KEYS]], o.paste_keys))
+        enter = QCheckBox()
+        enter.setChecked(o.auto_enter)
+        self.table.setCellWidget(row, 3, enter)
+
+    def overrides(self) -> list[dict]:
+        rows = []
+        for row in range(self.table.rowCount()):
+            match = self.table.cellWidget(row, 0).text().strip()
+            if match:  # an empty row is an unfinished one, not an error
+                rows.append({"match": match, "method": self.table.cellWidget(row, 1).currentData(),
+                             "paste_keys": self.table.cellWidget(row, 2).currentData(),
+                             "auto_enter": self.table.cellWidget(row, 3).isChecked()})
+        return rows
+
+
+def _combo(items: Sequence[tuple[str, str]], current: str) -> QComboBox:
+    box = QComboBox()
+    for value, label in items:
+        box.addItem(label, value)
+    _select(box, current)
+    return box
+
+
+def _select(box: QComboBox, value: str) -> None:
+    index = box.findData(value)
+    if index < 0:  # a value that is not offered (a microphone that is unplugged now): keep it
+        box.addItem(f"{value} (not found)", value)
+        index = box.count() - 1
+    box.setCurrentIndex(index)
+
+
+class SettingsDialog(QDialog):
+    """Edits ``store``'s settings and the rules file at ``rules_path``; ``rules_saved`` after the
+    rules file was written."""
+
+    rules_saved = Signal()
+
+    def __init__(self, store: SettingsStore, rules_path: Path,
+                 list_microphones: Callable[[], Sequence[str]] = lambda: (), parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Dictate settings")
+        self.store = store
+        self.rules_path = rules_path
+        self._list_microphones = list_microphones
+        w = self.widgets = self._make_widgets()
+        tabs = QTabWidget()
+        tabs.addTab(self._form([("Hotkey", w["hotkey"]), ("Hotkey mode", w["mode"]), ("Language", w["language"]),
+                                ("", w["itn"]), ("Insert text by", w["insert_method"]),
+                                ("Paste keys", w["paste_keys"]), ("Per application", w["app_overrides"])]),
+                    "Dictation")
+        tabs.addTab(self._form([("Microphone", w["microphone"]), ("", w["keep_mic_ready"]),
+                                ("Keep recording after release", w["tail_ms"]), ("", w["sounds"]),
+                                ("Cue volume", w["sound_volume"]), ("Show results for", w["popup_seconds"])]),
+                    "Sound and popup")
+        tabs.addTab(self._form([("Model folder", self._with_browse(w["model_dir"])), ("Run the model on", w["device"]),
+                                ("Dictate server", w["server_url"])]), "Model")
+        tabs.addTab(self._form([("", w["start_at_login"]), ("", w["history_audio"]),
+                                ("Audio kept at most", w["history_audio_cap_mb"]),
+                                ("Delete history after", w["history_retention_days"])]), "General")
+        tabs.addTab(self._rules_tab(), "Replacement rules")
+        self.tabs = tabs
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c0392b")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Apply
+                                   | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.RestoreDefaults)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            lambda: self.load(Settings()))
+        self.buttons = buttons
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.load(store.settings)
+
+    # ---- building ----
+
+    def _make_widgets(self) -> dict[str, QWidget]:
+        w: dict[str, QWidget] = {}
+        w["hotkey"] = HotkeyButton(self.store.get("hotkey"))
+        w["mode"] = _combo([("hold", "Hold the key while speaking"), ("toggle", "Press to start, press to stop")], "hold")
+        w["language"] = _combo([(c, "Detect automatically" if c == "auto" else LANGUAGE_NAMES[c])
+                                for c in LANGUAGE_CHOICES], "auto")
+        w["itn"] = QCheckBox("Write numbers as digits and add punctuation")
+        w["insert_method"] = _combo([(Method.PASTE.value, "Paste (clipboard, exact for every script)"),
+                                     (Method.TYPE.value, "Type keys"),
+                                     (Method.AUTO.value, "Auto (type short plain text, paste the rest)")], "paste")
+        w["paste_keys"] = _combo([(k, k) for k in PASTE_KEYS], PASTE_KEYS[0])
+        w["app_overrides"] = OverridesTable()
+        w["microphone"] = QComboBox()
+        w["keep_mic_ready"] = QCheckBox("Keep the microphone open (instant start, keeps the word before the key)")
+        w["tail_ms"] = _spin(QSpinBox(), 0, 2000, " ms", 50)
+        w["sounds"] = QCheckBox("Play a sound when recording starts and stops")
+        w["sound_volume"] = QSlider(Qt.Orientation.Horizontal)
+        w["sound_volume"].setRange(0, 100)
+        w["popup_seconds"] = _spin(QDoubleSpinBox(), 0.5, 30, " s", 0.5)
+        w["model_dir"] = QLineEdit()
+        w["model_dir"].setPlaceholderText("the model store (dictate-app model path)")
+        w["device"] = _combo([(d, {"auto": "GPU if available, else CPU", "cpu": "CPU", "cuda": "GPU (CUDA)"}[d])
+                              for d in DEVICES], "auto")
+        w["server_url"] = QLineEdit()
+        w["server_url"].setPlaceholderText("empty: recognise on this computer (e.g. http://host:8765)")
+        w["start_at_login"] = QCheckBox("Start Dictate when I log in")
+        w["start_at_login"].setToolTip(autostart.location())
+        w["history_audio"] = QCheckBox("Keep the audio of each dictation in the history")
+        w["history_audio_cap_mb"] = _spin(QSpinBox(), 1, 100_000, " MB", 50)
+        w["history_retention_days"] = _spin(QSpinBox(), 0, 36_500, " days", 1)
+        w["history_retention_days"].setSpecialValueText("never")
+        return w
+
+    def _form(self, rows) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        for label, widget in rows:
+            form.addRow(label, widget)
+        return page
+
+    def _with_browse(self, line: QLineEdit) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(line)
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(lambda: line.setText(
+            QFileDialog.getExistingDirectory(self, "SenseVoiceSmall folder", line.text()) or line.text()))
+        row.addWidget(browse)
+        return box
+
+    def _rules_tab(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel(f"Applied to every transcript before it is inserted. Saved in {self.rules_path}"))
+        self.rules_edit = QPlainTextEdit()
+        try:
+            self.rules_edit.setPlainText(self.rules_path.read_text(encoding="utf-8"))
+        except OSError:
+            self.rules_edit.setPlainText(TEMPLATE)
+        self.rules_status = QLabel()
+        self.rules_status.setWordWrap(True)
+        self.rules_edit.textChanged.connect(self._check_rules)
+        self.rules_try = QLineEdit()
+        self.rules_try.setPlaceholderText("Try a sentence here…")
+        self.rules_try.textChanged.connect(self._check_rules)
+        self.rules_result = QLabel()
+        layout.addWidget(self.rules_edit)
+        layout.addWidget(self.rules_status)
+        layout.addWidget(self.rules_try)
+        layout.addWidget(self.rules_result)
+        self._check_rules()
+        return page
+
+    def _check_rules(self) -> None:
+        rules = parse_rules(self.rules_edit.toPlainText())
+        counts = f"{len(rules.rules)} rules, {len(rules.vocabulary.terms)} vocabulary words"
+        self.rules_status.setText(counts + ("" if not rules.problems else "\n" + "\n".join(rules.problems)))
+        sample = self.rules_try.text()
+        self.rules_result.setText(f"→ {rules.apply(sample)}" if sample else "")
+
+    # ---- values ----
+
+    def load(self, s: Settings) -> None:
+        """Show ``s`` in the widgets (not saved until OK/Apply)."""
+        w = self.widgets
+        w["hotkey"].set_key(s.hotkey)
+        for key in ("mode", "language", "insert_method", "paste_keys", "device"):
+            _select(w[key], getattr(s, key))
+        for key in ("itn", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
+            w[key].setChecked(getattr(s, key))
+        for key in ("tail_ms", "sound_volume", "popup_seconds", "history_audio_cap_mb", "history_retention_days"):
+            w[key].setValue(getattr(s, key))
+        w["model_dir"].setText(s.model_dir)
+        w["server_url"].setText(s.server_url)
+        w["app_overrides"].set_overrides(s.app_overrides)
+        mics = w["microphone"]
+        mics.clear()
+        mics.addItem("System default", "")
+        try:
+            for name in self._list_microphones():
+                mics.addItem(name, name)
+        except Exception as exc:  # no PortAudio or sound server: the default still works
+            mics.setToolTip(str(exc))
+        _select(mics, s.microphone)
+
+    def values(self) -> dict:
+        """What the widgets say, keyed like :class:`Settings`."""
+        w = self.widgets
+        values = {"hotkey": w["hotkey"].key, "app_overrides": w["app_overrides"].overrides(),
+                  "model_dir": w["model_dir"].text().strip(), "server_url": w["server_url"].text().strip(),
+                  "microphone": w["microphone"].currentData() or ""}
+        for key in ("mode", "language", "insert_method", "paste_keys", "device"):
+            values[key] = w[key].currentData()
+        for key in ("itn", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
+            values[key] = w[key].isChecked()
+        for key in ("tail_ms", "sound_volume", "popup_seconds", "history_audio_cap_mb", "history_retention_days"):
+            values[key] = w[key].value()
+        return values
+
+    def apply(self) -> bool:
+        """Validate and save everything; False (and the reason shown) if something is invalid."""
+        try:
+            self.store.update(self.values())
+        except (ValueError, KeyError) as exc:
+            self.error.setText(f"Not saved: {exc}")
+            return False
+        text = self.rules_edit.toPlainText()
+        try:
+            current = self.rules_path.read_text(encoding="utf-8") if self.rules_path.exists() else None
+            if text != current:
+                self.rules_path.parent.mkdir(parents=True, exist_ok=True)
+                self.rules_path.write_text(text, encoding="utf-8")
+                self.rules_saved.emit()
+        except OSError as exc:
+            self.error.setText(f"The rules could not be saved to {self.rules_path}: {exc}")
+            return False
+        self.error.setText("")
+        return True
+
+    def accept(self) -> None:
+        if self.apply():
+            super().accept()
+
+
+def _spin(box, low, high, suffix: str, step):
+    box.setRange(low, high)
+    box.setSuffix(suffix)
+    box.setSingleStep(step)
+    return box

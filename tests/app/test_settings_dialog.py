@@ -1,0 +1,93 @@
+"""The settings dialog (offscreen): shows the stored settings, saves edits through the store
+(live changed(key) signals), refuses invalid values without saving, captures the hotkey by key
+press, edits per-app overrides and the rules file with a live preview."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+
+from dictate_app.app.settings_dialog import SettingsDialog, key_name
+from dictate_app.app.settings_store import SettingsStore
+from dictate_app.store.settings import DEFAULTS, AppOverride
+
+
+def _dialog(tmp_path, qtbot, **kwargs):
+    store = SettingsStore(tmp_path / "settings.ini")
+    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: ["USB mic", "Webcam"], **kwargs)
+    qtbot.addWidget(dialog)
+    return store, dialog
+
+
+def test_shows_defaults_and_round_trips(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot)
+    values = dialog.values()
+    values["app_overrides"] = tuple(AppOverride(**o) for o in values["app_overrides"])
+    assert values == {k: getattr(DEFAULTS, k) for k in values}
+    assert dialog.apply() and store.problems == []
+
+
+def test_edits_are_saved_and_announced(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot)
+    w = dialog.widgets
+    w["mode"].setCurrentIndex(w["mode"].findData("toggle"))
+    w["microphone"].setCurrentIndex(w["microphone"].findData("Webcam"))
+    w["tail_ms"].setValue(500)
+    w["sounds"].setChecked(False)
+    w["app_overrides"].add_row(AppOverride("Slack", auto_enter=True))
+    changed = []
+    store.changed.connect(changed.append)
+    assert dialog.apply()
+    assert set(changed) == {"mode", "microphone", "tail_ms", "sounds", "app_overrides"}
+    assert store.get("app_overrides")[-1] == AppOverride("Slack", auto_enter=True)
+    assert SettingsStore(tmp_path / "settings.ini").get("microphone") == "Webcam"
+
+
+def test_invalid_value_is_shown_and_nothing_saved(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot)
+    dialog.widgets["server_url"].setText("ftp://nope")
+    dialog.widgets["tail_ms"].setValue(900)
+    assert not dialog.apply()
+    assert "server_url" in dialog.error.text() and store.get("tail_ms") == 250
+
+
+def test_unplugged_microphone_is_kept(tmp_path, qtbot):
+    store = SettingsStore(tmp_path / "settings.ini")
+    store.set("microphone", "Old headset")
+    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: [])
+    qtbot.addWidget(dialog)
+    assert dialog.values()["microphone"] == "Old headset"
+
+
+def test_hotkey_capture(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot)
+    button = dialog.widgets["hotkey"]
+    button.setChecked(True)
+    assert "Press the new key" in button.text()
+    button.keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_F8, Qt.KeyboardModifier.NoModifier))
+    assert button.key == "f8" and button.text() == "F8" and not button.isChecked()
+    button.setChecked(True)
+    button.keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier))
+    assert button.key == "f8"
+    dialog.apply()
+    assert store.get("hotkey") == "f8"
+
+
+def test_key_names():
+    assert key_name(Qt.Key.Key_F12.value) == "f12"
+    assert key_name(Qt.Key.Key_Control.value, 0xFFE4) == "ctrl_r"  # X11 keysym tells the side
+    assert key_name(Qt.Key.Key_Pause.value) == "pause"
+    assert key_name(Qt.Key.Key_A.value, 0x61, "a") == "a"
+    assert key_name(Qt.Key.Key_Space.value, 0x20, " ") is None
+
+
+def test_rules_tab_previews_and_saves(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot)
+    assert dialog.rules_edit.toPlainText().startswith("# Dictate replacement rules")
+    dialog.rules_edit.appendPlainText("vocab: Kubernetes\nteh => the\nre: ([ => x")
+    dialog.rules_try.setText("teh kubernetis cluster")
+    assert dialog.rules_result.text() == "→ the Kubernetes cluster"
+    assert "1 rules, 1 vocabulary words" in dialog.rules_status.text() and "Line" in dialog.rules_status.text()
+    with qtbot.waitSignal(dialog.rules_saved):
+        assert dialog.apply()
+    assert "teh => the" in (tmp_path / "rules.txt").read_text(encoding="utf-8")
