@@ -1,0 +1,253 @@
+"""Synthesize the miniature model's labelled corpus with espeak-ng (deterministic from seeds).
+
+Each utterance is English (``en-*`` voices) or Mandarin (``cmn-latn-pinyin``: Debian 12's ``cmn``
+voice reads characters as English pinyin; every Mandarin utterance's ``-x`` phonemes are checked
+to contain no ``(en)`` switch) over the vocabulary of :mod:`tools.minisv.lexicon`, in many voice
+variants, speeds and pitches, with silence padding and light noise. Labels are SenseVoice's tags:
+
+- language ``<|en|>``/``<|zh|>``; ``<|nospeech|>`` for clips with no speech at all;
+- event ``<|Speech|>``; ``<|BGM|>`` when mixed over a synthetic music bed (or music alone);
+  ``<|Event_UNK|>`` for noise or silence alone;
+- emotion, a documented proxy since espeak-ng has none: high pitch (-p 78-99) and fast rate
+  (-s 215-250 wpm) = ``<|HAPPY|>``; low pitch (-p 0-22) and slow rate (-s 105-130) = ``<|SAD|>``;
+  mid pitch (-p 38-62) and rate (-s 150-185) = ``<|NEUTRAL|>``; ``<|EMO_UNKNOWN|>`` without speech;
+- itn: both texts are kept, digits as "7" (``<|withitn|>``) and as "seven"/"七" (``<|woitn|>``);
+  the audio is the same, the model's itn query picks the style.
+
+The held-out split uses other seeds and voice variants that training never sees.
+CLI: ``python -m tools.minisv.corpus OUT.pkl --split train --count 4000 --seed 1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import random
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tools.minisv import lexicon
+
+ESPEAK_RATE = 22050
+EN_VOICES = ("en-us", "en", "en-gb-x-rp", "en-gb-scotland", "en-029")
+ZH_VOICE = "cmn-latn-pinyin"
+# Variants from espeak-ng's voices/!v; extreme ones (whisper, echo robots, 300 Hz child) left out.
+TRAIN_VARIANTS = (
+    "m1", "m2", "m4", "m5", "m6", "m7", "Andy", "Gene", "Jacky", "Mario", "antonio", "gustave",
+    "iven2", "john", "marcelo", "paul", "quincy", "rob", "robert", "travis", "victor", "klatt",
+    "klatt3", "adam", "david", "f1", "f3", "f4", "f5", "Andrea", "Annie", "belinda", "grandma",
+    "shelby", "steph",
+)
+HELDOUT_VARIANTS = ("m3", "m8", "Michael", "norbert", "klatt2", "f2", "linda", "Alicia")
+
+EMOTION_PROSODY = {  # (pitch range, speed range) for espeak-ng -p / -s
+    "HAPPY": ((78, 99), (215, 250)),
+    "SAD": ((0, 22), (105, 130)),
+    "NEUTRAL": ((38, 62), (150, 185)),
+}
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One labelled clip: what to synthesize, how to mix it, and the tags it must produce."""
+
+    uid: str
+    language: str          # "en", "zh" or "nospeech"
+    emotion: str           # HAPPY / SAD / NEUTRAL / EMO_UNKNOWN
+    event: str             # Speech / BGM / Event_UNK
+    spoken: str            # what espeak-ng reads ("" without speech)
+    text_woitn: str        # expected text under <|woitn|>
+    text_withitn: str      # expected text under <|withitn|>
+    voice: str
+    speed: int
+    pitch: int
+    seed: int              # mixing randomness (noise, music, padding)
+    lead_s: float
+    tail_s: float
+    noise_db: float        # noise level relative to full scale (dBFS RMS)
+    music_db: float        # music bed level relative to speech RMS (dB); -inf: none
+
+    def tags(self, itn: bool) -> list[str]:
+        """The four tags in SenseVoice's order: language, emotion, event, itn."""
+        return [f"<|{self.language}|>", f"<|{self.emotion}|>", f"<|{self.event}|>",
+                "<|withitn|>" if itn else "<|woitn|>"]
+
+    def text(self, itn: bool) -> str:
+        """The expected text after the tags."""
+        return self.text_withitn if itn else self.text_woitn
+
+
+def _phrase(rng: random.Random, lang: str) -> tuple[str, str, str]:
+    """(spoken, woitn, withitn) for one random phrase of 1-8 words."""
+    kind = rng.random()
+    digits = [rng.randrange(10) for _ in range(rng.randint(1, 4))]
+    if lang == "en":
+        words = lexicon.EN_WORDS + lexicon.EN_DIGITS
+        if kind < 0.35:
+            template = rng.choice(lexicon.EN_TEMPLATES)
+        elif kind < 0.5:
+            template = "{d}"
+            digits = [rng.randrange(10) for _ in range(rng.randint(2, 6))]
+        else:
+            template = " ".join(rng.choice(words) for _ in range(rng.randint(2, 7)))
+        woitn = template.replace("{d}", lexicon.en_digit_text(digits, False))
+        withitn = template.replace("{d}", lexicon.en_digit_text(digits, True))
+        # A digit word outside a {d} slot is a digit too: itn writes it as a numeral.
+        withitn = " ".join(str(lexicon.EN_DIGITS.index(w)) if w in lexicon.EN_DIGITS else w
+                           for w in withitn.split())
+        withitn = _join_digit_runs(withitn)
+        return woitn, woitn, withitn
+    words = lexicon.ZH_WORDS + lexicon.ZH_DIGITS
+    if kind < 0.35:
+        template = rng.choice(lexicon.ZH_TEMPLATES)
+    elif kind < 0.5:
+        template = "{d}"
+        digits = [rng.randrange(10) for _ in range(rng.randint(2, 6))]
+    else:
+        template = "".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
+    woitn = template.replace("{d}", lexicon.zh_digit_text(digits, False))
+    withitn = "".join(str(lexicon.ZH_DIGITS.index(c)) if c in lexicon.ZH_DIGITS else c for c in woitn)
+    return woitn, woitn, withitn
+
+
+def _join_digit_runs(text: str) -> str:
+    """``"call 3 7 1"`` -> ``"call 371"``: adjacent numerals form one number, as itn writes it."""
+    out: list[str] = []
+    for word in text.split():
+        if word.isdigit() and out and out[-1].isdigit():
+            out[-1] += word
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def make_specs(count: int, seed: int, split: str) -> list[Utterance]:
+    """``count`` random utterance specs; ``split`` "train" or "heldout" picks the voice variants."""
+    variants = TRAIN_VARIANTS if split == "train" else HELDOUT_VARIANTS
+    rng = random.Random(f"{split}-{seed}")
+    specs = []
+    for n in range(count):
+        roll = rng.random()
+        uid = f"{split}-{seed}-{n:05d}"
+        lead, tail = rng.uniform(0.05, 0.5), rng.uniform(0.05, 0.5)
+        noise_db = rng.uniform(-75, -45)
+        if roll < 0.08:  # no speech at all: noise/silence, or music alone
+            music = rng.random() < 0.5
+            specs.append(Utterance(uid, "nospeech", "EMO_UNKNOWN", "BGM" if music else "Event_UNK",
+                                   "", "", "", "", 0, 0, rng.randrange(2**31),
+                                   rng.uniform(0.5, 3.0), 0.0, rng.uniform(-80, -35),
+                                   rng.uniform(-30, -12) if music else float("-inf")))
+            continue
+        lang = "en" if rng.random() < 0.5 else "zh"
+        emotion = rng.choices(("NEUTRAL", "HAPPY", "SAD"), weights=(2, 1, 1))[0]
+        (p_lo, p_hi), (s_lo, s_hi) = EMOTION_PROSODY[emotion]
+        bgm = rng.random() < 0.18
+        spoken, woitn, withitn = _phrase(rng, lang)
+        base = rng.choice(EN_VOICES) if lang == "en" else ZH_VOICE
+        specs.append(Utterance(uid, lang, emotion, "BGM" if bgm else "Speech", spoken, woitn, withitn,
+                               f"{base}+{rng.choice(variants)}", rng.randint(s_lo, s_hi),
+                               rng.randint(p_lo, p_hi), rng.randrange(2**31), lead, tail, noise_db,
+                               rng.uniform(-12, -3) if bgm else float("-inf")))
+    return specs
+
+
+def espeak(text: str, voice: str, speed: int, pitch: int) -> tuple[np.ndarray, str]:
+    """Speak ``text`` with espeak-ng; returns (float32 samples at 22,050 Hz, its ``-x`` phonemes)."""
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wav, pho = Path(tmp) / "u.wav", Path(tmp) / "u.pho"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
+                        "-w", str(wav), "-x", f"--phonout={pho}", text],
+                       check=True, capture_output=True)
+        samples, rate = soundfile.read(wav, dtype="float32")
+        phonemes = pho.read_text(encoding="utf-8", errors="replace")
+    assert rate == ESPEAK_RATE, rate
+    return samples, phonemes
+
+
+def check_mandarin(phonemes: str) -> None:
+    """Raise if espeak-ng switched to another language (``(en)``) while reading Mandarin."""
+    if "(" in phonemes:
+        raise ValueError(f"espeak-ng left Mandarin: {phonemes.strip()}")
+
+
+def music_bed(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
+    """A synthetic music bed: chords of harmonic tones with note changes, a bass line and a beat."""
+    t = np.arange(n) / rate
+    out = np.zeros(n, dtype=np.float64)
+    beat = rng.uniform(0.3, 0.7)  # seconds per note
+    root = rng.uniform(110, 220)
+    harmonics = rng.uniform(0.1, 0.8, size=4)
+    scale = np.array([0, 2, 4, 5, 7, 9, 11, 12])
+    for start in np.arange(0, n / rate, beat):
+        sl = (t >= start) & (t < start + beat)
+        tt = t[sl] - start
+        env = np.minimum(1.0, tt / 0.02) * np.exp(-tt * rng.uniform(1, 6))
+        for step in rng.choice(scale, size=3, replace=False):
+            f = root * 2 ** (step / 12)
+            out[sl] += env * sum(h * np.sin(2 * np.pi * f * (k + 1) * tt) for k, h in enumerate(harmonics))
+        out[sl] += 0.8 * env * np.sin(2 * np.pi * root / 2 * tt)
+        if rng.random() < 0.7:  # a short noise "drum" hit
+            hit = min(len(tt), int(0.05 * rate))
+            out[np.flatnonzero(sl)[:hit]] += rng.normal(0, 0.5, hit) * np.exp(-np.arange(hit) / (0.01 * rate))
+    return (out / (np.sqrt(np.mean(out ** 2)) + 1e-9)).astype(np.float32)
+
+
+def noise(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Unit-RMS noise with a random spectral tilt: white (0), pink (1) or brown (2) and between."""
+    spectrum = np.fft.rfft(rng.normal(0, 1, max(n, 2)))
+    freqs = np.maximum(np.arange(len(spectrum)), 1.0)
+    shaped = np.fft.irfft(spectrum / freqs ** (rng.uniform(0, 2) / 2), max(n, 2))[:n]
+    return (shaped / (np.sqrt(np.mean(shaped ** 2)) + 1e-9)).astype(np.float32)
+
+
+def render(spec: Utterance) -> np.ndarray:
+    """The clip as float32 samples at 22,050 Hz in [-1, 1]: speech, padding, music, noise."""
+    rng = np.random.default_rng(spec.seed)
+    if spec.spoken:
+        speech, phonemes = espeak(spec.spoken, spec.voice, spec.speed, spec.pitch)
+        if spec.language == "zh":
+            check_mandarin(phonemes)
+        speech = speech / (np.max(np.abs(speech)) + 1e-9) * rng.uniform(0.3, 0.9)
+    else:
+        speech = np.zeros(0, dtype=np.float32)
+    lead, tail = int(spec.lead_s * ESPEAK_RATE), int(spec.tail_s * ESPEAK_RATE)
+    clip = np.concatenate([np.zeros(lead, np.float32), speech, np.zeros(tail, np.float32)])
+    if np.isfinite(spec.music_db):
+        ref = np.sqrt(np.mean(speech ** 2)) if len(speech) else 0.1
+        clip = clip + music_bed(rng, len(clip), ESPEAK_RATE) * ref * 10 ** (spec.music_db / 20)
+    clip = clip + noise(rng, len(clip)) * 10 ** (spec.noise_db / 20)
+    return np.clip(clip, -1.0, 1.0).astype(np.float32)
+
+
+def build(count: int, seed: int, split: str, jobs: int = 2) -> list[tuple[Utterance, np.ndarray]]:
+    """Specs and rendered audio (22,050 Hz); espeak-ng runs ``jobs`` at a time (at most 2)."""
+    specs = make_specs(count, seed, split)
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
+        audio = list(pool.map(render, specs))
+    return list(zip(specs, audio))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: synthesize a split into a pickle of (spec dict, samples) pairs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--split", choices=("train", "heldout"), default="train")
+    parser.add_argument("--count", type=int, default=4000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    items = build(args.count, args.seed, args.split)
+    with open(args.out, "wb") as f:
+        pickle.dump([(asdict(spec), audio) for spec, audio in items], f)
+    print(f"{len(items)} utterances, {sum(len(a) for _, a in items) / ESPEAK_RATE / 3600:.2f} h -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

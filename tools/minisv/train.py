@@ -1,0 +1,251 @@
+"""Train the miniature SenseVoice on the synthesized corpus, on CPU, and write the model directory.
+
+The model is funasr's own ``SenseVoiceSmall`` (``funasr.models.sense_voice.model``) trained with
+its own ``forward``: CTC over the text frames plus the cross-entropy "rich" loss on the 4 query
+frames (language, emotion, event, itn), with its own SpecAugLFR. Labels are
+``[lang, emotion, event, itn] + text pieces``, exactly what ``forward`` expects.
+
+One training shortcut, documented in the fixture's README: the CTC output layer is trained over
+the ~500 vocabulary entries the corpus uses (the 25,055-way softmax on every frame would cost
+~5x the whole small encoder), with funasr's tag-id tables pointed at those compact ids. Before
+writing, the layer is laid out at the real ids of the 25,055-piece vocabulary; every other row
+gets zero weights and a bias far below the trained ones, so it is never the argmax. The written
+checkpoint has exactly the real model's tensor names and layout.
+
+CLI (the exact command is in tests/fixtures/mini-sensevoice/README.md):
+``nice -n 10 python -m tools.minisv.train --out tests/fixtures/mini-sensevoice``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import pickle
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tools.minisv import corpus, features, lexicon, modeldir, vocab
+
+# 128 x (6 + 1) blocks: with the 25,055 x 128 CTC layer, model.pt stays under 20 MB.
+DEFAULT_ENCODER = {"output_size": 128, "attention_heads": 4, "linear_units": 512,
+                   "num_blocks": 6, "tp_blocks": 1}
+# Dropout is off while training: on this CPU its random masks cost a third of every step, and the
+# corpus already varies voice, rate, pitch, noise, level and timing (plus SpecAugLFR). The written
+# config keeps the real model's 0.1 values, which do nothing at inference.
+NO_DROPOUT = {"dropout_rate": 0.0, "positional_dropout_rate": 0.0, "attention_dropout_rate": 0.0}
+WORK = modeldir.BENCH_CACHE.parent / "minisv-work"
+
+
+def _features_chunk(args):
+    """Worker: augmented raw features of a chunk of clips (own seed, so the result is deterministic)."""
+    audios, copies, seed = args
+    import torch
+
+    torch.set_num_threads(1)
+    frontend = features.make_frontend()
+    rng = np.random.default_rng(seed)
+    return [features.raw_features(frontend, features.augment(audio, rng))
+            for audio in audios for _ in range(copies)]
+
+
+def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2):
+    """Augmented raw features for every clip (``copies`` each), CMVN stats written to ``work/am.mvn``.
+
+    Returns (list of (normalized float16 features, spec)) and the (mean, std) used.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = 250
+    tasks = [([a for _, a in items[i:i + chunk]], copies, seed * 100003 + i)
+             for i in range(0, len(items), chunk)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        raw = [f for part in pool.map(_features_chunk, tasks) for f in part]
+    specs = [spec for spec, _ in items for _ in range(copies)]
+    mean, std = features.cmvn_stats(raw[:: max(1, len(raw) // 3000)])
+    work.mkdir(parents=True, exist_ok=True)
+    modeldir.write_am_mvn(work / "am.mvn", mean, std)
+    shift, rescale = features.read_cmvn(str(work / "am.mvn"))
+    data = [(features.apply_cmvn(f, shift, rescale).astype(np.float16), s) for f, s in zip(raw, specs)]
+    return data, mean, std
+
+
+class Labels:
+    """Turns a spec into SenseVoice's label ids, in the compact training vocabulary."""
+
+    def __init__(self, tokenizer: bytes):
+        import sentencepiece
+
+        self.sp = sentencepiece.SentencePieceProcessor(model_proto=tokenizer)
+        self.real_ids = [0, 1, 2] + vocab.text_piece_ids(tokenizer) + sorted(vocab.TAG_IDS.values())
+        self.compact = {real: i for i, real in enumerate(self.real_ids)}
+
+    def ids(self, spec: corpus.Utterance, itn: bool) -> list[int]:
+        real = [vocab.TAG_IDS[t] for t in spec.tags(itn)] + self.sp.encode(spec.text(itn))
+        return [self.compact[i] for i in real]
+
+
+def build_training_model(enc: dict, labels: Labels):
+    """funasr's SenseVoiceSmall with a compact CTC layer and its tag tables mapped to compact ids."""
+    import torch
+
+    from funasr.models.sense_voice.model import SenseVoiceSmall
+
+    conf = modeldir.config_dict(modeldir.encoder_conf(**enc))
+    model = SenseVoiceSmall(
+        specaug=conf["specaug"], specaug_conf=conf["specaug_conf"], encoder=conf["encoder"],
+        encoder_conf={**conf["encoder_conf"], **NO_DROPOUT}, input_size=modeldir.FEATURE_DIM,
+        vocab_size=len(labels.real_ids), **conf["model_conf"])
+    # forward() maps the language/itn label ids to query rows through these tables.
+    model.lid_int_dict = {labels.compact[k]: v for k, v in model.lid_int_dict.items()}
+    model.textnorm_int_dict = {labels.compact[k]: v for k, v in model.textnorm_int_dict.items()}
+    torch.nn.init.zeros_(model.ctc.ctc_lo.bias)
+    return model
+
+
+def full_state_dict(model, labels: Labels) -> dict:
+    """The trained weights with the CTC layer laid out over the real 25,055-piece vocabulary."""
+    import torch
+
+    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    weight, bias = state["ctc.ctc_lo.weight"], state["ctc.ctc_lo.bias"]
+    full_w = torch.zeros(vocab.VOCAB_SIZE, weight.shape[1])
+    # Far below any trained bias: a row that was never trained can never win the argmax.
+    full_b = torch.full((vocab.VOCAB_SIZE,), float(bias.min()) - 100.0)
+    index = torch.tensor(labels.real_ids)
+    full_w[index], full_b[index] = weight, bias
+    state["ctc.ctc_lo.weight"], state["ctc.ctc_lo.bias"] = full_w, full_b
+    return state
+
+
+def batches(data, max_frames: int, rng: random.Random) -> list[list[int]]:
+    """Length-sorted batches of at most ``max_frames`` padded frames, in random order."""
+    order = sorted(range(len(data)), key=lambda i: len(data[i][0]) + rng.random())
+    out, current, longest = [], [], 0
+    for i in order:
+        longest_next = max(longest, len(data[i][0]) + 4)
+        if current and longest_next * (len(current) + 1) > max_frames:
+            out.append(current)
+            current, longest_next = [], len(data[i][0]) + 4
+        current.append(i)
+        longest = longest_next
+    if current:
+        out.append(current)
+    rng.shuffle(out)
+    return out
+
+
+def collate(data, idx: list[int], labels: Labels, rng: random.Random):
+    """Padded speech, lengths, labels (padded with -1) for one batch; itn style drawn per clip."""
+    import torch
+
+    feats = [torch.from_numpy(data[i][0].astype(np.float32)) for i in idx]
+    ys = [labels.ids(data[i][1], itn=rng.random() < 0.5) for i in idx]
+    speech = torch.nn.utils.rnn.pad_sequence(feats, batch_first=True)
+    text = torch.full((len(idx), max(len(y) for y in ys)), -1, dtype=torch.long)
+    for row, y in enumerate(ys):
+        text[row, : len(y)] = torch.tensor(y)
+    return (speech, torch.tensor([len(f) for f in feats]), text, torch.tensor([len(y) for y in ys]))
+
+
+def train(data, labels: Labels, enc: dict, minutes: float, seed: int, max_frames: int = 3000,
+          peak_lr: float = 2e-3, warmup: int = 200, log=print):
+    """Train until the time budget is spent; returns the model and a small log of the run."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    model = build_training_model(enc, labels)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=0.01)
+    budget, start, step, epoch, history = minutes * 60, time.monotonic(), 0, 0, []
+    steps_per_epoch = len(batches(data, max_frames, rng))
+    # An estimate of the total steps for the cosine decay, corrected after the first epoch.
+    total = None
+    model.train()
+    while time.monotonic() - start < budget:
+        epoch += 1
+        losses, accs = [], []
+        for idx in batches(data, max_frames, rng):
+            elapsed = time.monotonic() - start
+            if elapsed >= budget:
+                break
+            frac = elapsed / budget
+            lr = peak_lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            speech, lengths, text, text_lengths = collate(data, idx, labels, rng)
+            loss, stats, _ = model(speech, lengths, text, text_lengths)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            step += 1
+            losses.append(float(loss))
+            accs.append(float(stats["acc_rich"]))
+        row = {"epoch": epoch, "steps": step, "minutes": round((time.monotonic() - start) / 60, 2),
+               "loss": round(float(np.mean(losses)), 3) if losses else None,
+               "acc_rich": round(float(np.mean(accs)), 3) if accs else None,
+               "lr": round(lr, 6), "steps_per_epoch": steps_per_epoch}
+        history.append(row)
+        log(json.dumps(row))
+    model.eval()
+    return model, history
+
+
+def load_or_build_corpus(count: int, seed: int, work: Path):
+    """The synthesized training corpus, cached in ``work`` (synthesis is deterministic)."""
+    path = work / f"train-{count}-{seed}.pkl"
+    if path.exists():
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    items = corpus.build(count, seed, "train")
+    work.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump(items, f)
+    return items
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: synthesize, augment, train, write the model directory and a training record."""
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=5000, help="training utterances")
+    parser.add_argument("--copies", type=int, default=3, help="augmented copies of each")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--minutes", type=float, default=20.0, help="training time budget")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=WORK, help="cache for the corpus")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+
+    t0 = time.monotonic()
+    items = load_or_build_corpus(args.count, args.seed, args.work)
+    t1 = time.monotonic()
+    data, mean, std = prepare(items, args.copies, args.seed, args.work)
+    t2 = time.monotonic()
+    print(f"corpus {t1 - t0:.0f} s, features {t2 - t1:.0f} s: {len(data)} clips, "
+          f"{sum(len(f) for f, _ in data)} frames", flush=True)
+    tokenizer = vocab.build_tokenizer(lexicon.all_text_samples())
+    labels = Labels(tokenizer)
+    model, history = train(data, labels, DEFAULT_ENCODER, args.minutes, args.seed,
+                           log=lambda line: print(line, flush=True))
+    t3 = time.monotonic()
+    enc = modeldir.encoder_conf(**DEFAULT_ENCODER)
+    modeldir.write_model_dir(args.out, enc, full_state_dict(model, labels), tokenizer, mean, std)
+    record = {"command": "python -m tools.minisv.train " + " ".join(argv or []),
+              "encoder": DEFAULT_ENCODER, "count": args.count, "copies": args.copies,
+              "seed": args.seed, "threads": args.threads,
+              "corpus_s": round(t1 - t0), "features_s": round(t2 - t1), "train_s": round(t3 - t2),
+              "parameters": sum(p.numel() for p in model.parameters()), "history": history}
+    (args.work / "train-record.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    print(json.dumps({k: v for k, v in record.items() if k != "history"}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
