@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from dictate_app.audio.capture import BLOCK_S, StreamHandle, Take, open_stream
+from dictate_app.audio.capture import BLOCK_S, StreamHandle, Take, open_stream, warm_up
 from dictate_app.errors import DictateError
 
 # No block for this long while recording means the device is gone (PortAudio does not always
@@ -37,7 +37,7 @@ STALL_S = 1.0
 # The first block of a stream opened on demand may take this long (ALSA loads its config).
 FIRST_BLOCK_S = 3.0
 
-_START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCK, _FINISHED = range(7)
+_START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCK, _FINISHED, _WARM = range(8)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,9 @@ class Recorder:
     ``on_segment(samples16k)`` when the live VAD closes a speech segment, ``on_warning(message)``
     for a lost device or an approaching length limit, ``on_live(latency_ms)`` when the first audio
     of a recording has arrived (a good moment for a start cue).
-    With ``keep_ready`` the stream is opened in the constructor (raising :class:`DeviceError`).
+    With ``keep_ready`` the stream is opened in the constructor (raising :class:`DeviceError`);
+    otherwise the worker opens and closes it once, unstarted (nothing is captured), so the first
+    key-down does not pay PortAudio's cold open (140-220 ms measured).
     """
 
     def __init__(self, device: str | None = None, keep_ready: bool = False, preroll_s: float = 0.4,
@@ -105,6 +107,9 @@ class Recorder:
             except BaseException:
                 self.close()
                 raise
+        elif stream_factory is None:
+            # Open on demand: pay PortAudio's cold first open now, not at the first key-down.
+            self._queue.put((_WARM,))
 
     @property
     def is_recording(self) -> bool:
@@ -200,6 +205,9 @@ class _Worker:
             elif kind == _FINISHED:
                 if item[1] == self.generation and self.stream is not None:
                     self._device_lost("the microphone stopped delivering audio")
+            elif kind == _WARM:
+                if self.stream is None:
+                    warm_up(self.rec.device)
             elif kind == _OPEN:
                 self._open_ready(item[1])
             elif kind == _CLOSE:
