@@ -75,6 +75,7 @@ class Coordinator(QObject):
         transcript_log,
         notify: Callable[[str, bool], None],
         clock: Callable[[], float] = lambda: time.monotonic() * 1000,
+        postprocess: Callable[[Transcript], Transcript] | None = None,
     ):
         super().__init__()
         self.options = options
@@ -87,11 +88,14 @@ class Coordinator(QObject):
         self.active_window = active_window
         self.popup = popup
         self.transcript_log = transcript_log
+        # Replacement rules and vocabulary (issue 6): applied before saving and inserting.
+        self.postprocess = postprocess or (lambda transcript: transcript)
         self._notify = notify
         self._clock = clock
         self._events: deque = deque()
         self._posting = False
         self._audio: dict[int, Any] = {}  # uid -> 16 kHz samples, until transcribed
+        self._sent_audio: dict[int, Any] = {}  # kept for the history only when it keeps audio
         self._targets: dict[int, str | None] = {}
         self._transcripts: dict[int, Transcript | None] = {}
         self._marks: dict[int, dict[str, float]] = {}  # uid -> timestamps (ms) for latency
@@ -193,6 +197,8 @@ class Coordinator(QObject):
             self._drop(action.uid, action.reason.replace(" ", "_"))
         elif isinstance(action, lc.Transcribe):
             samples = self._audio.pop(action.uid)
+            if getattr(self.transcript_log, "keeps_audio", False):
+                self._sent_audio[action.uid] = samples
             self._marks.setdefault(action.uid, {})["transcribe"] = self._clock()
             self._request_transcribe.emit(action.uid, samples, self.options.language)
         elif isinstance(action, lc.Insert):
@@ -272,13 +278,17 @@ class Coordinator(QObject):
     @Slot(int, object, object)
     def _on_transcribed(self, uid: int, transcript: Transcript | None, timings: dict) -> None:
         self._marks.setdefault(uid, {}).update(timings, transcribed=self._clock())
+        if transcript is not None:
+            transcript = self.postprocess(transcript)
         self._transcripts[uid] = transcript
         has_text = transcript is not None and transcript.is_speech
+        audio = self._sent_audio.pop(uid, None)
         if has_text:
             # Saved before insertion: a failed insertion must never lose the words.
             try:
-                self.transcript_log.append(transcript, target=self._targets.get(uid))
-            except OSError as exc:
+                extra = {"audio": audio} if audio is not None else {}
+                self.transcript_log.append(transcript, target=self._targets.get(uid), uid=uid, **extra)
+            except (OSError, DictateError) as exc:
                 self._notify(f"The transcript could not be saved ({exc}); it will still be inserted.", True)
         self.post(lc.Transcribed(uid, has_text))
 

@@ -170,3 +170,27 @@ def ensure_rules_file(path: str | Path | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(TEMPLATE, encoding="utf-8")
     return path
+
+
+class RulesFile:
+    """The rules file, re-read when it changes on disk (one ``stat`` per call), so edits made in
+    any editor apply to the next dictation without a restart."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_path()
+        self._stamp: tuple[int, int] | None = None
+        self._rules = RuleSet()
+
+    def current(self) -> RuleSet:
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._rules = load_rules(self.path) if stamp else RuleSet()
+        return self._rules
+
+    def apply_to(self, transcript: Transcript) -> Transcript:
+        return self.current().apply_to(transcript)

@@ -63,3 +63,21 @@ def test_file_created_from_template_and_loaded(tmp_path, monkeypatch):
     assert load_rules().apply("teh end") == "the end"
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
     assert load_rules(tmp_path / "bad.txt").problems[0].startswith("The rules file")
+
+
+def test_rules_file_follows_edits(tmp_path):
+    import os
+
+    from dictate_app.text.rules import RulesFile
+
+    path = tmp_path / "rules.txt"
+    live = RulesFile(path)
+    t = Transcript(text="teh end")
+    assert live.apply_to(t) is t  # no file yet
+    path.write_text("teh => the\n", encoding="utf-8")
+    assert live.apply_to(t).text == "the end"
+    path.write_text("teh => THE\n", encoding="utf-8")
+    os.utime(path, ns=(1, 2_000_000_000_000_000_000))  # a new stamp even within one clock tick
+    assert live.apply_to(t).text == "THE end"
+    path.unlink()
+    assert live.apply_to(t) is t

@@ -1,0 +1,42 @@
+"""What the running app does with a remote command (``dictate-app toggle|start|stop|cancel|status``
+or a second ``dictate-app``): the single-instance server's handler, over the coordinator.
+
+``start`` and ``stop`` are idempotent (a window-manager key bound to each cannot get out of step);
+``toggle`` does whichever applies; every reply carries the resulting status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dictate_app.app.coordinator import Coordinator
+
+
+def status(coordinator: Coordinator) -> dict:
+    """The state as JSON-ready data (``dictate-app status --json``)."""
+    st = coordinator.state
+    return {
+        "phase": st.phase.value,
+        "recording": st.recording is not None,
+        "model": st.model.value,
+        "model_error": st.model_error or None,
+        "mode": st.mode.value,
+        "hotkey": coordinator.options.hotkey,
+        "pending": len(st.awaiting_audio) + len(st.queued) + (st.transcribing is not None) + len(st.to_insert),
+    }
+
+
+def make_handler(coordinator: Coordinator, show: Callable[[], None]) -> Callable[[str], dict]:
+    """The :class:`InstanceServer` handler: run ``command``, reply with the status after it."""
+
+    def handle(command: str) -> dict:
+        recording = coordinator.state.recording is not None
+        if command == "show":
+            show()
+        elif command == "toggle" or (command == "start" and not recording) or (command == "stop" and recording):
+            coordinator.toggle()
+        elif command == "cancel" and recording:
+            coordinator.cancel()
+        return status(coordinator)
+
+    return handle
