@@ -138,7 +138,9 @@ def export_onnx(
         ) from None
     from dictate_app.engine.funasr_backend import FunasrEngine
     from dictate_app.engine.funasr_import import quiet_stdout
+    from dictate_app.engine.modeldir import validate_model_dir
 
+    config = validate_model_dir(model_dir)  # before anything is created in or under it
     say = progress or (lambda message: None)
     out = Path(out_dir).expanduser() if out_dir else default_output_dir(model_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -167,9 +169,6 @@ def export_onnx(
             add_metadata(work / "model_quant.onnx", out / INT8_FILE, metadata)
         if fp32:
             add_metadata(work / "model.onnx", out / FP32_FILE, metadata)
-        from dictate_app.engine.modeldir import validate_model_dir
-
-        config = validate_model_dir(model_dir)
         write_tokens(config.tokenizer_conf["bpemodel"], out / TOKENS_FILE)
         log.info("ONNX export of %s took %.1f s", model_dir, time.perf_counter() - started)
     finally:
