@@ -4,7 +4,8 @@ It returns the same :class:`Transcript` as a local backend, so the tray app and 
 work unchanged: the server answers ``POST /asr`` with the model's tagged output (``raw``) and we
 parse it with the same :func:`parse_tagged` a local engine uses. Audio is checked and converted
 here first (16 kHz mono, the model's input), so bad audio fails with the same message as locally
-and the upload is small: sent as 16-bit WAV, 32 KB per second of speech.
+and the upload stays small: a float32 WAV of the model's input, 64 KB per second of speech (float,
+not 16-bit, so the server's model sees exactly the samples a local one would).
 
 Only the standard library talks HTTP, so using a server needs no extra package.
 """
@@ -165,11 +166,11 @@ class RemoteEngine:
 
 
 def wav_bytes(audio: np.ndarray, rate: int = MODEL_RATE) -> bytes:
-    """Mono float32 audio as a 16-bit PCM WAV file, in memory."""
+    """Mono float32 audio as a float32 WAV file, in memory (lossless)."""
     import soundfile
 
     buffer = io.BytesIO()
-    soundfile.write(buffer, audio, rate, format="WAV", subtype="PCM_16")
+    soundfile.write(buffer, audio, rate, format="WAV", subtype="FLOAT")
     return buffer.getvalue()
 
 

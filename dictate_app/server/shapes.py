@@ -9,7 +9,7 @@ timing, so its one segment spans the whole clip, and no log-probabilities are in
 from __future__ import annotations
 
 from dictate_app.engine.result import Transcript
-from dictate_app.engine.tags import LANGUAGE_NAMES, display_line
+from dictate_app.engine.tags import display_line
 
 
 def asr_body(t: Transcript) -> dict:
@@ -34,11 +34,15 @@ def asr_body(t: Transcript) -> dict:
     }
 
 
+# OpenAI reports the language by Whisper's lower-case English names; tools map these back to codes.
+OPENAI_LANGUAGE_NAMES = {"zh": "chinese", "yue": "cantonese", "en": "english", "ja": "japanese", "ko": "korean"}
+
+
 def openai_language(code: str | None) -> str:
-    """OpenAI reports the language as a lower-case English name ("english")."""
+    """SenseVoice's language code as OpenAI names it ("english"); ``nospeech`` stays as it is."""
     if not code:
         return "unknown"
-    return LANGUAGE_NAMES.get(code, code).lower()
+    return OPENAI_LANGUAGE_NAMES.get(code, code)
 
 
 def openai_verbose(t: Transcript) -> dict:

@@ -94,7 +94,7 @@ class ServerProcess:
                     raise AssertionError(f"serve exited {self.proc.returncode}: {''.join(self.lines)}")
                 continue
             self.lines.append(line)
-            match = re.search(r"listening on (http://\S+?):", line)
+            match = re.search(r"listening on (http://\S+?):\s", line)
             if match:
                 # Drain the rest of stderr in the background so the server never blocks on it.
                 threading.Thread(target=self._drain, daemon=True).start()
@@ -118,9 +118,51 @@ class ServerProcess:
         raise AssertionError("the server never became healthy")
 
     def stop(self) -> int:
+        """SIGTERM, as a service manager stops it; uvicorn shuts down gracefully, then re-raises
+        the signal, so the exit status is -15 (or 0)."""
         self.proc.terminate()
         try:
             return self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(10)
+
+
+def spoken_phrases() -> list[tuple[str, str, str]]:
+    """50 different phrases from the fixture model's vocabulary: (spoken text, language, the text
+    the model writes with itn). 25 English templates and 25 Mandarin ones, digits slotted in."""
+    from tools.minisv import lexicon
+
+    phrases = []
+    for i, template in enumerate(lexicon.EN_TEMPLATES[:25]):
+        digits = [(i + k * 3) % 10 for k in range(3)]
+        phrases.append((template.replace("{d}", lexicon.en_digit_text(digits, False)), "en",
+                        template.replace("{d}", lexicon.en_digit_text(digits, True))))
+    for i, template in enumerate(lexicon.ZH_TEMPLATES[:25]):
+        digits = [(i + k * 7) % 10 for k in range(3)]
+        phrases.append((template.replace("{d}", lexicon.zh_digit_text(digits, False)), "zh",
+                        template.replace("{d}", lexicon.zh_digit_text(digits, True))))
+    return phrases
+
+
+def speak(text: str, language: str) -> bytes:
+    """``text`` spoken by espeak-ng (neutral voice, 22.05 kHz) as WAV bytes, with short pauses."""
+    from tools.minisv.corpus import ESPEAK_RATE, ZH_VOICE, espeak
+
+    samples, _ = espeak(text, "en-us" if language == "en" else ZH_VOICE, 170, 50)
+    samples = samples / (np.max(np.abs(samples)) + 1e-9) * 0.7
+    pad = np.zeros(int(0.2 * ESPEAK_RATE), np.float32)
+    buffer = io.BytesIO()
+    soundfile.write(buffer, np.concatenate([pad, samples, pad]), ESPEAK_RATE, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def phrase_audio() -> list[tuple[str, str, bytes]]:
+    """(language, expected text, WAV bytes) for each of the 50 phrases, synthesized once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    phrases = spoken_phrases()
+    with ThreadPoolExecutor(2) as pool:
+        audio = list(pool.map(lambda p: speak(p[0], p[1]), phrases))
+    return [(lang, expected, wav) for (_, lang, expected), wav in zip(phrases, audio)]
