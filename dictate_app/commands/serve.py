@@ -23,6 +23,11 @@ def register(subparsers) -> None:
                         help="address to bind (default 127.0.0.1; any other needs --token)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (default 2002; 0: any free port)")
     add_engine_arguments(parser, remote=False)
+    if "--backend" not in parser._option_string_actions:  # unless the shared options offer it
+        from dictate_app.engine.loader import BACKEND_CHOICES
+
+        parser.add_argument("--backend", choices=BACKEND_CHOICES, default="auto",
+                            help="funasr (batches clips; CUDA) or onnx (int8, CPU); auto picks")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the model (default: all cores)")
     parser.add_argument("--token", default=None,
                         help="require 'Authorization: Bearer TOKEN' (default: $DICTATE_SERVER_TOKEN)")
@@ -90,7 +95,7 @@ def run(args) -> int:
     try:
         model_dir = args.model or default_model_dir()
         print(f"loading the model from {model_dir} ...", file=sys.stderr, flush=True)
-        engine = load_engine(model_dir, device=args.device, threads=args.threads)
+        engine = load_engine(model_dir, device=args.device, threads=args.threads, backend=args.backend)
         app = create_app(engine, settings)
         print(f"{access_line(settings, sock.getsockname()[1])} ({engine.backend} on {engine.device})",
               file=sys.stderr, flush=True)
