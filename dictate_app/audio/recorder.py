@@ -169,6 +169,8 @@ class _Worker:
         self.done: Recording | None = None  # finished before stop() (device lost, length limit)
         self.done_error: BaseException | None = None
         self.speech_stream = None  # the live VAD, loaded once (only with on_segment)
+        # When to load it if nothing else happens first (see _maybe_preload).
+        self.preload_at: float | None = time.monotonic() + 0.3 if rec._on_segment is not None else None
 
     def _segmenter(self):
         if self.rec._on_segment is None:
@@ -181,17 +183,24 @@ class _Worker:
 
     # ---- the loop ---------------------------------------------------------------------------
 
-    def run(self) -> None:
-        if self.rec._on_segment is not None:
-            # Silero (and torch's import) take seconds to load the first time: load them beside
-            # this loop, which queues the audio for the VAD meanwhile (see Take._feed_segmenter).
+    def _maybe_preload(self, live: bool = False) -> None:
+        """Load Silero (torch's import takes seconds) beside this loop, which queues the VAD's
+        audio meanwhile (Take._feed_segmenter). Not while a stream opens: the import holds the
+        GIL so much that opening took 0.65 s instead of 0.17 s. So: once idle a moment after
+        construction, or once the first recording is live, whichever comes first."""
+        if self.preload_at is not None and (live or (self.take is None and time.monotonic() >= self.preload_at)):
+            self.preload_at = None
             self._segmenter().preload()
+
+    def run(self) -> None:
         while True:
             try:
                 item = self.rec._queue.get(timeout=self._timeout())
             except queue.Empty:
                 self._stalled()
+                self._maybe_preload()
                 continue
+            self._maybe_preload()
             kind = item[0]
             if kind == _BLOCK:
                 if item[1] == self.generation and self.stream is not None:
@@ -216,6 +225,8 @@ class _Worker:
                 return
 
     def _timeout(self) -> float | None:
+        if self.take is None and self.preload_at is not None:
+            return max(0.0, self.preload_at - time.monotonic())
         if self.take is None or self.stream is None:
             return None  # idle: sleep until a command or a block arrives
         return FIRST_BLOCK_S if self.take.first_arrival is None else STALL_S
@@ -320,8 +331,10 @@ class _Worker:
             return
         first = take.first_arrival is None
         take.add_block(mono, arrival, age, overflow)
-        if first and self.rec._on_live is not None:
-            self._call(self.rec._on_live, take.start_latency_ms)
+        if first:
+            self._maybe_preload(live=True)
+            if self.rec._on_live is not None:
+                self._call(self.rec._on_live, take.start_latency_ms)
         if take.hit_max_length and take.future is None:
             self.rec._recording = False  # before the warning: its reader may check is_recording
         for level in take.levels():

@@ -66,11 +66,12 @@ class _Meter:
             self.enabled = False
 
 
-def record(args, stop: threading.Event, *, stream_factory=None, stdin=None):
+def record(args, stop: threading.Event, *, stream_factory=None, stdin=None, on_live=None):
     """Record one utterance with :class:`~dictate_app.audio.recorder.Recorder` until ``stop`` is set.
 
     Enter on ``stdin`` sets ``stop`` (end of input does not: ``--vad`` and ``--seconds`` work with
     stdin closed), as do ``--seconds``, a pause with ``--vad``, a lost device and the length limit.
+    ``on_live()`` is called once audio flows.
     """
     from dictate_app.audio.recorder import Recorder
 
@@ -82,10 +83,21 @@ def record(args, stop: threading.Event, *, stream_factory=None, stdin=None):
         if not recorder.is_recording:
             stop.set()  # the device went away or the limit was hit: the recording has ended
 
+    how = "pause" if args.vad else "press Enter"
+
+    def live(latency_ms: float) -> None:
+        # Said once audio really flows, not at key-down: what is said after this line is kept.
+        _say(f"listening ({recorder_name()}, live after {latency_ms:.0f} ms): speak, then {how} to stop")
+        if on_live is not None:
+            on_live()
+
     recorder = Recorder(device=args.device, max_s=args.max_seconds, stream_factory=stream_factory,
-                        on_level=meter, on_warning=warned,
+                        on_level=meter, on_warning=warned, on_live=live,
                         on_segment=(lambda _segment: stop.set()) if args.vad else None,
                         segment_silence_s=args.pause)
+
+    def recorder_name() -> str:
+        return args.device or "default microphone"
     stdin = sys.stdin if stdin is None else stdin
 
     def wait_for_enter() -> None:
@@ -97,8 +109,6 @@ def record(args, stop: threading.Event, *, stream_factory=None, stdin=None):
         timer = threading.Timer(args.seconds, stop.set)
         timer.daemon = True
         timer.start()
-    how = "pause" if args.vad else "press Enter"
-    _say(f"listening{' on ' + args.device if args.device else ''}... speak, then {how} to stop")
     try:
         recorder.start()
         stop.wait()
@@ -143,11 +153,19 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
         def load():
             return load_engine(model_dir, device=args.compute)
 
-    # The model loads while the user speaks: by the time they stop it is (nearly) ready.
+    # The model loads while the user speaks, so it is (nearly) ready when they stop; it starts
+    # once audio flows, because importing torch at the same time slowed the open to 0.7 s.
     pool = ThreadPoolExecutor(1, thread_name_prefix="listen-load")
-    engine_future: Future = pool.submit(load)
+    loading: list[Future] = []
+
+    def begin_loading() -> None:
+        if not loading:
+            loading.append(pool.submit(load))
+
     try:
-        recording = record(args, threading.Event(), stream_factory=stream_factory, stdin=stdin)
+        recording = record(args, threading.Event(), stream_factory=stream_factory, stdin=stdin,
+                           on_live=begin_loading)
+        begin_loading()  # the stream never went live (a lost device): load anyway
         speech = trim_to_speech(recording.samples)
         info = _recording_info(recording, speech)
         if speech is None:
@@ -156,7 +174,7 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
             else:
                 _say(f"no speech in {recording.duration_s:.1f} s of audio: nothing to transcribe")
             return 0
-        engine = engine_future.result()
+        engine = loading[0].result()
         started = time.perf_counter()
         result = engine.transcribe(speech, recording.sample_rate, language=args.language, itn=args.itn)
         model_ms = (time.perf_counter() - started) * 1000

@@ -229,10 +229,14 @@ def test_live_segments_are_emitted_when_the_vad_closes_them(make, speech_16k):
     audio = np.concatenate([silence(0.5), speech_16k, silence(1.0), speech_16k, silence(1.0)])
     factory = FakeStreamFactory(resample(audio, MODEL_RATE, 48_000), 48_000)
     rec = make(factory, tail_s=0.0, on_segment=segments.append, segment_silence_s=0.5)
+    # Silero loads beside the capture loop (audio waits for it meanwhile); pumping seconds of
+    # audio in an instant would end the take before the VAD ever ran.
+    wait_for(lambda: rec._worker.speech_stream is not None and rec._worker.speech_stream.loaded,
+             timeout=60)
     rec.start()
     factory.stream.pump(audio.size / MODEL_RATE)
     got = rec.stop().result(timeout=30)
-    wait_for(lambda: len(segments) == 2, timeout=30)  # Silero loads beside the capture loop
+    assert len(segments) == 2
     (span,) = SileroVad().speech_spans(speech_16k)
     words = speech_16k[span.start:span.end]
     for segment in segments:
