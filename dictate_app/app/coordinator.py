@@ -153,8 +153,8 @@ class Coordinator(QObject):
     def cancel(self) -> None:
         self.post(lc.Cancel())
 
-    def set_option(self, name: str, value: str) -> None:
-        """Apply a tray choice at once (no restart)."""
+    def set_option(self, name: str, value) -> None:
+        """Apply a tray choice or a setting at once (no restart)."""
         if name == "mode":
             self.options = replace(self.options, mode=lc.Mode(value))
             self.post(lc.SetMode(lc.Mode(value)))
@@ -170,6 +170,15 @@ class Coordinator(QObject):
             if self.state.recording is None:
                 self._make_recorder()
             # else: the new microphone is opened after this recording (see _on_audio_done)
+        elif name in ("keep_mic_ready", "tail_ms"):  # settings dialog (issue 6)
+            self.options = replace(self.options, **{name: value})
+            if self.state.recording is None:
+                self._make_recorder()
+            else:
+                self._recorder_mic = "\0stale"  # rebuilt after this recording (see _on_audio_done)
+        elif name in ("model_dir", "device"):  # settings dialog: load the other model now
+            self.options = replace(self.options, **{name: value})
+            self._request_load.emit(self.options.model_dir, self.options.device)
 
     def close(self) -> None:
         if self.recorder is not None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from dictate_app.app.coordinator import AppOptions, Coordinator
+from dictate_app.app.cued_recorder import CuedRecorder
+from dictate_app.app.daily_use import DailyUse
+from dictate_app.app.history_recorder import HistoryRecorder
+from dictate_app.app.remote import make_handler
+from dictate_app.app.settings_store import SettingsStore
 from dictate_app.app.hotkey import HotkeyBridge, HotkeyError
 from dictate_app.app.popup import Popup
 from dictate_app.app.tray import Tray
@@ -21,8 +25,10 @@ from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.qt_clipboard import QtClipboard
+from dictate_app.output.sounds import CuePlayer
 from dictate_app.output.x11 import Xdotool
-from dictate_app.store.transcript_log import TranscriptLog
+from dictate_app.store.history import History
+from dictate_app.text.rules import RulesFile, ensure_rules_file
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +53,23 @@ def say(message: str) -> None:
 class AppShell:
     """The running app. ``exec()`` returns the exit code after Quit."""
 
-    def __init__(self, options: AppOptions):
+    def __init__(self, options: AppOptions, settings: SettingsStore | None = None, instance=None):
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
         self.app.setApplicationName("dictate-app")
         self.app.setQuitOnLastWindowClosed(False)  # the popup closing must not end the app
         self.options = options
-        self.popup = Popup()
-        self.log = TranscriptLog()
+        self.settings = settings or SettingsStore()
+        s = self.settings.settings
+        self.popup = Popup(show_ms=int(s.popup_seconds * 1000))
+        # Every utterance is saved here before it is inserted (history_recorder.py).
+        self.history = History(retention_days=s.history_retention_days, audio_cap_mb=s.history_audio_cap_mb)
+        self.log = HistoryRecorder(self.history, keeps_audio=s.history_audio)
+        self.cues = CuePlayer(volume=s.sound_volume, enabled=s.sounds)
+        self.rules = RulesFile()
+        try:
+            ensure_rules_file(self.rules.path)  # so users find a commented file to edit
+        except OSError as exc:
+            log.warning("the rules file could not be created: %s", exc)
         self.tray: Tray | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = Tray(
@@ -72,10 +88,11 @@ class AppShell:
             paste_keys=options.paste_keys,
         )
         self.coordinator = Coordinator(
-            options, recorder_factory=_recorder_factory, worker=self.worker,
-            inserter=self.inserter, active_window=keys.active_window, popup=self.popup,
-            transcript_log=self.log, notify=self.notify,
+            options, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),
+            worker=self.worker, inserter=self.inserter, active_window=keys.active_window, popup=self.popup,
+            transcript_log=self.log, notify=self.notify, postprocess=self.rules.apply_to,
         )
+        self.coordinator.finished.connect(self.log.finished)
         self.hotkey = HotkeyBridge(options.hotkey)
         self.hotkey.pressed.connect(self.coordinator.press)
         self.hotkey.released.connect(self.coordinator.release)
@@ -84,9 +101,12 @@ class AppShell:
         self.coordinator.model_ready.connect(self._model_ready)
         if self.tray is not None:
             self.tray.toggle_requested.connect(self.coordinator.toggle)
-            self.tray.option_changed.connect(self.coordinator.set_option)
-            self.tray.open_log_requested.connect(self._open_log)
             self.tray.quit_requested.connect(self.quit)
+        # Settings (live), settings dialog, history window; tray choices are saved as settings.
+        self.daily = DailyUse(self, _microphone_names)
+        self.instance = instance
+        if instance is not None:  # `dictate-app toggle|start|stop|cancel|status` and a second start
+            instance.handler = make_handler(self.coordinator, self.daily.show_running)
         self.app.aboutToQuit.connect(self._shutdown)
         # Python only handles signals (Ctrl+C, SIGTERM) between bytecodes: wake it regularly.
         self._signal_pump = QTimer(interval=200)
@@ -104,6 +124,8 @@ class AppShell:
                 self.notify(warning, False)
         except HotkeyError as exc:
             self.notify(str(exc), True)
+        for problem in self.settings.problems:  # a corrupt settings file: say what was reset
+            self.notify(problem, False)
         self.coordinator.start()
         self._signal_pump.start()
         return self.app.exec()
@@ -132,14 +154,12 @@ class AppShell:
             how = "use Start dictation in the tray menu"
         say(f"Dictate is ready ({description}): {how}.")
 
-    def _open_log(self) -> None:
-        self.log.path.parent.mkdir(parents=True, exist_ok=True)
-        self.log.path.touch()
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.log.path)))
-
     def _shutdown(self) -> None:
         self.hotkey.stop()
         self.coordinator.close()
         self.popup.hide()
+        if self.instance is not None:
+            self.instance.close()
         if not stop_worker(self.thread):
             log.warning("the model worker was still busy at exit")
+        self.history.close()

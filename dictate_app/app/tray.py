@@ -33,12 +33,13 @@ DEFAULT_MIC = ""  # the system default microphone
 
 class Tray(QObject):
     """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in
-    mode, language, insert, paste_keys, microphone; ``open_log_requested``."""
+    mode, language, insert, paste_keys, microphone; ``history_requested``, ``settings_requested``."""
 
     toggle_requested = Signal()
     quit_requested = Signal()
     option_changed = Signal(str, str)
-    open_log_requested = Signal()
+    history_requested = Signal()
+    settings_requested = Signal()
 
     def __init__(
         self,
@@ -57,6 +58,7 @@ class Tray(QObject):
         self._list_microphones = list_microphones
         self._microphone = microphone or DEFAULT_MIC
         self.icon = QSystemTrayIcon(phase_icon(Phase.LOADING), self)
+        self._choice_menus: dict[str, QMenu] = {}
         self.menu = QMenu()
         m = self.menu
 
@@ -82,10 +84,8 @@ class Tray(QObject):
         m.addSeparator()
         self.model_action = m.addAction("Model: loading…")
         self.model_action.setEnabled(False)
-        log_action = m.addAction("Open transcript log")
-        log_action.triggered.connect(self.open_log_requested)
-        for label in ("History (coming soon)", "Settings (coming soon)"):
-            m.addAction(label).setEnabled(False)
+        m.addAction("History…").triggered.connect(self.history_requested)
+        m.addAction("Settings…").triggered.connect(self.settings_requested)
         m.addSeparator()
         m.addAction("Quit Dictate").triggered.connect(self.quit_requested)
         self.icon.setContextMenu(self.menu)
@@ -103,7 +103,17 @@ class Tray(QObject):
             action.setData(value)
             group.addAction(action)
         group.triggered.connect(lambda a: self.option_changed.emit(option, a.data()))
+        self._choice_menus[option] = sub
         return sub
+
+    def set_choice(self, option: str, value: str) -> None:
+        """Check ``value`` in ``option``'s submenu (a change made in the settings dialog)."""
+        if option == "microphone":
+            self._microphone = value or DEFAULT_MIC
+            self._fill_microphones()
+            return
+        for action in self._choice_menus[option].actions():
+            action.setChecked(action.data() == value)
 
     def _fill_microphones(self) -> None:
         self.mic_menu.clear()

@@ -1,8 +1,10 @@
 """``dictate-app`` with no command: the tray app. Hold the hotkey, speak, release.
 
 Its options sit on the top-level parser and override the saved settings for this run (scripts,
-tests and first-time users need that). Qt is imported only here, in :func:`run`, so every other
-command starts without it.
+tests and first-time users need that); options not given come from the settings (settings.ini in
+the config directory, edited in the Settings dialog). Qt is imported only here, in :func:`run`, so
+every other command starts without it. Only one tray app runs per user: a second start asks the
+first to show itself and exits.
 """
 
 from __future__ import annotations
@@ -17,29 +19,47 @@ from dictate_app.errors import DictateError
 from dictate_app.lifecycle import Mode
 from dictate_app.output.strategy import PASTE_KEYS, Method
 
-DEFAULT_HOTKEY = "f9"  # see dictate_app/app/hotkey.py for why
 
 
 def add_arguments(parser) -> None:
     """Add the tray app's options to the top-level parser."""
     group = parser.add_argument_group("tray app options (dictate-app with no command)")
     add_engine_arguments(group)
-    group.add_argument("--hotkey", default=DEFAULT_HOTKEY, metavar="KEY",
+    group.add_argument("--hotkey", default=None, metavar="KEY",
                        help="the push-to-talk key, a pynput key name: f9 (default), ctrl_r, pause, ...")
-    group.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.HOLD.value,
+    group.add_argument("--mode", choices=[m.value for m in Mode], default=None,
                        help="hold: record while the key is down (default); toggle: press to start and stop")
-    group.add_argument("--insert", choices=[m.value for m in Method], default=Method.PASTE.value,
+    group.add_argument("--insert", choices=[m.value for m in Method], default=None,
                        help="paste via the clipboard (default), type keys, or auto (type short ASCII)")
-    group.add_argument("--paste-keys", choices=PASTE_KEYS, default=PASTE_KEYS[0],
+    group.add_argument("--paste-keys", choices=PASTE_KEYS, default=None,
                        help="the paste chord (terminals want ctrl+shift+v or shift+Insert)")
-    group.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto",
+    group.add_argument("--language", choices=LANGUAGE_CHOICES, default=None,
                        help="spoken language (auto: let the model detect it)")
     group.add_argument("--microphone", metavar="NAME", default=None,
                        help="input device name (default: the system default; see `dictate-app devices`)")
-    group.add_argument("--keep-mic-ready", action="store_true",
+    group.add_argument("--keep-mic-ready", action="store_true", default=None,
                        help="keep the microphone open for instant start with pre-roll (less private)")
-    group.add_argument("--tail-ms", type=int, default=250, metavar="MS",
+    group.add_argument("--tail-ms", type=int, default=None, metavar="MS",
                        help="keep recording this long after the key comes up, so the last word is kept")
+
+
+def build_options(args, s):
+    """This run's options: each command-line option given wins over the saved setting ``s``."""
+    from dictate_app.app.coordinator import AppOptions
+    from dictate_app.store.model_store import default_model_dir
+
+    return AppOptions(
+        model_dir=str(args.model or s.model_dir or default_model_dir()),
+        device=args.device if args.device not in (None, "auto") else s.device,
+        hotkey=args.hotkey or s.hotkey,
+        mode=Mode(args.mode or s.mode),
+        insert=Method(args.insert or s.insert_method),
+        paste_keys=args.paste_keys or s.paste_keys,
+        language=args.language or s.language,
+        microphone=args.microphone if args.microphone is not None else (s.microphone or None),
+        keep_mic_ready=args.keep_mic_ready if args.keep_mic_ready is not None else s.keep_mic_ready,
+        tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
+    )
 
 
 def _check_display() -> None:
@@ -56,23 +76,21 @@ def _check_display() -> None:
 def run(args) -> int:
     """Start the tray app and run until Quit (or Ctrl+C / SIGTERM)."""
     _check_display()
-    from dictate_app.app.shell import AppShell
-    from dictate_app.app.coordinator import AppOptions
-    from dictate_app.store.model_store import default_model_dir
+    from PySide6.QtWidgets import QApplication
 
-    options = AppOptions(
-        model_dir=str(args.model or default_model_dir()),
-        device=args.device,
-        hotkey=args.hotkey,
-        mode=Mode(args.mode),
-        insert=Method(args.insert),
-        paste_keys=args.paste_keys,
-        language=args.language,
-        microphone=args.microphone,
-        keep_mic_ready=args.keep_mic_ready,
-        tail_ms=args.tail_ms,
-    )
-    shell = AppShell(options)
+    from dictate_app.app.settings_store import SettingsStore
+    from dictate_app.app.shell import AppShell
+    from dictate_app.app.single_instance import InstanceServer, send
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Until the shell is built, remote commands get a polite "starting" answer.
+    instance = InstanceServer(lambda command: {"ok": False, "error": "Dictate is still starting."}, parent=app)
+    if not instance.listen():
+        send("show")
+        print("Dictate is already running: use its tray icon, or `dictate-app toggle|status`.")
+        return 0
+    settings = SettingsStore()
+    shell = AppShell(build_options(args, settings.settings), settings, instance)
     # Qt's event loop would swallow Ctrl+C and SIGTERM; quit cleanly instead (the clipboard and
     # the worker thread are put away by the shell).
     signal.signal(signal.SIGINT, lambda *_: shell.quit())

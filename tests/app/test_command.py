@@ -23,10 +23,23 @@ def test_options_override_defaults():
         "/m", "ctrl_r", Mode.TOGGLE, Method.AUTO, "ctrl+shift+v", "zh", "cpu", "USB", True, 400)
 
 
-def test_defaults():
-    args = build_parser().parse_args([])
-    assert (args.hotkey, args.mode, args.insert, args.paste_keys, args.language) == (
-        "f9", "hold", "paste", "ctrl+v", "auto")
+def test_defaults_come_from_the_settings_and_options_win(monkeypatch, tmp_path):
+    from dictate_app.commands.app import build_options
+    from dictate_app.store.settings import Settings
+
+    monkeypatch.setenv("DICTATE_MODEL_DIR", str(tmp_path / "model"))
+    options = build_options(build_parser().parse_args([]), Settings())
+    assert (options.hotkey, options.mode, options.insert, options.paste_keys, options.language,
+            options.device, options.microphone, options.keep_mic_ready, options.tail_ms, options.model_dir) == (
+        "f9", Mode.HOLD, Method.PASTE, "ctrl+v", "auto", "auto", None, False, 250, str(tmp_path / "model"))
+    saved = Settings(hotkey="pause", mode="toggle", language="zh", microphone="USB", keep_mic_ready=True,
+                     tail_ms=600, device="cpu", model_dir="/saved")
+    options = build_options(build_parser().parse_args([]), saved)
+    assert (options.hotkey, options.mode, options.language, options.microphone, options.keep_mic_ready,
+            options.tail_ms, options.device, options.model_dir) == (
+        "pause", Mode.TOGGLE, "zh", "USB", True, 600, "cpu", "/saved")
+    options = build_options(build_parser().parse_args(["--hotkey", "f8", "--tail-ms", "0", "--model", "/m"]), saved)
+    assert (options.hotkey, options.tail_ms, options.model_dir, options.mode) == ("f8", 0, "/m", Mode.TOGGLE)
 
 
 def test_no_display_is_one_sentence_not_a_qt_abort():

@@ -31,12 +31,9 @@ def test_menu_has_every_entry(qapp):
     top = labels(tray.menu)
     assert top[0] == "Loading the speech model…" and not tray.status_action.isEnabled()
     for entry in ("Start dictation", "Hotkey mode", "Language", "Insert text by", "Paste keys",
-                  "Microphone", "Model: loading…", "Open transcript log", "Quit Dictate"):
+                  "Microphone", "Model: loading…", "History…", "Settings…", "Quit Dictate"):
         assert entry in top
-    # Placeholders are clearly labelled and disabled.
-    placeholders = [a for a in tray.menu.actions() if "coming soon" in a.text()]
-    assert [a.text() for a in placeholders] == ["History (coming soon)", "Settings (coming soon)"]
-    assert not any(a.isEnabled() for a in placeholders)
+    assert not any("coming soon" in a.text() for a in tray.menu.actions())
     assert labels(tray.language_menu) == ["Detect automatically", "Mandarin", "English", "Cantonese",
                                           "Japanese", "Korean"]
     assert labels(tray.mic_menu) == ["System default", "Built-in Mic", "USB Headset"]
@@ -77,3 +74,18 @@ def test_each_phase_has_its_own_icon(qapp, phase):
     # The disc's colour at its edge (away from the glyph) is the phase colour.
     assert image.pixelColor(6, 32).name() == QColor(COLORS[phase]).name()
     assert len(set(COLORS.values())) == len(Phase)
+
+
+@pytest.mark.parametrize(("label", "signal"), [("History…", "history_requested"), ("Settings…", "settings_requested")])
+def test_history_and_settings_entries(qtbot, label, signal):
+    tray = make_tray()
+    with qtbot.waitSignal(getattr(tray, signal), timeout=1000):
+        next(a for a in tray.menu.actions() if a.text() == label).trigger()
+
+
+def test_set_choice_follows_settings(qapp):
+    tray = make_tray()
+    tray.set_choice("language", "ja")
+    assert [a.text() for a in tray.language_menu.actions() if a.isChecked()] == ["Japanese"]
+    tray.set_choice("microphone", "USB Headset")
+    assert [a.text() for a in tray.mic_menu.actions() if a.isChecked()] == ["USB Headset"]

@@ -105,12 +105,13 @@ class App:
     def __init__(self, desktop, model_dir: Path, data_dir: Path, *extra: str):
         self.desktop = desktop
         self.stderr_path = data_dir / "app.stderr"
-        self.log = data_dir / "transcripts.jsonl"
+        self.log = data_dir / "history.sqlite3"
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "dictate_app", "--debug", "--model", str(model_dir),
                  "--device", "cpu", "--hotkey", "f9", *extra],
-                env=dict(desktop.env, DICTATE_DATA_DIR=str(data_dir)), cwd=REPO,
+                # Its own data and config dirs: history, settings and the single-instance socket.
+                env=dict(desktop.env, DICTATE_DATA_DIR=str(data_dir), DICTATE_CONFIG_DIR=str(data_dir)), cwd=REPO,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
             )
         started = time.monotonic()
@@ -125,11 +126,13 @@ class App:
         return self.stderr_path.read_text(errors="replace")
 
     def logged_texts(self) -> list[str]:
-        import json
+        """Texts saved in the app's history, oldest first."""
+        from dictate_app.store.history import History
 
         if not self.log.exists():
             return []
-        return [json.loads(line)["text"] for line in self.log.read_text(encoding="utf-8").splitlines()]
+        with History(self.log) as history:
+            return [e.text for e in reversed(history.recent(limit=-1))]
 
     def popup_text(self) -> str | None:
         """The visible popup's text, read from its window title (which mirrors it)."""
