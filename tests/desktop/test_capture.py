@@ -9,22 +9,19 @@ dies mid-recording must leave the captured part, reported. Measured start latenc
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import numpy as np
 import pytest
 import soundfile
 
-from dictate_app.audio.convert import MODEL_RATE
+from dictate_app.audio.convert import MODEL_RATE, to_model_input
 from dictate_app.audio.files import read_audio_file
-from dictate_app.audio.convert import to_model_input
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.speech import trim_to_speech
 from tests.audio.conftest import ncc_best
 from tests.desktop.conftest import refresh_portaudio
-
-MODES = {"on-demand": False, "keep-ready": True}
+from tests.desktop.mic import MODES, ready_recorder, record_utterance
 
 
 @pytest.fixture(scope="module")
@@ -33,26 +30,10 @@ def utterance(desktop):
     return wav, to_model_input(*read_audio_file(wav))
 
 
-def ready_recorder(keep_ready: bool, **kwargs) -> Recorder:
-    """A recorder as the app holds one: made at start-up, some time before the first key-down
-    (the pre-roll ring fills; in on-demand mode PortAudio's cold first open is paid)."""
-    rec = Recorder(keep_ready=keep_ready, **kwargs)
-    time.sleep(0.6)
-    return rec
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_spoken_words_come_back_with_high_fidelity(desktop, utterance, mode):
     wav, source = utterance
-    live = threading.Event()
-    with ready_recorder(MODES[mode], on_live=lambda _ms: live.set()) as rec:
-        rec.start()  # key down
-        if not MODES[mode]:
-            # On demand, speech is kept from the moment the stream is live (the app's start cue);
-            # what comes earlier is lost_ms, checked against a reference below.
-            assert live.wait(2.0)
-        desktop.speak(wav)  # keep-ready: the speaker starts at once; the pre-roll covers it
-        got = rec.stop().result(timeout=10)
+    got = record_utterance(desktop, wav, MODES[mode])
     soundfile.write(desktop.artifact(f"recorded-{mode}.wav"), got.samples, MODEL_RATE)
     # "valid" correlation: the whole source, first to last sample, must be inside the recording.
     score, offset = ncc_best(got.samples, source)
