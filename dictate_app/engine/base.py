@@ -14,6 +14,15 @@ from dictate_app.engine.result import Transcript
 LANGUAGE_CHOICES = ("auto", "zh", "en", "yue", "ja", "ko")
 
 
+def check_language(language: str) -> str:
+    """Return ``language`` if SenseVoice knows it, else raise :class:`BadAudioError`."""
+    if language not in LANGUAGE_CHOICES:
+        from dictate_app.errors import BadAudioError
+
+        raise BadAudioError(f"language {language!r} is not one of {', '.join(LANGUAGE_CHOICES)}")
+    return language
+
+
 class Engine(Protocol):
     """A loaded speech model, ready to transcribe.
 

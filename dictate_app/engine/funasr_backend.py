@@ -19,11 +19,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE, to_model_input
-from dictate_app.engine.base import LANGUAGE_CHOICES
+from dictate_app.engine.base import check_language
 from dictate_app.engine.modeldir import ModelConfig, validate_model_dir
 from dictate_app.engine.result import Timings, Transcript
 from dictate_app.engine.tags import parse_tagged
-from dictate_app.errors import BadAudioError, ModelError
+from dictate_app.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,7 @@ class FunasrEngine:
         self, samples: np.ndarray, sample_rate: int, language: str = "auto", itn: bool = True
     ) -> Transcript:
         """Transcribe audio of any rate/channels/sample type; long audio is split at pauses."""
-        if language not in LANGUAGE_CHOICES:
-            raise BadAudioError(f"language {language!r} is not one of {', '.join(LANGUAGE_CHOICES)}")
+        check_language(language)
         started = time.perf_counter()
         audio = to_model_input(samples, sample_rate)
         duration = audio.size / MODEL_RATE
@@ -188,8 +187,7 @@ class FunasrEngine:
         (they need the VAD split). Each result's timings are those of the shared pass. Raises
         :class:`BadAudioError` if any clip is unusable, before the model runs.
         """
-        if language not in LANGUAGE_CHOICES:
-            raise BadAudioError(f"language {language!r} is not one of {', '.join(LANGUAGE_CHOICES)}")
+        check_language(language)
         started = time.perf_counter()
         audios = [to_model_input(samples, rate) for samples, rate in items]
         results: list[Transcript | None] = [None] * len(audios)

@@ -26,7 +26,7 @@ import urllib.request
 import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE, to_model_input
-from dictate_app.engine.base import LANGUAGE_CHOICES
+from dictate_app.engine.base import check_language
 from dictate_app.engine.result import Timings, Transcript
 from dictate_app.engine.tags import parse_tagged
 from dictate_app.errors import BadAudioError, DictateError
@@ -105,8 +105,7 @@ class RemoteEngine:
         self, samples: np.ndarray, sample_rate: int, language: str = "auto", itn: bool = True
     ) -> Transcript:
         """Send the audio to the server's ``/asr`` and return its :class:`Transcript`."""
-        if language not in LANGUAGE_CHOICES:
-            raise BadAudioError(f"language {language!r} is not one of {', '.join(LANGUAGE_CHOICES)}")
+        check_language(language)
         started = time.perf_counter()
         audio = to_model_input(samples, sample_rate)
         payload = {"wav": base64.b64encode(wav_bytes(audio)).decode("ascii"), "language": language, "itn": itn}

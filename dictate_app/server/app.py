@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from dictate_app import __version__
 from dictate_app.audio.convert import to_model_input
 from dictate_app.audio.files import AudioTooLongError, read_audio_bytes
-from dictate_app.engine.base import LANGUAGE_CHOICES, Engine
+from dictate_app.engine.base import Engine, check_language
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import BadAudioError
 from dictate_app.server import shapes
@@ -167,9 +167,10 @@ def _error_response(request: Request, status: int, message: str, kind: str | Non
 
 
 def _language(value: str) -> str:
-    if value not in LANGUAGE_CHOICES:
-        raise BadRequest(f"language {value!r} is not one SenseVoice knows; use one of {', '.join(LANGUAGE_CHOICES)}")
-    return value
+    try:
+        return check_language(value)
+    except BadAudioError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _parse_asr_request(raw: bytes) -> tuple[bytes, str, bool]:
