@@ -83,7 +83,11 @@ class ServerProcess:
             stderr=subprocess.PIPE, text=True,
         )
         self.lines: list[str] = []
-        self.url = self._wait_for_url(timeout=180)
+        try:
+            self.url = self._wait_for_url(timeout=180)
+        except BaseException:
+            self.stop()  # never leave a server behind a failed start
+            raise
 
     def _wait_for_url(self, timeout: float) -> str:
         deadline = time.monotonic() + timeout
