@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-from dictate_app.audio.capture import BLOCK_S, StreamHandle, Take, open_stream, warm_up
+from dictate_app.audio.capture import StreamHandle, Take, open_stream, warm_up
 from dictate_app.errors import DictateError
 
 # No block for this long while recording means the device is gone (PortAudio does not always
@@ -360,8 +360,9 @@ class _Worker:
 
     def _device_lost(self, what: str) -> None:
         self._close_stream()
-        if self.take is None:
-            return  # keep-ready idle: the next start() reopens on demand
+        if self.take is None:  # keep-ready, between recordings
+            self._warn(f"{what}; it will be opened again at the next key press")
+            return
         self.take.device_lost = True
         if self.take.future is None:
             self.rec._recording = False  # before the warning: its reader may check is_recording
@@ -400,5 +401,3 @@ class _Worker:
 
             logging.getLogger(__name__).exception("recorder callback %r failed", callback)
 
-
-__all__ = ["BLOCK_S", "Recorder", "Recording"]

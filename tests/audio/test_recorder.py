@@ -244,3 +244,23 @@ def test_live_segments_are_emitted_when_the_vad_closes_them(make, speech_16k):
         assert score > 0.99, "each segment holds one whole utterance"
         assert segment.size < words.size + 0.5 * MODEL_RATE, "and not much more"
     assert got.duration_s == pytest.approx(audio.size / MODEL_RATE, abs=0.02)
+
+
+def test_keep_ready_reopens_a_microphone_lost_between_recordings(make):
+    warnings: list[str] = []
+    factory = FakeStreamFactory(ramp(3.0), MODEL_RATE)
+    rec = make(factory, keep_ready=True, on_warning=warnings.append)
+    first = factory.stream
+    first.pump(0.5)
+    first.lose()
+    wait_for(lambda: len(warnings) == 1)
+    assert "opened again at the next key press" in warnings[0]
+    rec.start()
+    wait_for(lambda: len(factory.streams) == 2)
+    second = factory.stream
+    second.pump(0.5)
+    got = rec.stop()
+    second.pump(0.3)
+    recording = got.result(timeout=5)
+    assert recording.preroll_ms == 0 and recording.start_latency_ms > 0  # reopened on demand
+    assert not recording.device_lost and not second.closed  # and kept ready again afterwards
