@@ -74,6 +74,8 @@ class DailyUse(QObject):
                 shell.tray.set_choice(option, value)
         elif key == "hotkey":
             self._restart_hotkey(value)
+        elif key == "itn":
+            shell.worker.itn = value
         elif key == "sounds":
             shell.cues.enabled = value
         elif key == "sound_volume":
@@ -92,7 +94,9 @@ class DailyUse(QObject):
         elif key == "history_retention_days":
             shell.history.retention_days = value
             shell.history.prune()
-        else:  # itn, app_overrides, server_url: saved; the running app does not use them yet
+        elif key == "app_overrides":
+            pass  # read at each insertion (PerAppInserter)
+        else:  # server_url: saved; the tray app does not use a server yet
             log.info("setting %s saved; it takes effect when supported by the running app", key)
 
     def _restart_hotkey(self, key: str) -> None:

@@ -25,6 +25,7 @@ from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.qt_clipboard import QtClipboard
+from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
 from dictate_app.output.x11 import Xdotool
 from dictate_app.store.history import History
@@ -81,12 +82,14 @@ class AppShell:
             say("No system tray found: running without a tray icon (quit with Ctrl+C).")
 
         self.worker = AsrWorker()
+        self.worker.itn = s.itn
         self.thread = start_worker(self.worker)
         keys = Xdotool()
-        self.inserter = Inserter(
+        # Per-app overrides (paste/type/paste keys/Enter after) from the settings, per insertion.
+        self.inserter = PerAppInserter(Inserter(
             QtClipboard(), keys, lambda ms, fn: QTimer.singleShot(ms, fn),
             paste_keys=options.paste_keys,
-        )
+        ), lambda: self.settings.get("app_overrides"))
         self.coordinator = Coordinator(
             options, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),
             worker=self.worker, inserter=self.inserter, active_window=keys.active_window, popup=self.popup,

@@ -63,6 +63,9 @@ class AsrWorker(QObject):
         self._load = load
         self._trim = trim
         self.engine: Engine | None = None
+        # The "itn" setting (numbers as digits, punctuation), set from the GUI thread: a bool
+        # that is read once per utterance, so no lock is needed.
+        self.itn = True
 
     @Slot(str, str)
     def load(self, model_dir: str, device: str) -> None:
@@ -99,7 +102,7 @@ class AsrWorker(QObject):
                 self.transcribed.emit(uid, None, timings)
                 return
             started = time.monotonic()
-            result = self.engine.transcribe(speech, MODEL_RATE, language=language)
+            result = self.engine.transcribe(speech, MODEL_RATE, language=language, itn=self.itn)
             timings["asr_ms"] = (time.monotonic() - started) * 1000
         except Exception as exc:
             log.debug("transcription %d failed", uid, exc_info=True)

@@ -73,6 +73,9 @@ def test_each_setting_reaches_its_part(tmp_path, qtbot, monkeypatch):
     assert shell.coordinator.calls == [("language", "zh"), ("insert", "type"), ("keep_mic_ready", True),
                                        ("tail_ms", 600), ("model_dir", "/models/sv"), ("device", "cpu")]
     assert ("language", "zh") in shell.tray.choices and ("insert", "type") in shell.tray.choices
+    shell.worker = SimpleNamespace(itn=True)
+    store.set("itn", False)
+    assert shell.worker.itn is False
     store.update({"sounds": False, "sound_volume": 80, "popup_seconds": 1.5, "history_audio": True,
                   "history_audio_cap_mb": 5})
     assert (shell.cues.enabled, shell.cues.volume, shell.popup.show_ms) == (False, 80, 1500)
@@ -112,3 +115,25 @@ def test_windows_open_from_the_tray_and_reinsert(tmp_path, qtbot):
                                                                  done(InsertOutcome("inserted")))
     daily.reinsert("fresh words")
     qtbot.waitUntil(lambda: inserted == [("fresh words", None, Method.PASTE)], timeout=2000)
+
+
+def test_worker_passes_the_itn_setting_to_the_engine(qtbot):
+    import numpy as np
+
+    from dictate_app.app.worker import AsrWorker
+
+    seen = []
+
+    class Engine:
+        backend, device = "fake", "cpu"
+
+        def transcribe(self, samples, rate, language="auto", itn=True):
+            seen.append(itn)
+            return Transcript(text="seven", language="en")
+
+    worker = AsrWorker(load=lambda model_dir, device: Engine(), trim=lambda samples: samples)
+    worker.load("/m", "cpu")  # called directly: this thread is fine for a test
+    worker.itn = False
+    with qtbot.waitSignal(worker.transcribed):
+        worker.transcribe(1, np.ones(1600, np.float32), "en")
+    assert seen[-1] is False

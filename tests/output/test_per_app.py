@@ -1,0 +1,53 @@
+"""Per-app overrides around the real Inserter (fake clipboard/keyboard at the seams): forced
+typing, another paste chord, Enter after the text; no match leaves everything as set."""
+
+from __future__ import annotations
+
+from dictate_app.output.inserter import Inserter
+from dictate_app.output.per_app import PerAppInserter
+from dictate_app.output.strategy import Method
+from dictate_app.store.settings import AppOverride
+from tests.output.fakes import FakeClipboard, FakeKeyboard
+
+OVERRIDES = (AppOverride("xterm", method="type"), AppOverride("Slack", auto_enter=True),
+             AppOverride("konsole", paste_keys="ctrl+shift+v"))
+APPS = {"1": "xterm XTerm bash", "2": "slack Slack general", "3": "konsole konsole ~", "4": "firefox Firefox"}
+
+
+def _inserter():
+    keyboard = FakeKeyboard(window=None)
+    inner = Inserter(FakeClipboard({"text/plain": b"OLD"}), keyboard, lambda ms, fn: fn(), restore_delay_ms=0)
+    return PerAppInserter(inner, lambda: OVERRIDES, APPS.get), keyboard
+
+
+def _insert(inserter, target, method=Method.PASTE):
+    outcomes = []
+    inserter.insert("hello there", target, method, outcomes.append)
+    return outcomes[0]
+
+
+def test_each_override(monkeypatch):
+    inserter, keyboard = _inserter()
+    for target in APPS:
+        keyboard.window = target
+        _insert(inserter, target)
+    assert keyboard.sent == [
+        ("type", "hello there", False),              # xterm: typed
+        ("key", "ctrl+v", False), ("key", "Return", False),  # Slack: pasted, then Enter
+        ("key", "ctrl+shift+v", False),              # konsole: its paste chord
+        ("key", "ctrl+v", False),                    # firefox: as set
+    ]
+    assert inserter.paste_keys == "ctrl+v"  # restored after the konsole insertion
+
+
+def test_no_enter_when_not_inserted():
+    inserter, keyboard = _inserter()
+    keyboard.window = "9"  # focus moved away from the target "2"
+    outcome = _insert(inserter, "2")
+    assert outcome.status == "clipboard" and keyboard.sent == []
+
+
+def test_paste_keys_setting_passes_through():
+    inserter, _keyboard = _inserter()
+    inserter.paste_keys = "shift+Insert"
+    assert inserter.inner.paste_keys == "shift+Insert"
