@@ -147,8 +147,9 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
 
         model_dir = args.model or default_model_dir()
         validate_model_dir(model_dir)  # a missing model is said before the user speaks, not after
-        if stream_factory is None and args.device:
-            find_input_device(args.device)  # an explicit name that is not there is an error here
+        if stream_factory is None:
+            # No microphone, or a name that is not there, is one error now, before "listening".
+            find_input_device(args.device)
 
         def load():
             return load_engine(model_dir, device=args.compute)
