@@ -129,10 +129,7 @@ def send(command: str, name: str | None = None, timeout_ms: int = REPLY_TIMEOUT_
     Uses Qt's blocking socket calls, so no event loop is needed (a QCoreApplication is created if
     there is none, which Qt's networking wants).
     """
-    from PySide6.QtCore import QCoreApplication
-
-    if QCoreApplication.instance() is None:
-        _keep_app.append(QCoreApplication([]))
+    _ensure_app()
     sock = QLocalSocket()
     sock.connectToServer(name or server_name())
     if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
@@ -158,10 +155,7 @@ def send(command: str, name: str | None = None, timeout_ms: int = REPLY_TIMEOUT_
 
 def is_running(name: str | None = None) -> bool:
     """True if an instance accepts connections on ``name`` (it may still be starting up)."""
-    from PySide6.QtCore import QCoreApplication
-
-    if QCoreApplication.instance() is None:
-        _keep_app.append(QCoreApplication([]))
+    _ensure_app()
     sock = QLocalSocket()
     sock.connectToServer(name or server_name())
     alive = sock.waitForConnected(CONNECT_TIMEOUT_MS)
@@ -170,3 +164,11 @@ def is_running(name: str | None = None) -> bool:
 
 
 _keep_app: list = []  # the QCoreApplication made for a command-line client lives as long as we do
+
+
+def _ensure_app() -> None:
+    """Qt's sockets want an application object; a command-line client has none yet."""
+    from PySide6.QtCore import QCoreApplication
+
+    if QCoreApplication.instance() is None:
+        _keep_app.append(QCoreApplication([]))
