@@ -58,3 +58,19 @@ def test_override_validation_and_matching():
 
 def test_changed_keys():
     assert s.changed_keys(s.DEFAULTS, s.Settings(tail_ms=0, sounds=False)) == ["tail_ms", "sounds"]
+
+
+def test_daily_use_core_imports_no_qt_torch_or_audio():
+    """The pure core of issue 6 (settings, history, rules, cues, autostart, per-app) and its CLIs
+    import no Qt, torch or PortAudio: they load fast and run without a display."""
+    import subprocess
+    import sys
+
+    modules = ("dictate_app.store.history", "dictate_app.store.history_export", "dictate_app.store.settings",
+               "dictate_app.store.autostart", "dictate_app.text.rules", "dictate_app.text.vocabulary",
+               "dictate_app.output.sounds", "dictate_app.output.per_app", "dictate_app.commands.history",
+               "dictate_app.commands.control", "dictate_app.commands.rules")
+    code = (f"import sys\nfor m in {modules!r}: __import__(m)\n"
+            "print(sorted(m for m in ('PySide6', 'torch', 'sounddevice', 'funasr') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
