@@ -33,6 +33,7 @@ COORDINATOR_OPTIONS = {"mode": "mode", "language": "language", "insert_method": 
                        "keep_mic_ready": "keep_mic_ready", "tail_ms": "tail_ms",
                        "model_dir": "model_dir", "device": "device"}
 REINSERT_DELAY_MS = 300  # after the history window hides, for focus to return to the user's app
+PRUNE_EVERY_MS = 3600_000  # retention is applied at start, on change, and hourly for long sessions
 
 
 class DailyUse(QObject):
@@ -46,6 +47,9 @@ class DailyUse(QObject):
         self.dialog: SettingsDialog | None = None
         self.history_window: HistoryWindow | None = None
         self.store.changed.connect(self.apply)
+        self._prune_timer = QTimer(self, interval=PRUNE_EVERY_MS)
+        self._prune_timer.timeout.connect(self._prune)
+        self._prune_timer.start()
         if shell.tray is not None:
             shell.tray.option_changed.connect(self.tray_option)
             shell.tray.settings_requested.connect(self.show_settings)
@@ -98,6 +102,12 @@ class DailyUse(QObject):
             pass  # read at each insertion (PerAppInserter)
         else:  # server_url: saved; the tray app does not use a server yet
             log.info("setting %s saved; it takes effect when supported by the running app", key)
+
+    def _prune(self) -> None:
+        try:
+            self.shell.history.prune()
+        except Exception as exc:  # a full disk must not stop the app; the next save will say so
+            log.warning("history retention could not be applied: %s", exc)
 
     def _restart_hotkey(self, key: str) -> None:
         from dataclasses import replace
