@@ -163,6 +163,7 @@ class Take:
         self._levels: list[tuple[float, float]] = []
         self._segmenter = segmenter
         self._segments: list[np.ndarray] = []
+        self._provisional: list[np.ndarray] = []
         self._resampler = None
         if segmenter is not None:
             segmenter.reset()
@@ -225,6 +226,7 @@ class Take:
             return
         audio16 = self._resampler.resample_chunk(audio) if self._resampler is not None else audio
         self._segments.extend(self._segmenter.feed(audio16, defer_until_loaded=True))
+        self._provisional.extend(self._segmenter.provisional())
 
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -238,6 +240,10 @@ class Take:
 
     def segments(self) -> list[np.ndarray]:
         out, self._segments = self._segments, []
+        return out
+
+    def provisional(self) -> list[np.ndarray]:
+        out, self._provisional = self._provisional, []
         return out
 
     def new_warnings(self) -> list[str]:
@@ -278,5 +284,6 @@ class Take:
             # The live segmenter's positions are positions in ``samples``: the streaming resampler
             # yields the same samples as the batch one above.
             tail_start=self._segmenter.tail_start if self._segmenter is not None else 0,
+            tail_end=self._segmenter.tail_end if self._segmenter is not None else None,
             tail_has_speech=self._segmenter.speech_pending if self._segmenter is not None else True,
         )

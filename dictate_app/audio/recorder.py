@@ -59,6 +59,8 @@ class Recording:
     # the unemitted tail (from the open segment's start), which holds speech only if ``tail_has_speech``.
     tail_start: int = 0
     tail_has_speech: bool = True
+    # Where the open segment's speech (plus pad) ended if its pause had begun, else None (to the end).
+    tail_end: int | None = None
 
 
 class Recorder:
@@ -69,7 +71,9 @@ class Recorder:
     same constructor keywords (``device, samplerate, channels, dtype, blocksize, callback,
     finished_callback``) and ``samplerate``/``channels`` attributes. Callbacks run on the
     recorder's worker thread: ``on_level(rms, peak)`` about 25 times a second while recording,
-    ``on_segment(samples16k)`` when the live VAD closes a speech segment, ``on_warning(message)``
+    ``on_segment(samples16k)`` when the live VAD closes a speech segment (and, with
+    ``on_provisional``, the same segment earlier, as soon as its pause begins; see
+    :meth:`SpeechStream.provisional`), ``on_warning(message)``
     for a lost device or an approaching length limit, ``on_live(latency_ms)`` when the first audio
     of a recording has arrived (a good moment for a start cue).
     With ``keep_ready`` the stream is opened in the constructor (raising :class:`DeviceError`);
@@ -81,6 +85,7 @@ class Recorder:
                  tail_s: float = 0.25, max_s: float = 300.0, *, stream_factory=None,
                  on_level: Callable[[float, float], None] | None = None,
                  on_segment: Callable[[np.ndarray], None] | None = None,
+                 on_provisional: Callable[[np.ndarray], None] | None = None,
                  on_warning: Callable[[str], None] | None = None,
                  on_live: Callable[[float], None] | None = None,
                  segment_silence_s: float = 0.5) -> None:
@@ -92,6 +97,7 @@ class Recorder:
         self.segment_silence_s = segment_silence_s
         self._factory = stream_factory
         self._on_level, self._on_segment = on_level, on_segment
+        self._on_provisional = on_provisional
         self._on_warning, self._on_live = on_warning, on_live
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._recording = False
@@ -339,6 +345,8 @@ class _Worker:
             self.rec._recording = False  # before the warning: its reader may check is_recording
         for level in take.levels():
             self._call(self.rec._on_level, *level)
+        for segment in take.provisional():  # before the segments: one may close the same one
+            self._call(self.rec._on_provisional, segment)
         for segment in take.segments():
             self._call(self.rec._on_segment, segment)
         for message in take.new_warnings():

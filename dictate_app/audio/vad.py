@@ -117,6 +117,8 @@ class SpeechStream:
         self.min_silence_windows = max(1, round(min_silence_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
         self.pad_windows = round(pad_ms * MODEL_RATE / 1000 / STREAM_WINDOW)
         self.min_speech_windows = max(1, round(min_speech_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
+        # Silence windows after which the segment's audio is complete (its trailing pad is in).
+        self._pause_windows = max(1, self.pad_windows)
         self.reset()
 
     @property
@@ -178,18 +180,42 @@ class SpeechStream:
                 self._speech_end, self._silence = len(self._windows), 0
             elif prob < self.threshold - 0.15:
                 self._silence += 1
+                if self._silence == self._pause_windows and self._speech_end - self._start >= self.min_speech_windows:
+                    # The pause has begun: this is the segment exactly as it will close if the
+                    # pause lasts, handed out now so it can be transcribed while we wait.
+                    self._provisional.append(self._segment_audio())
                 if self._silence >= self.min_silence_windows:
                     segment = self._close()
                     if segment is not None:
                         closed.append(segment)
         return closed
 
+    def _segment_audio(self) -> np.ndarray:
+        """The open segment with its pads: from the pad before its start to the pad after its speech."""
+        assert self._start is not None
+        first = max(0, self._start - self.pad_windows)
+        return np.concatenate(self._windows[first:min(self._speech_end + self.pad_windows, len(self._windows))])
+
+    def provisional(self) -> list[np.ndarray]:
+        """Segments whose pause has begun (``pad_ms`` of it) but not yet lasted ``min_silence_ms``,
+        oldest first, each once. If the pause lasts, :meth:`feed` later returns the same samples
+        as a closed segment; if speech resumes, the segment grows and the provisional one is stale."""
+        out, self._provisional = self._provisional, []
+        return out
+
+    @property
+    def tail_end(self) -> int | None:
+        """Where the open segment ends once its pause has begun (speech end plus pad), as a stream
+        position; None while speech may still be going on (the tail then runs to the end)."""
+        if self._start is not None and self._silence >= self._pause_windows:
+            return self._base + (self._speech_end + self.pad_windows) * STREAM_WINDOW
+        return None
+
     def _close(self) -> np.ndarray | None:
         assert self._start is not None
         speech_windows = self._speech_end - self._start
-        first = max(0, self._start - self.pad_windows)
         end = min(self._speech_end + self.pad_windows, len(self._windows))
-        segment = np.concatenate(self._windows[first:end])
+        segment = self._segment_audio()
         emitted = speech_windows >= self.min_speech_windows
         if emitted:
             self.emitted_until = self._base + end * STREAM_WINDOW
@@ -224,5 +250,6 @@ class SpeechStream:
         self._speech_end = 0  # index after its last speech window
         self._silence = 0  # windows since the probability fell below the low threshold
         self._base = 0  # stream position (samples) of _windows[0]
+        self._provisional: list[np.ndarray] = []
         # Stream position where the last emitted segment ends: the audio after it is unemitted.
         self.emitted_until = 0

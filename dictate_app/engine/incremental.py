@@ -9,6 +9,13 @@ backend joins its long-audio passes the same way). Nothing is dropped or doubled
 the VAD's segments do not overlap, and every segment handed in is transcribed exactly once and
 placed by arrival order.
 
+Speculation: the recorder can also hand out a segment as soon as its pause begins
+(``on_provisional``, ~0.1 s after the last word instead of ``min_silence`` later). It is
+transcribed at once; when the same samples then arrive as a closed segment, or as the tail at
+release, that result is used instead of a second pass. So a user who releases the key right after
+speaking waits only for what is left of that pass. Speech that resumes makes it stale: it is
+dropped (cancelled if not started yet), never joined.
+
 Threading: one worker thread runs the engine, so the engine is only ever called from one thread
 (:class:`dictate_app.engine.base.Engine` is not required to be thread-safe). ``on_segment`` only
 queues work: it is cheap enough for an audio callback.
@@ -61,6 +68,7 @@ class IncrementalTranscriber:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incremental-asr")
         self._lock = threading.Lock()
         self._futures: list[Future] = []
+        self._speculation: tuple[np.ndarray, Future] | None = None
 
     def begin(self, language: str | None = None, itn: bool | None = None) -> None:
         """Start a new recording (optionally with other settings); forgets any previous one."""
@@ -73,9 +81,30 @@ class IncrementalTranscriber:
     def on_segment(self, samples16k: np.ndarray) -> None:
         """Queue a closed speech segment (16 kHz mono float32) for transcription. Returns at once."""
         segment = np.array(samples16k, dtype=np.float32, copy=True)  # the caller may reuse its buffer
-        language, itn = self.language, self.itn
         with self._lock:
-            self._futures.append(self._pool.submit(self._transcribe, segment, language, itn))
+            self._futures.append(self._claim_or_submit(segment))
+
+    def on_provisional(self, samples16k: np.ndarray) -> None:
+        """Start transcribing a segment whose pause has just begun (see the module notes)."""
+        segment = np.array(samples16k, dtype=np.float32, copy=True)
+        with self._lock:
+            self._drop_speculation()  # an older one is stale: speech resumed after it
+            self._speculation = (segment, self._pool.submit(self._transcribe, segment, self.language, self.itn))
+
+    def _claim_or_submit(self, segment: np.ndarray) -> Future:
+        """The speculative pass if it was over exactly these samples, else a new one (lock held)."""
+        if self._speculation is not None:
+            audio, future = self._speculation
+            self._speculation = None
+            if audio.size == segment.size and np.array_equal(audio, segment):
+                return future
+            future.cancel()
+        return self._pool.submit(self._transcribe, segment, self.language, self.itn)
+
+    def _drop_speculation(self) -> None:
+        if self._speculation is not None:
+            self._speculation[1].cancel()
+            self._speculation = None
 
     @property
     def pending(self) -> int:
@@ -90,22 +119,23 @@ class IncrementalTranscriber:
         """
         with self._lock:
             if tail16k is not None and np.asarray(tail16k).size >= MIN_TAIL_S * MODEL_RATE:
-                tail = np.array(tail16k, dtype=np.float32, copy=True)
-                self._futures.append(self._pool.submit(self._transcribe, tail, self.language, self.itn))
+                self._futures.append(self._claim_or_submit(np.array(tail16k, dtype=np.float32, copy=True)))
+            self._drop_speculation()
             futures, self._futures = self._futures, []
         return join_transcripts([future.result(timeout=timeout) for future in futures])
 
     def finish_recording(self, recording, timeout: float | None = None) -> Transcript:
         """:meth:`finish` for a :class:`dictate_app.audio.recorder.Recording` whose live segments
-        were fed to :meth:`on_segment`: its tail is the audio after ``tail_start``, skipped when
-        the VAD heard no speech there."""
-        tail = recording.samples[recording.tail_start:] if recording.tail_has_speech else None
+        were fed to :meth:`on_segment`: its tail is the open segment (``tail_start`` to
+        ``tail_end``), skipped when the VAD heard no speech there."""
+        tail = recording.samples[recording.tail_start:recording.tail_end] if recording.tail_has_speech else None
         return self.finish(tail, timeout)
 
     def cancel(self) -> None:
         """Drop the current recording: queued segments are not transcribed (a running one finishes)."""
         with self._lock:
             futures, self._futures = self._futures, []
+            self._drop_speculation()
         for future in futures:
             future.cancel()
 

@@ -207,3 +207,50 @@ def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phr
     assert pieces[2].size < c.size + 0.5 * MODEL_RATE, "the tail starts at the open segment, not at the pause"
     total = sum(piece.size for piece in pieces)
     assert total < audio.size - 1.5 * MODEL_RATE, "the pauses between segments are not transcribed"
+
+
+def test_a_provisional_segment_is_transcribed_once_and_reused_when_it_closes_unchanged():
+    engine = WordEngine(["zero", "one", "two", "three"])
+    inc = IncrementalTranscriber(engine)
+    inc.on_provisional(clip(1))
+    inc.on_segment(clip(1))  # the pause lasted: the same samples
+    inc.on_provisional(clip(2, 0.3))  # speech resumed after this one...
+    inc.on_segment(clip(2, 0.6))  # ...so the closed segment is longer: a new pass
+    inc.on_provisional(clip(3))
+    result = inc.finish(clip(3))  # released after the pause began: the tail is that provisional
+    assert result.text == "one two three"
+    heard = [k for k, _ in engine.calls]
+    assert heard.count(1) == 1 and heard.count(3) == 1
+    inc.close()
+
+
+def test_with_provisional_segments_release_reuses_the_pass_already_running(three_phrases):
+    from dictate_app.audio.recorder import Recorder
+    from tests.audio.conftest import ncc_best, silence
+    from tests.audio.fake_stream import FakeStreamFactory
+
+    from dictate_app.audio.vad import SileroVad
+
+    a, b, _ = three_phrases
+    b = b[:SileroVad().speech_spans(b)[-1].end]  # espeak's own trailing silence would close it
+    audio = np.concatenate([silence(0.5), a, silence(1.0), b, silence(0.3)])  # released mid-pause
+    engine = ClipEngine()
+    inc = IncrementalTranscriber(engine)
+    factory = FakeStreamFactory(audio, MODEL_RATE)
+    rec = Recorder(stream_factory=factory, tail_s=0.0, preroll_s=0.0, on_segment=inc.on_segment,
+                   on_provisional=inc.on_provisional, segment_silence_s=0.5)
+    try:
+        deadline = time.monotonic() + 60
+        while rec._worker.speech_stream is None or not rec._worker.speech_stream.loaded:
+            assert time.monotonic() < deadline, "Silero VAD did not load"
+            time.sleep(0.01)
+        rec.start()
+        factory.stream.pump(audio.size / MODEL_RATE)
+        recording = rec.stop().result(timeout=30)
+        result = inc.finish_recording(recording)
+    finally:
+        rec.close()
+        inc.close()
+    assert recording.tail_end is not None, "the pause had begun at release"
+    assert result.text == "piece1 piece2", "one pass per phrase: the provisional passes were reused"
+    assert ncc_best(engine.clips[1], b[4000:-4000])[0] > 0.99
