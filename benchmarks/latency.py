@@ -9,7 +9,7 @@ ONNX export made once, under ``nice``, into ``bench-model/onnx``):
   are replayed at 1x real time through the real capture path: the :class:`Recorder` over an
   injected stream (the tests' fake PortAudio stream, delivering 20 ms blocks from its own thread
   like a device), its live Silero VAD segmenter, and for the incremental configurations the
-  :class:`IncrementalTranscriber`;
+  :class:`IncrementalTranscriber` (with its speculative pass when a pause begins);
 - **release-to-text**: from ``Recorder.stop()`` (key up, right after the last word) to the final
   :class:`Transcript`, i.e. the text ready for insertion. It includes the recorder's release tail
   (``--tail-ms``, 0 by default) and waiting for any segment still in the model;
@@ -112,7 +112,8 @@ class Pipeline:
         # Every configuration captures the same way (live VAD on); only the incremental ones
         # transcribe the segments as they close.
         rec = Recorder(stream_factory=factory, tail_s=self.tail_s, preroll_s=0.0,
-                       on_segment=on_segment if self.incremental else (lambda s: segments.append(s.size)))
+                       on_segment=on_segment if self.incremental else (lambda s: segments.append(s.size)),
+                       on_provisional=self.incremental.on_provisional if self.incremental else None)
         try:
             _wait_vad_loaded(rec)
             if self.incremental:
@@ -132,8 +133,9 @@ class Pipeline:
             rec.close()
         return {"release_to_text_s": done - released, "tail_wait_s": captured - released,
                 "segments": len(segments), "pending_at_release": pending,
-                "tail_s": (recording.samples.size - recording.tail_start) / MODEL_RATE
+                "tail_s": ((recording.tail_end or recording.samples.size) - recording.tail_start) / MODEL_RATE
                 if self.incremental and recording.tail_has_speech else 0.0,
+                "pause_begun_at_release": recording.tail_end is not None,
                 "chars": len(result.text)}
 
     def _at_release(self, recording):
