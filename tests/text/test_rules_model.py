@@ -12,15 +12,16 @@ pytestmark = pytest.mark.slow
 
 
 def _hear(engine, text: str, voice: str) -> str:
-    samples, _phonemes = espeak(text, voice, speed=165, pitch=50)
+    samples, _phonemes = espeak(text, voice, speed=175, pitch=50)  # espeak-ng's default voice settings
     return engine.transcribe(samples, ESPEAK_RATE, language="auto", itn=True).text
 
 
 def test_english_vocabulary_and_regex(fixture_engine):
-    heard = _hear(fixture_engine, "close the window", "en-us")
-    assert heard == "close the window"  # what the model says; the rules make it the user's
-    rules = parse_rules("# product names\nvocab: Windo\nre: ^close (.*)$ => please close \\1\n")
-    assert rules.apply(heard) == "please close the Windo"
+    heard = _hear(fixture_engine, "call my mother", "en-us")
+    assert heard == "call my mother"  # what the model says; the rules make it the user's
+    # The user's contact is Mr Mather, whom the model can only write as "mother".
+    rules = parse_rules("# people\nvocab: Mather\nre: ^call my (\\w+)$ => Call \\1.\n")
+    assert rules.apply(heard) == "Call Mather."
 
 
 def test_chinese_homophone_vocabulary_and_exact_rule(fixture_engine):
