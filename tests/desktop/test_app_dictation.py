@@ -71,13 +71,15 @@ def test_hold_speak_release_pastes_the_words(session, tmp_path, case, spoken, vo
     LATENCIES.append({"case": case, "expected": spoken, **result})
     print(f"\n{case}: {result['text']!r}, release-to-text {result['release_to_text_s'] * 1000:.0f} ms")
 
+    # The popup shows what was inserted, with its tags; the screenshot is for a human to look at
+    # (taken before the asserts so that a wrong transcript is on record too).
+    wait_for(lambda: app.popup_text() == result["text"], 5, "the result popup")
+    print(f"screenshot: {desktop.screenshot(f'app-popup-{case}.png')}")
+
     assert result["text"] == spoken
     assert result["focus_during"] == target.wid and desktop.focused_window() == target.wid
     wait_for(lambda: clipboard(desktop) == OLD_CLIPBOARD, 5, "the old clipboard restored")
     assert app.logged_texts()[-1] == spoken  # saved (before insertion: see the fast tests)
-    popup = wait_for(app.popup_text, 5, "the result popup")
-    assert popup == spoken
-    print(f"screenshot: {desktop.screenshot(f'app-popup-{case}.png')}")
 
 
 def test_too_short_tap_types_nothing(session):

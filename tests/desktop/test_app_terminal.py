@@ -17,6 +17,7 @@ from tests.desktop.app_harness import (
     hold_to_talk,
     set_clipboard,
     synthesize,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
@@ -46,3 +47,27 @@ def test_typed_into_xterm(terminal, tmp_path, case, spoken, voice):
     assert result["text"] == spoken
     assert result["focus_during"] == target.wid and desktop.focused_window() == target.wid
     assert clipboard(desktop) == OLD_CLIPBOARD  # typing never touches the clipboard
+
+
+def test_held_shift_does_not_change_typed_text(terminal, tmp_path):
+    """The user still holds Shift when the text is ready: typing must not come out in capitals.
+
+    Shift stays down 1.5 s after F9 comes up, longer than the app waits for it, so the app
+    types with the modifiers cleared; a shorter hold would be waited out.
+    """
+    import time
+
+    desktop, target, app = terminal
+    spoken = "turn off the light"
+    wav = synthesize(desktop, spoken, tmp_path / "shift.wav", "en-us")
+    target.reset()
+    desktop.xdotool("keydown", "F9")
+    time.sleep(0.35)
+    desktop.speak(wav)
+    desktop.xdotool("keydown", "shift")
+    desktop.xdotool("keyup", "F9")
+    time.sleep(1.5)
+    desktop.xdotool("keyup", "shift")
+    text = wait_for(target.text, 30, "text in the xterm")
+    time.sleep(0.6)
+    assert target.text() == spoken, text
