@@ -76,7 +76,7 @@ class XtermTarget:
             ["xterm", "-T", self.TITLE, "-u8", "-geometry", "80x5+100+300", "-e", "sh", "-c", script],
             env=desktop.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        found = wait_for(lambda: self._search(), 10, "the xterm window")
+        found = wait_for(lambda: self._search(), 30, "the xterm window")
         self.wid = int(found.split()[0])
 
     def _search(self) -> str:

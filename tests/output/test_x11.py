@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from dictate_app.output.x11 import InsertError, Xdotool
+from dictate_app.output.x11 import InsertError, Xdotool, ascii_runs
 
 
 @pytest.fixture
@@ -31,8 +31,24 @@ def calls(log):
 
 def test_type_passes_text_after_double_dash(recorder_exe):
     exe, log = recorder_exe
-    Xdotool(exe).type("-rf 你好")
-    assert calls(log) == [["type", "--delay", "12", "--", "-rf 你好"]]
+    Xdotool(exe).type("-rf ok")
+    assert calls(log) == [["type", "--delay", "12", "--", "-rf ok"]]
+
+
+def test_characters_off_the_layout_are_typed_slowly(recorder_exe):
+    # Each needs a keymap change the target must see first (see x11.REMAP_DELAY_MS).
+    exe, log = recorder_exe
+    Xdotool(exe).type("call 你好 ok", clear_modifiers=True)
+    assert calls(log) == [
+        ["type", "--clearmodifiers", "--delay", "12", "--", "call "],
+        ["type", "--clearmodifiers", "--delay", "100", "--", "你好"],
+        ["type", "--clearmodifiers", "--delay", "12", "--", " ok"],
+    ]
+
+
+def test_ascii_runs():
+    assert ascii_runs("") == []
+    assert ascii_runs("héllo 😀") == [("h", True), ("é", False), ("llo ", True), ("😀", False)]
 
 
 def test_key_and_clear_modifiers(recorder_exe):
