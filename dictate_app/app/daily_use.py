@@ -100,8 +100,8 @@ class DailyUse(QObject):
             shell.history.prune()
         elif key == "app_overrides":
             pass  # read at each insertion (PerAppInserter)
-        else:  # server_url: saved; the tray app does not use a server yet
-            log.info("setting %s saved; it takes effect when supported by the running app", key)
+        elif key == "server_url":  # the engine is loaded again, now from (or without) the server
+            shell.coordinator.set_option("model_dir", shell.coordinator.options.model_dir)
 
     def _prune(self) -> None:
         try:

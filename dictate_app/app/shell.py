@@ -54,7 +54,8 @@ def say(message: str) -> None:
 class AppShell:
     """The running app. ``exec()`` returns the exit code after Quit."""
 
-    def __init__(self, options: AppOptions, settings: SettingsStore | None = None, instance=None):
+    def __init__(self, options: AppOptions, settings: SettingsStore | None = None, instance=None,
+                 server: str | None = None, server_token: str | None = None):
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
         self.app.setApplicationName("dictate-app")
         self.app.setQuitOnLastWindowClosed(False)  # the popup closing must not end the app
@@ -81,7 +82,10 @@ class AppShell:
         else:
             say("No system tray found: running without a tray icon (quit with Ctrl+C).")
 
-        self.worker = AsrWorker()
+        # A Dictate server (--server, else the server_url setting) when set; the local model otherwise
+        # and as the fallback when the server cannot be reached (load_engine decides).
+        self.server, self.server_token = server, server_token
+        self.worker = AsrWorker(load=self._load_engine)
         self.worker.itn = s.itn
         self.thread = start_worker(self.worker)
         keys = Xdotool()
@@ -115,6 +119,13 @@ class AppShell:
         self._signal_pump = QTimer(interval=200)
         self._signal_pump.timeout.connect(lambda: None)
         self._hotkey_ok = False
+
+    def _load_engine(self, model_dir: str, device: str):
+        """On the worker thread: the engine for the current model and server settings."""
+        from dictate_app.engine.loader import load_engine
+
+        server = self.server or self.settings.get("server_url") or None
+        return load_engine(model_dir, device=device, server=server, token=self.server_token)
 
     def exec(self) -> int:
         if self.tray is not None:

@@ -90,7 +90,8 @@ def run(args) -> int:
         print("Dictate is already running: use its tray icon, or `dictate-app toggle|status`.")
         return 0
     settings = SettingsStore()
-    shell = AppShell(build_options(args, settings.settings), settings, instance)
+    shell = AppShell(build_options(args, settings.settings), settings, instance,
+                     server=getattr(args, "server", None), server_token=getattr(args, "server_token", None))
     # Qt's event loop would swallow Ctrl+C and SIGTERM; quit cleanly instead (the clipboard and
     # the worker thread are put away by the shell).
     signal.signal(signal.SIGINT, lambda *_: shell.quit())

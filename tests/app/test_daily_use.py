@@ -83,6 +83,9 @@ def test_each_setting_reaches_its_part(tmp_path, qtbot, monkeypatch):
     shell.history.add(Transcript(text="old"), created=time.time() - 10 * 86400)
     store.set("history_retention_days", 7)
     assert shell.history.count() == 0  # pruned at once
+    shell.coordinator.calls.clear()
+    store.set("server_url", "http://127.0.0.1:8765")
+    assert shell.coordinator.calls == [("model_dir", "/m")]  # reloaded: the shell's loader reads the URL
     store.set("hotkey", "pause")
     assert shell.hotkey.log == ["stop", "start pause"] and shell.coordinator.options.hotkey == "pause"
     store.set("start_at_login", True)

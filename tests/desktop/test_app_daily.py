@@ -80,3 +80,19 @@ def test_not_running_after_quit(desktop, tiny_model_dir, tmp_path):
     out = subprocess.run([sys.executable, "-m", "dictate_app", "status"], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "not running" in out.stderr
+
+
+def test_server_url_setting_makes_the_app_use_a_dictate_server(desktop, tiny_model_dir, tmp_path):
+    """settings.ini's server_url: the tray app recognises through `dictate-app serve`."""
+    from tests.server.conftest import ServerProcess
+
+    server = ServerProcess("--model", str(tiny_model_dir), "--device", "cpu")
+    try:
+        (tmp_path / "settings.ini").write_text(f"[dictate]\nserver_url={server.url}\n", encoding="utf-8")
+        app = App(desktop, tiny_model_dir, tmp_path)
+        try:
+            assert app.ready_line.startswith("Dictate is ready (remote on ")
+        finally:
+            assert app.close() == 0
+    finally:
+        server.stop()
