@@ -72,6 +72,8 @@ class AppShell:
             ensure_rules_file(self.rules.path)  # so users find a commented file to edit
         except OSError as exc:
             log.warning("the rules file could not be created: %s", exc)
+        for problem in self.rules.current().problems:  # parsed now (pypinyin loads now, not mid-dictation)
+            log.warning("%s", problem)
         self.tray: Tray | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = Tray(
