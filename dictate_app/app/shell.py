@@ -72,8 +72,8 @@ class AppShell:
             ensure_rules_file(self.rules.path)  # so users find a commented file to edit
         except OSError as exc:
             log.warning("the rules file could not be created: %s", exc)
-        for problem in self.rules.current().problems:  # parsed now (pypinyin loads now, not mid-dictation)
-            log.warning("%s", problem)
+        # Parsed now (pypinyin loads now, not mid-dictation); bad lines are reported once started.
+        self._rules_problems = [f"Replacement rules: {p}" for p in self.rules.current().problems]
         self.tray: Tray | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = Tray(
@@ -140,7 +140,7 @@ class AppShell:
                 self.notify(warning, False)
         except HotkeyError as exc:
             self.notify(str(exc), True)
-        for problem in self.settings.problems:  # a corrupt settings file: say what was reset
+        for problem in self.settings.problems + self._rules_problems:  # what was reset or skipped
             self.notify(problem, False)
         self.coordinator.start()
         self._signal_pump.start()
