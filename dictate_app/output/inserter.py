@@ -41,7 +41,11 @@ class Inserter:
     """Inserts transcripts into the window that had focus when recording started.
 
     ``restore_delay_ms``: time between the paste chord and restoring the old clipboard; targets
-    read the clipboard asynchronously, 150-300 ms is safe. ``modifier_wait_ms``: how long to wait
+    read the clipboard asynchronously, 150-300 ms is usually safe, but not on a busy machine. So
+    when the clipboard can tell that the target has read the transcript (``fetched()``), the old
+    content comes back ``fetch_grace_ms`` after that read, or after ``fetch_timeout_ms`` if no
+    read ever comes (the target ignored the chord); ``restore_delay_ms`` is only the fallback
+    for clipboards that cannot tell. ``modifier_wait_ms``: how long to wait
     for the user to let go of Ctrl/Shift/Alt before sending keys anyway with the modifiers
     cleared, so a still-held Ctrl does not turn the paste into another shortcut.
     """
@@ -54,6 +58,8 @@ class Inserter:
         *,
         paste_keys: str = "ctrl+v",
         restore_delay_ms: int = 250,
+        fetch_grace_ms: int = 50,
+        fetch_timeout_ms: int = 1500,
         modifier_wait_ms: int = 600,
         poll_ms: int = 20,
     ):
@@ -62,6 +68,8 @@ class Inserter:
         self.schedule = schedule
         self.paste_keys = paste_keys
         self.restore_delay_ms = restore_delay_ms
+        self.fetch_grace_ms = fetch_grace_ms
+        self.fetch_timeout_ms = fetch_timeout_ms
         self.modifier_wait_ms = modifier_wait_ms
         self.poll_ms = poll_ms
 
@@ -123,4 +131,17 @@ class Inserter:
                 log.warning("could not restore the clipboard", exc_info=True)
             on_done(InsertOutcome("inserted", Method.PASTE, "", target))
 
-        self.schedule(self.restore_delay_ms, restore)
+        self._restore_after_fetch(restore, waited_ms=0)
+
+    def _restore_after_fetch(self, restore: Callable[[], None], waited_ms: int) -> None:
+        """Restore once the target has read the transcript (or we cannot tell, or it never will)."""
+        fetched = self.clipboard.fetched()
+        if fetched is None:
+            self.schedule(self.restore_delay_ms, restore)
+        elif fetched:
+            self.schedule(self.fetch_grace_ms, restore)
+        elif waited_ms >= self.fetch_timeout_ms:
+            log.warning("the target did not read the clipboard within %d ms", waited_ms)
+            restore()
+        else:
+            self.schedule(self.poll_ms, lambda: self._restore_after_fetch(restore, waited_ms + self.poll_ms))

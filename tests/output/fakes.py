@@ -6,9 +6,11 @@ from dictate_app.output.x11 import InsertError
 
 
 class FakeClipboard:
-    def __init__(self, content=None):
+    def __init__(self, content=None, reads=None):
         self.content = content  # a snapshot-like dict of formats, or None
         self.log = []
+        # Successive answers of fetched(); None: this clipboard cannot tell (fixed delay).
+        self.reads = reads
 
     def save(self):
         self.log.append("save")
@@ -21,6 +23,11 @@ class FakeClipboard:
     def set_text(self, text):
         self.log.append(f"set:{text}")
         self.content = {"text/plain": text.encode()}
+
+    def fetched(self):
+        if self.reads is None:
+            return None
+        return self.reads.pop(0) if self.reads else True
 
     def text(self):
         return (self.content or {}).get("text/plain", b"").decode()

@@ -108,3 +108,21 @@ def test_empty_clipboard_is_restored_empty():
     inserter.insert("a long enough sentence to paste", "w1", Method.AUTO, results.append)
     timer.run_all()
     assert clip.content is None and results[0].inserted
+
+
+def test_restores_right_after_the_target_read_the_clipboard():
+    clip = FakeClipboard({"text/plain": b"OLD"}, reads=[False, False, True])
+    inserter, clip, keys, timer, results = make(clip=clip, poll_ms=20, fetch_grace_ms=50)
+    inserter.insert("pasted once read", "w1", Method.PASTE, results.append)
+    timer.run_all()
+    # Two polls saw no read yet, the third saw it: restore after the grace, not a fixed 250 ms.
+    assert timer.delays == [20, 20, 50]
+    assert clip.content == {"text/plain": b"OLD"} and results[0].inserted
+
+
+def test_restores_after_a_timeout_when_the_target_never_reads():
+    clip = FakeClipboard({"text/plain": b"OLD"}, reads=[False] * 1000)
+    inserter, clip, keys, timer, results = make(clip=clip, poll_ms=100, fetch_timeout_ms=500)
+    inserter.insert("nobody reads this", "w1", Method.PASTE, results.append)
+    timer.run_all()
+    assert timer.delays == [100] * 5 and clip.content == {"text/plain": b"OLD"}

@@ -56,3 +56,12 @@ def test_x11_protocol_targets_are_never_saved(qapp):
     # Reading DELETE makes the owner empty its selection (ICCCM); replaying TARGETS is nonsense.
     snapshot = QtClipboard(ForeignClipboard()).save()
     assert snapshot == {"text/plain": b"OLD-CLIP"}
+
+
+def test_reads_cannot_be_seen_offscreen(qapp):
+    # Only X11 reports reads (see tests/desktop/test_app_clipboard.py); elsewhere: a fixed delay.
+    clip = QtClipboard()
+    clip.set_text("x")
+    assert clip.fetched() is None
+    clip.release()
+    assert qapp.clipboard().text() == "x"
