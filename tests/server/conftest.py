@@ -149,11 +149,14 @@ def spoken_phrases() -> list[tuple[str, str, str]]:
     return phrases
 
 
-def speak(text: str, language: str) -> bytes:
-    """``text`` spoken by espeak-ng (neutral voice, 22.05 kHz) as WAV bytes, with short pauses."""
-    from tools.minisv.corpus import ESPEAK_RATE, ZH_VOICE, espeak
+def speak(text: str, language: str, variant: str = "m3") -> bytes:
+    """``text`` spoken by espeak-ng in a voice variant the fixture never heard in training, at
+    neutral pitch and rate (22.05 kHz WAV bytes, 0.2 s of silence on both sides)."""
+    from tools.minisv.corpus import ESPEAK_RATE, ZH_VOICE, check_mandarin, espeak
 
-    samples, _ = espeak(text, "en-us" if language == "en" else ZH_VOICE, 170, 50)
+    samples, phonemes = espeak(text, f"{'en-us' if language == 'en' else ZH_VOICE}+{variant}", 170, 50)
+    if language == "zh":
+        check_mandarin(phonemes)
     samples = samples / (np.max(np.abs(samples)) + 1e-9) * 0.7
     pad = np.zeros(int(0.2 * ESPEAK_RATE), np.float32)
     buffer = io.BytesIO()
@@ -166,7 +169,10 @@ def phrase_audio() -> list[tuple[str, str, bytes]]:
     """(language, expected text, WAV bytes) for each of the 50 phrases, synthesized once."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from tools.minisv.corpus import HELDOUT_VARIANTS
+
     phrases = spoken_phrases()
+    variants = [HELDOUT_VARIANTS[i % len(HELDOUT_VARIANTS)] for i in range(len(phrases))]
     with ThreadPoolExecutor(2) as pool:
-        audio = list(pool.map(lambda p: speak(p[0], p[1]), phrases))
+        audio = list(pool.map(lambda p, v: speak(p[0], p[1], v), phrases, variants))
     return [(lang, expected, wav) for (_, lang, expected), wav in zip(phrases, audio)]
