@@ -19,6 +19,7 @@ from dictate_app.audio.convert import MODEL_RATE, to_model_input
 from dictate_app.audio.files import read_audio_file
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.speech import trim_to_speech
+from dictate_app.audio.vad import SileroVad
 from tests.audio.conftest import ncc_best
 from tests.desktop.conftest import refresh_portaudio
 from tests.desktop.mic import MODES, ready_recorder, record_utterance
@@ -152,3 +153,29 @@ def test_start_latency_in_both_modes_is_measured_and_reported(desktop):
     assert all(0 < ms < 1000 for ms in figures["on-demand"]["start_latency_ms"])
     assert all(lost <= lat for lost, lat in zip(figures["on-demand"]["lost_ms"],
                                                 figures["on-demand"]["start_latency_ms"]))
+
+
+def test_the_tail_keeps_the_last_word_after_an_early_release(desktop, utterance):
+    """The key comes up while the last word is still being said: the tail catches it; without a
+    tail it is cut (the control, so the check above is known to bite)."""
+    wav, source = utterance
+    (span,) = SileroVad().speech_spans(source, pad_ms=0)
+    words = source[span.start:span.end]
+    early_s = 0.2  # released this long before the last word ends
+    results = {}
+    for tail_s in (0.45, 0.0):
+        with ready_recorder(True, tail_s=tail_s) as rec:
+            rec.start()
+            player = desktop.speak(wav, wait=False)
+            # paplay needs a few ms before sound flows; the release is timed from its start, so
+            # it comes at most that much later than planned (the tail has room for it).
+            time.sleep(span.end / MODEL_RATE - early_s)
+            future = rec.stop()
+            player.wait(10)
+            got = future.result(timeout=10)
+        results[tail_s] = ncc_best(got.samples, words)[0]
+    desktop.artifact("capture-tail.json").write_text(json.dumps(
+        {"released_before_last_word_end_s": early_s, "ncc_with_tail_0.45s": round(results[0.45], 4),
+         "ncc_without_tail": round(results[0.0], 4)}))
+    assert results[0.45] > 0.9, results
+    assert results[0.0] < 0.9, results
