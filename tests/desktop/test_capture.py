@@ -179,3 +179,25 @@ def test_the_tail_keeps_the_last_word_after_an_early_release(desktop, utterance)
          "ncc_without_tail": round(results[0.0], 4)}))
     assert results[0.45] > 0.9, results
     assert results[0.0] < 0.9, results
+
+
+def test_the_preroll_keeps_a_first_word_begun_before_the_key(desktop, utterance):
+    """Keep-ready: the speaker starts 0.2 s before the key is down; the 0.4 s pre-roll holds the
+    start of the first word; without a pre-roll it is cut (the control)."""
+    wav, source = utterance
+    (span,) = SileroVad().speech_spans(source, pad_ms=0)
+    words = source[span.start:span.end]
+    results = {}
+    for preroll_s in (0.4, 0.0):
+        with ready_recorder(True, preroll_s=preroll_s) as rec:
+            player = desktop.speak(wav, wait=False)
+            time.sleep(span.start / MODEL_RATE + 0.2)
+            rec.start()
+            player.wait(10)
+            got = rec.stop().result(timeout=10)
+        results[preroll_s] = ncc_best(got.samples, words)[0]
+    desktop.artifact("capture-preroll.json").write_text(json.dumps(
+        {"speech_before_key_down_s": 0.2, "ncc_with_preroll_0.4s": round(results[0.4], 4),
+         "ncc_without_preroll": round(results[0.0], 4)}))
+    assert results[0.4] > 0.9, results
+    assert results[0.0] < 0.9, results
