@@ -169,9 +169,11 @@ def test_a_device_that_vanishes_keeps_what_was_captured_and_says_so(make):
 
 
 def test_a_device_that_silently_stops_delivering_is_noticed(make, monkeypatch):
-    monkeypatch.setattr(recorder_module, "STALL_S", 0.2)
+    # Short enough for a quick test, long enough that a busy machine's scheduling hiccup
+    # between 10 ms blocks is not taken for a lost device.
+    monkeypatch.setattr(recorder_module, "STALL_S", 0.5)
     warnings: list[str] = []
-    factory = FakeStreamFactory(ramp(3.0), MODEL_RATE, realtime=True, speed=4.0,
+    factory = FakeStreamFactory(ramp(3.0), MODEL_RATE, realtime=True, speed=2.0,
                                 lose_after_s=1.0, lose_silently=True)
     rec = make(factory, on_warning=warnings.append)
     rec.start()
