@@ -57,17 +57,22 @@ RELEASE_AFTER_S = 0.15  # the key comes up this long after the last word
 # ---- speech -----------------------------------------------------------------------------------
 
 def utterance(seconds: float, seed: int) -> tuple[np.ndarray, float]:
-    """English phrases with 0.6-0.9 s pauses, about ``seconds`` long, at 16 kHz; and the speech time."""
+    """English clauses with 0.6-0.9 s pauses, about ``seconds`` long, at 16 kHz; and the speech time."""
     from tools.minisv import corpus, lexicon
 
     rng = random.Random(seed)
     pieces, speech_s = [np.zeros(int(0.3 * MODEL_RATE), np.float32)], 0.0
     total = 0.3
     while True:
-        text = rng.choice(lexicon.EN_TEMPLATES).replace("{d}", " ".join(rng.choice(lexicon.EN_DIGITS)
-                                                                       for _ in range(2)))
+        # Two phrases run together: a clause of 2-3 s between pauses, as people dictate.
+        text = " ".join(rng.choice(lexicon.EN_TEMPLATES).replace(
+            "{d}", " ".join(rng.choice(lexicon.EN_DIGITS) for _ in range(2))) for _ in range(1 if seconds < 4 else 2))
         audio, _ = corpus.espeak(text, rng.choice(("en-us", "en")), rng.randint(150, 175), 50)
         audio = resample(audio / (np.max(np.abs(audio)) + 1e-9) * 0.6, corpus.ESPEAK_RATE, MODEL_RATE)
+        # espeak-ng pads its output with silence; cut it so pauses (and the release right after
+        # the last word) are exactly what this function says.
+        loud = np.flatnonzero(np.abs(audio) > 0.01)
+        audio = audio[max(0, loud[0] - 160):loud[-1] + 160]
         pieces.append(audio.astype(np.float32))
         speech_s += audio.size / MODEL_RATE
         total += audio.size / MODEL_RATE
@@ -279,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     lengths = (10,) if args.quick else LENGTHS
     runs = args.runs or (3 if args.quick else 5)
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                             "platform": platform.platform()},
+                             "platform": platform.platform(), "load_average_at_start": os.getloadavg()},
                  "settings": {"runs": runs, "tail_ms": args.tail_ms, "device_rate": DEVICE_RATE,
                               "release_after_last_word_s": RELEASE_AFTER_S, "quick": args.quick,
                               "model": "full-size SenseVoiceSmall architecture, random weights"}}
@@ -344,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss_onnx_mb": {"target_mb": 600, "measured_mb": out["rss_mb"]["onnx_int8"]["steady"],
                         "met": out["rss_mb"]["onnx_int8"]["steady"] <= 600},
     }
+    out["machine"]["load_average_at_end"] = os.getloadavg()
     text = json.dumps(out, indent=2)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
