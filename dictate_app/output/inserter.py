@@ -35,6 +35,8 @@ class Keyboard(Protocol):
 
 
 FOCUS_MOVED = "The window changed while you were speaking: the text is on the clipboard, paste it with Ctrl+V."
+NOT_PASTED = ("The window did not take the paste: the text is on the clipboard, paste it by hand "
+              "(terminals: Ctrl+Shift+V), or choose typing for this app.")
 
 
 class Inserter:
@@ -43,9 +45,9 @@ class Inserter:
     ``restore_delay_ms``: time between the paste chord and restoring the old clipboard; targets
     read the clipboard asynchronously, 150-300 ms is usually safe, but not on a busy machine. So
     when the clipboard can tell that the target has read the transcript (``fetched()``), the old
-    content comes back ``fetch_grace_ms`` after that read, or after ``fetch_timeout_ms`` if no
-    read ever comes (the target ignored the chord); ``restore_delay_ms`` is only the fallback
-    for clipboards that cannot tell. ``modifier_wait_ms``: how long to wait
+    content comes back ``fetch_grace_ms`` after that read; ``restore_delay_ms`` is only the fallback
+    for clipboards that cannot tell. A transcript never read was never pasted: it stays on the
+    clipboard and the outcome says so (verified insertion, X11). ``modifier_wait_ms``: how long to wait
     for the user to let go of Ctrl/Shift/Alt before sending keys anyway with the modifiers
     cleared, so a still-held Ctrl does not turn the paste into another shortcut.
     """
@@ -131,17 +133,25 @@ class Inserter:
                 log.warning("could not restore the clipboard", exc_info=True)
             on_done(InsertOutcome("inserted", Method.PASTE, "", target))
 
-        self._restore_after_fetch(restore, waited_ms=0)
+        def not_pasted() -> None:
+            # Nobody read the clipboard, so nothing was pasted (on X11 the text can only come
+            # from us): keep the transcript there rather than the old content.
+            log.warning("the target did not read the clipboard")
+            on_done(InsertOutcome("clipboard", Method.PASTE, NOT_PASTED, target))
 
-    def _restore_after_fetch(self, restore: Callable[[], None], waited_ms: int) -> None:
-        """Restore once the target has read the transcript (or we cannot tell, or it never will)."""
+        self._restore_after_fetch(restore, not_pasted, waited_ms=0)
+
+    def _restore_after_fetch(self, restore: Callable[[], None], not_pasted: Callable[[], None],
+                             waited_ms: int) -> None:
+        """Restore once the target has read the transcript, or after a fixed delay when the
+        clipboard cannot tell; report "not pasted" if the target never reads it."""
         fetched = self.clipboard.fetched()
         if fetched is None:
             self.schedule(self.restore_delay_ms, restore)
         elif fetched:
             self.schedule(self.fetch_grace_ms, restore)
         elif waited_ms >= self.fetch_timeout_ms:
-            log.warning("the target did not read the clipboard within %d ms", waited_ms)
-            restore()
+            not_pasted()
         else:
-            self.schedule(self.poll_ms, lambda: self._restore_after_fetch(restore, waited_ms + self.poll_ms))
+            self.schedule(self.poll_ms,
+                          lambda: self._restore_after_fetch(restore, not_pasted, waited_ms + self.poll_ms))

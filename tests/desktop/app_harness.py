@@ -43,10 +43,14 @@ class Target:
     def text(self) -> str:
         return self.out.read_text(encoding="utf-8")
 
+    def command(self, line: str) -> None:
+        """``clear``, ``readonly``, ``editable`` or ``activate`` (see app_target.py)."""
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
     def reset(self) -> None:
         """Empty the field and give the window the focus (as a user clicking into it)."""
-        self.proc.stdin.write("clear\n")
-        self.proc.stdin.flush()
+        self.command("clear")
         self.desktop.xdotool("windowactivate", "--sync", str(self.wid))
         wait_for(lambda: self.text() == "" and self.desktop.focused_window() == self.wid, 5, "target reset")
 

@@ -2,7 +2,9 @@
 
 It writes its text to ``OUT`` (atomically) on every change, so a test can see exactly what
 arrived, and prints ``ready <window id>`` once its window is shown and active. Lines on stdin
-control it: ``clear`` empties the field, ``activate`` raises and focuses the window.
+control it: ``clear`` empties the field, ``activate`` raises and focuses the window,
+``readonly`` and ``editable`` switch the field (a read-only field ignores Ctrl+V without ever
+reading the clipboard, like any app that does not take a paste).
 
     python tests/desktop/app_target.py OUT [TITLE]
 """
@@ -50,6 +52,8 @@ def main() -> int:
             app.quit()
         elif line == "clear":
             edit.clear()
+        elif line in ("readonly", "editable"):
+            edit.setReadOnly(line == "readonly")
         elif line == "activate":
             edit.activateWindow()
             edit.raise_()

@@ -82,6 +82,30 @@ def test_hold_speak_release_pastes_the_words(session, tmp_path, case, spoken, vo
     assert app.logged_texts()[-1] == spoken  # saved (before insertion: see the fast tests)
 
 
+def test_a_paste_the_window_ignores_keeps_the_text_on_the_clipboard(session, tmp_path):
+    """Verified insertion: a window that never reads the clipboard did not get the text; the
+    transcript stays on the clipboard (not the old content) for the user to paste by hand."""
+    desktop, target, app = session
+    spoken = "please open the door"
+    wav = synthesize(desktop, spoken, tmp_path / "ignored.wav", "en-us", 90, 230)
+    set_clipboard(desktop, OLD_CLIPBOARD)
+    target.command("readonly")
+    try:
+        target.reset()
+        desktop.xdotool("keydown", "F9")
+        time.sleep(0.35)
+        desktop.speak(wav)
+        desktop.xdotool("keyup", "F9")
+        transcript = wait_for(lambda: clipboard(desktop) != OLD_CLIPBOARD and clipboard(desktop), 30,
+                              "the transcript left on the clipboard")
+        time.sleep(2.0)  # past the app's wait for a read: the old clipboard must not come back
+        assert clipboard(desktop) == transcript == app.logged_texts()[-1]
+        assert target.text() == "" and desktop.focused_window() == target.wid
+        assert "clipboard by paste" in app.stderr()
+    finally:
+        target.command("editable")
+
+
 def test_too_short_tap_types_nothing(session):
     desktop, target, app = session
     set_clipboard(desktop, OLD_CLIPBOARD)

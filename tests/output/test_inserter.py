@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictate_app.output.inserter import FOCUS_MOVED, Inserter
+from dictate_app.output.inserter import FOCUS_MOVED, NOT_PASTED, Inserter
 from dictate_app.output.strategy import Method
 from tests.output.fakes import FakeClipboard, FakeKeyboard
 
@@ -120,9 +120,12 @@ def test_restores_right_after_the_target_read_the_clipboard():
     assert clip.content == {"text/plain": b"OLD"} and results[0].inserted
 
 
-def test_restores_after_a_timeout_when_the_target_never_reads():
+def test_a_paste_nobody_read_keeps_the_text_and_says_so():
+    # xterm ignores Ctrl+V, for instance: it never asks for the clipboard.
     clip = FakeClipboard({"text/plain": b"OLD"}, reads=[False] * 1000)
     inserter, clip, keys, timer, results = make(clip=clip, poll_ms=100, fetch_timeout_ms=500)
     inserter.insert("nobody reads this", "w1", Method.PASTE, results.append)
     timer.run_all()
-    assert timer.delays == [100] * 5 and clip.content == {"text/plain": b"OLD"}
+    assert timer.delays == [100] * 5
+    assert clip.text() == "nobody reads this" and "restore" not in clip.log
+    assert results[0].status == "clipboard" and results[0].message == NOT_PASTED
