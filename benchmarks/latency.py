@@ -51,12 +51,12 @@ LENGTHS = (2, 5, 10, 30)
 CONFIGS = ("funasr_incremental", "onnx_int8_incremental", "baseline", "peer")
 OURS = ("funasr_incremental", "onnx_int8_incremental")
 TARGETS = {"10": 0.15, "30": 0.25}  # release-to-text p50 targets (issue 7), seconds
-RELEASE_AFTER_S = 0.15  # the key comes up this long after the last word
+RELEASE_AFTER_S = 0.15  # default: the key comes up this long after the last word (--release-after-ms)
 
 
 # ---- speech -----------------------------------------------------------------------------------
 
-def utterance(seconds: float, seed: int) -> tuple[np.ndarray, float]:
+def utterance(seconds: float, seed: int, release_after_s: float = RELEASE_AFTER_S) -> tuple[np.ndarray, float]:
     """English clauses with 0.6-0.9 s pauses, about ``seconds`` long, at 16 kHz; and the speech time."""
     from tools.minisv import corpus, lexicon
 
@@ -81,7 +81,7 @@ def utterance(seconds: float, seed: int) -> tuple[np.ndarray, float]:
         pause = rng.uniform(0.6, 0.9)
         pieces.append(np.zeros(int(pause * MODEL_RATE), np.float32))
         total += pause
-    pieces.append(np.zeros(int(RELEASE_AFTER_S * MODEL_RATE), np.float32))
+    pieces.append(np.zeros(int(release_after_s * MODEL_RATE), np.float32))
     return np.concatenate(pieces), speech_s
 
 
@@ -259,6 +259,7 @@ def summarise(runs: list[dict]) -> dict:
     times = [r["release_to_text_s"] for r in runs]
     return {"p50": percentile(times, 50), "p90": percentile(times, 90), "runs": times,
             "segments": [r["segments"] for r in runs], "pending_at_release": [r["pending_at_release"] for r in runs],
+            "pause_begun_at_release": [r["pause_begun_at_release"] for r in runs],
             "tail_audio_s": [round(r["tail_s"], 2) for r in runs], "tail_wait_s": [r["tail_wait_s"] for r in runs]}
 
 
@@ -268,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10 s only, fewer runs (under 5 minutes)")
     parser.add_argument("--runs", type=int, default=None, help="runs per length and config (default 5, quick 3)")
     parser.add_argument("--tail-ms", type=int, default=0, help="the recorder's release tail (app default 250)")
+    parser.add_argument("--release-after-ms", type=int, default=int(RELEASE_AFTER_S * 1000),
+                        help="how long after the last word the key comes up (default 150)")
+    parser.add_argument("--threads", type=int, default=None, help="model threads (default: all cores)")
     parser.add_argument("--model-dir", type=Path, default=None,
                         help="another model directory (smoke tests); default: the full-size random model")
     parser.add_argument("--child", choices=("funasr", "onnx_int8", "baseline"), help=argparse.SUPPRESS)
@@ -286,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                              "platform": platform.platform(), "load_average_at_start": os.getloadavg()},
                  "settings": {"runs": runs, "tail_ms": args.tail_ms, "device_rate": DEVICE_RATE,
-                              "release_after_last_word_s": RELEASE_AFTER_S, "quick": args.quick,
+                              "release_after_last_word_s": args.release_after_ms / 1000, "quick": args.quick,
+                              "threads": args.threads or os.cpu_count(),
                               "model": "full-size SenseVoiceSmall architecture, random weights"}}
 
     # Start-up first, in fresh processes, before this one holds three models in memory.
@@ -305,8 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     from dictate_app.engine.funasr_import import quiet_stdout, sensevoice_tables
     from dictate_app.engine.loader import load_engine
 
-    engines = {"funasr": load_engine(model_dir, device="cpu", backend="funasr"),
-               "onnx": load_engine(model_dir, device="cpu", backend="onnx"), "vad": SileroVad()}
+    engines = {"funasr": load_engine(model_dir, device="cpu", backend="funasr", threads=args.threads),
+               "onnx": load_engine(model_dir, device="cpu", backend="onnx", threads=args.threads),
+               "vad": SileroVad()}
     sensevoice_tables()
     with quiet_stdout():
         # The app's engine imported funasr's SenseVoice modules only; AutoModel also builds the
@@ -315,13 +321,14 @@ def main(argv: list[str] | None = None) -> int:
         from funasr.auto.auto_model import AutoModel
 
         engines["automodel"] = AutoModel(model=str(model_dir), device="cpu", disable_update=True,
-                                         disable_pbar=True, ncpu=os.cpu_count() or 1, log_level="ERROR")
+                                         disable_pbar=True, ncpu=args.threads or os.cpu_count() or 1,
+                                         log_level="ERROR")
     logging.getLogger().setLevel(logging.WARNING)
     baseline_generate(engines["automodel"], engines["vad"], np.zeros(MODEL_RATE, np.float32) + 0.01)
 
     out["lengths"] = {}
     for length in lengths:
-        audio, speech_s = utterance(length, seed=length)
+        audio, speech_s = utterance(length, seed=length, release_after_s=args.release_after_ms / 1000)
         entry: dict = {"audio_s": audio.size / MODEL_RATE, "speech_s": speech_s, "configs": {}}
         results: dict[str, list[dict]] = {name: [] for name in CONFIGS}
         pipelines = {name: Pipeline(name, engines, args.tail_ms / 1000) for name in CONFIGS}
