@@ -99,8 +99,14 @@ class CuedRecorder:
         if skip <= 0:
             return recording
         samples = recording.samples[skip:]
-        return replace(recording, samples=samples, duration_s=len(samples) / recording.sample_rate,
-                       preroll_ms=max(0.0, recording.preroll_ms - skip * 1000 / recording.sample_rate))
+        changes = {"samples": samples, "duration_s": len(samples) / recording.sample_rate,
+                   "preroll_ms": max(0.0, recording.preroll_ms - skip * 1000 / recording.sample_rate)}
+        # Sample indices into ``samples`` move with the head that was cut.
+        if getattr(recording, "tail_start", None) is not None:
+            changes["tail_start"] = max(0, recording.tail_start - skip)
+        if getattr(recording, "tail_end", None) is not None:
+            changes["tail_end"] = max(0, recording.tail_end - skip)
+        return replace(recording, **changes)
 
     def cancel(self) -> None:
         with self._lock:

@@ -19,6 +19,8 @@ class Rec:
     sample_rate: int = 16000
     duration_s: float = 1.0
     preroll_ms: float = 0.0
+    tail_start: int = 0
+    tail_end: int | None = None
 
 
 class FakeRecorder:
@@ -34,7 +36,8 @@ class FakeRecorder:
     def stop(self):
         self.calls.append("stop")
         f = concurrent.futures.Future()
-        f.set_result(Rec(np.arange(16000, dtype=np.float32), preroll_ms=self.preroll_ms))
+        f.set_result(Rec(np.arange(16000, dtype=np.float32), preroll_ms=self.preroll_ms,
+                         tail_start=12000, tail_end=14000))
         return f
 
     def cancel(self):
@@ -97,6 +100,8 @@ def test_preroll_with_the_cue_is_cut():
     result = cued.stop().result(timeout=1)
     assert 15999 - len(result.samples) >= int(0.39 * 16000) and result.preroll_ms < 10
     assert result.samples[0] >= 0.39 * 16000  # the head was dropped, not the tail
+    # Indices into the samples still point at the same audio.
+    assert result.samples[result.tail_start] == 12000 and result.samples[result.tail_end] == 14000
 
 
 def test_without_cues_it_is_the_plain_recorder():
