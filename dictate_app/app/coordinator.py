@@ -269,6 +269,10 @@ class Coordinator(QObject):
             self._notify("The microphone went away during the recording; what was captured is kept.", False)
         samples = recording.samples
         self._marks.setdefault(uid, {})["audio"] = self._clock()
+        log.info("utterance %d: %.2f s recorded, microphone live %.0f ms after start, %.0f ms lost, "
+                 "pre-roll %.0f ms", uid, getattr(recording, "duration_s", 0.0),
+                 getattr(recording, "start_latency_ms", 0.0), getattr(recording, "lost_ms", 0.0),
+                 getattr(recording, "preroll_ms", 0.0))
         if samples is None or len(samples) == 0:
             message = "Nothing was recorded: check the microphone."
             self._drop(uid, "failed", message)

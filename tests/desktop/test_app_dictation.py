@@ -57,9 +57,9 @@ def session(desktop, fixture_model_dir, tmp_path_factory):
 # (tools/minisv/corpus.py), so the popups show a language, an emotion and the text. Five
 # utterances give the release-to-text figure a median, not a single sample.
 @pytest.mark.parametrize(("case", "spoken", "voice", "pitch", "speed"), [
-    ("english", "please open the door", "en-us", 90, 230),
+    ("english", "call my friend", "en-us", 90, 230),
     ("english-2", "call my mother", "en-us", None, None),
-    ("english-3", "good morning", "en-us", 10, 115),
+    ("english-3", "close the window", "en-us", 10, 115),
     ("mandarin", "今天天气很好", "cmn-latn-pinyin", None, None),
     ("mandarin-2", "播放音乐", "cmn-latn-pinyin", None, None),
 ])
@@ -86,7 +86,7 @@ def test_a_paste_the_window_ignores_keeps_the_text_on_the_clipboard(session, tmp
     """Verified insertion: a window that never reads the clipboard did not get the text; the
     transcript stays on the clipboard (not the old content) for the user to paste by hand."""
     desktop, target, app = session
-    spoken = "please open the door"
+    spoken = "call my friend"
     wav = synthesize(desktop, spoken, tmp_path / "ignored.wav", "en-us", 90, 230)
     set_clipboard(desktop, OLD_CLIPBOARD)
     target.command("readonly")

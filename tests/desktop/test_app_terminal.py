@@ -58,7 +58,7 @@ def test_held_shift_does_not_change_typed_text(terminal, tmp_path):
     import time
 
     desktop, target, app = terminal
-    spoken = "turn off the light"
+    spoken = "play music"
     wav = synthesize(desktop, spoken, tmp_path / "shift.wav", "en-us")
     target.reset()
     desktop.xdotool("keydown", "F9")
