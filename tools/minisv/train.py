@@ -37,6 +37,11 @@ DEFAULT_ENCODER = {"output_size": 128, "attention_heads": 4, "linear_units": 512
 # corpus already varies voice, rate, pitch, noise, level and timing (plus SpecAugLFR). The written
 # config keeps the real model's 0.1 values, which do nothing at inference.
 NO_DROPOUT = {"dropout_rate": 0.0, "positional_dropout_rate": 0.0, "attention_dropout_rate": 0.0}
+# SpecAugLFR's time mask repeats each mask at 7 positions spaced T/7 apart with widths up to 12
+# frames: on our 1-4 s clips that blanks most of the utterance while its words stay in the label,
+# and training stalled. Only its (LFR-aware) frequency mask is used.
+TRAIN_SPECAUG = {"apply_time_warp": False, "apply_freq_mask": True, "freq_mask_width_range": [0, 30],
+                 "lfr_rate": 6, "num_freq_mask": 1, "apply_time_mask": False}
 WORK = modeldir.BENCH_CACHE.parent / "minisv-work"
 
 
@@ -96,7 +101,7 @@ def build_training_model(enc: dict, labels: Labels):
 
     conf = modeldir.config_dict(modeldir.encoder_conf(**enc))
     model = SenseVoiceSmall(
-        specaug=conf["specaug"], specaug_conf=conf["specaug_conf"], encoder=conf["encoder"],
+        specaug=conf["specaug"], specaug_conf=TRAIN_SPECAUG, encoder=conf["encoder"],
         encoder_conf={**conf["encoder_conf"], **NO_DROPOUT}, input_size=modeldir.FEATURE_DIM,
         vocab_size=len(labels.real_ids), **conf["model_conf"])
     # forward() maps the language/itn label ids to query rows through these tables.
@@ -151,28 +156,33 @@ def collate(data, idx: list[int], labels: Labels, rng: random.Random):
     return (speech, torch.tensor([len(f) for f in feats]), text, torch.tensor([len(y) for y in ys]))
 
 
-def train(data, labels: Labels, enc: dict, minutes: float, seed: int, max_frames: int = 3000,
-          peak_lr: float = 2e-3, warmup: int = 200, log=print):
-    """Train until the time budget is spent; returns the model and a small log of the run."""
+def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: int = 1000,
+          peak_lr: float = 2e-3, warmup: int = 200, log=print, init: Path | None = None,
+          every: int = 250, on_checkpoint=None):
+    """Train for ``steps`` updates (warm-up, then cosine decay); returns the model and a log.
+
+    A fixed number of steps, not a time budget, so the result does not depend on how busy the
+    shared machine is. ``init``: start from a training checkpoint written by a previous run.
+    Every ``every`` steps a progress line is logged and ``on_checkpoint(model, step)`` is called.
+    """
     import torch
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = build_training_model(enc, labels)
+    if init is not None:
+        model.load_state_dict(torch.load(init, weights_only=True))
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=0.01)
-    budget, start, step, epoch, history = minutes * 60, time.monotonic(), 0, 0, []
+    start, step, epoch, history = time.monotonic(), 0, 0, []
     steps_per_epoch = len(batches(data, max_frames, rng))
-    # An estimate of the total steps for the cosine decay, corrected after the first epoch.
-    total = None
     model.train()
-    while time.monotonic() - start < budget:
+    while step < steps:
         epoch += 1
         losses, accs = [], []
         for idx in batches(data, max_frames, rng):
-            elapsed = time.monotonic() - start
-            if elapsed >= budget:
+            if step >= steps:
                 break
-            frac = elapsed / budget
+            frac = step / steps
             lr = peak_lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -185,6 +195,14 @@ def train(data, labels: Labels, enc: dict, minutes: float, seed: int, max_frames
             step += 1
             losses.append(float(loss))
             accs.append(float(stats["acc_rich"]))
+            if step % every == 0:
+                log(json.dumps({"step": step, "minutes": round((time.monotonic() - start) / 60, 2),
+                                "loss": round(float(np.mean(losses[-every:])), 3),
+                                "acc_rich": round(float(np.mean(accs[-every:])), 3), "lr": round(lr, 6)}))
+                if on_checkpoint is not None:
+                    model.eval()
+                    on_checkpoint(model, step)
+                    model.train()
         row = {"epoch": epoch, "steps": step, "minutes": round((time.monotonic() - start) / 60, 2),
                "loss": round(float(np.mean(losses)), 3) if losses else None,
                "acc_rich": round(float(np.mean(accs)), 3) if accs else None,
@@ -217,7 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=5000, help="training utterances")
     parser.add_argument("--copies", type=int, default=3, help="augmented copies of each")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--minutes", type=float, default=20.0, help="training time budget")
+    parser.add_argument("--steps", type=int, default=4000, help="optimizer updates")
+    parser.add_argument("--batch-frames", type=int, default=1000, help="padded frames per batch")
+    parser.add_argument("--checkpoint-every", type=int, default=500,
+                        help="write the model directory every N steps (to watch progress)")
+    parser.add_argument("--init", type=Path, help="continue from this training checkpoint")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", type=Path, default=WORK, help="cache for the corpus")
     args = parser.parse_args(argv)
@@ -226,21 +249,40 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     items = load_or_build_corpus(args.count, args.seed, args.work)
     t1 = time.monotonic()
-    data, mean, std = prepare(items, args.copies, args.seed, args.work)
+    cached = args.work / f"features-{args.count}-{args.copies}-{args.seed}.pkl"
+    if cached.exists():  # deterministic, so a cached copy is the same data
+        with open(cached, "rb") as f:
+            data, mean, std = pickle.load(f)
+    else:
+        data, mean, std = prepare(items, args.copies, args.seed, args.work)
+        with open(cached, "wb") as f:
+            pickle.dump((data, mean, std), f)
     t2 = time.monotonic()
     print(f"corpus {t1 - t0:.0f} s, features {t2 - t1:.0f} s: {len(data)} clips, "
           f"{sum(len(f) for f, _ in data)} frames", flush=True)
     tokenizer = vocab.build_tokenizer(lexicon.all_text_samples())
     labels = Labels(tokenizer)
-    model, history = train(data, labels, DEFAULT_ENCODER, args.minutes, args.seed,
-                           log=lambda line: print(line, flush=True))
-    t3 = time.monotonic()
     enc = modeldir.encoder_conf(**DEFAULT_ENCODER)
+
+    def checkpoint(model, step):
+        modeldir.write_model_dir(args.out, enc, full_state_dict(model, labels), tokenizer, mean, std)
+        torch.save(model.state_dict(), args.work / "train-checkpoint.pt")
+
+    cpu0 = time.process_time()
+    model, history = train(data, labels, DEFAULT_ENCODER, args.steps, args.seed, args.batch_frames,
+                           log=lambda line: print(line, flush=True), init=args.init,
+                           every=args.checkpoint_every, on_checkpoint=checkpoint, peak_lr=args.lr)
+    train_cpu = time.process_time() - cpu0
+    torch.save(model.state_dict(), args.work / "train-checkpoint.pt")
+    t3 = time.monotonic()
     modeldir.write_model_dir(args.out, enc, full_state_dict(model, labels), tokenizer, mean, std)
     record = {"command": "python -m tools.minisv.train " + " ".join(argv or []),
               "encoder": DEFAULT_ENCODER, "count": args.count, "copies": args.copies,
               "seed": args.seed, "threads": args.threads,
               "corpus_s": round(t1 - t0), "features_s": round(t2 - t1), "train_s": round(t3 - t2),
+              "train_cpu_s": round(train_cpu), "steps": args.steps,
+              "batch_frames": args.batch_frames, "lr": args.lr,
+              "init": str(args.init) if args.init else None,
               "parameters": sum(p.numel() for p in model.parameters()), "history": history}
     (args.work / "train-record.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
     print(json.dumps({k: v for k, v in record.items() if k != "history"}), flush=True)
