@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.desktop.app_harness import REPO, App, wait_for
+from tests.desktop.app_harness import REPO, App, Target, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 
@@ -63,6 +63,8 @@ def test_remote_control_and_history(running, desktop):
     # are noise, but they are words (its CTC head is not blank-dominated): the utterance must be
     # saved, inserted, and readable with `dictate-app history` while the app runs.
     before = app.logged_texts()
+    target = Target(desktop, _data / "target.txt")  # a text field that has the focus
+    target.reset()
     assert json.loads(cli("toggle", "--json").stdout)["recording"] is True
     wav = desktop.synthesize("hello world, this is a dictation test", desktop.artifact("daily-hello.wav"))
     desktop.speak(wav)
@@ -72,7 +74,11 @@ def test_remote_control_and_history(running, desktop):
              60, "the insertion result")
     entry = json.loads(cli("history", "--json", "--limit", "1").stdout)[0]
     assert entry["text"] == app.logged_texts()[-1] and entry["raw"]  # raw: the model output as is
-    assert entry["insert_status"] == "inserted" and entry["insert_method"] == "paste"
+    try:
+        assert entry["insert_status"] == "inserted" and entry["insert_method"] == "paste"
+        assert target.text() == entry["text"]  # what the history says was pasted is in the field
+    finally:
+        target.close()
 
 
 def test_not_running_after_quit(desktop, tiny_model_dir, tmp_path):
