@@ -57,11 +57,9 @@ def model_dirs(names: list[str]) -> dict[str, Path]:
 
 def clip_pool() -> list[tuple[bytes, float]]:
     """(WAV bytes, seconds) of each phrase, synthesized once."""
-    from tools.minisv.corpus import HELDOUT_VARIANTS
-
     pool = []
-    for i, (text, language, _) in enumerate(spoken_phrases()):
-        wav = speak(text, language, HELDOUT_VARIANTS[i % len(HELDOUT_VARIANTS)])
+    for text, language, _, variant in spoken_phrases():
+        wav = speak(text, language, variant)
         pool.append((wav, (len(wav) - 44) / 2 / 22050))
     return pool
 
