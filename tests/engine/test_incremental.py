@@ -172,18 +172,15 @@ def three_phrases(tmp_path_factory):
     return phrases
 
 
-def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phrases):
+def record_and_finish(audio: np.ndarray, engine, speculate: bool):
+    """Replay ``audio`` through the real recorder and live VAD into a transcriber; release at its end."""
     from dictate_app.audio.recorder import Recorder
-    from tests.audio.conftest import ncc_best, silence
     from tests.audio.fake_stream import FakeStreamFactory
 
-    a, b, c = three_phrases
-    audio = np.concatenate([silence(0.5), a, silence(1.0), b, silence(1.0), c, silence(0.1)])
-    engine = ClipEngine()
     inc = IncrementalTranscriber(engine)
     factory = FakeStreamFactory(audio, MODEL_RATE)
     rec = Recorder(stream_factory=factory, tail_s=0.0, preroll_s=0.0, on_segment=inc.on_segment,
-                   segment_silence_s=0.5)
+                   on_provisional=inc.on_provisional if speculate else None, segment_silence_s=0.5)
     try:
         deadline = time.monotonic() + 60
         while rec._worker.speech_stream is None or not rec._worker.speech_stream.loaded:
@@ -192,10 +189,21 @@ def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phr
         rec.start()
         factory.stream.pump(audio.size / MODEL_RATE)
         recording = rec.stop().result(timeout=30)
-        result = inc.finish_recording(recording)
+        return recording, inc.finish_recording(recording)
     finally:
         rec.close()
         inc.close()
+
+
+def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phrases):
+    from dictate_app.audio.recorder import Recorder
+    from tests.audio.conftest import ncc_best, silence
+    from tests.audio.fake_stream import FakeStreamFactory
+
+    a, b, c = three_phrases
+    audio = np.concatenate([silence(0.5), a, silence(1.0), b, silence(1.0), c, silence(0.1)])
+    engine = ClipEngine()
+    recording, result = record_and_finish(audio, engine, speculate=False)
     assert recording.tail_has_speech
     assert result.text == "piece1 piece2 piece3", "two segments while held, the open one at release"
     pieces = engine.clips
@@ -235,22 +243,7 @@ def test_with_provisional_segments_release_reuses_the_pass_already_running(three
     b = b[:SileroVad().speech_spans(b)[-1].end]  # espeak's own trailing silence would close it
     audio = np.concatenate([silence(0.5), a, silence(1.0), b, silence(0.3)])  # released mid-pause
     engine = ClipEngine()
-    inc = IncrementalTranscriber(engine)
-    factory = FakeStreamFactory(audio, MODEL_RATE)
-    rec = Recorder(stream_factory=factory, tail_s=0.0, preroll_s=0.0, on_segment=inc.on_segment,
-                   on_provisional=inc.on_provisional, segment_silence_s=0.5)
-    try:
-        deadline = time.monotonic() + 60
-        while rec._worker.speech_stream is None or not rec._worker.speech_stream.loaded:
-            assert time.monotonic() < deadline, "Silero VAD did not load"
-            time.sleep(0.01)
-        rec.start()
-        factory.stream.pump(audio.size / MODEL_RATE)
-        recording = rec.stop().result(timeout=30)
-        result = inc.finish_recording(recording)
-    finally:
-        rec.close()
-        inc.close()
+    recording, result = record_and_finish(audio, engine, speculate=True)
     assert recording.tail_end is not None, "the pause had begun at release"
     assert result.text == "piece1 piece2", "one pass per phrase: the provisional passes were reused"
     assert ncc_best(engine.clips[1], b[4000:-4000])[0] > 0.99
