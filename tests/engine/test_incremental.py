@@ -196,9 +196,7 @@ def record_and_finish(audio: np.ndarray, engine, speculate: bool):
 
 
 def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phrases):
-    from dictate_app.audio.recorder import Recorder
     from tests.audio.conftest import ncc_best, silence
-    from tests.audio.fake_stream import FakeStreamFactory
 
     a, b, c = three_phrases
     audio = np.concatenate([silence(0.5), a, silence(1.0), b, silence(1.0), c, silence(0.1)])
@@ -233,9 +231,7 @@ def test_a_provisional_segment_is_transcribed_once_and_reused_when_it_closes_unc
 
 
 def test_with_provisional_segments_release_reuses_the_pass_already_running(three_phrases):
-    from dictate_app.audio.recorder import Recorder
     from tests.audio.conftest import ncc_best, silence
-    from tests.audio.fake_stream import FakeStreamFactory
 
     from dictate_app.audio.vad import SileroVad
 
