@@ -173,7 +173,10 @@ def check_loads(model_dir: Path, seconds: float = 2.0) -> str:
     or of the wrong shape, which ``AutoModel`` itself only logs.
     """
     import torch
-    from funasr import AutoModel
+    # The submodule, not the package: the app may have imported funasr without its __init__
+    # (dictate_app.engine.funasr_import), and then the package has no AutoModel attribute.
+    from funasr.auto.auto_model import AutoModel
+    import funasr.models.specaug.specaug  # noqa: F401  registers SpecAugLFR, named in config.yaml
 
     model = AutoModel(model=str(model_dir), device="cpu", disable_update=True, disable_pbar=True,
                       ncpu=torch.get_num_threads())
