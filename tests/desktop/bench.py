@@ -202,7 +202,10 @@ class Desktop:
         return proc
 
     def _start_x(self) -> None:
-        base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        # A real desktop's environment: no display of the caller's, and none of the fast tier's
+        # stand-ins (tests/app sets PYNPUT_BACKEND=dummy for the whole pytest session, which
+        # would leave the app started here with an inert hotkey listener).
+        base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "PYNPUT_BACKEND")}
         for number in range(99, 199):
             if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
                 continue
