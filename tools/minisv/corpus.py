@@ -82,19 +82,22 @@ class Utterance:
         return self.text_withitn if itn else self.text_woitn
 
 
-def _phrase(rng: random.Random, lang: str) -> tuple[str, str, str]:
-    """(spoken, woitn, withitn) for one random phrase of 1-8 words."""
+def _template(rng: random.Random, templates, words, joiner: str, max_words: int) -> tuple[str, list[int]]:
+    """A phrase template (``{d}`` = a digit run) and its digits: a fixed phrase, a digit string, or
+    random words. The random draws keep one order so a seed always gives the same corpus."""
     kind = rng.random()
     digits = [rng.randrange(10) for _ in range(rng.randint(1, 4))]
+    if kind < 0.35:
+        return rng.choice(templates), digits
+    if kind < 0.5:
+        return "{d}", [rng.randrange(10) for _ in range(rng.randint(2, 6))]
+    return joiner.join(rng.choice(words) for _ in range(rng.randint(2, max_words))), digits
+
+
+def _phrase(rng: random.Random, lang: str) -> tuple[str, str, str]:
+    """(spoken, woitn, withitn) for one random phrase of 1-8 words."""
     if lang == "en":
-        words = lexicon.EN_WORDS + lexicon.EN_DIGITS
-        if kind < 0.35:
-            template = rng.choice(lexicon.EN_TEMPLATES)
-        elif kind < 0.5:
-            template = "{d}"
-            digits = [rng.randrange(10) for _ in range(rng.randint(2, 6))]
-        else:
-            template = " ".join(rng.choice(words) for _ in range(rng.randint(2, 7)))
+        template, digits = _template(rng, lexicon.EN_TEMPLATES, lexicon.EN_WORDS + lexicon.EN_DIGITS, " ", 7)
         woitn = template.replace("{d}", lexicon.en_digit_text(digits, False))
         withitn = template.replace("{d}", lexicon.en_digit_text(digits, True))
         # A digit word outside a {d} slot is a digit too: itn writes it as a numeral.
@@ -102,14 +105,7 @@ def _phrase(rng: random.Random, lang: str) -> tuple[str, str, str]:
                            for w in withitn.split())
         withitn = _join_digit_runs(withitn)
         return woitn, woitn, withitn
-    words = lexicon.ZH_WORDS + lexicon.ZH_DIGITS
-    if kind < 0.35:
-        template = rng.choice(lexicon.ZH_TEMPLATES)
-    elif kind < 0.5:
-        template = "{d}"
-        digits = [rng.randrange(10) for _ in range(rng.randint(2, 6))]
-    else:
-        template = "".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
+    template, digits = _template(rng, lexicon.ZH_TEMPLATES, lexicon.ZH_WORDS + lexicon.ZH_DIGITS, "", 6)
     woitn = template.replace("{d}", lexicon.zh_digit_text(digits, False))
     withitn = "".join(str(lexicon.ZH_DIGITS.index(c)) if c in lexicon.ZH_DIGITS else c for c in woitn)
     return woitn, woitn, withitn
