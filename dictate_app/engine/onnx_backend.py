@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE, to_model_input
-from dictate_app.engine.base import LANGUAGE_CHOICES
+from dictate_app.engine.base import check_language
 from dictate_app.engine.onnxdir import EXPORT_HINT, OnnxModel, find_onnx_model, validate_onnx_model
 from dictate_app.engine.result import Timings, Transcript
 from dictate_app.engine.tags import parse_tagged
-from dictate_app.errors import BadAudioError, ModelError
+from dictate_app.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,7 @@ class OnnxEngine:
         batch. Each result gets its share of the pass time. Raises :class:`BadAudioError` if any
         clip is unusable, before the model runs.
         """
-        if language not in LANGUAGE_CHOICES:
-            raise BadAudioError(f"language {language!r} is not one of {', '.join(LANGUAGE_CHOICES)}")
+        check_language(language)
         started = time.perf_counter()
         audios = [to_model_input(samples, rate) for samples, rate in items]
         passes: list[list[np.ndarray]] = []
