@@ -1,61 +1,20 @@
 """Model store: default location, resumable verified downloads, offline failure, file checks."""
 
-import functools
-import hashlib
-import http.server
-import socket
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from dictate_app.errors import ModelError
 from dictate_app.store import model_store
 from dictate_app.store.model_store import FileSpec, check_files, default_model_dir, download_model
-
-
-class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """A static server that honours `Range: bytes=N-` (the stdlib one ignores it) and counts bytes."""
-
-    sent_bytes = 0
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        path = Path(self.translate_path(self.path))
-        if not path.is_file():
-            self.send_error(404)
-            return
-        data = path.read_bytes()
-        start = 0
-        if self.headers.get("Range", "").startswith("bytes="):
-            start = int(self.headers["Range"][6:].split("-")[0])
-            self.send_response(206)
-        else:
-            self.send_response(200)
-        body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        type(self).sent_bytes += len(body)
+from tests.store.http_files import RangeHandler, closed_port, serve_files
 
 
 @pytest.fixture
 def served(tmp_path):
-    root = tmp_path / "remote"
-    root.mkdir()
     files = {"model.pt": bytes(range(256)) * 4000, "config.yaml": b"model: SenseVoiceSmall\n"}
-    for name, data in files.items():
-        (root / name).write_bytes(data)
-    manifest = tuple(FileSpec(n, len(d), hashlib.sha256(d).hexdigest()) for n, d in files.items())
-    RangeHandler.sent_bytes = 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(RangeHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", manifest, files
-    server.shutdown()
+    with serve_files(tmp_path / "remote", files) as (url, manifest):
+        yield url, manifest, files
 
 
 def test_default_dir_is_in_user_data_and_env_overrides(monkeypatch, tmp_path):
@@ -96,12 +55,6 @@ def test_a_file_with_the_wrong_checksum_is_deleted_and_reported(served, tmp_path
         download_model(tmp_path / "dl", base_url=url, manifest=bad)
     assert not (tmp_path / "dl" / "model.pt").exists()
     assert not (tmp_path / "dl" / "model.pt.part").exists()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_unreachable_source_fails_fast_with_manual_instructions(tmp_path):

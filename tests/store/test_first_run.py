@@ -1,0 +1,136 @@
+"""First-run setup without Qt: which directories need setting up, which format this install
+downloads, a plan's download (progress, cancel with a resumable .part, verification), disk space."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from dictate_app.engine import loader
+from dictate_app.errors import ModelError
+from dictate_app.store import first_run, model_store
+from dictate_app.store.first_run import (
+    ONNX_INT8, PYTORCH, DownloadCancelled, Progress, download_format, download_plan, model_problem,
+)
+from tests.conftest import FIXTURE_MODEL
+from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
+from tests.store.http_files import RangeHandler, serve_files
+
+
+def onnx_files(tmp_path, weights: int = 40_000) -> dict[str, bytes]:
+    """A small ONNX model in sherpa-onnx's layout (valid metadata and tokens), as bytes to serve."""
+    model = write_onnx(tmp_path / "src" / "model.int8.onnx", sherpa_metadata(), weights=weights)
+    tokens = write_tokens(tmp_path / "src" / "tokens.txt")
+    return {"model.int8.onnx": model.read_bytes(), "tokens.txt": tokens.read_bytes()}
+
+
+@pytest.fixture
+def served_onnx(tmp_path):
+    with serve_files(tmp_path / "remote", onnx_files(tmp_path)) as (url, manifest):
+        yield url, manifest
+
+
+def test_model_problem_accepts_either_layout_and_names_what_is_wrong(tmp_path):
+    assert model_problem(FIXTURE_MODEL) is None  # the funasr layout
+    assert "no model directory at" in model_problem(tmp_path / "nowhere")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "missing config.yaml" in model_problem(empty)
+    onnx_dir = tmp_path / "onnx-only"
+    write_onnx(onnx_dir / "onnx" / "model.int8.onnx", sherpa_metadata())
+    write_tokens(onnx_dir / "onnx" / "tokens.txt")
+    assert model_problem(onnx_dir) is None  # the int8 ONNX layout (model download --format onnx-int8)
+    write_tokens(onnx_dir / "onnx" / "tokens.txt", count=3)
+    assert "lists 3 tokens but the model has 12" in model_problem(onnx_dir)  # the ONNX problem, not "missing config.yaml"
+
+
+def test_download_format_follows_the_auto_backend(monkeypatch):
+    monkeypatch.setattr(loader, "_has_cuda", lambda: False)
+    assert download_format("auto") == ONNX_INT8  # sherpa-onnx is installed in the test venv
+    assert download_format("cpu") == ONNX_INT8
+    assert download_format("cuda") == PYTORCH
+    monkeypatch.setattr(loader, "_has_cuda", lambda: True)
+    assert download_format("auto") == PYTORCH
+    assert download_format("cpu") == ONNX_INT8
+    monkeypatch.setattr(first_run.importlib.util, "find_spec", lambda name: None)  # a build without sherpa-onnx
+    assert download_format("cpu") == PYTORCH
+
+
+def test_plans_match_model_download(tmp_path):
+    onnx = download_plan(ONNX_INT8, tmp_path)
+    assert (onnx.dest, onnx.manifest, onnx.source) == (tmp_path / "onnx", model_store.SHERPA_SENSEVOICE_INT8, "huggingface")
+    assert onnx.describe() == "SenseVoiceSmall, int8 ONNX for the CPU (240 MB)"
+    torch = download_plan(PYTORCH, tmp_path)
+    assert (torch.dest, torch.manifest, torch.source) == (tmp_path, model_store.SENSEVOICE_SMALL, "modelscope")
+    assert torch.describe() == "SenseVoiceSmall, PyTorch (funasr) (937 MB)"
+    with pytest.raises(ModelError, match="unknown model format 'gguf'"):
+        download_plan("gguf", tmp_path)
+
+
+def test_run_downloads_verifies_and_reports_progress(served_onnx, tmp_path, monkeypatch):
+    monkeypatch.setattr(model_store, "CHUNK", 16 * 1024)  # several blocks per file
+    url, manifest = served_onnx
+    plan = download_plan(ONNX_INT8, tmp_path / "models", base_url=url, manifest=manifest)
+    seen = []
+    assert plan.run(progress=lambda *a: seen.append(a)) == tmp_path / "models"
+    assert all(check.ok for check in model_store.check_files(plan.dest, manifest))
+    assert model_problem(plan.model_dir) is None
+    model_size = manifest[0].size
+    assert len([s for s in seen if s[0] == "model.int8.onnx"]) >= 5
+    assert seen[-1] == ("tokens.txt", manifest[1].size, manifest[1].size)
+    progress = Progress(manifest)
+    for event in seen:
+        progress.update(*event)
+    assert (progress.overall_done, progress.overall_total) == (plan.total_bytes, plan.total_bytes)
+    assert progress.done["model.int8.onnx"] == model_size
+
+
+def test_cancel_keeps_a_part_file_that_the_next_run_resumes(served_onnx, tmp_path, monkeypatch):
+    monkeypatch.setattr(model_store, "CHUNK", 16 * 1024)
+    url, manifest = served_onnx
+    plan = download_plan(ONNX_INT8, tmp_path / "models", base_url=url, manifest=manifest)
+    cancel = threading.Event()
+
+    def progress(name, done, total):
+        if done >= 48 * 1024:
+            cancel.set()  # the user presses Cancel: the next block stops the download
+
+    with pytest.raises(DownloadCancelled):
+        plan.run(progress=progress, cancel=cancel)
+    part = plan.dest / "model.int8.onnx.part"
+    kept = part.stat().st_size
+    assert 48 * 1024 <= kept < manifest[0].size and not (plan.dest / "model.int8.onnx").exists()
+    assert plan.bytes_to_fetch() == plan.total_bytes - kept
+    RangeHandler.requests.clear()
+    plan.run()
+    assert RangeHandler.requests == [("/model.int8.onnx", kept), ("/tokens.txt", 0)]  # resumed, not restarted
+    assert not part.exists() and model_problem(plan.model_dir) is None
+
+
+def test_not_enough_disk_space_is_said_before_downloading(served_onnx, tmp_path, monkeypatch):
+    url, manifest = served_onnx
+    plan = download_plan(ONNX_INT8, tmp_path / "not" / "yet" / "made", base_url=url, manifest=manifest)
+    probed = []
+
+    def disk_usage(path):
+        probed.append(path)
+        return SimpleNamespace(total=10**9, used=10**9 - 1000, free=1000)
+
+    monkeypatch.setattr(shutil, "disk_usage", disk_usage)
+    with pytest.raises(ModelError, match=r"not enough disk space for the model in .*: it needs 0.2 MB more "
+                                         r"and only 0.0 MB is free; free some space and download again"):
+        plan.run()
+    assert probed == [tmp_path] and RangeHandler.requests == []  # nothing fetched, nothing created
+    assert not (tmp_path / "not").exists()
+
+
+def test_a_checksum_mismatch_is_reported_and_the_file_deleted(served_onnx, tmp_path):
+    url, manifest = served_onnx
+    bad = (model_store.FileSpec("model.int8.onnx", manifest[0].size, "0" * 64), manifest[1])
+    plan = download_plan(ONNX_INT8, tmp_path / "models", base_url=url, manifest=bad)
+    with pytest.raises(ModelError, match="model.int8.onnx downloaded from .* does not match the published file"):
+        plan.run()
+    assert not list(plan.dest.glob("model.int8.onnx*"))
