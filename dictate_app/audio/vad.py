@@ -1,21 +1,49 @@
-"""Voice activity detection with Silero VAD (its weights ship in the `silero-vad` wheel).
+"""Voice activity detection with Silero VAD v6, run on onnxruntime (no torch).
 
 Used to split long audio into model-sized windows at pauses, to trim silence from recordings and
 to notice recordings that hold no speech at all (so nothing is typed and the model is not run).
 All functions take 16 kHz mono float32, the output of :func:`dictate_app.audio.convert.to_model_input`.
+
+The model is ``resources/vad/silero_vad.onnx`` (see the README there). Facts it relies on, read
+from the ``silero-vad`` 6.2.3 package: at 16 kHz it scores 512-sample (32 ms) frames, each passed
+with the last 64 samples of the previous frame in front (576 samples in all); a recurrent state of
+shape (2, 1, 128) carries over from frame to frame; inputs ``input``, ``state``, ``sr``, outputs
+the speech probability and the next state. The speech spans follow ``get_speech_timestamps``'
+rules (thresholds with hysteresis, minimum speech and silence, padding shared between close
+spans, long spans cut at their longest pause), so this gives the same spans as the torch model
+(``tests/audio/test_vad.py`` checks both against the package when it is installed).
+
+CLI: ``python -m dictate_app.audio.vad FILE`` prints the speech spans of an audio file.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
 
 import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE
+from dictate_app.errors import DictateError
+from dictate_app.resources import resource_dir
 
 # SenseVoice's demo caps a pass at 30 s; longer passes cost more than they gain.
 MAX_WINDOW_S = 30.0
+
+MODEL_FILE = "silero_vad.onnx"
+# Silero's 16 kHz model takes exactly 512 samples (32 ms) per call...
+STREAM_WINDOW = 512
+# ...plus the last 64 samples of the frame before (v5 and later; zeros before the first frame).
+CONTEXT = 64
+_SAMPLES_PER_MS = MODEL_RATE // 1000
+# Silero's rule for cutting an over-long span: only at pauses longer than 98 ms.
+_CUT_PAUSE_MS = 98
+
+
+class VadError(DictateError):
+    """Silero VAD cannot run: its model file or onnxruntime is missing."""
 
 
 @dataclass(frozen=True)
@@ -30,26 +58,172 @@ class Span:
         return (self.end - self.start) / MODEL_RATE
 
 
+def model_path() -> Path:
+    """The Silero VAD ONNX file: ``resources/vad`` (checkout or bundle), else the copy inside an
+    installed ``silero-vad`` package (a wheel install of Dictate has no ``resources/``). The package
+    is located, not imported: its ``__init__`` imports torch."""
+    shipped = resource_dir("vad") / MODEL_FILE
+    if shipped.is_file():
+        return shipped
+    spec = find_spec("silero_vad")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / "data" / MODEL_FILE
+        if candidate.is_file():
+            return candidate
+    raise VadError(f"The voice detector's model ({shipped}) is missing; reinstall Dictate.")
+
+
+_session = None
+_session_lock = threading.Lock()
+
+
+def load_session():
+    """The process's one onnxruntime session for Silero VAD, created on first call (thread-safe).
+
+    One intra-op thread: the VAD runs inside the audio path, and more threads would take cores
+    from the speech model for a 0.2 ms job. A session is stateless (the recurrent state is passed
+    in and out), so every stream and every thread shares it.
+    """
+    global _session
+    with _session_lock:
+        if _session is None:
+            try:
+                import onnxruntime
+            except ImportError:
+                raise VadError("onnxruntime is not installed, and Dictate needs it to find speech; "
+                               "install requirements/cpu.txt or requirements/app.txt.") from None
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3  # its load-time notices are not the user's business
+            _session = onnxruntime.InferenceSession(str(model_path()), sess_options=options,
+                                                    providers=["CPUExecutionProvider"])
+        return _session
+
+
+def session_loaded() -> bool:
+    """True once :func:`load_session` has run."""
+    return _session is not None
+
+
+class FrameScorer:
+    """Speech probability of consecutive 512-sample frames: the model's state and context for one
+    audio stream. Not thread-safe (one per stream); the session under it is shared."""
+
+    _RATE = np.array(MODEL_RATE, dtype=np.int64)
+
+    def __init__(self, session=None) -> None:
+        self._session = session if session is not None else load_session()
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stream: zero state, zero context."""
+        self._state = np.zeros((2, 1, 128), np.float32)
+        self._context = np.zeros((1, CONTEXT), np.float32)
+
+    def __call__(self, frame: np.ndarray) -> float:
+        """The probability that ``frame`` (exactly 512 samples) holds speech."""
+        x = np.concatenate([self._context, np.asarray(frame, np.float32).reshape(1, STREAM_WINDOW)], axis=1)
+        prob, self._state = self._session.run(None, {"input": x, "state": self._state, "sr": self._RATE})
+        self._context = x[:, -CONTEXT:]
+        return float(prob[0, 0])
+
+
+def speech_probabilities(samples: np.ndarray, scorer: FrameScorer | None = None) -> np.ndarray:
+    """One probability per 512-sample frame of ``samples`` (the last frame zero-padded), from a
+    fresh state."""
+    scorer = scorer or FrameScorer()
+    scorer.reset()
+    audio = np.asarray(samples, np.float32).reshape(-1)
+    frames = -(-audio.size // STREAM_WINDOW)
+    padded = np.zeros(frames * STREAM_WINDOW, np.float32)
+    padded[:audio.size] = audio
+    return np.array([scorer(frame) for frame in padded.reshape(frames, STREAM_WINDOW)], np.float64)
+
+
+def spans_from_probabilities(
+    probs: np.ndarray,
+    total: int,
+    *,
+    threshold: float = 0.5,
+    min_silence_ms: int = 100,
+    pad_ms: int = 30,
+    min_speech_ms: int = 250,
+    max_speech_s: float = float("inf"),
+) -> list[Span]:
+    """Speech spans of ``total`` samples from their frame probabilities, by Silero's rules.
+
+    A span opens on a frame at ``threshold`` and closes at the first frame of a pause below
+    ``threshold - 0.15`` that lasts ``min_silence_ms``; spans of ``min_speech_ms`` or less are
+    dropped. A span that grows past ``max_speech_s`` (pads included) is cut at its longest pause of
+    over 98 ms (resuming where the speech came back) or, with no such pause, right there. Each
+    span gets ``pad_ms`` on both sides; when two spans are closer than two pads they share the gap.
+    """
+    low = max(threshold - 0.15, 0.01)
+    min_speech = min_speech_ms * _SAMPLES_PER_MS
+    min_silence = min_silence_ms * _SAMPLES_PER_MS
+    pad = pad_ms * _SAMPLES_PER_MS
+    longest = max_speech_s * MODEL_RATE - STREAM_WINDOW - 2 * pad
+    cut_pause = _CUT_PAUSE_MS * _SAMPLES_PER_MS
+
+    found: list[tuple[int, int]] = []
+    start: int | None = None  # the open span's start
+    quiet_from: int | None = None  # where the open span's current pause began
+    pauses: list[tuple[int, int]] = []  # (where, length) of the open span's pauses, for cutting
+    for i, prob in enumerate(probs):
+        pos = i * STREAM_WINDOW
+        if prob >= threshold and quiet_from is not None:  # the pause ended
+            if pos - quiet_from > cut_pause:
+                pauses.append((quiet_from, pos - quiet_from))
+            quiet_from = None
+        if start is None:
+            if prob >= threshold:
+                start = pos
+            continue
+        if pos - start > longest:
+            if not pauses:
+                found.append((start, pos))
+                start, quiet_from = None, None
+                continue
+            where, length = max(pauses, key=lambda pause: pause[1])  # the first of equals
+            found.append((start, where))
+            start, quiet_from, pauses = where + length, None, []
+        if prob < low:
+            if quiet_from is None:
+                quiet_from = pos
+            if pos - quiet_from >= min_silence:
+                if quiet_from - start > min_speech:
+                    found.append((start, quiet_from))
+                start, quiet_from, pauses = None, None, []
+    if start is not None and total - start > min_speech:
+        found.append((start, total))
+
+    spans: list[Span] = []
+    for k, (begin, end) in enumerate(found):
+        if k == 0:
+            begin = max(0, begin - pad)
+        else:  # the share of the gap before it, decided with its predecessor
+            gap = begin - found[k - 1][1]
+            begin = max(0, begin - (gap // 2 if gap < 2 * pad else pad))
+        if k + 1 < len(found) and (after := found[k + 1][0] - end) < 2 * pad:
+            end += after // 2
+        else:
+            end = min(total, end + pad)
+        spans.append(Span(int(begin), int(end)))
+    return spans
+
+
 class SileroVad:
-    """Silero VAD, loaded on first use. One instance is safe to share between threads."""
+    """Silero VAD over whole clips, loaded on first use. One instance is safe to share between
+    threads (each call scores with its own state)."""
 
     def __init__(self, threshold: float = 0.5) -> None:
         self.threshold = threshold
-        self._model = None
-        self._lock = threading.Lock()
 
-    def _load(self):
-        if self._model is None:
-            import torch
-
-            # Importing silero_vad calls torch.set_num_threads(1) for the whole process, which
-            # would slow the speech model down; put the count back.
-            threads = torch.get_num_threads()
-            import silero_vad
-
-            torch.set_num_threads(threads)
-            self._model = silero_vad.load_silero_vad()
-        return self._model
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory."""
+        return session_loaded()
 
     def speech_spans(
         self,
@@ -60,31 +234,19 @@ class SileroVad:
         min_speech_ms: int = 250,
         max_speech_s: float = float("inf"),
     ) -> list[Span]:
-        """Where the speech is, as sample spans."""
-        import torch
-
-        with self._lock:
-            model = self._load()
-            from silero_vad import get_speech_timestamps  # after _load: see the thread note there
-
-            stamps = get_speech_timestamps(
-                torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)),
-                model,
-                threshold=self.threshold,
-                sampling_rate=MODEL_RATE,
-                min_speech_duration_ms=min_speech_ms,
-                min_silence_duration_ms=min_silence_ms,
-                speech_pad_ms=pad_ms,
-                max_speech_duration_s=max_speech_s,
-            )
-        return [Span(int(s["start"]), int(s["end"])) for s in stamps]
+        """Where the speech is, as sample spans (see :func:`spans_from_probabilities`)."""
+        audio = np.asarray(samples, np.float32).reshape(-1)
+        return spans_from_probabilities(
+            speech_probabilities(audio), audio.size, threshold=self.threshold,
+            min_silence_ms=min_silence_ms, pad_ms=pad_ms, min_speech_ms=min_speech_ms,
+            max_speech_s=max_speech_s)
 
     def model_windows(self, samples: np.ndarray, max_window_s: float = MAX_WINDOW_S) -> list[Span]:
         """Cover the speech with windows of at most ``max_window_s``, cut at pauses.
 
         Consecutive speech spans are grouped while the group fits, so the model keeps the context
-        of short pauses; a single span longer than the limit is cut by Silero at its quietest
-        point. Audio with no speech gives no windows.
+        of short pauses; a single span longer than the limit is cut at its longest pause. Audio
+        with no speech gives no windows.
         """
         limit = int(max_window_s * MODEL_RATE)
         spans = self.speech_spans(samples, max_speech_s=max_window_s - 1.0)
@@ -97,23 +259,19 @@ class SileroVad:
         return windows
 
 
-# Silero's 16 kHz model takes exactly 512 samples (32 ms) per call.
-STREAM_WINDOW = 512
-
-
 class SpeechStream:
     """Streaming Silero VAD: feed 16 kHz audio in pieces, get each speech segment once it closes.
 
     A segment opens when the speech probability reaches ``threshold`` and closes after
     ``min_silence_ms`` below ``threshold - 0.15`` (Silero's own hysteresis). Segments shorter than
     ``min_speech_ms`` (clicks, a cough) are dropped. Each segment keeps ``pad_ms`` of audio on both
-    sides. The model is stateful, so a stream owns a private model: use one stream per thread.
+    sides. A stream owns the model's state (the session is shared): use one stream per thread.
     """
 
     def __init__(self, *, threshold: float = 0.5, min_silence_ms: int = 500, pad_ms: int = 100,
                  min_speech_ms: int = 250) -> None:
-        self._vad = SileroVad(threshold)
         self.threshold = threshold
+        self._scorer: FrameScorer | None = None  # created with the session (see preload)
         self.min_silence_windows = max(1, round(min_silence_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
         self.pad_windows = round(pad_ms * MODEL_RATE / 1000 / STREAM_WINDOW)
         self.min_speech_windows = max(1, round(min_speech_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
@@ -129,14 +287,14 @@ class SpeechStream:
     @property
     def loaded(self) -> bool:
         """True once the model is in memory (see :meth:`preload`)."""
-        return self._vad._model is not None
+        return session_loaded()
 
     def preload(self) -> threading.Thread:
-        """Load the model on a background thread (torch's import takes seconds the first time)."""
+        """Load the model on a background thread (importing onnxruntime and creating the
+        session take about 0.3 s the first time)."""
         def load() -> None:
             try:
-                with self._vad._lock:
-                    self._vad._load()
+                load_session()
             except Exception:  # segments never come then; capture itself is unaffected
                 import logging
 
@@ -152,19 +310,16 @@ class SpeechStream:
         With ``defer_until_loaded`` the audio is only queued while the model is still loading, so
         a real-time caller never waits; it is analysed by the first call after the load.
         """
-        import torch
-
         self._pending = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
         if defer_until_loaded and not self.loaded:
             return []
-        with self._vad._lock:
-            model = self._vad._load()
+        if self._scorer is None:
+            self._scorer = FrameScorer()
         closed: list[np.ndarray] = []
         while self._pending.size >= STREAM_WINDOW:
             window = self._pending[:STREAM_WINDOW]
             self._pending = self._pending[STREAM_WINDOW:]
-            with torch.no_grad():
-                prob = float(model(torch.from_numpy(np.ascontiguousarray(window)), MODEL_RATE).item())
+            prob = self._scorer(window)
             # Windows, not one growing array: appending to an array copies it each time.
             self._windows.append(window)
             if self._start is None:
@@ -242,8 +397,8 @@ class SpeechStream:
 
     def reset(self) -> None:
         """Forget all audio and the model's state (a new recording)."""
-        if self._vad._model is not None:
-            self._vad._model.reset_states()
+        if self._scorer is not None:
+            self._scorer.reset()
         self._pending = np.zeros(0, np.float32)
         self._windows: list[np.ndarray] = []
         self._start: int | None = None  # index in _windows of the open segment's first speech window
@@ -253,3 +408,31 @@ class SpeechStream:
         self._provisional: list[np.ndarray] = []
         # Stream position where the last emitted segment ends: the audio after it is unemitted.
         self.emitted_until = 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dictate_app.audio.vad FILE [--max-window S]``: print an audio file's speech
+    spans (or, with ``--max-window``, the model windows) in seconds."""
+    import argparse
+
+    from dictate_app.audio.convert import to_model_input
+    from dictate_app.audio.files import read_audio_file
+
+    parser = argparse.ArgumentParser(prog="python -m dictate_app.audio.vad", description=main.__doc__)
+    parser.add_argument("file")
+    parser.add_argument("--max-window", type=float, default=None, help="group spans into model windows of at most S seconds")
+    args = parser.parse_args(argv)
+    try:
+        audio = to_model_input(*read_audio_file(args.file))
+        vad = SileroVad()
+        spans = vad.model_windows(audio, args.max_window) if args.max_window else vad.speech_spans(audio)
+    except DictateError as exc:
+        print(f"error: {exc}")
+        return exc.exit_code
+    for span in spans:
+        print(f"{span.start / MODEL_RATE:8.3f} {span.end / MODEL_RATE:8.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

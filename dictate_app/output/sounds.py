@@ -20,7 +20,6 @@ dictation: ``on_done`` is still called, at once.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from dictate_app.resources import resource_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,7 @@ MARGIN_S = 0.03  # after the reported output latency: the sound server's own buf
 
 def sounds_dir() -> Path:
     """``resources/sounds`` in a source checkout, or inside a PyInstaller bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources" / "sounds"
-    return Path(__file__).resolve().parents[2] / "resources" / "sounds"
+    return resource_dir("sounds")
 
 
 @lru_cache(maxsize=None)

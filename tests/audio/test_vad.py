@@ -1,0 +1,209 @@
+"""Silero VAD on onnxruntime: the model file, its thread budget, and parity with the torch model.
+
+The parity tests (slow: they import torch) hold the ``silero-vad`` package's own torch path as the
+reference: the same speech probability per frame (within 1e-4) and identical ``speech_spans`` /
+``model_windows`` on synthesized fixture speech, silence, noise and a >30 s recording; and the
+same spans as Silero's own rules on random probability sequences for every parameter we use.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+
+from dictate_app.audio import vad as vad_module
+from dictate_app.audio.convert import MODEL_RATE, resample
+from dictate_app.audio.vad import (STREAM_WINDOW, FrameScorer, SileroVad, Span, SpeechStream, VadError,
+                                   load_session, model_path, speech_probabilities, spans_from_probabilities)
+from tests.audio.conftest import silence
+
+
+def test_the_model_ships_in_resources_with_its_licence():
+    path = model_path()
+    assert path.parent.name == "vad" and path.parent.parent.name == "resources"
+    assert path.stat().st_size == 2_327_524
+    assert "MIT License" in (path.parent / "LICENSE").read_text()
+
+
+def test_a_missing_model_is_a_sentence_for_the_user(monkeypatch, tmp_path):
+    monkeypatch.setattr(vad_module, "resource_dir", lambda name: tmp_path / name)
+    monkeypatch.setattr(vad_module, "find_spec", lambda name: None)
+    with pytest.raises(VadError, match="model .* is missing; reinstall Dictate"):
+        model_path()
+
+
+def test_the_session_uses_one_thread_and_is_shared():
+    session = load_session()
+    assert session is load_session()
+    assert session.get_session_options().intra_op_num_threads == 1
+    assert session.get_session_options().inter_op_num_threads == 1
+    assert session.get_providers() == ["CPUExecutionProvider"]
+
+
+def test_speech_scores_high_and_silence_low(speech_16k):
+    probs = speech_probabilities(np.concatenate([silence(1.0), speech_16k]))
+    assert probs.shape == (-(-(MODEL_RATE + speech_16k.size) // STREAM_WINDOW),)
+    assert probs[: MODEL_RATE // STREAM_WINDOW - 1].max() < 0.1
+    assert np.median(probs[MODEL_RATE // STREAM_WINDOW + 5:]) > 0.8
+
+
+def test_scores_depend_on_the_state_and_reset_starts_over(speech_16k):
+    scorer = FrameScorer()
+    frames = speech_16k[: 20 * STREAM_WINDOW].reshape(20, STREAM_WINDOW)
+    first = [scorer(f) for f in frames]
+    again = [scorer(f) for f in frames]  # same audio, carried-over state
+    scorer.reset()
+    assert [scorer(f) for f in frames] == first
+    assert again != first
+
+
+def test_streams_share_the_session_but_not_the_state(speech_16k):
+    """Two recordings at once (e.g. the recorder and a test) must not disturb each other."""
+    a, b = SpeechStream(min_silence_ms=300), SpeechStream(min_silence_ms=300)
+    clip = np.concatenate([silence(0.3), speech_16k, silence(0.6)])
+    alone = SpeechStream(min_silence_ms=300).feed(clip)
+    mixed_a, mixed_b = [], []
+    for block in np.array_split(clip, 30):
+        mixed_a += a.feed(block)
+        mixed_b += b.feed(block[::-1].copy())  # other audio through the same session
+    assert len(alone) == len(mixed_a) == 1 and np.array_equal(alone[0], mixed_a[0])
+
+
+def test_spans_rules_on_a_hand_made_sequence():
+    # Frames: 5 of silence, 10 of speech, 5 of silence (160 ms, over the 100 ms minimum: the span
+    # closes where the pause began), 10 of speech, 10 of silence.
+    probs = np.array([0.0] * 5 + [0.9] * 10 + [0.1] * 5 + [0.9] * 10 + [0.0] * 10)
+    total = probs.size * STREAM_WINDOW
+    pad = 30 * 16
+    assert spans_from_probabilities(probs, total, pad_ms=30) == [
+        Span(5 * 512 - pad, 15 * 512 + pad), Span(20 * 512 - pad, 30 * 512 + pad)]
+    # With 100 ms pads the gap (2,560 samples) is under two pads: the spans meet in its middle.
+    first, second = spans_from_probabilities(probs, total, pad_ms=100)
+    assert first.end == second.start == 15 * 512 + 1280
+    # A pause shorter than min_silence_ms does not split the span.
+    assert len(spans_from_probabilities(probs, total, min_silence_ms=300)) == 1
+    # Too short to count.
+    assert spans_from_probabilities(probs, total, min_speech_ms=330) == []
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_model():
+    """The package's torch model (imports torch: slow tests only)."""
+    from silero_vad import load_silero_vad
+
+    with warnings.catch_warnings():  # its loader's own deprecation notices
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return load_silero_vad()
+
+
+def _reference_probabilities(samples: np.ndarray) -> np.ndarray:
+    import torch
+
+    model = _reference_model()
+    model.reset_states()
+    frames = -(-samples.size // STREAM_WINDOW)
+    padded = np.zeros(frames * STREAM_WINDOW, np.float32)
+    padded[: samples.size] = samples
+    with torch.no_grad():
+        return np.array([model(torch.from_numpy(f.copy()), MODEL_RATE).item() for f in padded.reshape(frames, STREAM_WINDOW)])
+
+
+def _reference_spans(samples: np.ndarray, **kwargs) -> list[Span]:
+    import torch
+
+    from silero_vad import get_speech_timestamps
+
+    stamps = get_speech_timestamps(torch.from_numpy(samples), _reference_model(), sampling_rate=MODEL_RATE, **kwargs)
+    return [Span(int(s["start"]), int(s["end"])) for s in stamps]
+
+
+@pytest.fixture(scope="module")
+def clips(speech_16k):
+    """Fixture speech (the miniature model's held-out voices, en and zh), silence, noise, a
+    whisper of speech, and a 40 s recording whose speech runs past the 29 s span limit."""
+    pytest.importorskip("silero_vad")
+    from tools.minisv import corpus
+
+    rng = np.random.default_rng(3)
+    specs = corpus.make_specs(12, seed=11, split="heldout")
+    spoken = [resample(corpus.render(spec), corpus.ESPEAK_RATE, MODEL_RATE).astype(np.float32) for spec in specs]
+    long_parts = []
+    while sum(p.size for p in long_parts) < 40 * MODEL_RATE:
+        for clip in spoken:
+            long_parts += [clip, silence(float(rng.uniform(0.05, 0.6)))]
+    noisy = speech_16k + (0.02 * rng.standard_normal(speech_16k.size)).astype(np.float32)
+    return {
+        **{f"heldout-{i}": c for i, c in enumerate(spoken)},
+        "silence": silence(1.5),
+        "noise": (0.05 * rng.standard_normal(2 * MODEL_RATE)).astype(np.float32),
+        "quiet-speech": np.concatenate([silence(0.5), 0.05 * speech_16k, silence(0.5)]),
+        "noisy-speech": noisy,
+        "long-40s": np.concatenate(long_parts)[: 40 * MODEL_RATE + 123],
+    }
+
+
+@pytest.mark.slow
+def test_probabilities_match_the_torch_model(clips):
+    worst = 0.0
+    for name, samples in clips.items():
+        ours, theirs = speech_probabilities(samples), _reference_probabilities(samples)
+        assert ours.shape == theirs.shape, name
+        worst = max(worst, float(np.abs(ours - theirs).max()))
+    print(f"largest probability difference onnxruntime vs torch: {worst:.2e}")
+    assert worst < 1e-4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"pad_ms": 0},
+    {"min_speech_ms": 120, "pad_ms": 30},  # audio/speech.py's trim
+    {"min_silence_ms": 500, "pad_ms": 100},
+    {"max_speech_s": 29.0},  # model_windows
+    {"max_speech_s": 5.0, "pad_ms": 100},  # many cuts
+])
+def test_speech_spans_match_the_torch_path(clips, kwargs):
+    vad = SileroVad()
+    theirs_kwargs = {{"min_silence_ms": "min_silence_duration_ms", "pad_ms": "speech_pad_ms",
+                      "min_speech_ms": "min_speech_duration_ms", "max_speech_s": "max_speech_duration_s"}[k]: v
+                     for k, v in kwargs.items()}
+    for name, samples in clips.items():
+        assert vad.speech_spans(samples, **kwargs) == _reference_spans(samples, **theirs_kwargs), name
+    assert len(vad.speech_spans(clips["long-40s"], **kwargs)) > 1
+
+
+@pytest.mark.slow
+def test_model_windows_of_a_long_recording_cut_at_pauses(clips):
+    samples = clips["long-40s"]
+    windows = SileroVad().model_windows(samples)
+    assert len(windows) >= 2 and all(w.duration_s <= 30.0 for w in windows)
+    spans = _reference_spans(samples, max_speech_duration_s=29.0)
+    assert windows[0].start == spans[0].start and windows[-1].end == spans[-1].end
+
+
+@pytest.mark.slow
+def test_span_rules_match_silero_on_random_sequences():
+    """Every branch of the rules (pauses, short spans, cuts at the longest pause or right there,
+    shared gaps), on 600 random sequences against the package's own implementation."""
+    from silero_vad import get_speech_timestamps_from_probs
+
+    rng = np.random.default_rng(5)
+    for trial in range(600):
+        frames = int(rng.integers(0, 400))
+        # Runs of speech and silence with values near the thresholds, so hysteresis matters.
+        levels = rng.choice([0.02, 0.3, 0.4, 0.5, 0.7, 0.95], size=max(1, frames // 8 + 1))
+        probs = np.repeat(levels, 8)[:frames] + rng.normal(0, 0.03, frames)
+        probs = np.clip(probs, 0, 1).tolist()
+        total = frames * STREAM_WINDOW - int(rng.integers(0, STREAM_WINDOW)) if frames else 0
+        kwargs = {"threshold": float(rng.choice([0.5, 0.6])), "min_silence_ms": int(rng.choice([0, 100, 300])),
+                  "pad_ms": int(rng.choice([0, 30, 100, 200])), "min_speech_ms": int(rng.choice([0, 120, 250])),
+                  "max_speech_s": float(rng.choice([float("inf"), 1.0, 3.0, 29.0]))}
+        ours = spans_from_probabilities(np.array(probs), total, **kwargs)
+        theirs = get_speech_timestamps_from_probs(
+            probs, threshold=kwargs["threshold"], min_silence_duration_ms=kwargs["min_silence_ms"],
+            speech_pad_ms=kwargs["pad_ms"], min_speech_duration_ms=kwargs["min_speech_ms"],
+            max_speech_duration_s=kwargs["max_speech_s"], audio_length_samples=total)
+        assert ours == [Span(int(s["start"]), int(s["end"])) for s in theirs], (trial, kwargs)
