@@ -9,6 +9,11 @@ unit test.
 Utterances are numbered. An utterance goes: recording -> waiting for its audio (the recorder's
 release tail) -> queued -> transcribing (one at a time, in order) -> inserting (one at a time, in
 order). The coordinator keeps the audio and transcripts by number; the state keeps only numbers.
+
+A recording that starts while the model is ready is transcribed incrementally: its speech
+segments are transcribed while the key is still held, and "transcribing" it at release only adds
+the last segment and joins (``StartRecording.incremental``). One that starts while the model is
+still loading is transcribed whole after release, once the model is there.
 """
 
 from __future__ import annotations
@@ -137,8 +142,11 @@ Event = (
 
 @dataclass(frozen=True)
 class StartRecording:
+    """``incremental``: transcribe segments while recording (the model is ready to take them)."""
+
     uid: int
     target: str | None
+    incremental: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,7 +303,7 @@ def _start(state: State, at_ms: float, target: str | None, actions: list[Action]
         actions.append(Notify(state.model_error or "The speech model is not loaded."))
         return state
     uid = state.next_uid
-    actions.append(StartRecording(uid, target))
+    actions.append(StartRecording(uid, target, incremental=state.model is ModelStatus.READY))
     return replace(state, recording=Recording(uid, at_ms), next_uid=uid + 1)
 
 

@@ -51,7 +51,7 @@ def test_starts_loading_then_ready():
 
 def test_press_release_transcribe_insert():
     state, actions = run(ready(), Press(0, target="w1"))
-    assert actions == [StartRecording(1, "w1")] and state.phase is Phase.RECORDING
+    assert actions == [StartRecording(1, "w1", incremental=True)] and state.phase is Phase.RECORDING
     state, actions = run(state, Release(1000))
     assert actions == [StopRecording(1)] and state.phase is Phase.TRANSCRIBING
     state, actions = run(state, AudioReady(1))
@@ -64,7 +64,7 @@ def test_press_release_transcribe_insert():
 
 def test_too_short_press_is_dropped():
     state, actions = run(ready(), Press(0), Release(MIN_PRESS_MS - 1))
-    assert actions == [StartRecording(1, None), DropRecording(1, "too short")]
+    assert actions == [StartRecording(1, None, True), DropRecording(1, "too short")]
     assert state.phase is Phase.IDLE
     # Exactly the threshold counts as speech.
     _, actions = run(ready(), Press(0), Release(MIN_PRESS_MS))
@@ -81,7 +81,7 @@ def test_escape_cancels_recording_only():
 
 def test_key_repeat_does_not_restart():
     state, actions = run(ready(), Press(0), Press(30), Press(60))
-    assert actions == [StartRecording(1, None)]
+    assert actions == [StartRecording(1, None, True)]
     assert state.recording.started_ms == 0
 
 
@@ -89,7 +89,7 @@ def test_press_while_transcribing_records_and_inserts_in_order():
     state, _ = run(ready(), Press(0), Release(1000), AudioReady(1))
     assert state.transcribing == 1
     state, actions = run(state, Press(1100, "w"))
-    assert actions == [StartRecording(2, "w")] and state.phase is Phase.RECORDING
+    assert actions == [StartRecording(2, "w", True)] and state.phase is Phase.RECORDING
     state, actions = run(state, Release(2500), AudioReady(2))
     assert actions == [StopRecording(2)]  # the worker is busy with 1: 2 waits its turn
     state, actions = run(state, Transcribed(1, True))
@@ -112,7 +112,8 @@ def test_audio_arriving_out_of_order_keeps_order():
 
 def test_model_not_loaded_records_anyway_and_transcribes_when_ready():
     state, actions = run(State(), Press(0), Release(800), AudioReady(1))
-    assert actions == [StartRecording(1, None), StopRecording(1)]
+    # Nothing could transcribe segments yet: this one is transcribed whole once the model is there.
+    assert actions == [StartRecording(1, None, incremental=False), StopRecording(1)]
     assert state.phase is Phase.LOADING and state.queued == (1,)
     state, actions = run(state, ModelLoaded())
     assert actions == [Transcribe(1)] and state.phase is Phase.TRANSCRIBING
@@ -151,7 +152,7 @@ def test_transcription_failure_notifies_and_moves_on():
 def test_toggle_mode_press_starts_and_next_press_stops():
     state, _ = run(ready(), SetMode(Mode.TOGGLE))
     state, actions = run(state, Press(0), Release(50))
-    assert actions == [StartRecording(1, None)] and state.phase is Phase.RECORDING
+    assert actions == [StartRecording(1, None, True)] and state.phase is Phase.RECORDING
     state, actions = run(state, Press(100), Release(150))
     # A short toggle recording is kept: the user chose when to stop.
     assert actions == [StopRecording(1)]
@@ -159,7 +160,7 @@ def test_toggle_mode_press_starts_and_next_press_stops():
 
 def test_toggle_event_works_in_hold_mode():
     state, actions = run(ready(), Toggle(0, "w"), Toggle(3000))
-    assert actions == [StartRecording(1, "w"), StopRecording(1)]
+    assert actions == [StartRecording(1, "w", True), StopRecording(1)]
 
 
 def test_stale_events_are_ignored():
@@ -172,7 +173,7 @@ def test_stale_events_are_ignored():
 
 def test_microphone_failure_at_start_notifies_and_returns_to_idle():
     state, actions = run(ready(), Press(0), RecordingFailed("No microphone was found."))
-    assert actions == [StartRecording(1, None), Notify("No microphone was found.")]
+    assert actions == [StartRecording(1, None, True), Notify("No microphone was found.")]
     assert state.phase is Phase.IDLE
     state, actions = run(state, Release(900))
     assert actions == []

@@ -3,6 +3,15 @@
 Everything enters through :meth:`Coordinator.post` on the GUI thread (other threads reach it via
 queued signals). ``post`` asks :func:`dictate_app.lifecycle.step` what to do and carries out the
 actions; it holds the data the pure state only numbers: audio, focus targets, transcripts.
+
+Incremental transcription: a recording started while the model is ready gets its own
+:class:`~dictate_app.engine.incremental.IncrementalTranscriber` (the current language and itn
+settings), bound to that take's live VAD segments (``recorder.start(on_segment=...)``) and running
+its passes on the ASR worker's thread, the only thread that calls the engine. At release the
+worker adds the last segment and joins (``AsrWorker.finish``); Esc, a too-short tap or a failure
+cancels the passes still queued. A recording the live VAD could not follow (it was still loading)
+is transcribed whole, as before. A remote (server) engine takes the same path: each segment is one
+request while the key is held, so the network and the server's time hide behind the speaking too.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from dictate_app import lifecycle as lc
 from dictate_app.app.popup_text import describe
 from dictate_app.app.worker import AsrWorker, user_message
+from dictate_app.engine.incremental import IncrementalTranscriber
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import DictateError
 from dictate_app.output.inserter import Inserter
@@ -59,6 +69,7 @@ class Coordinator(QObject):
     # To the worker thread (queued):
     _request_load = Signal(str, str)
     _request_transcribe = Signal(int, object, str)
+    _request_finish = Signal(int, object, object)
     # From the recorder's thread (queued to us):
     _audio_done = Signal(int, object)
     level = Signal(float)
@@ -94,7 +105,8 @@ class Coordinator(QObject):
         self._clock = clock
         self._events: deque = deque()
         self._posting = False
-        self._audio: dict[int, Any] = {}  # uid -> 16 kHz samples, until transcribed
+        self._audio: dict[int, Any] = {}  # uid -> the Recording, until transcribed
+        self._sessions: dict[int, IncrementalTranscriber] = {}  # uid -> its passes while held
         self._sent_audio: dict[int, Any] = {}  # kept for the history only when it keeps audio
         self._targets: dict[int, str | None] = {}
         self._transcripts: dict[int, Transcript | None] = {}
@@ -103,6 +115,7 @@ class Coordinator(QObject):
 
         self._request_load.connect(worker.load)
         self._request_transcribe.connect(worker.transcribe)
+        self._request_finish.connect(worker.finish)
         worker.loaded.connect(self._on_loaded)
         worker.load_failed.connect(lambda msg: self.post(lc.ModelFailed(msg)))
         worker.transcribed.connect(self._on_transcribed)
@@ -189,7 +202,7 @@ class Coordinator(QObject):
 
     def _act(self, action: lc.Action) -> None:
         if isinstance(action, lc.StartRecording):
-            self._start_recording(action.uid, action.target)
+            self._start_recording(action.uid, action.target, action.incremental)
         elif isinstance(action, lc.StopRecording):
             self._marks.setdefault(action.uid, {})["released"] = self._last_event_ms
             future: Future = self.recorder.stop()
@@ -205,11 +218,17 @@ class Coordinator(QObject):
             self.popup.show_message(DROP_MESSAGES.get(action.reason, action.reason))
             self._drop(action.uid, action.reason.replace(" ", "_"))
         elif isinstance(action, lc.Transcribe):
-            samples = self._audio.pop(action.uid)
+            recording = self._audio.pop(action.uid)
             if getattr(self.transcript_log, "keeps_audio", False):
-                self._sent_audio[action.uid] = samples
+                self._sent_audio[action.uid] = recording.samples
             self._marks.setdefault(action.uid, {})["transcribe"] = self._clock()
-            self._request_transcribe.emit(action.uid, samples, self.options.language)
+            session = self._sessions.pop(action.uid, None)
+            if session is not None and getattr(recording, "segmented", False):
+                self._request_finish.emit(action.uid, session, recording)
+            else:
+                if session is not None:
+                    session.cancel()  # the live VAD did not follow this take: no segments came
+                self._request_transcribe.emit(action.uid, recording.samples, self.options.language)
         elif isinstance(action, lc.Insert):
             self._insert(action.uid)
         elif isinstance(action, lc.ShowNoSpeech):
@@ -219,13 +238,20 @@ class Coordinator(QObject):
             self._notify(action.message, action.error)
             self.popup.show_message("Dictate could not do that", action.message)
 
-    def _start_recording(self, uid: int, target: str | None) -> None:
+    def _start_recording(self, uid: int, target: str | None, incremental: bool = False) -> None:
         self._targets[uid] = target
         self._marks[uid] = {"pressed": self._last_event_ms}
         try:
             if self.recorder is None:
                 self._make_recorder()
-            self.recorder.start()
+            engine = self.worker.engine  # set on the worker thread once loaded; None before
+            if incremental and engine is not None:
+                session = IncrementalTranscriber(engine, self.options.language, self.worker.itn,
+                                                 executor=self.worker)
+                self._sessions[uid] = session
+                self.recorder.start(on_segment=session.on_segment, on_provisional=session.on_provisional)
+            else:
+                self.recorder.start()
         except Exception as exc:
             log.debug("recording could not start", exc_info=True)
             message = user_message(exc, "Starting the microphone")
@@ -242,6 +268,7 @@ class Coordinator(QObject):
                 device=self.options.microphone,
                 keep_ready=self.options.keep_mic_ready,
                 tail_s=self.options.tail_ms / 1000,
+                live_vad=True,  # segments for incremental transcription; also shortens the tail
                 on_level=self._emit_level,
                 on_warning=lambda message: self._notify(str(message), False),
             )
@@ -278,7 +305,7 @@ class Coordinator(QObject):
             self._drop(uid, "failed", message)
             self.post(lc.AudioReady(uid, ok=False, message=message))
             return
-        self._audio[uid] = samples
+        self._audio[uid] = recording
         self.post(lc.AudioReady(uid))
         if self.state.recording is None and self._recorder_mic != self.options.microphone:
             self._make_recorder()  # a microphone change waited for this recording to end
@@ -344,4 +371,7 @@ class Coordinator(QObject):
         self._targets.pop(uid, None)
         self._marks.pop(uid, None)
         self._audio.pop(uid, None)
+        session = self._sessions.pop(uid, None)
+        if session is not None:
+            session.cancel()  # its queued passes are not run
         self.finished.emit(uid, {"status": status, "message": message} if message else {"status": status})

@@ -34,12 +34,14 @@ class CuedRecorder:
         self._stop_future: concurrent.futures.Future | None = None
         self._started_at = 0.0
         self._cued = False  # this recording began with a cue
+        self._take: dict[str, Any] = {}  # start()'s per-take arguments (segment consumers)
 
     def __getattr__(self, name: str) -> Any:  # is_recording, device info...: the real recorder's
         return getattr(self.recorder, name)
 
-    def start(self) -> None:
+    def start(self, **take: Any) -> None:
         with self._lock:
+            self._take = take
             self._after_cue = None
             self._cued = self.player.enabled and self.player.volume > 0
             if not self._cued:
@@ -50,7 +52,7 @@ class CuedRecorder:
 
     def _begin(self) -> None:
         self._started_at = time.monotonic()
-        self.recorder.start()
+        self.recorder.start(**self._take)
 
     def _cue_heard(self) -> None:
         """On the player's thread, once the start cue has been heard."""

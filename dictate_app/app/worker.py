@@ -4,6 +4,13 @@ Each slot does one bounded job and reports with a signal, so the thread's event 
 between jobs (no ``while running`` loop). Slots are invoked through queued signals from the
 coordinator, so jobs run one at a time in the order they were asked for. funasr and torch are
 imported inside the loader, on this thread: their import alone takes seconds.
+
+This thread is the only one that calls the engine (engines are not thread-safe). Incremental
+transcription (segments transcribed while the key is held) runs here too: the worker is the
+:class:`~dictate_app.engine.incremental.IncrementalTranscriber`'s executor (:meth:`AsrWorker.submit`
+queues a pass onto this thread, cancellable until it starts), and :meth:`AsrWorker.finish` joins a
+recording's passes here. Qt delivers queued calls in the order they were posted, so by the time
+``finish`` runs every segment of that recording (posted before its audio was complete) has run.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 import numpy as np
@@ -81,6 +89,8 @@ class AsrWorker(QObject):
     load_failed = Signal(str)
     transcribed = Signal(int, object, object)
     failed = Signal(int, str)
+    # submit() -> _run_job on this object's thread: queued from other threads, direct from its own.
+    _job = Signal(object)
 
     def __init__(self, load: LoadEngine = _default_load, trim: TrimSpeech = _default_trim):
         super().__init__()
@@ -90,6 +100,31 @@ class AsrWorker(QObject):
         # The "itn" setting (numbers as digits, punctuation), set from the GUI thread: a bool
         # that is read once per utterance, so no lock is needed.
         self.itn = True
+        self._job.connect(self._run_job)
+
+    # ---- an executor on this thread (for IncrementalTranscriber) ----
+
+    def submit(self, fn: Callable, *args) -> Future:
+        """Run ``fn(*args)`` on the worker thread after the jobs already queued; a Future of it.
+
+        Called on the worker thread itself it runs at once (the connection is direct then), which
+        is what :meth:`finish` needs for the tail's pass. ``Future.cancel()`` works until it starts.
+        """
+        future: Future = Future()
+        self._job.emit((future, fn, args))
+        return future
+
+    @Slot(object)
+    def _run_job(self, job) -> None:
+        future, fn, args = job
+        if not future.set_running_or_notify_cancel():
+            return  # cancelled while queued: a stale speculative pass, or a dropped recording
+        try:
+            result = fn(*args)
+        except BaseException as exc:  # the Future carries it to whoever joins the pieces
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
 
     @Slot(str, str)
     def load(self, model_dir: str, device: str) -> None:
@@ -135,6 +170,30 @@ class AsrWorker(QObject):
             self.failed.emit(uid, user_message(exc, "Transcription"))
             return
         self.transcribed.emit(uid, result, timings)
+
+    @Slot(int, object, object)
+    def finish(self, uid: int, session, recording) -> None:
+        """Finish an incremental recording: the tail's pass (if any) here, then join the passes.
+
+        ``session`` is the recording's :class:`IncrementalTranscriber` (with this worker as its
+        executor). No speech anywhere (no segment, a silent tail) -> ``transcribed(uid, None, ...)``
+        without a model call, as :meth:`transcribe` does.
+        """
+        started = time.monotonic()
+        try:
+            if self.engine is None:
+                raise DictateError("The speech model is not loaded yet.")
+            if not session.all_queued_done():
+                # Cannot happen while jobs run in posting order; waiting here would deadlock.
+                raise RuntimeError("a segment of this recording was still queued at its finish")
+            result = session.finish_recording(recording)
+        except Exception as exc:
+            log.debug("transcription %d failed", uid, exc_info=True)
+            self.failed.emit(uid, user_message(exc, "Transcription"))
+            return
+        timings = {"asr_ms": (time.monotonic() - started) * 1000}  # at release: the tail's share
+        log.debug("utterance %d: %d model passes joined", uid, session.pieces)
+        self.transcribed.emit(uid, result if session.pieces else None, timings)
 
 
 def start_worker(worker: AsrWorker) -> QThread:

@@ -162,6 +162,11 @@ class Take:
         self._meter = LevelMeter(rate) if rec._on_level is not None else None
         self._levels: list[tuple[float, float]] = []
         self._segmenter = segmenter
+        # This take's segment consumers (the recorder sets them; None: nobody listens).
+        self.on_segment: Callable[[np.ndarray], None] | None = None
+        self.on_provisional: Callable[[np.ndarray], None] | None = None
+        self._fed16 = 0  # 16 kHz samples handed to the segmenter
+        self._analysed = False  # the segmenter was loaded at the last feed: it analysed everything
         self._segments: list[np.ndarray] = []
         self._provisional: list[np.ndarray] = []
         self._resampler = None
@@ -225,6 +230,10 @@ class Take:
         if self._segmenter is None or audio.size == 0:
             return
         audio16 = self._resampler.resample_chunk(audio) if self._resampler is not None else audio
+        self._fed16 += audio16.size
+        # Loaded before this feed means feed() analyses everything queued so far (loading only
+        # ever goes one way), so the segments then describe all the audio up to here.
+        self._analysed = self._segmenter.loaded
         self._segments.extend(self._segmenter.feed(audio16, defer_until_loaded=True))
         self._provisional.extend(self._segmenter.provisional())
 
@@ -253,10 +262,34 @@ class Take:
     # ---- stopping ------------------------------------------------------------------------------
 
     def request_stop(self, future: concurrent.futures.Future) -> None:
-        """Key up: the take ends once ``tail_s`` more audio has arrived."""
+        """Key up: the take ends once ``tail_s`` of silence follows the last word.
+
+        The tail exists only to catch a word cut by an early release. When the live VAD has
+        already heard silence at the end, that much of the tail is no longer needed: a user who
+        lets go 0.3 s after the last word gets the recording at once instead of 0.25 s later.
+        """
         self.future = future
         self.tail_start = self.samples
-        self.stop_at = self.samples + self.tail_samples
+        heard = int(self.silence_heard_s() * self.rate)
+        self.stop_at = self.samples + max(0, self.tail_samples - heard)
+
+    def silence_heard_s(self) -> float:
+        """Seconds of silence the live VAD has heard at the end of the take (0 without a VAD,
+        while speech may still be going on, or while audio waits for the VAD to load)."""
+        seg = self._segmenter
+        if seg is None or not self._analysed:
+            return 0.0
+        from dictate_app.audio.vad import STREAM_WINDOW
+
+        analysed = self._fed16 - self._fed16 % STREAM_WINDOW  # the rest waits for a whole window
+        pad = seg.pad_windows * STREAM_WINDOW
+        if seg.in_speech:
+            if seg.tail_end is None:
+                return 0.0  # no pause yet: the speaker may be mid-word
+            speech_end = seg.tail_end - pad
+        else:  # no open segment: silence since the last emitted one (or since the start)
+            speech_end = max(0, seg.emitted_until - pad) if seg.emitted_until else 0
+        return max(0, analysed - speech_end) / MODEL_RATE
 
     def tail_complete(self) -> bool:
         return self.stop_at is not None and self.samples >= self.stop_at
@@ -286,4 +319,5 @@ class Take:
             tail_start=self._segmenter.tail_start if self._segmenter is not None else 0,
             tail_end=self._segmenter.tail_end if self._segmenter is not None else None,
             tail_has_speech=self._segmenter.speech_pending if self._segmenter is not None else True,
+            segmented=self._segmenter is not None and self._analysed,
         )

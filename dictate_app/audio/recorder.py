@@ -61,6 +61,9 @@ class Recording:
     tail_has_speech: bool = True
     # Where the open segment's speech (plus pad) ended if its pause had begun, else None (to the end).
     tail_end: int | None = None
+    # True when the live VAD analysed all of ``samples`` (it was loaded before the last block), so
+    # its segments and ``tail_*`` describe the whole recording; False: no live VAD ran on it.
+    segmented: bool = False
 
 
 class Recorder:
@@ -73,7 +76,8 @@ class Recorder:
     recorder's worker thread: ``on_level(rms, peak)`` about 25 times a second while recording,
     ``on_segment(samples16k)`` when the live VAD closes a speech segment (and, with
     ``on_provisional``, the same segment earlier, as soon as its pause begins; see
-    :meth:`SpeechStream.provisional`), ``on_warning(message)``
+    :meth:`SpeechStream.provisional`); :meth:`start` can give other segment consumers for one
+    take, and ``live_vad=True`` runs the live VAD without constructor consumers; ``on_warning(message)``
     for a lost device or an approaching length limit, ``on_live(latency_ms)`` when the first audio
     of a recording has arrived (a good moment for a start cue).
     With ``keep_ready`` the stream is opened in the constructor (raising :class:`DeviceError`);
@@ -88,7 +92,7 @@ class Recorder:
                  on_provisional: Callable[[np.ndarray], None] | None = None,
                  on_warning: Callable[[str], None] | None = None,
                  on_live: Callable[[float], None] | None = None,
-                 segment_silence_s: float = 0.5) -> None:
+                 segment_silence_s: float = 0.5, live_vad: bool | None = None) -> None:
         if max_s <= 0 or tail_s < 0 or preroll_s < 0:
             raise ValueError("max_s must be positive; tail_s and preroll_s not negative")
         self.device = device
@@ -98,6 +102,7 @@ class Recorder:
         self._factory = stream_factory
         self._on_level, self._on_segment = on_level, on_segment
         self._on_provisional = on_provisional
+        self.live_vad = on_segment is not None if live_vad is None else live_vad
         self._on_warning, self._on_live = on_warning, on_live
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._recording = False
@@ -122,12 +127,17 @@ class Recorder:
         """True from :meth:`start` until :meth:`stop`, :meth:`cancel`, a lost device or the limit."""
         return self._recording
 
-    def start(self) -> None:
-        """Key down: begin a recording. Returns at once; the stream opens on the worker if needed."""
+    def start(self, on_segment: Callable[[np.ndarray], None] | None = None,
+              on_provisional: Callable[[np.ndarray], None] | None = None) -> None:
+        """Key down: begin a recording. Returns at once; the stream opens on the worker if needed.
+
+        ``on_segment``/``on_provisional`` given here receive this take's live segments instead of
+        the constructor's: a consumer bound to one recording never gets the next one's audio.
+        """
         if self._closed:
             raise DictateError("the recorder was closed; create a new one to record again")
         self._recording = True
-        self._queue.put((_START, time.monotonic()))
+        self._queue.put((_START, time.monotonic(), on_segment, on_provisional))
 
     def stop(self) -> concurrent.futures.Future:
         """Key up: returns at once a Future that resolves to the :class:`Recording` after the tail.
@@ -176,15 +186,18 @@ class _Worker:
         self.done_error: BaseException | None = None
         self.speech_stream = None  # the live VAD, loaded once (only with on_segment)
         # When to load it if nothing else happens first (see _maybe_preload).
-        self.preload_at: float | None = time.monotonic() + 0.3 if rec._on_segment is not None else None
+        self.preload_at: float | None = time.monotonic() + 0.3 if rec.live_vad else None
 
     def _segmenter(self):
-        if self.rec._on_segment is None:
+        if not self.rec.live_vad:
             return None
         if self.speech_stream is None:
+            from dictate_app.audio.speech import MIN_SPEECH_MS
             from dictate_app.audio.vad import SpeechStream
 
-            self.speech_stream = SpeechStream(min_silence_ms=int(self.rec.segment_silence_s * 1000))
+            # The shortest speech the after-release trim keeps (a short "yes") is a segment too.
+            self.speech_stream = SpeechStream(min_silence_ms=int(self.rec.segment_silence_s * 1000),
+                                              min_speech_ms=MIN_SPEECH_MS)
         return self.speech_stream
 
     # ---- the loop ---------------------------------------------------------------------------
@@ -212,7 +225,7 @@ class _Worker:
                 if item[1] == self.generation and self.stream is not None:
                     self._block(*item[2:])
             elif kind == _START:
-                self._start(item[1])
+                self._start(*item[1:])
             elif kind == _STOP:
                 self._stop(item[1], item[2])
             elif kind == _CANCEL:
@@ -278,7 +291,7 @@ class _Worker:
 
     # ---- commands ----------------------------------------------------------------------------
 
-    def _start(self, t_start: float) -> None:
+    def _start(self, t_start: float, on_segment=None, on_provisional=None) -> None:
         if self.take is not None:
             if self.take.future is None:
                 return  # already recording: a repeated key-down
@@ -296,6 +309,8 @@ class _Worker:
         self.take = Take(self.rec, self.stream.rate, self.stream.name, t_start,
                          opened_on_demand=not already_open, notes=self.stream.notes,
                          segmenter=self._segmenter())
+        self.take.on_segment = on_segment or self.rec._on_segment
+        self.take.on_provisional = on_provisional or self.rec._on_provisional
         self.stream.notes = []  # said once per stream, not at every key-down
         if already_open:
             self.take.add_preroll(self.ring, int(self.rec.preroll_s * self.stream.rate))
@@ -346,9 +361,9 @@ class _Worker:
         for level in take.levels():
             self._call(self.rec._on_level, *level)
         for segment in take.provisional():  # before the segments: one may close the same one
-            self._call(self.rec._on_provisional, segment)
+            self._call(take.on_provisional, segment)
         for segment in take.segments():
-            self._call(self.rec._on_segment, segment)
+            self._call(take.on_segment, segment)
         for message in take.new_warnings():
             self._warn(message)
         if take.hit_max_length or take.tail_complete():

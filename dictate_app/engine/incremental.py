@@ -16,16 +16,24 @@ release, that result is used instead of a second pass. So a user who releases th
 speaking waits only for what is left of that pass. Speech that resumes makes it stale: it is
 dropped (cancelled if not started yet), never joined.
 
-Threading: one worker thread runs the engine, so the engine is only ever called from one thread
-(:class:`dictate_app.engine.base.Engine` is not required to be thread-safe). ``on_segment`` only
-queues work: it is cheap enough for an audio callback.
+A running pass cannot be stopped (neither sherpa-onnx nor torch can abandon a forward pass), so
+a stale speculative pass that is already running delays the next pass by what is left of it; a
+queued one is cancelled as soon as it is known to be stale (a newer provisional segment, or a
+closed segment with other samples), so at most one stale pass can ever stand in the way.
+
+Threading: every pass runs on one thread, so the engine is only ever called from one thread
+(:class:`dictate_app.engine.base.Engine` is not required to be thread-safe). By default that is the
+transcriber's own worker thread; ``executor`` (anything with ``submit(fn, *args) -> Future``) puts
+the passes on a thread the caller owns instead: the tray app passes its ASR worker, so the app has
+exactly one thread that calls the engine (``dictate_app.app.worker``). ``on_segment`` only queues
+work: it is cheap enough for an audio callback.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -58,14 +66,20 @@ class IncrementalTranscriber:
     """Transcribes VAD-closed segments during a recording; :meth:`finish` adds the tail and joins.
 
     Use one per engine; call :meth:`begin` at key press, feed :meth:`on_segment` from the
-    recorder, and :meth:`finish` (or :meth:`cancel`) at release.
+    recorder, and :meth:`finish` (or :meth:`cancel`) at release. With an ``executor`` of the
+    caller's (see the module notes) one transcriber per recording is cheap, and :meth:`finish`
+    may be called on the executor's own thread once the passes queued before it have run: the
+    tail's pass then runs inline.
     """
 
-    def __init__(self, engine: Engine, language: str = "auto", itn: bool = True) -> None:
+    def __init__(self, engine: Engine, language: str = "auto", itn: bool = True,
+                 executor: Executor | None = None) -> None:
         self.engine = engine
         self.language = language
         self.itn = itn
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incremental-asr")
+        self._owns_pool = executor is None
+        self._pool = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="incremental-asr")
+        self.pieces = 0  # model passes joined by the last finish (0: no speech, the model never ran)
         self._lock = threading.Lock()
         self._futures: list[Future] = []
         self._speculation: tuple[np.ndarray, Future] | None = None
@@ -112,6 +126,11 @@ class IncrementalTranscriber:
         with self._lock:
             return sum(1 for future in self._futures if not future.done())
 
+    def all_queued_done(self) -> bool:
+        """True when every pass handed in so far has finished (or was cancelled)."""
+        with self._lock:
+            return all(future.done() for future in self._futures)
+
     def finish(self, tail16k: np.ndarray | None = None, timeout: float | None = None) -> Transcript:
         """Transcribe the tail (if it is long enough), wait for every segment, and join in order.
 
@@ -122,6 +141,7 @@ class IncrementalTranscriber:
                 self._futures.append(self._claim_or_submit(np.array(tail16k, dtype=np.float32, copy=True)))
             self._drop_speculation()
             futures, self._futures = self._futures, []
+        self.pieces = len(futures)
         return join_transcripts([future.result(timeout=timeout) for future in futures])
 
     def finish_recording(self, recording, timeout: float | None = None) -> Transcript:
@@ -140,9 +160,10 @@ class IncrementalTranscriber:
             future.cancel()
 
     def close(self) -> None:
-        """Stop the worker thread (after the segment it is on)."""
+        """Stop the worker thread (after the segment it is on); a caller's executor is left alone."""
         self.cancel()
-        self._pool.shutdown(wait=True)
+        if self._owns_pool:
+            self._pool.shutdown(wait=True)
 
     def _transcribe(self, segment: np.ndarray, language: str, itn: bool) -> Transcript:
         return self.engine.transcribe(segment, MODEL_RATE, language=language, itn=itn)

@@ -1,13 +1,15 @@
 """The coordinator end to end inside one process, with fakes only at the seams: a recorder that
-delivers canned audio from another thread, an engine that "hears" a scripted text, a clipboard and
-keyboard that record what they are asked. The lifecycle, worker thread, inserter, popup contents
-and transcript log are the real ones."""
+delivers canned audio (and, for incremental takes, canned live-VAD segments) from another thread,
+an engine that "hears" a scripted text, a clipboard and keyboard that record what they are asked.
+The lifecycle, worker thread, incremental transcriber, inserter, popup contents and transcript
+log are the real ones."""
 
 from __future__ import annotations
 
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,8 +19,9 @@ from PySide6.QtCore import QTimer
 from dictate_app.app.coordinator import AppOptions, Coordinator
 from dictate_app.app.popup import Popup
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
-from dictate_app.engine.result import Transcript
-from dictate_app.errors import DeviceError, ModelError
+from dictate_app.audio.recorder import Recording
+from dictate_app.engine.tags import parse_tagged
+from dictate_app.errors import BadAudioError, DeviceError, ModelError
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.output.inserter import FOCUS_MOVED, Inserter
 from dictate_app.output.strategy import Method
@@ -29,31 +32,71 @@ SPEECH = np.concatenate([np.zeros(4000), np.full(8000, 0.3), np.zeros(4000)]).as
 SILENCE = np.zeros(16000, dtype=np.float32)
 
 
+@dataclass
+class Take:
+    """A recording the live VAD followed: ``segments`` close while the key is held (each also
+    handed out as provisional first when ``provisional``), ``tail`` is the open stretch at release."""
+
+    segments: list
+    tail: np.ndarray
+    provisional: bool = False
+
+
 class FakeRecorder:
-    """Recorder-shaped: ``stop()`` returns a Future resolved from another thread after a tail."""
+    """Recorder-shaped: ``stop()`` returns a Future resolved from another thread after a tail.
+
+    A script entry that is an array is a recording the live VAD did not follow (transcribed
+    whole); a :class:`Take` delivers its segments from the "recorder thread" to the consumers given
+    to ``start()`` once ``deliver()`` is called (the key still held), then a real :class:`Recording`.
+    """
 
     def __init__(self, script, tail_s=0.05, fail_start=None, **kwargs):
-        self.script = script  # list of sample arrays, one per recording, in order
+        self.script = script  # one entry per recording, in order
         self.tail_s = tail_s
         self.fail_start = fail_start
         self.kwargs = kwargs
         self.is_recording = False
         self.log = []
+        self.consumers = (None, None)
 
-    def start(self):
+    def start(self, on_segment=None, on_provisional=None):
         if self.fail_start:
             raise self.fail_start
         self.log.append("start")
         self.is_recording = True
+        self.consumers = (on_segment, on_provisional)
         self.kwargs["on_level"](0.05)  # the recorder thread's level callback
+
+    def deliver(self):
+        """The speaker pauses: the live VAD closes this take's segments (on another thread)."""
+        take = self.script[0]
+        on_segment, on_provisional = self.consumers
+
+        def run():
+            for segment in take.segments:
+                if take.provisional and on_provisional:
+                    on_provisional(segment)
+                on_segment(segment)
+
+        thread = threading.Thread(target=run, name="fake-recorder")
+        thread.start()
+        thread.join()
 
     def stop(self):
         self.log.append("stop")
         self.is_recording = False
-        samples = self.script.pop(0)
+        entry = self.script.pop(0)
+        if isinstance(entry, Take):
+            head = np.concatenate(entry.segments) if entry.segments else np.zeros(0, np.float32)
+            samples = np.concatenate([head, entry.tail])
+            result = Recording(samples=samples, sample_rate=16000, duration_s=samples.size / 16000,
+                               device_name="fake", start_latency_ms=0.0, lost_ms=0.0, device_lost=False,
+                               hit_max_length=False, warnings=(), tail_start=head.size,
+                               tail_has_speech=bool(entry.tail.any()), segmented=True)
+        else:
+            result = SimpleNamespace(samples=entry, sample_rate=16000, device_lost=False)
         future = Future()
-        timer = threading.Timer(self.tail_s, lambda: future.set_result(SimpleNamespace(
-            samples=samples, sample_rate=16000, device_lost=False)))
+        timer = threading.Timer(self.tail_s, lambda: future.set_result(result))
         timer.start()
         return future
 
@@ -66,19 +109,28 @@ class FakeRecorder:
 
 
 class ScriptedEngine:
-    """Returns the next scripted text per call (after an optional delay); warm-up calls excluded."""
+    """Returns the next scripted text per call (after an optional delay); warm-up calls excluded.
+
+    A clip of constant level -1 is unusable audio (BadAudioError). ``calls`` records each call's
+    thread, language and itn.
+    """
 
     backend, device = "fake", "cpu"
 
     def __init__(self, texts, delay_s=0.0):
         self.texts = list(texts)
         self.delay_s = delay_s
+        self.calls = []
 
     def transcribe(self, samples, sample_rate, language="auto", itn=True):
         if not samples.any():  # the worker's warm-up with zeros
-            return Transcript(text="", language="nospeech")
+            return parse_tagged("<|nospeech|><|Event_UNK|>")
+        self.calls.append((threading.current_thread().name, language, itn))
+        if np.all(samples == -1.0):
+            raise BadAudioError("The audio could not be used: record again.")
         time.sleep(self.delay_s)  # runs on the worker thread: stands for inference time
-        return Transcript(text=self.texts.pop(0), language="en", emotion="HAPPY", events=("Speech",))
+        tag = "withitn" if itn else "woitn"
+        return parse_tagged(f"<|en|><|HAPPY|><|Speech|><|{tag}|>{self.texts.pop(0)}")
 
 
 def speech_only(samples):
@@ -289,3 +341,114 @@ def test_tray_options_apply_live(harness):
     assert details["method"] == "type" and h.keyboard.sent == [("type", "toggled", False)]
     h.co.set_option("microphone", "USB mic")
     assert h.recorders[-1].kwargs["device"] == "USB mic" and h.recorders[0].log[-1] == "close"
+
+
+# ---- incremental transcription: segments while the key is held ------------------------------
+
+SEGMENTS = [np.full(8000, 0.1 * (k + 1), np.float32) for k in range(3)]
+TAIL = np.full(4000, 0.5, np.float32)
+
+
+def engine_thread() -> str:
+    from PySide6.QtCore import QThread
+
+    return QThread.currentThread().objectName()
+
+
+def test_segments_are_transcribed_while_held_and_only_the_tail_at_release(harness):
+    h = harness(texts=["please open", "the door", "now"], script=[Take(SEGMENTS[:2], TAIL)])
+    h.start()
+    h.co.press(0.0)
+    h.recorders[0].deliver()
+    # Both segments are transcribed before the key comes up.
+    h.qtbot.waitUntil(lambda: len(h.engine.calls) == 2, timeout=5000)
+    assert h.co.state.phase is Phase.RECORDING
+    h.co.release(3000.0)
+    (uid, details), = h.wait_finished(1)
+    assert details["status"] == "inserted" and details["text"] == "please open the door now"
+    assert len(h.engine.calls) == 3, "at release only the tail was transcribed"
+    assert h.saved_before_insert == [True]
+    assert [r["text"] for r in h.log.read()] == ["please open the door now"]
+    assert h.popup.tags_label.text() == "English   😊 happy"
+
+
+def test_every_pass_runs_on_the_one_worker_thread_with_the_settings_of_the_press(harness, monkeypatch):
+    h = harness(texts=["one", "two"], script=[Take(SEGMENTS[:1], TAIL)])
+    h.start()
+    threads = []
+    real = h.engine.transcribe
+
+    def spy(samples, rate, language="auto", itn=True):
+        if samples.any():
+            threads.append(engine_thread())
+        return real(samples, rate, language, itn)
+
+    monkeypatch.setattr(h.engine, "transcribe", spy)
+    h.co.set_option("language", "zh")
+    h.worker.itn = False
+    h.co.press(0.0)
+    h.co.set_option("language", "en")  # changed mid-recording: applies from the next press
+    h.worker.itn = True
+    h.recorders[0].deliver()
+    h.co.release(2000.0)
+    (uid, details), = h.wait_finished(1)
+    assert details["text"] == "one two"
+    assert threads == ["asr-worker", "asr-worker"]
+    assert [(lang, itn) for _, lang, itn in h.engine.calls] == [("zh", False), ("zh", False)]
+
+
+def test_a_provisional_segment_that_closes_unchanged_is_transcribed_once(harness):
+    h = harness(texts=["just this"], script=[Take(SEGMENTS[:1], np.zeros(4000, np.float32), provisional=True)])
+    h.start()
+    h.co.press(0.0)
+    h.recorders[0].deliver()
+    h.co.release(2000.0)
+    (uid, details), = h.wait_finished(1)
+    assert details["text"] == "just this" and len(h.engine.calls) == 1  # silent tail: no pass
+
+
+def test_escape_drops_the_passes_still_queued(harness):
+    h = harness(texts=["a", "b", "c"], script=[Take(SEGMENTS, TAIL)], delay_s=0.3)
+    h.start()
+    h.co.press(0.0)
+    h.recorders[0].deliver()
+    h.qtbot.waitUntil(lambda: len(h.engine.calls) == 1, timeout=5000)  # the first is running
+    h.co.cancel()
+    assert h.finished == [(1, {"status": "cancelled"})]
+    h.qtbot.wait(800)  # long enough for two more passes had they not been dropped
+    assert len(h.engine.calls) == 1 and h.keyboard.sent == [] and h.log.read() == []
+
+
+def test_a_silent_incremental_take_says_no_speech_without_a_model_call(harness):
+    h = harness(texts=[], script=[Take([], np.zeros(16000, np.float32))])
+    h.start()
+    h.co.press(0.0)
+    h.recorders[0].deliver()
+    h.co.release(1500.0)
+    assert h.wait_finished(1) == [(1, {"status": "no_speech"})]
+    assert h.popup.text_label.text() == "No speech heard"
+    assert h.engine.calls == [] and h.keyboard.sent == [] and h.log.read() == []
+
+
+def test_a_segment_the_engine_rejects_fails_the_utterance_in_one_sentence(harness):
+    h = harness(texts=["tail"], script=[Take([np.full(8000, -1.0, np.float32)], TAIL)])
+    h.start()
+    h.co.press(0.0)
+    h.recorders[0].deliver()
+    h.co.release(2000.0)
+    (uid, details), = h.wait_finished(1)
+    assert details == {"status": "failed", "message": "The audio could not be used: record again."}
+    assert h.notices == ["The audio could not be used: record again."] and h.keyboard.sent == []
+    h.qtbot.waitUntil(lambda: h.co.state.phase is Phase.IDLE, timeout=2000)
+
+
+def test_a_take_started_before_the_model_loaded_is_transcribed_whole(harness):
+    gate = threading.Event()
+    h = harness(texts=["whole"], script=[Take(SEGMENTS[:2], TAIL)], load_gate=gate)
+    h.start(wait_ready=False)
+    h.co.press(0.0)
+    assert h.recorders[0].consumers == (None, None), "no segments: nothing could transcribe them yet"
+    h.co.release(2000.0)
+    gate.set()
+    (uid, details), = h.wait_finished(1)
+    assert details["text"] == "whole" and len(h.engine.calls) == 1

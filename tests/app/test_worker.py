@@ -157,3 +157,36 @@ def test_trimming_runs_on_one_torch_thread_and_gives_threads_back(qtbot, worker_
         assert stop_worker(thread, 5000)
     assert seen == [1, 1]  # warm-up and the utterance
     assert engine_threads == [before, before] and torch.get_num_threads() == before
+
+
+def test_submit_runs_jobs_in_order_on_the_worker_thread_and_cancel_skips_queued_ones(qtbot, worker_on_thread):
+    from PySide6.QtCore import QThread
+
+    worker, _ = worker_on_thread(FakeEngine())
+    gate = threading.Event()
+    ran = []
+
+    def job(name):
+        if name == "first":
+            assert gate.wait(5)
+        ran.append((name, QThread.currentThread().objectName()))
+        if name == "inner":
+            return None
+        # Submitted from the worker thread itself: runs at once, inline (no deadlock).
+        inner = worker.submit(job, "inner")
+        assert inner.done()
+        return name
+
+    first, second, third = (worker.submit(job, name) for name in ("first", "second", "third"))
+    assert second.cancel()  # queued: it never runs
+    gate.set()
+    assert first.result(5) == "first" and third.result(5) == "third" and second.cancelled()
+    assert ran == [("first", "asr-worker"), ("inner", "asr-worker"), ("third", "asr-worker"),
+                   ("inner", "asr-worker")]
+
+
+def test_a_job_error_reaches_the_future(qtbot, worker_on_thread):
+    worker, _ = worker_on_thread(FakeEngine())
+    future = worker.submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        future.result(5)

@@ -266,3 +266,65 @@ def test_keep_ready_reopens_a_microphone_lost_between_recordings(make):
     recording = got.result(timeout=5)
     assert recording.preroll_ms == 0 and recording.start_latency_ms > 0  # reopened on demand
     assert not recording.device_lost and not second.closed  # and kept ready again afterwards
+
+
+@pytest.fixture(scope="module")
+def words_16k(speech_16k) -> np.ndarray:
+    """The speech without espeak's own leading and trailing silence."""
+    (span,) = SileroVad().speech_spans(speech_16k)
+    return speech_16k[span.start:span.end]
+
+
+def ready_vad(factory, make, **kwargs) -> Recorder:
+    rec = make(factory, live_vad=True, **kwargs)
+    wait_for(lambda: rec._worker.speech_stream is not None and rec._worker.speech_stream.loaded, timeout=60)
+    return rec
+
+
+def test_segment_consumers_given_to_start_get_that_take_only(make, words_16k):
+    audio = np.concatenate([silence(0.3), words_16k, silence(0.8)])
+    factory = FakeStreamFactory(audio, MODEL_RATE)  # each stream opened replays it from the start
+    rec = ready_vad(factory, make, tail_s=0.0)
+    first, second = [], []
+    for n, consumer in enumerate((first, second)):
+        rec.start(on_segment=consumer.append)
+        wait_for(lambda: len(factory.streams) == n + 1)
+        factory.stream.pump(audio.size / MODEL_RATE)
+        recording = rec.stop().result(timeout=30)
+        assert recording.segmented and not recording.tail_has_speech
+    assert len(first) == 1 and len(second) == 1
+    assert ncc_best(second[0], words_16k)[0] > 0.99
+
+
+def test_the_tail_is_skipped_when_the_vad_already_heard_that_much_silence(make, words_16k):
+    audio = np.concatenate([silence(0.3), words_16k, silence(0.6)])
+    factory = FakeStreamFactory(audio, MODEL_RATE)
+    rec = ready_vad(factory, make, tail_s=0.25)
+    rec.start()
+    wait_for(lambda: factory.streams)
+    factory.stream.pump(audio.size / MODEL_RATE)
+    recording = rec.stop().result(timeout=30)  # no more audio needed
+    assert recording.tail_ms == 0 and recording.samples.size == audio.size
+
+
+def test_a_release_mid_word_keeps_the_whole_tail_and_a_short_pause_keeps_the_rest(make, words_16k):
+    for after_s, expected_ms in ((0.0, (250, 280)), (0.15, (60, 230))):
+        audio = np.concatenate([silence(0.3), words_16k, silence(after_s)])
+        factory = FakeStreamFactory(np.concatenate([audio, silence(1.0)]), MODEL_RATE)
+        rec = ready_vad(factory, make, tail_s=0.25)
+        rec.start()
+        wait_for(lambda: factory.streams)
+        factory.stream.pump(audio.size / MODEL_RATE)
+        future = rec.stop()
+        factory.stream.pump(0.3)
+        recording = future.result(timeout=30)
+        assert expected_ms[0] <= recording.tail_ms <= expected_ms[1], (after_s, recording.tail_ms)
+
+
+def test_without_a_live_vad_the_recording_is_not_segmented(make):
+    factory = FakeStreamFactory(ramp(1.0), MODEL_RATE)
+    rec = make(factory, tail_s=0.0)
+    rec.start()
+    wait_for(lambda: factory.streams)
+    factory.stream.pump(0.5)
+    assert not rec.stop().result(timeout=5).segmented

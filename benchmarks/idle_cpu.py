@@ -1,0 +1,150 @@
+"""Idle CPU of the running tray app: hotkey listener on, microphone closed (writes JSON).
+
+Starts the desktop test bench (``tests/desktop/bench.py``: Xvfb, openbox, trayer, PulseAudio
+virtual microphone), starts the real ``dictate-app`` tray app on it as a user would (default
+settings: microphone opened on demand), waits for "Dictate is ready", lets start-up work settle,
+then samples ``/proc/<pid>/stat`` (user + system time of the app and of every process it started)
+over ``--seconds`` (>= 30 s by default). Nothing is pressed or spoken meanwhile.
+
+The figure is CPU time over wall time as a percentage of **one core** (the usual ``top`` figure;
+the target is under 1 %). Per-thread times (``/proc/<pid>/task/*/stat``) name what is awake,
+so a miss says where to look (timers, level meter, a microphone kept ready, VAD, model threads).
+
+``python benchmarks/idle_cpu.py --json OUT.json [--model DIR] [--seconds 30] [--keep-mic-ready]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+TICK = os.sysconf("SC_CLK_TCK")
+TARGET_PERCENT = 1.0
+READY_TIMEOUT_S = 240
+
+
+def _stat_fields(path: Path) -> list[str] | None:
+    """The fields of a ``stat`` file after the command name (which may hold spaces), or None."""
+    try:
+        text = path.read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of ``pid`` (fields 14 and 15 of its stat line), 0 once it is gone."""
+    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+    return int(fields[11]) + int(fields[12]) if fields else 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children, grandchildren...)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(entry / "stat")
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def thread_ticks(pid: int) -> dict[str, int]:
+    """CPU ticks per thread of ``pid``, keyed ``"<tid> <name>"``."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = _stat_fields(task / "stat")
+        name = (task / "comm").read_text().strip() if (task / "comm").exists() else "?"
+        if fields:
+            out[f"{task.name} {name}"] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def measure(pid: int, seconds: float) -> dict:
+    """CPU use of ``pid`` and its descendants over ``seconds`` of wall time."""
+    procs = [pid, *descendants(pid)]
+    before = {p: cpu_ticks(p) for p in procs}
+    threads_before = thread_ticks(pid)
+    wall0 = time.monotonic()
+    time.sleep(seconds)
+    wall = time.monotonic() - wall0
+    after = {p: cpu_ticks(p) for p in procs}
+    threads_after = thread_ticks(pid)
+    used = sum(after[p] - before[p] for p in procs) / TICK
+    busy = {name: round((threads_after[name] - threads_before.get(name, 0)) / TICK, 3)
+            for name in threads_after if threads_after[name] - threads_before.get(name, 0) > 0}
+    return {"wall_s": wall, "cpu_s": used, "percent_of_one_core": 100.0 * used / wall,
+            "processes": len(procs), "threads": len(threads_after),
+            "busy_threads_cpu_s": dict(sorted(busy.items(), key=lambda kv: -kv[1]))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--model", type=Path, default=REPO / "tests" / "fixtures" / "mini-sensevoice",
+                        help="model directory (default: the committed fixture model)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="sampling window after settling (>= 30)")
+    parser.add_argument("--settle", type=float, default=5.0, help="wait this long after ready first")
+    parser.add_argument("--keep-mic-ready", action="store_true", help="measure the keep-ready mode instead")
+    args = parser.parse_args(argv)
+
+    from tests.desktop.bench import Desktop, ensure_system_packages
+
+    ensure_system_packages()
+    data = Path(tempfile.mkdtemp(prefix="dictate-idle-"))
+    out: dict = {"settings": {"model": str(args.model), "seconds": args.seconds, "settle_s": args.settle,
+                              "keep_mic_ready": args.keep_mic_ready, "cpus": os.cpu_count()},
+                 "load_average_at_start": os.getloadavg()}
+    with Desktop() as desktop:
+        cmd = [sys.executable, "-m", "dictate_app", "--model", str(args.model), "--device", "cpu",
+               "--hotkey", "f9"] + (["--keep-mic-ready"] if args.keep_mic_ready else [])
+        env = dict(desktop.env, DICTATE_DATA_DIR=str(data), DICTATE_CONFIG_DIR=str(data))
+        started = time.monotonic()
+        with open(data / "app.stderr", "wb") as err:
+            app = subprocess.Popen(cmd, env=env, cwd=REPO, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=err, text=True)
+        try:
+            readable, _, _ = select.select([app.stdout], [], [], READY_TIMEOUT_S)
+            line = app.stdout.readline().strip() if readable else ""
+            if not line.startswith("Dictate is ready"):
+                raise SystemExit(f"the app did not get ready: {line!r}\n"
+                                 f"{(data / 'app.stderr').read_text(errors='replace')[-2000:]}")
+            out["ready_s"] = time.monotonic() - started
+            out["ready_line"] = line
+            time.sleep(args.settle)
+            out["idle"] = measure(app.pid, args.seconds)
+        finally:
+            app.terminate()
+            try:
+                app.wait(20)
+            except subprocess.TimeoutExpired:
+                app.kill()
+    percent = out["idle"]["percent_of_one_core"]
+    out["target"] = {"percent_of_one_core": TARGET_PERCENT, "measured": percent, "met": percent < TARGET_PERCENT}
+    out["load_average_at_end"] = os.getloadavg()
+    text = json.dumps(out, indent=2)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
