@@ -19,19 +19,22 @@ from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.app.remote import make_handler
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.app.hotkey import HotkeyBridge, HotkeyError
+from dictate_app.app.model_setup import ModelSetup
 from dictate_app.app.popup import Popup
 from dictate_app.app.tray import Tray
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
-from dictate_app.lifecycle import Mode, Phase
+from dictate_app.lifecycle import Mode, ModelFailed, ModelStatus, Phase
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.qt_clipboard import QtClipboard
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
 from dictate_app.output.x11 import Xdotool
+from dictate_app.store.first_run import model_problem
 from dictate_app.store.history import History
 from dictate_app.text.rules import RulesFile, ensure_rules_file
 
 log = logging.getLogger(__name__)
+NO_MODEL = "Dictate has no speech model yet: choose Set up the model… in the tray menu."
 
 
 def _recorder_factory(**kwargs):
@@ -111,6 +114,15 @@ class AppShell:
         if self.tray is not None:
             self.tray.toggle_requested.connect(self.coordinator.toggle)
             self.tray.quit_requested.connect(self.quit)
+        # First run (no usable model): the setup window downloads one or takes a folder.
+        self.setup = ModelSetup(model_dir=lambda: self.coordinator.options.model_dir,
+                                device=lambda: self.coordinator.options.device, use_model=self._use_model)
+        self.setup.quit_requested.connect(self.quit)
+        self.setup.dismissed.connect(self._setup_dismissed)
+        self.coordinator.model_ready.connect(self.setup.model_ready)
+        self.worker.load_failed.connect(self.setup.load_failed)
+        if self.tray is not None:
+            self.tray.setup_requested.connect(self.setup.show)
         # Settings (live), settings dialog, history window; tray choices are saved as settings.
         self.daily = DailyUse(self, _microphone_names)
         self.instance = instance
@@ -126,10 +138,15 @@ class AppShell:
         """On the worker thread: the engine for the current model and server settings."""
         from dictate_app.engine.loader import load_engine
 
-        server = self.server or self.settings.get("server_url") or None
-        return load_engine(model_dir, device=device, server=server, token=self.server_token)
+        return load_engine(model_dir, device=device, server=self._server_url(), token=self.server_token)
 
     def exec(self) -> int:
+        """Start (see :meth:`start`) and run Qt's event loop until Quit."""
+        self.start()
+        return self.app.exec()
+
+    def start(self) -> None:
+        """Show the tray, start the hotkey, then load the model or, without one, open the setup."""
         if self.tray is not None:
             self.tray.show()
             self.tray.set_phase(Phase.LOADING)
@@ -142,9 +159,33 @@ class AppShell:
             self.notify(str(exc), True)
         for problem in self.settings.problems + self._rules_problems:  # what was reset or skipped
             self.notify(problem, False)
-        self.coordinator.start()
+        # A server (when set) stands in for the local model, so only check without one.
+        problem = None if self._server_url() else model_problem(self.options.model_dir)
+        if problem:
+            # Not coordinator.start(): that load would fail and raise an error notice over the
+            # setup window. The microphone opens at the first press (or after a settings change).
+            say(f"Dictate needs its speech model: {problem}")
+            if self.tray is not None:
+                self.tray.set_phase(Phase.LOADING, "(waiting for the model setup)")
+                self.tray.set_model_info("not set up yet")
+            self.setup.show(problem)
+        else:
+            self.coordinator.start()
         self._signal_pump.start()
-        return self.app.exec()
+
+    def _server_url(self) -> str | None:
+        return self.server or self.settings.get("server_url") or None
+
+    def _use_model(self, model_dir: str, save: bool) -> None:
+        """Load ``model_dir`` now (from the setup window); a chosen folder is also saved."""
+        if save and "model_dir" in self.settings.update({"model_dir": model_dir}):
+            return  # DailyUse.apply loads it, as for a folder chosen in the settings dialog
+        self.coordinator.set_option("model_dir", model_dir)
+
+    def _setup_dismissed(self) -> None:
+        """The setup window was closed without a model: presses now say why nothing records."""
+        if self.coordinator.state.model is ModelStatus.LOADING:  # a failed load has said why already
+            self.coordinator.post(ModelFailed(NO_MODEL))
 
     def quit(self) -> None:
         self.app.quit()
@@ -162,7 +203,8 @@ class AppShell:
 
     def _model_ready(self, description: str) -> None:
         if self.tray is not None:
-            self.tray.set_model_info(f"{self.options.model_dir} ({description})")
+            # The coordinator's directory: the setup window or the settings may have changed it.
+            self.tray.set_model_info(f"{self.coordinator.options.model_dir} ({description})")
         key = self.options.hotkey.upper() if len(self.options.hotkey) <= 3 else self.options.hotkey
         if self._hotkey_ok:
             how = f"hold {key}, speak, release" if self.options.mode is Mode.HOLD else f"press {key} to start and stop"
@@ -171,6 +213,7 @@ class AppShell:
         say(f"Dictate is ready ({description}): {how}.")
 
     def _shutdown(self) -> None:
+        self.setup.shutdown()
         self.hotkey.stop()
         self.coordinator.close()
         self.popup.hide()

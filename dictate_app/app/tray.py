@@ -33,13 +33,15 @@ DEFAULT_MIC = ""  # the system default microphone
 
 class Tray(QObject):
     """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in
-    mode, language, insert, paste_keys, microphone; ``history_requested``, ``settings_requested``."""
+    mode, language, insert, paste_keys, microphone; ``history_requested``, ``settings_requested``,
+    ``setup_requested`` (the model setup window)."""
 
     toggle_requested = Signal()
     quit_requested = Signal()
     option_changed = Signal(str, str)
     history_requested = Signal()
     settings_requested = Signal()
+    setup_requested = Signal()
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class Tray(QObject):
         m.addSeparator()
         self.model_action = m.addAction("Model: loading…")
         self.model_action.setEnabled(False)
+        m.addAction("Set up the model…").triggered.connect(self.setup_requested)
         m.addAction("History…").triggered.connect(self.history_requested)
         m.addAction("Settings…").triggered.connect(self.settings_requested)
         m.addSeparator()

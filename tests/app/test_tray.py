@@ -31,7 +31,7 @@ def test_menu_has_every_entry(qapp):
     top = labels(tray.menu)
     assert top[0] == "Loading the speech model…" and not tray.status_action.isEnabled()
     for entry in ("Start dictation", "Hotkey mode", "Language", "Insert text by", "Paste keys",
-                  "Microphone", "Model: loading…", "History…", "Settings…", "Quit Dictate"):
+                  "Microphone", "Model: loading…", "Set up the model…", "History…", "Settings…", "Quit Dictate"):
         assert entry in top
     assert not any("coming soon" in a.text() for a in tray.menu.actions())
     assert labels(tray.language_menu) == ["Detect automatically", "Mandarin", "English", "Cantonese",
@@ -76,7 +76,8 @@ def test_each_phase_has_its_own_icon(qapp, phase):
     assert len(set(COLORS.values())) == len(Phase)
 
 
-@pytest.mark.parametrize(("label", "signal"), [("History…", "history_requested"), ("Settings…", "settings_requested")])
+@pytest.mark.parametrize(("label", "signal"), [("History…", "history_requested"), ("Settings…", "settings_requested"),
+                                               ("Set up the model…", "setup_requested")])
 def test_history_and_settings_entries(qtbot, label, signal):
     tray = make_tray()
     with qtbot.waitSignal(getattr(tray, signal), timeout=1000):

@@ -1,0 +1,323 @@
+"""First-run model setup in the tray app: a small non-modal dialog to download the model (with
+progress and Cancel), choose a folder that holds it, or quit.
+
+Thin Qt over :mod:`dictate_app.store.first_run` and the model store: the download, its
+resumption and its verification are the store's; the dialog only shows them. The download runs
+on its own QThread (:class:`DownloadWorker`); what to do with a usable model directory is the
+shell's ``use_model`` callback (load it, and save a chosen folder in the settings).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+)
+
+from dictate_app.app.worker import start_worker, stop_worker, user_message
+from dictate_app.store.first_run import (
+    DownloadCancelled, DownloadPlan, Progress, download_format, download_plan, model_problem,
+)
+
+log = logging.getLogger(__name__)
+
+TITLE = "Dictate – speech model setup"
+READY_HIDE_MS = 2500  # long enough to read "Ready", short enough not to be in the way
+# A download blocked in a socket read notices Cancel only when the read returns: at most the
+# store's 10 s timeout. Waiting a little longer at quit means the thread never outlives the app.
+STOP_TIMEOUT_MS = 15_000
+BAR_STEPS = 1000  # QProgressBar holds an int: show per-mille, not bytes (939 MB > 2**31 is close)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB"
+
+
+class DownloadWorker(QObject):
+    """Runs one :class:`DownloadPlan` at a time on its own thread.
+
+    ``progress(name, done, total)`` per block; then ``finished(model_dir)``, ``failed(message)``
+    or ``cancelled()``. :meth:`cancel` may be called from any thread.
+    """
+
+    progress = Signal(str, object, object)  # object: byte counts can exceed a 32-bit int
+    finished = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self):
+        super().__init__()
+        # An Event, not a queued slot: this thread is busy inside the download loop, so a queued
+        # call would only run after the download had finished.
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @Slot(object)
+    def run(self, plan: DownloadPlan) -> None:
+        self._cancel.clear()
+        try:
+            model_dir = plan.run(progress=self.progress.emit, cancel=self._cancel)
+        except DownloadCancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # ModelError speaks for itself; anything else is named
+            log.debug("model download failed", exc_info=True)
+            self.failed.emit(user_message(exc, "Downloading the model"))
+        else:
+            self.finished.emit(str(model_dir))
+
+
+class ModelSetupDialog(QDialog):
+    """The window: why a model is needed, progress, a status line and four buttons."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(TITLE)
+        self.setModal(False)  # the tray menu, settings and history stay usable meanwhile
+        self.intro = QLabel(wordWrap=True)
+        self.file_label = QLabel()
+        self.file_bar = QProgressBar(maximum=BAR_STEPS)
+        self.overall_label = QLabel()
+        self.overall_bar = QProgressBar(maximum=BAR_STEPS)
+        self.status = QLabel(wordWrap=True)
+        self.status.setMinimumWidth(460)
+        self.download_button = QPushButton("&Download")
+        self.cancel_button = QPushButton("&Cancel download")
+        self.choose_button = QPushButton("C&hoose a folder…")
+        self.quit_button = QPushButton("&Quit Dictate")
+        self.download_button.setDefault(True)
+        buttons = QHBoxLayout()
+        for button in (self.download_button, self.cancel_button, self.choose_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.quit_button)
+        layout = QVBoxLayout(self)
+        for widget in (self.intro, self.file_label, self.file_bar, self.overall_label, self.overall_bar,
+                       self.status):
+            layout.addWidget(widget)
+        layout.addLayout(buttons)
+        self.show_progress(False)
+        self.set_busy(False)
+
+    def show_progress(self, visible: bool) -> None:
+        for widget in (self.file_label, self.file_bar, self.overall_label, self.overall_bar):
+            widget.setVisible(visible)
+
+    def set_busy(self, downloading: bool, loading: bool = False) -> None:
+        """Only what makes sense now is enabled: Cancel while downloading, the rest otherwise."""
+        self.download_button.setEnabled(not downloading and not loading)
+        self.choose_button.setEnabled(not downloading and not loading)
+        self.cancel_button.setEnabled(downloading)
+
+    def set_status(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+
+    def set_file_progress(self, name: str, done: int, total: int, verifying: bool) -> None:
+        what = f"Verifying {name}…" if verifying else f"{name}: {_mb(done)} of {_mb(total)}"
+        self.file_label.setText(what)
+        self.file_bar.setValue(int(BAR_STEPS * done / total) if total else BAR_STEPS)
+
+    def set_overall_progress(self, done: int, total: int) -> None:
+        self.overall_label.setText(f"Overall: {_mb(done)} of {_mb(total)}")
+        self.overall_bar.setValue(int(BAR_STEPS * done / total) if total else BAR_STEPS)
+
+
+class ModelSetup(QObject):
+    """The setup flow around :class:`ModelSetupDialog`.
+
+    ``use_model(model_dir, save)`` is called with a usable directory (``save``: the user chose it,
+    keep it in the settings); the shell then loads it and reports back through
+    :meth:`model_ready` or :meth:`load_failed`. ``quit_requested`` comes from Quit;
+    ``dismissed`` when the window is closed while there is still no model and no download.
+    """
+
+    quit_requested = Signal()
+    dismissed = Signal()
+    _start_download = Signal(object)
+
+    def __init__(self, *, model_dir: Callable[[], str], device: Callable[[], str],
+                 use_model: Callable[[str, bool], None],
+                 plan_for: Callable[[str, str], DownloadPlan] | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._model_dir = model_dir
+        self._device = device
+        self._use_model = use_model
+        # Which plan for (model_dir, device); tests point it at a local server and small files.
+        self._plan_for = plan_for or (lambda directory, device: download_plan(download_format(device), directory))
+        self._plan: DownloadPlan | None = None
+        self._progress: Progress | None = None
+        self._downloading = False
+        self._loading: str | None = None  # the directory handed to use_model, until it loads or fails
+        self._ready = ""
+        self.dialog = ModelSetupDialog()
+        self.dialog.download_button.clicked.connect(self.download)
+        self.dialog.cancel_button.clicked.connect(self.cancel)
+        # Bound methods, not lambdas: a lambda holding self through a C++ connection is a cycle
+        # Python cannot collect, and the window would then outlive the QApplication.
+        self.dialog.choose_button.clicked.connect(self._choose_clicked)
+        self.dialog.quit_button.clicked.connect(self.quit_requested)
+        # Esc and the window's close button both reject() the dialog; a running download goes
+        # on (the tray menu brings the window back).
+        self.dialog.finished.connect(self._closed)
+        self._hide_timer = QTimer(self, singleShot=True, interval=READY_HIDE_MS)
+        self._hide_timer.timeout.connect(self.dialog.hide)
+        self.worker = DownloadWorker()
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_downloaded)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self._start_download.connect(self.worker.run)
+        self.thread: QThread | None = None  # started at the first download: most starts need none
+
+    # ---- showing ----
+
+    def show(self, problem: str | None = None) -> None:
+        """Open (or raise) the window; ``problem`` says why the current model cannot be used."""
+        self._hide_timer.stop()
+        d = self.dialog
+        if not self._downloading and self._loading is None:
+            self._plan = self._plan_for(self._model_dir(), self._device())
+            d.download_button.setText(f"&Download {self._plan.describe()}")
+            d.download_button.setToolTip(f"Into {self._plan.dest}; a stopped download resumes where it stopped.")
+            if problem:
+                d.intro.setText("Dictate needs its speech model, SenseVoiceSmall, once: download it now, "
+                                "or choose a folder that already holds it.")
+                d.set_status(problem, error=True)
+            elif self._ready:
+                d.intro.setText("The speech model is loaded. You can download it again or choose another folder.")
+                d.set_status(f"Ready: {self._ready}.")
+            else:
+                d.intro.setText("Download SenseVoiceSmall, or choose a folder that holds it.")
+                d.set_status("")
+        d.show()
+        d.raise_()
+        d.activateWindow()
+
+    # ---- download ----
+
+    @Slot()
+    def download(self) -> None:
+        if self._downloading:
+            return
+        plan = self._plan or self._plan_for(self._model_dir(), self._device())
+        self._plan = plan
+        if self.thread is None:
+            self.thread = start_worker(self.worker)
+        self._downloading = True
+        self._progress = Progress(plan.manifest)
+        d = self.dialog
+        d.set_busy(True)
+        d.show_progress(True)
+        d.set_file_progress(plan.manifest[0].name, 0, plan.manifest[0].size, False)
+        d.set_overall_progress(0, plan.total_bytes)
+        d.set_status(f"Downloading {plan.describe()} into {plan.dest}…")
+        self._start_download.emit(plan)
+
+    @Slot()
+    def cancel(self) -> None:
+        if self._downloading:
+            self.worker.cancel()
+            self.dialog.cancel_button.setEnabled(False)
+            self.dialog.set_status("Stopping the download…")
+
+    @Slot(str, object, object)
+    def _on_progress(self, name: str, done: int, total: int) -> None:
+        self._progress.update(name, done, total)
+        # At the end of a file the store hashes it before the next one starts: say so.
+        self.dialog.set_file_progress(name, done, total, verifying=done >= total)
+        self.dialog.set_overall_progress(self._progress.overall_done, self._progress.overall_total)
+
+    @Slot(str)
+    def _on_downloaded(self, model_dir: str) -> None:
+        self._downloading = False
+        total = self._plan.total_bytes
+        self.dialog.set_overall_progress(total, total)
+        self._hand_over(model_dir, save=False, what="Downloaded and verified")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self._downloading = False
+        self.dialog.set_busy(False)
+        self.dialog.set_status(message, error=True)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self._downloading = False
+        self.dialog.set_busy(False)
+        kept = self._progress.overall_done if self._progress else 0
+        self.dialog.set_status(f"Download cancelled ({_mb(kept)} kept): Download resumes where it stopped.")
+
+    # ---- choose a folder ----
+
+    @Slot()
+    def _choose_clicked(self) -> None:
+        self.choose_folder()  # without clicked's "checked" argument
+
+    def choose_folder(self, folder: str | None = None) -> None:
+        """Ask for a folder (or take ``folder``), check it, and use it if it holds a model."""
+        if folder is None:
+            start = self._model_dir() if Path(self._model_dir()).is_dir() else str(Path.home())
+            folder = QFileDialog.getExistingDirectory(self.dialog, "Choose the SenseVoiceSmall folder", start)
+        if not folder:
+            return  # the file dialog was cancelled
+        problem = model_problem(folder)
+        if problem:
+            self.dialog.set_status(f"That folder cannot be used: {problem}", error=True)
+            return
+        self._hand_over(folder, save=True, what="Model found")
+
+    # ---- loading (through the shell) ----
+
+    def _hand_over(self, model_dir: str, save: bool, what: str) -> None:
+        self._loading = model_dir
+        self.dialog.set_busy(False, loading=True)
+        self.dialog.set_status(f"{what} in {model_dir}. Loading the speech model…")
+        self._use_model(model_dir, save)
+
+    @Slot(str)
+    def model_ready(self, description: str) -> None:
+        """The shell's model loaded (whichever way it was chosen)."""
+        self._ready = description
+        if self._loading is None:
+            return
+        self._loading = None
+        self.dialog.set_busy(False)
+        self.dialog.set_status(f"Ready: {description}. Dictate is ready to use.")
+        if self.dialog.isVisible():
+            self._hide_timer.start()
+
+    @Slot(str)
+    def load_failed(self, message: str) -> None:
+        self._ready = ""
+        if self._loading is None:
+            return
+        self._loading = None
+        self.dialog.set_busy(False)
+        self.dialog.set_status(message, error=True)
+
+    @property
+    def busy(self) -> bool:
+        return self._downloading or self._loading is not None
+
+    # ---- closing ----
+
+    def _closed(self, *_result) -> None:
+        self._hide_timer.stop()
+        self.dialog.hide()
+        if not self.busy and not self._ready:
+            self.dismissed.emit()
+
+    def shutdown(self) -> None:
+        """At quit: stop a running download (its ``.part`` files stay) and the thread."""
+        self._hide_timer.stop()
+        self.dialog.hide()
+        self.worker.cancel()
+        if self.thread is not None and not stop_worker(self.thread, STOP_TIMEOUT_MS):
+            log.warning("the model download was still running at exit")

@@ -1,0 +1,235 @@
+"""First-run model setup in the tray app (offscreen): the real shell without a model opens the
+setup window; Download fetches from a local HTTP server through the real store (progress,
+verification, Cancel with a resumable .part, offline), Choose a folder validates and saves it,
+and the model then loads without a restart. Fakes only at the seams: the engine loader (fast
+tier) and the folder picker; the slow test loads the committed fixture model for real."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from dictate_app.app import model_setup
+from dictate_app.app.coordinator import AppOptions
+from dictate_app.app.model_setup import ModelSetup
+from dictate_app.app.settings_store import SettingsStore
+from dictate_app.engine import loader
+from dictate_app.engine.result import Transcript
+from dictate_app.errors import ModelError
+from dictate_app.lifecycle import ModelStatus, Phase
+from dictate_app.store import first_run, model_store
+from dictate_app.store.first_run import ONNX_INT8
+from tests.conftest import FIXTURE_MODEL
+from tests.store.http_files import RangeHandler, closed_port, serve_files
+from tests.store.test_first_run import onnx_files
+
+TIMEOUT_MS = 10_000
+
+
+class FakeEngine:
+    """Engine-shaped; the worker warms it with silence."""
+
+    backend, device = "fake", "cpu"
+
+    def transcribe(self, samples, sample_rate, language="auto", itn=True):
+        return Transcript(text="", language="nospeech")
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """The small ONNX model on a local server, and the setup's plan pointed at it (CHUNK small:
+    several progress reports per file)."""
+    monkeypatch.setattr(model_store, "CHUNK", 16 * 1024)
+
+    def serve(pace_s=0.0, base_url=None):
+        files = onnx_files(tmp_path)
+        server = serve_files(tmp_path / "remote", files, pace_s=pace_s)
+        url, manifest = server.__enter__()
+        served.servers.append(server)
+        monkeypatch.setattr(model_setup, "download_plan", functools.partial(
+            first_run.download_plan, base_url=base_url or url, manifest=manifest))
+        return manifest
+
+    served.servers = []
+    yield serve
+    for server in served.servers:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def shell(qtbot, tmp_path, monkeypatch):
+    """The real AppShell (offscreen: no tray) with a missing model directory and its own dirs;
+    ``shell.loads`` records what the engine loader was asked for."""
+    from dictate_app.app.shell import AppShell
+
+    monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(loader, "_has_cuda", lambda: False)
+    loads = []
+
+    def load_engine(model_dir, device="auto", threads=None, *, server=None, token=None, backend="auto"):
+        loads.append(str(model_dir))
+        problem = first_run.model_problem(model_dir)
+        if problem:
+            raise ModelError(problem)
+        return FakeEngine()
+
+    monkeypatch.setattr(loader, "load_engine", load_engine)
+    made = AppShell(AppOptions(model_dir=str(tmp_path / "models"), device="cpu"),
+                    SettingsStore(tmp_path / "settings.ini"))
+    made.loads = loads
+    yield made
+    made._shutdown()
+
+
+def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served, qtbot, capsys):
+    manifest = served()
+    shell.start()
+    setup, dialog = shell.setup, shell.setup.dialog
+    assert dialog.isVisible() and dialog.windowTitle() == "Dictate – speech model setup"
+    assert dialog.status.text().startswith("no model directory at ")
+    assert "Dictate needs its speech model: no model directory at" in capsys.readouterr().out
+    assert shell.loads == [] and shell.coordinator.recorder is None  # no doomed load, no error notice
+    assert shell.coordinator.state.phase is Phase.LOADING
+    assert dialog.download_button.text() == "&Download SenseVoiceSmall, int8 ONNX for the CPU (0 MB)"
+    progress = []
+    setup.worker.progress.connect(lambda *a: progress.append(a))
+    with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+        assert not dialog.download_button.isEnabled() and dialog.cancel_button.isEnabled()
+    dest = Path(shell.coordinator.options.model_dir) / "onnx"
+    assert all(check.ok for check in model_store.check_files(dest, manifest))
+    assert shell.loads == [str(dest.parent)]  # loaded without a restart, from the configured folder
+    sizes = {spec.name: spec.size for spec in manifest}
+    model_reports = [done for name, done, total in progress if name == "model.int8.onnx"]
+    assert len(model_reports) >= 5 and model_reports == sorted(model_reports)
+    assert model_reports[-1] == sizes["model.int8.onnx"] and progress[-1][1:] == (sizes["tokens.txt"],) * 2
+    total = sum(sizes.values())
+    assert dialog.overall_label.text() == f"Overall: {total / 1e6:,.1f} MB of {total / 1e6:,.1f} MB"
+    assert dialog.overall_bar.value() == dialog.overall_bar.maximum()
+    assert dialog.status.text() == "Ready: fake on cpu. Dictate is ready to use."
+    assert shell.coordinator.state.phase is Phase.IDLE
+    assert shell.settings.get("model_dir") == ""  # the default folder stays the default
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)  # out of the way once ready
+
+
+def test_cancel_mid_download_keeps_a_part_file_and_download_resumes(served, qtbot, tmp_path):
+    manifest = served(pace_s=0.01)  # 16 KiB per 10 ms: the model file takes a while
+    used = []
+    setup = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "cpu",
+                       use_model=lambda path, save: used.append((path, save)))
+    setup.show("no model")
+    try:
+        with qtbot.waitSignal(setup.worker.progress, timeout=TIMEOUT_MS):
+            qtbot.mouseClick(setup.dialog.download_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(setup.dialog.cancel_button, Qt.MouseButton.LeftButton)
+        assert setup.dialog.status.text() == "Stopping the download…"
+        qtbot.waitUntil(lambda: not setup.busy, timeout=TIMEOUT_MS)
+        part = tmp_path / "models" / "onnx" / "model.int8.onnx.part"
+        kept = part.stat().st_size
+        assert 0 < kept < manifest[0].size and not part.with_suffix("").exists()
+        assert setup.dialog.status.text().startswith("Download cancelled (")
+        assert setup.dialog.status.text().endswith("kept): Download resumes where it stopped.")
+        assert setup.dialog.download_button.isEnabled() and not setup.dialog.cancel_button.isEnabled()
+        assert used == []
+        RangeHandler.requests.clear()
+        qtbot.mouseClick(setup.dialog.download_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(used), timeout=TIMEOUT_MS)
+        # Resumed from the kept bytes (the .part may have grown by a block after the click).
+        (path, start), tokens = RangeHandler.requests
+        assert path == "/model.int8.onnx" and start >= kept and tokens == ("/tokens.txt", 0)
+        assert used == [(str(tmp_path / "models"), False)]
+        assert setup.dialog.status.text().startswith("Downloaded and verified in ")
+    finally:
+        setup.shutdown()
+
+
+def test_offline_says_what_happened_and_how_to_install_by_hand(served, qtbot, tmp_path):
+    served(base_url=f"http://127.0.0.1:{closed_port()}/")
+    setup = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "cpu",
+                       use_model=lambda path, save: pytest.fail("nothing to use"))
+    setup.show("no model")
+    try:
+        qtbot.mouseClick(setup.dialog.download_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not setup.busy, timeout=TIMEOUT_MS)
+        text = setup.dialog.status.text()
+        assert text.startswith("could not download model.int8.onnx from http://127.0.0.1:")
+        assert f"put them in {tmp_path / 'models' / 'onnx'}, then run `dictate-app model verify`" in text
+        assert "model.int8.onnx, tokens.txt" in text  # the manual-placement hint names the files
+        assert setup.dialog.download_button.isEnabled() and setup.dialog.choose_button.isEnabled()
+    finally:
+        setup.shutdown()
+
+
+def test_choosing_a_folder_validates_it_saves_it_and_loads_it(shell, qtbot, tmp_path, monkeypatch):
+    picked = [str(tmp_path)]  # first an empty folder, then the committed fixture model
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a: picked.pop(0)))
+    shell.start()
+    dialog = shell.setup.dialog
+    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text().startswith(f"That folder cannot be used: the model in {tmp_path} is unusable: missing")
+    assert shell.loads == [] and shell.settings.get("model_dir") == ""
+    picked.append(str(FIXTURE_MODEL))
+    with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
+        qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+        assert not dialog.choose_button.isEnabled()  # loading
+    assert shell.settings.get("model_dir") == str(FIXTURE_MODEL)  # kept for the next start
+    assert shell.loads == [str(FIXTURE_MODEL)]  # once (through the settings), not twice
+    assert shell.coordinator.options.model_dir == str(FIXTURE_MODEL)
+    assert shell.coordinator.state.phase is Phase.IDLE
+
+
+def test_a_load_failure_after_setup_is_shown_and_setup_stays_open(qtbot, tmp_path):
+    setup = ModelSetup(model_dir=lambda: str(tmp_path), device=lambda: "cpu", use_model=lambda path, save: None)
+    setup.show("no model")
+    setup.choose_folder(str(FIXTURE_MODEL))
+    assert setup.busy and not setup.dialog.download_button.isEnabled()
+    setup.load_failed("the model in X is unusable: model.pt is truncated; run `dictate-app model download`")
+    assert setup.dialog.status.text().startswith("the model in X is unusable")
+    assert setup.dialog.isVisible() and setup.dialog.download_button.isEnabled() and not setup.busy
+    setup.shutdown()
+
+
+def test_closing_without_a_model_explains_presses_and_quit_quits(shell, qtbot):
+    shell.start()
+    notices = []
+    shell.notify = lambda message, error=True: notices.append(message)
+    shell.coordinator._notify = shell.notify
+    with qtbot.waitSignal(shell.setup.quit_requested, timeout=1000):
+        qtbot.mouseClick(shell.setup.dialog.quit_button, Qt.MouseButton.LeftButton)
+    shell.setup.dialog.reject()  # Esc / the window's close button
+    assert not shell.setup.dialog.isVisible()
+    assert shell.coordinator.state.model is ModelStatus.FAILED
+    assert notices == ["Dictate has no speech model yet: choose Set up the model… in the tray menu."]
+    shell.coordinator.press(0.0)  # the hotkey now says why nothing records
+    assert notices[-1] == notices[0] and shell.coordinator.state.recording is None
+    shell.setup.show()  # the tray's "Set up the model…"
+    assert shell.setup.dialog.isVisible() and shell.setup.dialog.download_button.isEnabled()
+
+
+@pytest.mark.slow
+def test_choosing_the_fixture_model_loads_it_for_real(qtbot, tmp_path, monkeypatch):
+    """No fakes: the committed mini-SenseVoice loads through funasr and the app reaches ready."""
+    from dictate_app.app.shell import AppShell
+
+    monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a: str(FIXTURE_MODEL)))
+    shell = AppShell(AppOptions(model_dir=str(tmp_path / "empty"), device="cpu"),
+                     SettingsStore(tmp_path / "settings.ini"))
+    try:
+        shell.start()
+        assert shell.setup.dialog.isVisible()
+        with qtbot.waitSignal(shell.coordinator.model_ready, timeout=240_000) as ready:
+            qtbot.mouseClick(shell.setup.dialog.choose_button, Qt.MouseButton.LeftButton)
+        assert ready.args == ["funasr on cpu"]
+        assert shell.worker.engine is not None and shell.worker.engine.backend == "funasr"
+        assert shell.coordinator.state.phase is Phase.IDLE
+        assert shell.settings.get("model_dir") == str(FIXTURE_MODEL)
+        assert shell.setup.dialog.status.text() == "Ready: funasr on cpu. Dictate is ready to use."
+    finally:
+        shell._shutdown()
