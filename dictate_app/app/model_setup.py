@@ -86,7 +86,6 @@ class ModelSetupDialog(QDialog):
         self.overall_label = QLabel()
         self.overall_bar = QProgressBar(maximum=BAR_STEPS)
         self.status = QLabel(wordWrap=True)
-        self.status.setMinimumWidth(460)
         self.download_button = QPushButton("&Download")
         self.cancel_button = QPushButton("&Cancel download")
         self.choose_button = QPushButton("C&hoose a folder…")
@@ -102,12 +101,14 @@ class ModelSetupDialog(QDialog):
                        self.status):
             layout.addWidget(widget)
         layout.addLayout(buttons)
+        self.setMinimumWidth(560)
         self.show_progress(False)
         self.set_busy(False)
 
     def show_progress(self, visible: bool) -> None:
         for widget in (self.file_label, self.file_bar, self.overall_label, self.overall_bar):
             widget.setVisible(visible)
+        self._fit()
 
     def set_busy(self, downloading: bool, loading: bool = False) -> None:
         """Only what makes sense now is enabled: Cancel while downloading, the rest otherwise."""
@@ -118,6 +119,13 @@ class ModelSetupDialog(QDialog):
     def set_status(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet("color: #b00020;" if error else "")
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow (or shrink) to what is shown now: wrapped labels do not resize a shown window."""
+        self.layout().activate()
+        self.resize(self.width(), self.heightForWidth(self.width()) if self.hasHeightForWidth()
+                    else self.sizeHint().height())
 
     def set_file_progress(self, name: str, done: int, total: int, verifying: bool) -> None:
         what = f"Verifying {name}…" if verifying else f"{name}: {_mb(done)} of {_mb(total)}"
@@ -184,11 +192,11 @@ class ModelSetup(QObject):
         d = self.dialog
         if not self._downloading and self._loading is None:
             self._plan = self._plan_for(self._model_dir(), self._device())
-            d.download_button.setText(f"&Download {self._plan.describe()}")
+            d.download_button.setText(f"&Download ({self._plan.total_bytes / 1e6:,.0f} MB)")
             d.download_button.setToolTip(f"Into {self._plan.dest}; a stopped download resumes where it stopped.")
             if problem:
-                d.intro.setText("Dictate needs its speech model, SenseVoiceSmall, once: download it now, "
-                                "or choose a folder that already holds it.")
+                d.intro.setText(f"Dictate needs its speech model once: download {self._plan.describe()}, "
+                                "or choose a folder that already holds SenseVoiceSmall.")
                 d.set_status(problem, error=True)
             elif self._ready:
                 d.intro.setText("The speech model is loaded. You can download it again or choose another folder.")

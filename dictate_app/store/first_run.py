@@ -51,7 +51,10 @@ def model_problem(model_dir: str | Path) -> str | None:
     from dictate_app.engine.modeldir import validate_model_dir
     from dictate_app.engine.onnxdir import find_onnx_model, validate_onnx_model
 
-    found = find_onnx_model(model_dir, "int8")
+    path = Path(model_dir).expanduser()
+    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+        return f"there is no speech model in {path} yet"  # the first run: no need to list five files
+    found = find_onnx_model(path, "int8")
     onnx_problem = None
     if found is not None:
         try:
@@ -60,7 +63,7 @@ def model_problem(model_dir: str | Path) -> str | None:
         except ModelError as exc:
             onnx_problem = str(exc)
     try:
-        validate_model_dir(model_dir)
+        validate_model_dir(path)
         return None
     except ModelError as exc:
         # A broken ONNX model says more than "config.yaml is missing" next to it.

@@ -86,16 +86,18 @@ def shell(qtbot, tmp_path, monkeypatch):
     made._shutdown()
 
 
-def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served, qtbot, capsys):
+def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served, qtbot, capsys, tmp_path):
     manifest = served()
     shell.start()
     setup, dialog = shell.setup, shell.setup.dialog
     assert dialog.isVisible() and dialog.windowTitle() == "Dictate – speech model setup"
-    assert dialog.status.text().startswith("no model directory at ")
-    assert "Dictate needs its speech model: no model directory at" in capsys.readouterr().out
+    missing = f"there is no speech model in {tmp_path / 'models'} yet"
+    assert dialog.status.text() == missing
+    assert f"Dictate needs its speech model: {missing}" in capsys.readouterr().out
     assert shell.loads == [] and shell.coordinator.recorder is None  # no doomed load, no error notice
     assert shell.coordinator.state.phase is Phase.LOADING
-    assert dialog.download_button.text() == "&Download SenseVoiceSmall, int8 ONNX for the CPU (0 MB)"
+    assert dialog.download_button.text() == "&Download (0 MB)"
+    assert dialog.intro.text().startswith("Dictate needs its speech model once: download SenseVoiceSmall, int8 ONNX")
     progress = []
     setup.worker.progress.connect(lambda *a: progress.append(a))
     with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):

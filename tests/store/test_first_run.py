@@ -35,10 +35,12 @@ def served_onnx(tmp_path):
 
 def test_model_problem_accepts_either_layout_and_names_what_is_wrong(tmp_path):
     assert model_problem(FIXTURE_MODEL) is None  # the funasr layout
-    assert "no model directory at" in model_problem(tmp_path / "nowhere")
+    assert model_problem(tmp_path / "nowhere") == f"there is no speech model in {tmp_path / 'nowhere'} yet"
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "missing config.yaml" in model_problem(empty)
+    assert model_problem(empty) == f"there is no speech model in {empty} yet"
+    (empty / "notes.txt").write_text("not a model")
+    assert model_problem(empty).startswith(f"the model in {empty} is unusable: missing config.yaml")
     onnx_dir = tmp_path / "onnx-only"
     write_onnx(onnx_dir / "onnx" / "model.int8.onnx", sherpa_metadata())
     write_tokens(onnx_dir / "onnx" / "tokens.txt")
