@@ -41,22 +41,22 @@ def register(subparsers) -> None:
 
 
 def run_download(args) -> int:
-    from dictate_app.store.model_store import default_model_dir, download_model, text_progress
+    from dataclasses import replace
 
-    if args.format == "onnx-int8":
-        from dictate_app.engine.onnxdir import ONNX_SUBDIR, find_onnx_model, validate_onnx_model
-        from dictate_app.store.model_store import ONNX_INT8_SOURCES, SHERPA_SENSEVOICE_INT8
+    from dictate_app.store.first_run import ONNX_INT8, download_plan
+    from dictate_app.store.model_store import default_model_dir, text_progress
 
-        # Under the model directory, where the loader looks for it, beside any funasr files.
-        dest = args.dir or default_model_dir() / ONNX_SUBDIR
-        download_model(dest, args.source or "huggingface", base_url=args.base_url, progress=text_progress(),
-                       manifest=SHERPA_SENSEVOICE_INT8, sources=ONNX_INT8_SOURCES)
-        validate_onnx_model(find_onnx_model(dest, "int8"))
-        print(f"SenseVoiceSmall int8 ONNX (sherpa-onnx) is ready in {dest}")
-        return 0
-    dest = args.dir or default_model_dir()
-    download_model(dest, args.source or "modelscope", base_url=args.base_url, progress=text_progress())
-    print(f"SenseVoiceSmall is ready in {dest}")
+    # The same plan as the tray app's first-run setup: the ONNX model goes under the model
+    # directory's onnx/ (where the loader looks for it, beside any funasr files); --dir is
+    # where the files go.
+    plan = download_plan(args.format, default_model_dir(), base_url=args.base_url)
+    if args.dir:
+        plan = replace(plan, model_dir=args.dir, dest=args.dir)
+    if args.source:
+        plan = replace(plan, source=args.source)
+    plan.run(progress=text_progress())
+    what = "SenseVoiceSmall int8 ONNX (sherpa-onnx)" if args.format == ONNX_INT8 else "SenseVoiceSmall"
+    print(f"{what} is ready in {plan.dest}")
     return 0
 
 
