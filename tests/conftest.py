@@ -47,6 +47,17 @@ def fixture_engine(fixture_model_dir):
     return load_engine(fixture_model_dir, device="cpu")
 
 
+@pytest.fixture(scope="session")
+def fixture_onnx_dir(fixture_model_dir, tmp_path_factory) -> Path:
+    """The fixture model exported by the real command (`dictate-app model export-onnx --fp32`):
+    model.int8.onnx, model.onnx and tokens.txt (about a minute, once per session)."""
+    out = tmp_path_factory.mktemp("fixture-onnx")
+    proc = run_cli("model", "export-onnx", fixture_model_dir, "--out", out, "--fp32", timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    assert f"ONNX model written to {out}" in proc.stdout
+    return out
+
+
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
     """Run ``python -m dictate_app ARGS`` as the user would, capturing text output."""
     full_env = {**os.environ, **(env or {})}

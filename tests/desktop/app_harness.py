@@ -104,15 +104,18 @@ class XtermTarget:
 
 
 class App:
-    """``python -m dictate_app`` (the `dictate-app` entry point) on the bench, until ready."""
+    """``python -m dictate_app`` (the `dictate-app` entry point) on the bench, until ready.
 
-    def __init__(self, desktop, model_dir: Path, data_dir: Path, *extra: str):
+    ``command`` is what starts it (tests/packaging passes the frozen executable)."""
+
+    def __init__(self, desktop, model_dir: Path, data_dir: Path, *extra: str,
+                 command: tuple[str, ...] = (sys.executable, "-m", "dictate_app")):
         self.desktop = desktop
         self.stderr_path = data_dir / "app.stderr"
         self.log = data_dir / "history.sqlite3"
         with open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "dictate_app", "--debug", "--model", str(model_dir),
+                [*command, "--debug", "--model", str(model_dir),
                  "--device", "cpu", "--hotkey", "f9", *extra],
                 # Its own data and config dirs: history, settings and the single-instance socket.
                 env=dict(desktop.env, DICTATE_DATA_DIR=str(data_dir), DICTATE_CONFIG_DIR=str(data_dir)), cwd=REPO,

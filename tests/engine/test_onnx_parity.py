@@ -1,7 +1,7 @@
 """The ONNX backend against funasr on the trained fixture model: same words, same tags.
 
 The fixture is exported once per session through the real command (`dictate-app model
-export-onnx --fp32`), then both backends transcribe held-out synthesized speech (voices the
+export-onnx --fp32`, the ``fixture_onnx_dir`` fixture in tests/conftest.py), then both backends transcribe held-out synthesized speech (voices the
 fixture never heard in training). fp32 ONNX must agree with funasr on every clip; int8 agreement
 is measured and printed (run with ``-s`` to see it) and must stay above a floor.
 """
@@ -26,15 +26,6 @@ CLIPS = 24
 # the quantisation or the export changed, not noise (everything here is deterministic).
 INT8_MIN_TEXT_AGREEMENT = 0.75
 INT8_MIN_LANGUAGE_AGREEMENT = 0.9
-
-
-@pytest.fixture(scope="session")
-def fixture_onnx_dir(fixture_model_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("fixture-onnx")
-    proc = run_cli("model", "export-onnx", fixture_model_dir, "--out", out, "--fp32", timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    assert f"ONNX model written to {out}" in proc.stdout
-    return out
 
 
 @pytest.fixture(scope="session")

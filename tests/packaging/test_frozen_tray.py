@@ -1,0 +1,47 @@
+"""The frozen tray app on the desktop bench: it gets ready, dictates, answers remote control and
+quits cleanly. Everything the bundle must carry for that is exercised: Qt's xcb platform plugin and
+tray, pynput's X11 backend (a hidden import), PortAudio capture from the virtual microphone, the
+Silero VAD model in resources/, the ONNX speech model, the clipboard paste with xdotool.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.desktop.app_harness import OLD_CLIPBOARD, App, Target, hold_to_talk, set_clipboard, synthesize
+from tests.packaging.conftest import run_frozen
+
+pytestmark = [pytest.mark.desktop, pytest.mark.slow]
+
+
+def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(desktop, frozen_exe, build_info, fixture_onnx_dir,
+                                                               tmp_path):
+    data = tmp_path / "app-data"
+    data.mkdir()
+    target = Target(desktop, data / "target.txt")
+    try:
+        app = App(desktop, fixture_onnx_dir, data, command=(str(frozen_exe),))
+        print(f"\nfrozen {build_info['flavour']} app ready in {app.ready_s:.1f} s: {app.ready_line}")
+        try:
+            # Remote control through the single-instance socket, from a second frozen process.
+            env = dict(desktop.env, DICTATE_DATA_DIR=str(data), DICTATE_CONFIG_DIR=str(data))
+            status = run_frozen(frozen_exe, "status", "--json", env=env)
+            assert status.returncode == 0, status.stderr
+            reply = json.loads(status.stdout)
+            assert reply["ok"] and reply["phase"] == "ready", reply
+
+            spoken = "call my mother"
+            wav = synthesize(desktop, spoken, tmp_path / "utterance.wav", "en-us")
+            set_clipboard(desktop, OLD_CLIPBOARD)
+            result = hold_to_talk(desktop, target, wav)
+            print(f"frozen dictation: {result['text']!r}, release-to-text {result['release_to_text_s'] * 1000:.0f} ms")
+            assert result["text"] == app.logged_texts()[-1] == spoken
+        finally:
+            rc = app.close()
+    finally:
+        target.close()
+    stderr = app.stderr()
+    assert rc == 0, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
