@@ -59,9 +59,13 @@ class DownloadWorker(QObject):
     def cancel(self) -> None:
         self._cancel.set()
 
+    def reset(self) -> None:
+        """Forget an earlier Cancel. Called before queuing a run, not inside it: a Cancel pressed
+        before the queued run starts must still count."""
+        self._cancel.clear()
+
     @Slot(object)
     def run(self, plan: DownloadPlan) -> None:
-        self._cancel.clear()
         try:
             model_dir = plan.run(progress=self.progress.emit, cancel=self._cancel)
         except DownloadCancelled:
@@ -226,6 +230,7 @@ class ModelSetup(QObject):
         d.set_file_progress(plan.manifest[0].name, 0, plan.manifest[0].size, False)
         d.set_overall_progress(0, plan.total_bytes)
         d.set_status(f"Downloading {plan.describe()} into {plan.dest}…")
+        self.worker.reset()
         self._start_download.emit(plan)
 
     @Slot()
@@ -254,6 +259,8 @@ class ModelSetup(QObject):
         self._downloading = False
         self.dialog.set_busy(False)
         self.dialog.set_status(message, error=True)
+        if not self.dialog.isVisible():  # closed while downloading: the user must still see this
+            self.dialog.show()
 
     @Slot()
     def _on_cancelled(self) -> None:

@@ -122,7 +122,7 @@ class AppShell:
         self.coordinator.model_ready.connect(self.setup.model_ready)
         self.worker.load_failed.connect(self.setup.load_failed)
         if self.tray is not None:
-            self.tray.setup_requested.connect(self.setup.show)
+            self.tray.setup_requested.connect(self._show_setup)
         # Settings (live), settings dialog, history window; tray choices are saved as settings.
         self.daily = DailyUse(self, _microphone_names)
         self.instance = instance
@@ -181,6 +181,10 @@ class AppShell:
         if save and "model_dir" in self.settings.update({"model_dir": model_dir}):
             return  # DailyUse.apply loads it, as for a folder chosen in the settings dialog
         self.coordinator.set_option("model_dir", model_dir)
+
+    def _show_setup(self) -> None:
+        """The tray's "Set up the model…": the window, with what is wrong with the current model."""
+        self.setup.show(None if self._server_url() else model_problem(self.coordinator.options.model_dir))
 
     def _setup_dismissed(self) -> None:
         """The setup window was closed without a model: presses now say why nothing records."""

@@ -155,9 +155,14 @@ def test_offline_says_what_happened_and_how_to_install_by_hand(served, qtbot, tm
     setup = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "cpu",
                        use_model=lambda path, save: pytest.fail("nothing to use"))
     setup.show("no model")
+    dismissed = []
+    setup.dismissed.connect(lambda: dismissed.append(1))
     try:
-        qtbot.mouseClick(setup.dialog.download_button, Qt.MouseButton.LeftButton)
+        setup.download()
+        setup.dialog.reject()  # closed at once: the download goes on in the background
+        assert not setup.dialog.isVisible() and dismissed == []
         qtbot.waitUntil(lambda: not setup.busy, timeout=TIMEOUT_MS)
+        assert setup.dialog.isVisible()  # back, to say what went wrong
         text = setup.dialog.status.text()
         assert text.startswith("could not download model.int8.onnx from http://127.0.0.1:")
         assert f"put them in {tmp_path / 'models' / 'onnx'}, then run `dictate-app model verify`" in text
@@ -209,8 +214,9 @@ def test_closing_without_a_model_explains_presses_and_quit_quits(shell, qtbot):
     assert notices == ["Dictate has no speech model yet: choose Set up the model… in the tray menu."]
     shell.coordinator.press(0.0)  # the hotkey now says why nothing records
     assert notices[-1] == notices[0] and shell.coordinator.state.recording is None
-    shell.setup.show()  # the tray's "Set up the model…"
+    shell._show_setup()  # the tray's "Set up the model…"
     assert shell.setup.dialog.isVisible() and shell.setup.dialog.download_button.isEnabled()
+    assert shell.setup.dialog.status.text().startswith("there is no speech model in ")
 
 
 @pytest.mark.slow
