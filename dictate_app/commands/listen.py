@@ -141,12 +141,15 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
 
     if load is None:
         from dictate_app.audio.devices import find_input_device
-        from dictate_app.engine.loader import load_engine
+        from dictate_app.engine.loader import choose_backend, load_engine
         from dictate_app.engine.modeldir import validate_model_dir
         from dictate_app.store.model_store import default_model_dir
 
         model_dir = args.model or default_model_dir()
-        validate_model_dir(model_dir)  # a missing model is said before the user speaks, not after
+        # A missing model is said before the user speaks, not after (an int8 ONNX model that the
+        # loader will pick is there, and checked as it loads).
+        if choose_backend(model_dir, args.compute) == "funasr":
+            validate_model_dir(model_dir)
         if stream_factory is None:
             # No microphone, or a name that is not there, is one error now, before "listening".
             find_input_device(args.device)

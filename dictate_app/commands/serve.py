@@ -22,12 +22,7 @@ def register(subparsers) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help="address to bind (default 127.0.0.1; any other needs --token)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port (default 2002; 0: any free port)")
-    add_engine_arguments(parser, remote=False)
-    if "--backend" not in parser._option_string_actions:  # unless the shared options offer it
-        from dictate_app.engine.loader import BACKEND_CHOICES
-
-        parser.add_argument("--backend", choices=BACKEND_CHOICES, default="auto",
-                            help="funasr (batches clips; CUDA) or onnx (int8, CPU); auto picks")
+    add_engine_arguments(parser, remote=False, backend=True)
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the model (default: all cores)")
     parser.add_argument("--token", default=None,
                         help="require 'Authorization: Bearer TOKEN' (default: $DICTATE_SERVER_TOKEN)")

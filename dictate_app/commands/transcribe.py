@@ -11,9 +11,10 @@ from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.errors import BadAudioError
 
 
-def add_engine_arguments(parser, remote: bool = True) -> None:
+def add_engine_arguments(parser, remote: bool = True, backend: bool = False) -> None:
     """The model options shared by every command that loads the engine (``remote``: also
-    ``--server``/``--server-token``, to use a ``dictate-app serve`` instead of a local model)."""
+    ``--server``/``--server-token``, to use a ``dictate-app serve`` instead of a local model;
+    ``backend``: also ``--backend``, to force funasr or the ONNX model)."""
     parser.add_argument("--model", type=Path, default=None, metavar="DIR",
                         help="SenseVoiceSmall directory (default: the model store, or $DICTATE_MODEL_DIR)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
@@ -24,11 +25,17 @@ def add_engine_arguments(parser, remote: bool = True) -> None:
                                  "falls back to the local model if the server cannot be reached")
         parser.add_argument("--server-token", default=None, metavar="TOKEN",
                             help="the server's token (default: $DICTATE_SERVER_TOKEN)")
+    if backend:
+        from dictate_app.engine.loader import BACKEND_CHOICES
+
+        parser.add_argument("--backend", choices=BACKEND_CHOICES, default="auto",
+                            help="funasr (torch; CUDA) or onnx (int8 on the CPU, no torch); auto: funasr on "
+                                 "a GPU, else the int8 ONNX model if the model directory has one")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("transcribe", help="transcribe audio files (wav, flac, ogg, mp3)")
-    add_engine_arguments(parser)
+    add_engine_arguments(parser, backend=True)
     parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto")
     parser.add_argument("--no-itn", dest="itn", action="store_false",
                         help="no punctuation or inverse text normalisation (digits as words)")
@@ -43,7 +50,7 @@ def run(args) -> int:
     from dictate_app.store.model_store import default_model_dir
 
     engine = load_engine(args.model or default_model_dir(), device=args.device,
-                         server=args.server, token=args.server_token)
+                         server=args.server, token=args.server_token, backend=args.backend)
     failed = False
     for path in args.files:
         started = time.perf_counter()
