@@ -10,19 +10,29 @@ import json
 
 import pytest
 
-from tests.desktop.app_harness import OLD_CLIPBOARD, App, Target, hold_to_talk, set_clipboard, synthesize
+from tests.desktop.app_harness import (
+    OLD_CLIPBOARD,
+    App,
+    Target,
+    hold_to_talk,
+    set_clipboard,
+    synthesize,
+    wait_for,
+)
 from tests.packaging.conftest import run_frozen
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 
 
-def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(desktop, frozen_exe, build_info, fixture_onnx_dir,
-                                                               tmp_path):
+def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(desktop, frozen_exe, build_info, request, tmp_path):
+    # The cpu flavour runs the ONNX export; the full one the funasr model directory (its backend
+    # on a GPU user's machine, and the frozen-funasr traps: version.txt, the class registry).
+    model = request.getfixturevalue("fixture_onnx_dir" if build_info["flavour"] == "cpu" else "fixture_model_dir")
     data = tmp_path / "app-data"
     data.mkdir()
     target = Target(desktop, data / "target.txt")
     try:
-        app = App(desktop, fixture_onnx_dir, data, command=(str(frozen_exe),))
+        app = App(desktop, model, data, command=(str(frozen_exe),))
         print(f"\nfrozen {build_info['flavour']} app ready in {app.ready_s:.1f} s: {app.ready_line}")
         try:
             # Remote control through the single-instance socket, from a second frozen process.
@@ -38,6 +48,9 @@ def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(desktop, frozen_e
             result = hold_to_talk(desktop, target, wav)
             print(f"frozen dictation: {result['text']!r}, release-to-text {result['release_to_text_s'] * 1000:.0f} ms")
             assert result["text"] == app.logged_texts()[-1] == spoken
+            # The result popup (Qt widgets, fonts and emoji in the bundle), for a human to look at.
+            wait_for(lambda: app.popup_text() == result["text"], 5, "the result popup")
+            print(f"screenshot: {desktop.screenshot('frozen-app-popup.png')}")
         finally:
             rc = app.close()
     finally:
