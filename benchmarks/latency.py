@@ -87,6 +87,22 @@ def utterance(seconds: float, seed: int, release_after_s: float = RELEASE_AFTER_
 
 # ---- one replay through the capture path -----------------------------------------------------
 
+class TimedEngine:
+    """An engine that logs when each pass started and ended (perf_counter) and its length."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.backend, self.device = engine.backend, engine.device
+        self.passes: list[tuple[float, float, float]] = []  # (start, end, audio seconds)
+
+    def transcribe(self, samples, sample_rate, language="auto", itn=True):
+        started = time.perf_counter()
+        try:
+            return self.engine.transcribe(samples, sample_rate, language=language, itn=itn)
+        finally:
+            self.passes.append((started, time.perf_counter(), len(samples) / sample_rate))
+
+
 class Pipeline:
     """A configuration: how segments are handled while recording and what happens at release."""
 
@@ -96,10 +112,10 @@ class Pipeline:
         self.name = name
         self.tail_s = tail_s
         self.incremental = None
-        if name == "funasr_incremental":
-            self.incremental = IncrementalTranscriber(engines["funasr"])
-        elif name == "onnx_int8_incremental":
-            self.incremental = IncrementalTranscriber(engines["onnx"])
+        self.timed = None
+        if name in ("funasr_incremental", "onnx_int8_incremental"):
+            self.timed = TimedEngine(engines["funasr" if name.startswith("funasr") else "onnx"])
+            self.incremental = IncrementalTranscriber(self.timed)
         self.engines = engines
 
     def run(self, audio16k: np.ndarray) -> dict:
@@ -123,6 +139,7 @@ class Pipeline:
             _wait_vad_loaded(rec)
             if self.incremental:
                 self.incremental.begin()
+                self.timed.passes.clear()
             rec.start()
             stream = factory.stream
             frames = device_audio.size
@@ -136,7 +153,16 @@ class Pipeline:
             done = time.perf_counter()
         finally:
             rec.close()
-        return {"release_to_text_s": done - released, "tail_wait_s": captured - released,
+        profile = {}
+        if self.timed and self.timed.passes:
+            # The pass that ended last is the one the user waited for: when it started relative to
+            # the release (negative: while the key was held), how long it took, and passes that
+            # were run but not used (stale speculation).
+            start, end, audio_s = max(self.timed.passes, key=lambda p: p[1])
+            profile = {"last_pass_start_s": start - released, "last_pass_s": end - start,
+                       "last_pass_audio_s": audio_s,
+                       "wasted_passes": len(self.timed.passes) - self.incremental.pieces}
+        return {"release_to_text_s": done - released, "tail_wait_s": captured - released, **profile,
                 "segments": len(segments), "pending_at_release": pending,
                 "tail_s": ((recording.tail_end or recording.samples.size) - recording.tail_start) / MODEL_RATE
                 if self.incremental and recording.tail_has_speech else 0.0,
@@ -260,7 +286,10 @@ def summarise(runs: list[dict]) -> dict:
     return {"p50": percentile(times, 50), "p90": percentile(times, 90), "runs": times,
             "segments": [r["segments"] for r in runs], "pending_at_release": [r["pending_at_release"] for r in runs],
             "pause_begun_at_release": [r["pause_begun_at_release"] for r in runs],
-            "tail_audio_s": [round(r["tail_s"], 2) for r in runs], "tail_wait_s": [r["tail_wait_s"] for r in runs]}
+            "tail_audio_s": [round(r["tail_s"], 2) for r in runs], "tail_wait_s": [r["tail_wait_s"] for r in runs],
+            **{key: [round(r[key], 3) for r in runs] for key in
+               ("last_pass_start_s", "last_pass_s", "last_pass_audio_s", "wasted_passes")
+               if all(key in r for r in runs)}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,8 +364,12 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(runs):  # interleaved, so machine noise hits every configuration alike
             for name in CONFIGS:
                 results[name].append(pipelines[name].run(audio))
+                r = results[name][-1]
+                extra = (f"  last pass {r['last_pass_audio_s']:.1f} s of audio, started "
+                         f"{r['last_pass_start_s']:+.3f} s, took {r['last_pass_s']:.3f} s, "
+                         f"wasted {r['wasted_passes']}") if "last_pass_s" in r else ""
                 print(f"{length:>3} s  run {run + 1}/{runs}  {name:<22} "
-                      f"{results[name][-1]['release_to_text_s']:.3f} s", file=sys.stderr)
+                      f"{r['release_to_text_s']:.3f} s{extra}", file=sys.stderr)
         for name in CONFIGS:
             entry["configs"][name] = summarise(results[name])
         best = min(OURS, key=lambda name: entry["configs"][name]["p50"])
