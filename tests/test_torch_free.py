@@ -20,14 +20,16 @@ import subprocess
 import sys
 import urllib.request
 
+import importlib.util
+
 import numpy as np
 import pytest
 import soundfile
 
+from dictate_app.engine.loader import load_engine
+from dictate_app.errors import ModelError
 from tests.conftest import REPO, run_cli
 from tests.fixtures.test_mini_sensevoice import RATE, speak
-
-pytestmark = pytest.mark.slow
 
 BLOCKED = ("torch", "torchaudio", "funasr", "silero_vad", "kaldi_native_fbank", "librosa")
 
@@ -162,6 +164,7 @@ def _no_blocked_imports(log) -> None:
     assert not log.exists() or not log.read_text(), log.read_text()
 
 
+@pytest.mark.slow
 def test_engine_vad_recorder_and_worker_run_without_torch_or_funasr(blocked_env, fixture_onnx_dir, clips):
     env, log = blocked_env
     proc = subprocess.run([sys.executable, "-c", _PROBE, str(fixture_onnx_dir), *map(str, clips)],
@@ -181,6 +184,7 @@ def test_engine_vad_recorder_and_worker_run_without_torch_or_funasr(blocked_env,
     assert out["worker"] == {"loaded": "onnx on cpu", "text": "call my mother"}
 
 
+@pytest.mark.slow
 def test_commands_run_without_torch_or_funasr(blocked_env, fixture_onnx_dir, clips):
     env, log = blocked_env
     clip, long_clip = clips
@@ -204,6 +208,7 @@ def test_commands_run_without_torch_or_funasr(blocked_env, fixture_onnx_dir, cli
     _no_blocked_imports(log)
 
 
+@pytest.mark.slow
 def test_serve_runs_without_torch_or_funasr(blocked_env, fixture_onnx_dir, clips):
     from tests.server.conftest import ServerProcess
 
@@ -220,3 +225,11 @@ def test_serve_runs_without_torch_or_funasr(blocked_env, fixture_onnx_dir, clips
     assert code in (0, -15), "".join(server.lines)
     assert any("(onnx on cpu)" in line for line in server.lines), server.lines
     _no_blocked_imports(log)
+
+
+def test_a_funasr_model_in_the_cpu_build_is_a_sentence_saying_what_to_download(monkeypatch, fixture_model_dir):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("torch", "funasr") else real(name, *a))
+    with pytest.raises(ModelError, match=r"no torch or funasr \(the CPU build\); run `dictate-app model download "
+                                         r"--format onnx-int8`"):
+        load_engine(fixture_model_dir, device="cpu")

@@ -7,6 +7,7 @@ torch import); else funasr on the CPU."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -53,9 +54,20 @@ def load_engine(
         from dictate_app.engine.onnx_backend import OnnxEngine
 
         return OnnxEngine.load(model_dir, threads=threads)
+    _require_funasr(model_dir)
     from dictate_app.engine.funasr_backend import FunasrEngine
 
     return FunasrEngine.load(model_dir, device=device, threads=threads)
+
+
+def _require_funasr(model_dir: str | Path) -> None:
+    """Say what to do when the funasr backend is needed but this is the CPU build (no torch, no
+    funasr: requirements/cpu.txt) instead of failing on the import. Looked up, not imported."""
+    missing = [name for name in ("torch", "funasr") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModelError(
+            f"{model_dir} needs the funasr backend, but this Dictate has no {' or '.join(missing)} (the CPU "
+            "build); run `dictate-app model download --format onnx-int8` for the int8 ONNX model it runs")
 
 
 def choose_backend(model_dir: str | Path, device: str = "auto", backend: str = "auto") -> str:
