@@ -26,6 +26,7 @@ from dictate_app.lifecycle import Mode, Phase
 from dictate_app.output.inserter import FOCUS_MOVED, Inserter
 from dictate_app.output.strategy import Method
 from dictate_app.store.transcript_log import TranscriptLog
+from tests.engine.test_remote_backend import serve_fake  # noqa: F401  (fixture)
 from tests.output.fakes import FakeClipboard, FakeKeyboard
 
 SPEECH = np.concatenate([np.zeros(4000), np.full(8000, 0.3), np.zeros(4000)]).astype(np.float32)
@@ -452,3 +453,20 @@ def test_a_take_started_before_the_model_loaded_is_transcribed_whole(harness):
     gate.set()
     (uid, details), = h.wait_finished(1)
     assert details["text"] == "whole" and len(h.engine.calls) == 1
+
+
+def test_a_remote_engine_gets_one_request_per_segment_while_held(harness, serve_fake):
+    """Remote (server) backend: the same incremental path, each segment one HTTP request."""
+    from dictate_app.engine.remote_backend import RemoteEngine
+
+    url, server_engine = serve_fake()
+    h = harness(script=[Take(SEGMENTS[:2], TAIL)])
+    h.engine = RemoteEngine.connect(url)  # what the worker's loader returns with --server
+    h.start()
+    h.co.press(0.0)
+    h.recorders[0].deliver()
+    h.qtbot.waitUntil(lambda: len(server_engine.calls) == 3, timeout=5000)  # warm-up + 2 segments
+    h.co.release(2000.0)
+    (uid, details), = h.wait_finished(1)
+    assert details["status"] == "inserted" and details["text"] == "clip 500 clip 500 clip 250"
+    assert server_engine.calls[1:] == [[500], [500], [250]]
