@@ -22,9 +22,12 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 PROBE_EMITS = 16
 
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
+try:  # the running interpreter's own C API (also in a PyInstaller bundle, which loads libpython globally)
+    _incref = ctypes.pythonapi.Py_IncRef
+    _incref.argtypes = [ctypes.py_object]
+    _incref.restype = None
+except (AttributeError, OSError):  # an interpreter without it: no guard rather than no app
+    _incref = None
 
 
 class _Probe(QObject):
@@ -52,7 +55,7 @@ def install() -> bool:
     """Wrap ``SignalInstance.emit`` if (and only if) this PySide6 needs it; True if wrapped."""
     if getattr(SignalInstance.emit, "balanced", False):
         return True
-    if not emit_loses_a_reference():
+    if _incref is None or not emit_loses_a_reference():
         return False
     original = SignalInstance.emit
 
