@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -86,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     from importlib.util import find_spec
 
-    results = {"machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
                "frame_ms_budget": 32.0,
                "onnx": probe("onnx", args.rounds)}
     if find_spec("silero_vad") is not None:

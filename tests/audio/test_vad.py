@@ -2,8 +2,8 @@
 
 The parity tests (slow: they import torch) hold the ``silero-vad`` package's own torch path as the
 reference: the same speech probability per frame (within 1e-4) and identical ``speech_spans`` /
-``model_windows`` on synthesized fixture speech, silence, noise and a >30 s recording; and the
-same spans as Silero's own rules on random probability sequences for every parameter we use.
+``model_windows`` on synthesized fixture speech, silence, noise and a >30 s recording. (The span
+rules alone: test_vad_spans.py.)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from dictate_app.audio import vad as vad_module
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.vad import (STREAM_WINDOW, FrameScorer, SileroVad, Span, SpeechStream, VadError,
-                                   load_session, model_path, speech_probabilities, spans_from_probabilities)
+                                   load_session, model_path, speech_probabilities)
 from tests.audio.conftest import silence
 
 
@@ -70,23 +70,6 @@ def test_streams_share_the_session_but_not_the_state(speech_16k):
         mixed_a += a.feed(block)
         mixed_b += b.feed(block[::-1].copy())  # other audio through the same session
     assert len(alone) == len(mixed_a) == 1 and np.array_equal(alone[0], mixed_a[0])
-
-
-def test_spans_rules_on_a_hand_made_sequence():
-    # Frames: 5 of silence, 10 of speech, 5 of silence (160 ms, over the 100 ms minimum: the span
-    # closes where the pause began), 10 of speech, 10 of silence.
-    probs = np.array([0.0] * 5 + [0.9] * 10 + [0.1] * 5 + [0.9] * 10 + [0.0] * 10)
-    total = probs.size * STREAM_WINDOW
-    pad = 30 * 16
-    assert spans_from_probabilities(probs, total, pad_ms=30) == [
-        Span(5 * 512 - pad, 15 * 512 + pad), Span(20 * 512 - pad, 30 * 512 + pad)]
-    # With 100 ms pads the gap (2,560 samples) is under two pads: the spans meet in its middle.
-    first, second = spans_from_probabilities(probs, total, pad_ms=100)
-    assert first.end == second.start == 15 * 512 + 1280
-    # A pause shorter than min_silence_ms does not split the span.
-    assert len(spans_from_probabilities(probs, total, min_silence_ms=300)) == 1
-    # Too short to count.
-    assert spans_from_probabilities(probs, total, min_speech_ms=330) == []
 
 
 @functools.lru_cache(maxsize=1)
@@ -182,28 +165,3 @@ def test_model_windows_of_a_long_recording_cut_at_pauses(clips):
     assert len(windows) >= 2 and all(w.duration_s <= 30.0 for w in windows)
     spans = _reference_spans(samples, max_speech_duration_s=29.0)
     assert windows[0].start == spans[0].start and windows[-1].end == spans[-1].end
-
-
-@pytest.mark.slow
-def test_span_rules_match_silero_on_random_sequences():
-    """Every branch of the rules (pauses, short spans, cuts at the longest pause or right there,
-    shared gaps), on 600 random sequences against the package's own implementation."""
-    from silero_vad import get_speech_timestamps_from_probs
-
-    rng = np.random.default_rng(5)
-    for trial in range(600):
-        frames = int(rng.integers(0, 400))
-        # Runs of speech and silence with values near the thresholds, so hysteresis matters.
-        levels = rng.choice([0.02, 0.3, 0.4, 0.5, 0.7, 0.95], size=max(1, frames // 8 + 1))
-        probs = np.repeat(levels, 8)[:frames] + rng.normal(0, 0.03, frames)
-        probs = np.clip(probs, 0, 1).tolist()
-        total = frames * STREAM_WINDOW - int(rng.integers(0, STREAM_WINDOW)) if frames else 0
-        kwargs = {"threshold": float(rng.choice([0.5, 0.6])), "min_silence_ms": int(rng.choice([0, 100, 300])),
-                  "pad_ms": int(rng.choice([0, 30, 100, 200])), "min_speech_ms": int(rng.choice([0, 120, 250])),
-                  "max_speech_s": float(rng.choice([float("inf"), 1.0, 3.0, 29.0]))}
-        ours = spans_from_probabilities(np.array(probs), total, **kwargs)
-        theirs = get_speech_timestamps_from_probs(
-            probs, threshold=kwargs["threshold"], min_silence_duration_ms=kwargs["min_silence_ms"],
-            speech_pad_ms=kwargs["pad_ms"], min_speech_duration_ms=kwargs["min_speech_ms"],
-            max_speech_duration_s=kwargs["max_speech_s"], audio_length_samples=total)
-        assert ours == [Span(int(s["start"]), int(s["end"])) for s in theirs], (trial, kwargs)
