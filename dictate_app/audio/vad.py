@@ -17,6 +17,7 @@ CLI: ``python -m dictate_app.audio.vad FILE`` prints the speech spans of an audi
 
 from __future__ import annotations
 
+import sys
 import threading
 from importlib.util import find_spec
 from pathlib import Path
@@ -339,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         vad = SileroVad()
         spans = vad.model_windows(audio, args.max_window) if args.max_window else vad.speech_spans(audio)
     except DictateError as exc:
-        print(f"error: {exc}")
+        print(f"error: {args.file}: {exc}", file=sys.stderr)
         return exc.exit_code
     for span in spans:
         print(f"{span.start / MODEL_RATE:8.3f} {span.end / MODEL_RATE:8.3f}")

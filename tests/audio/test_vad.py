@@ -165,3 +165,18 @@ def test_model_windows_of_a_long_recording_cut_at_pauses(clips):
     assert len(windows) >= 2 and all(w.duration_s <= 30.0 for w in windows)
     spans = _reference_spans(samples, max_speech_duration_s=29.0)
     assert windows[0].start == spans[0].start and windows[-1].end == spans[-1].end
+
+
+def test_the_cli_prints_spans_in_seconds_and_speaks_to_the_user(tmp_path, speech_16k, capsys):
+    import soundfile
+
+    from dictate_app.audio.vad import main
+
+    path = tmp_path / "speech.wav"
+    soundfile.write(path, np.concatenate([silence(1.0), speech_16k, silence(0.5)]), MODEL_RATE)
+    assert main([str(path)]) == 0
+    spans = [tuple(map(float, line.split())) for line in capsys.readouterr().out.splitlines()]
+    assert spans and 0.9 < spans[0][0] < 1.1 and spans[-1][1] > spans[0][0] + 1.5
+    assert spans == sorted(spans) and all(start < end for start, end in spans)
+    assert main([str(tmp_path / "missing.wav")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'missing.wav'}: ")
