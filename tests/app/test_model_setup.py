@@ -28,6 +28,9 @@ from tests.store.http_files import RangeHandler, closed_port, serve_files
 from tests.store.test_first_run import onnx_files
 
 TIMEOUT_MS = 10_000
+# shell.start() starts the hotkey listener; pynput's "dummy" backend (no X here) ends its thread
+# with NotImplementedError, which the shell reports as a notice (see tests/app/test_hotkey.py).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
 
 class FakeEngine:
