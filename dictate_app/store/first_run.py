@@ -48,6 +48,7 @@ def model_problem(model_dir: str | Path) -> str | None:
     on the GUI thread at start-up); hashing 936 MB with ``check_files`` would take seconds at
     every start, and custom or fine-tuned models are valid without the published digests.
     """
+    from dictate_app.engine.loader import _require_funasr  # the loader's own check, not a copy
     from dictate_app.engine.modeldir import validate_model_dir
     from dictate_app.engine.onnxdir import find_onnx_model, validate_onnx_model
 
@@ -64,6 +65,7 @@ def model_problem(model_dir: str | Path) -> str | None:
             onnx_problem = str(exc)
     try:
         validate_model_dir(path)
+        _require_funasr(path)  # the CPU build cannot run this layout: say so now, not after a load
         return None
     except ModelError as exc:
         # A broken ONNX model says more than "config.yaml is missing" next to it.

@@ -49,6 +49,15 @@ def test_model_problem_accepts_either_layout_and_names_what_is_wrong(tmp_path):
     assert "lists 3 tokens but the model has 12" in model_problem(onnx_dir)  # the ONNX problem, not "missing config.yaml"
 
 
+def test_a_funasr_folder_is_a_problem_for_the_cpu_build(monkeypatch):
+    real_find_spec = first_run.importlib.util.find_spec
+    monkeypatch.setattr(first_run.importlib.util, "find_spec",  # torch and funasr not installed
+                        lambda name, *a: None if name in ("torch", "funasr") else real_find_spec(name, *a))
+    assert model_problem(FIXTURE_MODEL) == (
+        f"{FIXTURE_MODEL} needs the funasr backend, but this Dictate has no torch or funasr (the CPU build); "
+        "run `dictate-app model download --format onnx-int8` for the int8 ONNX model it runs")
+
+
 def test_download_format_follows_the_auto_backend(monkeypatch):
     monkeypatch.setattr(loader, "_has_cuda", lambda: False)
     assert download_format("auto") == ONNX_INT8  # sherpa-onnx is installed in the test venv
