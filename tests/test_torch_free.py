@@ -1,14 +1,15 @@
 """The CPU path runs with neither torch nor funasr: engine, VAD, recorder, worker and commands.
 
-Every check runs in fresh interpreters whose ``sitecustomize`` makes torch, funasr, silero_vad,
+The slow checks run in fresh interpreters whose ``sitecustomize`` makes torch, funasr, silero_vad,
 torchaudio, kaldi-native-fbank and librosa impossible to import (as in the CPU flavour, where
 they are not installed) and logs any attempt. They load the fixture model's int8 ONNX export
 (``fixture_onnx_dir``: the real ``dictate-app model export-onnx``) on the auto-picked backend,
 transcribe a fixture clip to its words, split a >30 s file at pauses, record through the
 recorder with the live VAD, run the tray app's ASR worker, and run ``transcribe``, ``model
 verify``, ``listen`` and ``serve`` as the user does. No attempt may be logged and neither module
-may end up in ``sys.modules``. (The installed CPU flavour itself: requirements/cpu.txt, proven in
-a fresh venv, see the report of that change.)
+may end up in ``sys.modules``. A fast check: a funasr model directory in such a build is a
+sentence saying which model to download. (The installed CPU flavour itself, requirements/cpu.txt,
+is proven in a fresh venv and by packaging/'s frozen cpu bundle tests.)
 """
 
 from __future__ import annotations
