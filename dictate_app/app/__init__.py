@@ -9,9 +9,4 @@ microphone, the model worker and the insertion backends. Module map:
 - ``tray``, ``icons``: tray icon, tooltip and menu; state icons drawn at run time.
 - ``popup``, ``popup_text``: the focus-less popup and its (Qt-free) contents.
 - ``model_setup``: the first-run window that downloads the model or takes its folder.
-- ``qt_signals``: a guard against PySide6 6.12.0's ``emit`` reference leak (installed here, first).
 """
-
-from dictate_app.app import qt_signals
-
-qt_signals.install()  # before any signal of the app is emitted: each unguarded emit leaks a reference

@@ -1,5 +1,8 @@
-"""The guard against PySide6's emit reference leak: installed with the app package, signals still
-deliver, and a fresh process survives far more emits than ``True`` has references."""
+"""PySide6-Essentials 6.12.0's ``SignalInstance.emit`` returns ``True`` without owning a reference
+to it: every emit takes one reference away, and when ``True``'s count reaches zero CPython aborts
+the process ("Fatal Python error: bool_dealloc"). The recorder alone emits the level about 25
+times a second, so the tray app died after about 100 s of dictation. The lock pins 6.11.3 (and
+pyproject excludes 6.12.0); these tests fail if a pin bump brings the bug back."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from dictate_app.app import qt_signals
 from tests.conftest import REPO
 
 
@@ -17,24 +19,22 @@ class Emitter(QObject):
     level = Signal(float)
 
 
-def test_emit_no_longer_loses_references_and_still_delivers(qtbot):
-    assert qt_signals.install() is True or not qt_signals.emit_loses_a_reference()
-    assert not qt_signals.emit_loses_a_reference()
+def test_emit_keeps_the_reference_count_of_true_and_delivers(qtbot):
     emitter, got = Emitter(), []
     emitter.level.connect(got.append)
     before = sys.getrefcount(True)
     for _ in range(5000):
-        assert emitter.level.emit(0.25) is True
+        emitter.level.emit(0.25)
     worker = threading.Thread(target=lambda: [emitter.level.emit(0.5) for _ in range(1000)])
     worker.start()
     worker.join()
-    assert abs(sys.getrefcount(True) - before) < 100  # not 6,000 fewer
+    assert abs(sys.getrefcount(True) - before) < 100  # with the bug: about 6,000 fewer
     qtbot.waitUntil(lambda: len(got) == 6000, timeout=5000)
     assert got[0] == 0.25 and got[-1] == 0.5
 
 
 def test_a_fresh_process_with_the_app_package_survives_many_emits():
-    """Without the guard this process aborted after about 2,600 emits (PySide6 6.12.0)."""
+    """With PySide6 6.12.0 this process aborted after about 2,600 emits."""
     code = (
         "import sys, dictate_app.app\n"
         "from PySide6.QtCore import QObject, Signal\n"
