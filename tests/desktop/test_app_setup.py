@@ -23,13 +23,19 @@ def _setup_window(desktop) -> int | None:
 
 
 def test_first_run_shows_the_setup_window_and_quit_exits_cleanly(desktop, tmp_path):
+    check_first_run_setup(desktop, tmp_path, (sys.executable, "-m", "dictate_app"))
+
+
+def check_first_run_setup(desktop, tmp_path, command: tuple[str, ...],
+                          screenshot_name: str = "first-run-setup.png") -> None:
+    """Start ``command`` (the app; tests/packaging passes the frozen executable) with an empty
+    model folder: the setup window opens, and Alt+Q ends the app with code 0."""
     empty = tmp_path / "no-model-yet"
     empty.mkdir()
     data = tmp_path / "data"
     with open(tmp_path / "app.stderr", "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dictate_app", "--debug", "--model", str(empty), "--device", "cpu",
-             "--hotkey", "f9"],
+            [*command, "--debug", "--model", str(empty), "--device", "cpu", "--hotkey", "f9"],
             env=dict(desktop.env, DICTATE_DATA_DIR=str(data), DICTATE_CONFIG_DIR=str(data)), cwd=REPO,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
         )
@@ -41,7 +47,7 @@ def test_first_run_shows_the_setup_window_and_quit_exits_cleanly(desktop, tmp_pa
             f"{line!r}\n{stderr[-3000:]}"
         wid = wait_for(lambda: _setup_window(desktop), 20, "the setup window")
         assert desktop.xdotool("getwindowname", str(wid)) == "Dictate – speech model setup"
-        shot = desktop.screenshot("first-run-setup.png")
+        shot = desktop.screenshot(screenshot_name)
         assert shot.stat().st_size > 10_000
         desktop.xdotool("windowactivate", "--sync", str(wid))
         wait_for(lambda: desktop.focused_window() == wid, 5, "the setup window to have the focus")

@@ -1,5 +1,5 @@
 """The frozen tray app on the desktop bench: it gets ready, dictates, answers remote control and
-quits cleanly. Everything the bundle must carry for that is exercised: Qt's xcb platform plugin and
+quits cleanly; without a model it opens the first-run setup window. Everything the bundle must carry for that is exercised: Qt's xcb platform plugin and
 tray, pynput's X11 backend (a hidden import), PortAudio capture from the virtual microphone, the
 Silero VAD model in resources/, the ONNX speech model, the clipboard paste with xdotool.
 """
@@ -19,6 +19,7 @@ from tests.desktop.app_harness import (
     synthesize,
     wait_for,
 )
+from tests.desktop.test_app_setup import check_first_run_setup
 from tests.packaging.conftest import run_frozen
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
@@ -58,3 +59,8 @@ def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(desktop, frozen_e
     stderr = app.stderr()
     assert rc == 0, stderr[-3000:]
     assert "Traceback" not in stderr, stderr[-3000:]
+
+
+def test_frozen_first_run_opens_the_model_setup_window(desktop, frozen_exe, tmp_path):
+    """No model yet: the bundle's tray app offers the download (the setup window), and quits cleanly."""
+    check_first_run_setup(desktop, tmp_path, (str(frozen_exe),), screenshot_name="frozen-first-run-setup.png")
