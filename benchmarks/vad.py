@@ -2,7 +2,9 @@
 
 Each runtime is measured in a fresh interpreter, so the load time includes its imports:
 ``onnx`` is ``dictate_app.audio.vad`` (onnxruntime, one thread); ``torch`` is the path the app used
-before, the ``silero-vad`` package's torch model (skipped when the package is not installed).
+before, the ``silero-vad`` package's torch model with the process's thread count (as the live
+segmenter ran it), ``torch_1_thread`` the same on one thread (as the worker's trim ran it); both
+are skipped when the package is not installed.
 Per-frame cost: the median over ``--rounds`` of scoring 10 s of synthesized speech-like audio
 frame by frame (what the live segmenter does), plus the whole-clip ``speech_spans`` time. Also
 the resident memory after loading and scoring.
@@ -46,7 +48,8 @@ else:
     import torch
     threads = torch.get_num_threads()
     from silero_vad import get_speech_timestamps, load_silero_vad
-    torch.set_num_threads(threads)  # as the app did: silero_vad's import sets 1 for the process
+    if runtime == "torch":  # as the app's capture path did: silero_vad's import sets 1 thread
+        torch.set_num_threads(threads)  # for the process, and the app put the count back
     model = load_silero_vad()
     load_s = time.perf_counter() - t0
     def score(frame):
@@ -87,11 +90,14 @@ def main() -> None:
     args = parser.parse_args()
     from importlib.util import find_spec
 
-    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "load_average_1min": round(os.getloadavg()[0], 2)},
                "frame_ms_budget": 32.0,
                "onnx": probe("onnx", args.rounds)}
     if find_spec("silero_vad") is not None:
         results["torch"] = probe("torch", args.rounds)
+        # What the tray app's worker did around its trim (worker.one_torch_thread): one thread.
+        results["torch_1_thread"] = probe("torch_1_thread", args.rounds)
     text = json.dumps(results, indent=1)
     print(text)
     if args.json:
