@@ -16,11 +16,9 @@ recording's passes here. Qt delivers queued calls in the order they were posted,
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from contextlib import contextmanager
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -46,28 +44,6 @@ def _default_trim(samples: np.ndarray):
     from dictate_app.audio.speech import trim_to_speech
 
     return trim_to_speech(samples)
-
-
-@contextmanager
-def one_torch_thread():
-    """Run Silero VAD on one torch thread, then give the speech model its threads back.
-
-    Silero runs a tiny network once per 32 ms window. With 2 intra-op threads on a busy 2-core
-    machine, each of those calls waits for a second thread the OS has not scheduled: trimming
-    3 s of speech took 10.3 s with 2 threads and 50-70 ms with 1 (measured on the project
-    machine while other jobs ran). The setting is process-wide, so it is only changed here, on
-    the worker thread, between model calls that the same thread makes.
-    """
-    torch = sys.modules.get("torch")  # imported by the engine; nothing to do without it
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def user_message(exc: BaseException, doing: str) -> str:
@@ -139,8 +115,7 @@ class AsrWorker(QObject):
         load_s = time.monotonic() - started
         try:
             warm = np.zeros(MODEL_RATE // 2, dtype=np.float32)
-            with one_torch_thread():
-                self._trim(warm)
+            self._trim(warm)
             engine.transcribe(warm, MODEL_RATE)
         except Exception:  # warming is an optimisation; a real utterance will report real errors
             log.warning("model warm-up failed", exc_info=True)
@@ -156,8 +131,7 @@ class AsrWorker(QObject):
         try:
             if self.engine is None:
                 raise DictateError("The speech model is not loaded yet.")
-            with one_torch_thread():
-                speech = self._trim(samples)
+            speech = self._trim(samples)
             timings["vad_ms"] = (time.monotonic() - started) * 1000
             if speech is None or len(speech) == 0:
                 self.transcribed.emit(uid, None, timings)

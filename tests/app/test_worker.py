@@ -131,34 +131,6 @@ def test_engine_error_becomes_failed(qtbot, worker_on_thread):
     assert blocker.args == [4, "The model file is damaged: download it again."]
 
 
-
-def test_trimming_runs_on_one_torch_thread_and_gives_threads_back(qtbot, worker_on_thread):
-    torch = pytest.importorskip("torch")
-    seen = []
-
-    def trim(samples):
-        seen.append(torch.get_num_threads())
-        return speech_only(samples)
-
-    before = torch.get_num_threads()
-    engine = FakeEngine()
-    engine_threads = []
-    real = engine.transcribe
-    engine.transcribe = lambda *a, **k: (engine_threads.append(torch.get_num_threads()), real(*a, **k))[1]
-    worker = AsrWorker(load=lambda m, d: engine, trim=trim)
-    thread = start_worker(worker)
-    driver = Driver(worker)
-    try:
-        with qtbot.waitSignal(worker.loaded, timeout=5000):
-            driver.load.emit("/m", "cpu")
-        with qtbot.waitSignal(worker.transcribed, timeout=5000):
-            driver.transcribe.emit(1, np.full(8000, 0.5, dtype=np.float32), "auto")
-    finally:
-        assert stop_worker(thread, 5000)
-    assert seen == [1, 1]  # warm-up and the utterance
-    assert engine_threads == [before, before] and torch.get_num_threads() == before
-
-
 def test_submit_runs_jobs_in_order_on_the_worker_thread_and_cancel_skips_queued_ones(qtbot, worker_on_thread):
     from PySide6.QtCore import QThread
 
