@@ -25,7 +25,8 @@ from tests.packaging.conftest import run_frozen
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 
 
-def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(desktop, frozen_exe, build_info, request, tmp_path):
+def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(frozen_exe, build_info, desktop, request, tmp_path):
+    # frozen_exe first: without a bundle the test is skipped before a bench is started.
     # The cpu flavour runs the ONNX export; the full one the funasr model directory (its backend
     # on a GPU user's machine, and the frozen-funasr traps: version.txt, the class registry).
     model = request.getfixturevalue("fixture_onnx_dir" if build_info["flavour"] == "cpu" else "fixture_model_dir")
@@ -61,6 +62,6 @@ def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(desktop, frozen_e
     assert "Traceback" not in stderr, stderr[-3000:]
 
 
-def test_frozen_first_run_opens_the_model_setup_window(desktop, frozen_exe, tmp_path):
+def test_frozen_first_run_opens_the_model_setup_window(frozen_exe, desktop, tmp_path):
     """No model yet: the bundle's tray app offers the download (the setup window), and quits cleanly."""
     check_first_run_setup(desktop, tmp_path, (str(frozen_exe),), screenshot_name="frozen-first-run-setup.png")
