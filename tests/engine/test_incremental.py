@@ -243,3 +243,20 @@ def test_with_provisional_segments_release_reuses_the_pass_already_running(three
     assert recording.tail_end is not None, "the pause had begun at release"
     assert result.text == "piece1 piece2", "one pass per phrase: the provisional passes were reused"
     assert ncc_best(engine.clips[1], b[4000:-4000])[0] > 0.99
+
+
+def test_a_callers_executor_runs_every_pass_and_is_left_running_after_close():
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callers-engine-thread")
+    engine = WordEngine(["zero", "one", "two"])
+    for _ in range(2):  # one transcriber per recording, one shared engine thread
+        inc = IncrementalTranscriber(engine, executor=pool)
+        inc.on_segment(clip(1))
+        assert inc.finish(clip(2)).text == "one two" and inc.pieces == 2
+        inc.close()
+    assert {name.split("_")[0] for _, name in engine.calls} == {"callers-engine-thread"}
+    assert pool.submit(lambda: 42).result(5) == 42, "close() left the caller's executor alone"
+    pool.shutdown()
+    nothing = IncrementalTranscriber(engine, executor=pool)
+    assert nothing.finish().text == "" and nothing.pieces == 0, "no speech: no pass"
