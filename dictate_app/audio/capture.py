@@ -2,12 +2,13 @@
 
 :func:`open_stream` opens a device (by name, with the user-facing errors and a re-enumeration
 retry) and :class:`Take` is one recording in progress: its blocks, timing, level, live segments,
-tail and length limit, turned into a :class:`~dictate_app.audio.recorder.Recording` at the end.
+tail and length limit, turned into a :class:`Recording` at the end (re-exported by :mod:`dictate_app.audio.recorder`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -18,7 +19,7 @@ from dictate_app.audio.level import LevelMeter
 from dictate_app.errors import DeviceError
 
 if TYPE_CHECKING:
-    from dictate_app.audio.recorder import Recorder, Recording
+    from dictate_app.audio.recorder import Recorder
     from dictate_app.audio.vad import SpeechStream
 
 # Blocks of 20 ms: a smooth level meter and VAD feed, little per-block overhead.
@@ -27,6 +28,32 @@ BLOCK_S = 0.02
 LOST_WARN_MS = 150.0
 # The length-limit warning comes this long before the limit (at most a fifth of the limit).
 MAX_WARNING_S = 15.0
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One push-to-talk recording, ready for the model."""
+
+    samples: np.ndarray  # 16 kHz mono float32 in [-1, 1], pre-roll + speech + tail
+    sample_rate: int  # always 16000
+    duration_s: float
+    device_name: str
+    start_latency_ms: float  # start() -> first block captured (0 when the stream was already open)
+    lost_ms: float  # audio known to be missing (stream not live yet when opening on demand)
+    device_lost: bool  # the device vanished mid-recording; samples hold what was captured
+    hit_max_length: bool
+    warnings: tuple[str, ...]
+    preroll_ms: float = 0.0  # audio from before start() at the head of ``samples``
+    tail_ms: float = 0.0  # audio from after stop() at the end of ``samples``
+    # Live VAD segments (``on_segment``) were emitted from ``samples[:tail_start]``; the rest is
+    # the unemitted tail (from the open segment's start), which holds speech only if ``tail_has_speech``.
+    tail_start: int = 0
+    tail_has_speech: bool = True
+    # Where the open segment's speech (plus pad) ended if its pause had begun, else None (to the end).
+    tail_end: int | None = None
+    # True when the live VAD analysed all of ``samples`` (it was loaded before the last block), so
+    # its segments and ``tail_*`` describe the whole recording; False: no live VAD ran on it.
+    segmented: bool = False
 
 
 class StreamHandle:
@@ -299,8 +326,6 @@ class Take:
 
     def result(self) -> "Recording":
         """The finished recording: resampled to 16 kHz with soxr, clipped to [-1, 1]."""
-        from dictate_app.audio.recorder import Recording
-
         audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
         samples = np.clip(resample(audio, self.rate, MODEL_RATE), -1.0, 1.0).astype(np.float32)
         warnings = list(self.warnings)

@@ -23,12 +23,11 @@ import concurrent.futures
 import queue
 import threading
 import time
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from dictate_app.audio.capture import StreamHandle, Take, open_stream, warm_up
+from dictate_app.audio.capture import Recording, StreamHandle, Take, open_stream, warm_up  # noqa: F401 (Recording: re-exported)
 from dictate_app.errors import DictateError
 
 # No block for this long while recording means the device is gone (PortAudio does not always
@@ -38,32 +37,6 @@ STALL_S = 1.0
 FIRST_BLOCK_S = 3.0
 
 _START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCK, _FINISHED, _WARM = range(8)
-
-
-@dataclass(frozen=True)
-class Recording:
-    """One push-to-talk recording, ready for the model."""
-
-    samples: np.ndarray  # 16 kHz mono float32 in [-1, 1], pre-roll + speech + tail
-    sample_rate: int  # always 16000
-    duration_s: float
-    device_name: str
-    start_latency_ms: float  # start() -> first block captured (0 when the stream was already open)
-    lost_ms: float  # audio known to be missing (stream not live yet when opening on demand)
-    device_lost: bool  # the device vanished mid-recording; samples hold what was captured
-    hit_max_length: bool
-    warnings: tuple[str, ...]
-    preroll_ms: float = 0.0  # audio from before start() at the head of ``samples``
-    tail_ms: float = 0.0  # audio from after stop() at the end of ``samples``
-    # Live VAD segments (``on_segment``) were emitted from ``samples[:tail_start]``; the rest is
-    # the unemitted tail (from the open segment's start), which holds speech only if ``tail_has_speech``.
-    tail_start: int = 0
-    tail_has_speech: bool = True
-    # Where the open segment's speech (plus pad) ended if its pause had begun, else None (to the end).
-    tail_end: int | None = None
-    # True when the live VAD analysed all of ``samples`` (it was loaded before the last block), so
-    # its segments and ``tail_*`` describe the whole recording; False: no live VAD ran on it.
-    segmented: bool = False
 
 
 class Recorder:
