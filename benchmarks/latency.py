@@ -385,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         entry["baseline_over_best"] = entry["baseline"]["p50"] / entry["best"]["p50"]
         entry["peer_over_best"] = entry["peer"]["p50"] / entry["best"]["p50"]
         out["lengths"][str(length)] = entry
+        if args.json:  # after each length, so a run cut short still leaves its figures
+            out["machine"]["load_average_now"] = os.getloadavg()
+            args.json.write_text(json.dumps({**out, "complete": False}, indent=2) + "\n", encoding="utf-8")
 
     out["targets"] = {
         **{f"release_to_text_p50_{k}s": {"target_s": v, "measured_s": out["lengths"][k]["best"]["p50"],
@@ -396,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
                         "met": out["rss_mb"]["onnx_int8"]["steady"] <= 600},
     }
     out["machine"]["load_average_at_end"] = os.getloadavg()
+    out["machine"].pop("load_average_now", None)
+    out["complete"] = True
     text = json.dumps(out, indent=2)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
