@@ -95,3 +95,12 @@ def test_a_missing_model_is_one_sentence_not_a_traceback(frozen_exe, tmp_path, s
     done = run_frozen(frozen_exe, "transcribe", "--model", tmp_path / "no-model", speech_files[0])
     assert done.returncode != 0
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_cpu_flavour_sends_a_funasr_model_to_the_onnx_download(frozen_exe, build_info, fixture_model_dir,
+                                                                    speech_files):
+    if build_info["flavour"] != "cpu":
+        pytest.skip("the full flavour runs funasr models")
+    done = run_frozen(frozen_exe, "transcribe", "--model", fixture_model_dir, speech_files[0])
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("error: ") and "model download --format onnx-int8" in done.stderr, done.stderr
