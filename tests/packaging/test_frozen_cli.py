@@ -104,3 +104,15 @@ def test_the_cpu_flavour_sends_a_funasr_model_to_the_onnx_download(frozen_exe, b
     done = run_frozen(frozen_exe, "transcribe", "--model", fixture_model_dir, speech_files[0])
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith("error: ") and "model download --format onnx-int8" in done.stderr, done.stderr
+
+
+def test_the_full_flavour_exports_onnx_and_transcribes_with_it(frozen_exe, build_info, fixture_model_dir,
+                                                              speech_files, tmp_path):
+    """`model export-onnx` frozen: torch's exporter and onnxscript (which reads its own source)."""
+    if build_info["flavour"] != "full":
+        pytest.skip("exporting needs torch: the full flavour")
+    out = tmp_path / "onnx"
+    done = run_frozen(frozen_exe, "model", "export-onnx", fixture_model_dir, "--out", out, timeout=900)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    done = run_frozen(frozen_exe, "transcribe", "--model", out, "--device", "cpu", "--json", *speech_files)
+    assert _records(done) == [(*expected, ("Speech",)) for _, expected in CLIPS]
