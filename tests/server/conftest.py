@@ -136,19 +136,22 @@ class ServerProcess:
 # in): (spoken text, language, the text the model writes with itn, espeak-ng voice variant). Each
 # is one the committed fixture recognizes exactly in that voice (mostly variants it never heard in
 # training), picked once by trying the templates in order, so a test can assert every request's
-# exact words; a retrained fixture may need the list picked again.
+# exact words; a retrained fixture may need the list picked again. For the fixture of issue 3 three
+# phrases failed in their variant and got the first variant that works, trying the held-out
+# variants then the training ones in corpus order: play music f2 -> m3, good night m2 -> m3,
+# we are happy m3 -> Michael.
 PHRASES = [
     ('hello world', 'en', 'hello world', 'm3'),
     ('please open the door', 'en', 'please open the door', 'm8'),
     ('close the window', 'en', 'close the window', 'norbert'),
     ('turn on the light', 'en', 'turn on the light', 'klatt2'),
     ('turn off the light', 'en', 'turn off the light', 'klatt2'),
-    ('play music', 'en', 'play music', 'f2'),
+    ('play music', 'en', 'play music', 'm3'),
     ('stop the music', 'en', 'stop the music', 'm1'),
     ('call my mother', 'en', 'call my mother', 'm1'),
     ('call my friend', 'en', 'call my friend', 'm1'),
     ('good morning', 'en', 'good morning', 'f1'),
-    ('good night', 'en', 'good night', 'm2'),
+    ('good night', 'en', 'good night', 'm3'),
     ('thank you', 'en', 'thank you', 'f3'),
     ('yes please', 'en', 'yes please', 'm3'),
     ('no thank you', 'en', 'no thank you', 'm8'),
@@ -160,7 +163,7 @@ PHRASES = [
     ('go home now', 'en', 'go home now', 'f1'),
     ('the cat is big', 'en', 'the cat is big', 'm2'),
     ('the dog is small', 'en', 'the dog is small', 'f3'),
-    ('we are happy', 'en', 'we are happy', 'm3'),
+    ('we are happy', 'en', 'we are happy', 'Michael'),
     ('water please', 'en', 'water please', 'm8'),
     ('today is good', 'en', 'today is good', 'klatt2'),
     ('你好世界', 'zh', '你好世界', 'linda'),

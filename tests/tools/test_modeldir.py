@@ -61,6 +61,30 @@ def test_fillers_are_never_produced_by_encoding(tokenizer):
         assert set(tokenizer.encode(line)) <= text_ids, line
 
 
+def test_training_labels_give_an_english_word_one_piece_wherever_it_stands(tokenizer):
+    encoder = vocab.label_encoder(tokenizer.serialized_model_proto())
+
+    def pieces(text, language):
+        return [tokenizer.id_to_piece(i) for i in encoder.encode(vocab.label_text(text, language))]
+
+    for word in lexicon.EN_DIGITS + lexicon.EN_WORDS + lexicon.EN_EXTRA:
+        assert pieces(f"{word} {word}", "en") == ["\u2581" + word] * 2, word
+    # The first digit of a number carries its space: no lone "▁" piece for the model to drop.
+    assert pieces("call 371", "en") == ["\u2581call", "\u25813", "7", "1"]
+    assert pieces("48", "en") == ["\u25814", "8"]
+    assert pieces("电话371", "zh") == ["电", "话", "3", "7", "1"]  # Mandarin: no spaces at all
+
+
+def test_a_sentence_initial_space_never_reaches_the_transcript(tokenizer):
+    from dictate_app.engine.tags import parse_tagged
+
+    ids = vocab.label_encoder(tokenizer.serialized_model_proto()).encode(vocab.label_text("call 371", "en"))
+    tags = [vocab.TAG_IDS[t] for t in ("<|en|>", "<|NEUTRAL|>", "<|Speech|>", "<|withitn|>")]
+    raw = tokenizer.decode(tags + ids)  # what funasr's decode gives for these ids
+    assert raw == "<|en|><|NEUTRAL|><|Speech|><|withitn|> call 371"
+    assert parse_tagged(raw).text == "call 371"
+
+
 def test_am_mvn_is_kaldi_nnet1_that_funasr_reads(tmp_path: Path):
     from funasr.frontends.wav_frontend import load_cmvn
     import numpy as np

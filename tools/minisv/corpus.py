@@ -222,12 +222,16 @@ def render(spec: Utterance) -> np.ndarray:
     return np.clip(clip, -1.0, 1.0).astype(np.float32)
 
 
-def build(count: int, seed: int, split: str, jobs: int = 2) -> list[tuple[Utterance, np.ndarray]]:
-    """Specs and rendered audio (22,050 Hz); espeak-ng runs ``jobs`` at a time (at most 2)."""
-    specs = make_specs(count, seed, split)
+def render_all(specs: list[Utterance], jobs: int = 2) -> list[tuple[Utterance, np.ndarray]]:
+    """Specs paired with their rendered audio (22,050 Hz); espeak-ng runs ``jobs`` at a time (at most 2)."""
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
         audio = list(pool.map(render, specs))
     return list(zip(specs, audio))
+
+
+def build(count: int, seed: int, split: str, jobs: int = 2) -> list[tuple[Utterance, np.ndarray]]:
+    """Specs and rendered audio (22,050 Hz) of ``count`` utterances of a split."""
+    return render_all(make_specs(count, seed, split), jobs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -177,9 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vmic", action="store_true", help="add the virtual-microphone case")
     parser.add_argument("--vmic-count", type=int, default=30)
     parser.add_argument("--json", type=Path, help="write the full report here")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the engine (1 on a busy machine)")
     args = parser.parse_args(argv)
     cases = args.cases.split(",") + (["vmic"] if args.vmic else [])
-    report = evaluate(args.model_dir, args.count, args.seed, cases, args.vmic_count)
+    report = evaluate(args.model_dir, args.count, args.seed, cases, args.vmic_count, args.threads)
     print(table(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

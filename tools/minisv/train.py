@@ -23,6 +23,7 @@ import json
 import math
 import pickle
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -57,20 +58,23 @@ def _features_chunk(args):
             for audio in audios for _ in range(copies)]
 
 
-def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2):
-    """Augmented raw features for every clip (``copies`` each), CMVN stats written to ``work/am.mvn``.
+def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2, stats=None, offset: int = 0):
+    """Augmented raw features for every clip (``copies`` each), normalized with CMVN.
 
+    ``stats``: the (mean, std) to normalize with; None computes them from these clips. ``offset``:
+    the index of ``items[0]`` in the corpus, so a later part of it gets its own augmentation seeds.
+    ``work/am.mvn`` is (re)written with the statistics used.
     Returns (list of (normalized float16 features, spec)) and the (mean, std) used.
     """
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = 250
-    tasks = [([a for _, a in items[i:i + chunk]], copies, seed * 100003 + i)
+    tasks = [([a for _, a in items[i:i + chunk]], copies, seed * 100003 + offset + i)
              for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         raw = [f for part in pool.map(_features_chunk, tasks) for f in part]
     specs = [spec for spec, _ in items for _ in range(copies)]
-    mean, std = features.cmvn_stats(raw[:: max(1, len(raw) // 3000)])
+    mean, std = stats if stats is not None else features.cmvn_stats(raw[:: max(1, len(raw) // 3000)])
     work.mkdir(parents=True, exist_ok=True)
     modeldir.write_am_mvn(work / "am.mvn", mean, std)
     shift, rescale = features.read_cmvn(str(work / "am.mvn"))
@@ -78,18 +82,48 @@ def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2):
     return data, mean, std
 
 
+def load_or_prepare(items, copies: int, seed: int, work: Path, head: int = 0, head_copies: int = 0):
+    """Features of the corpus, cached in ``work``: the first ``head`` clips with ``head_copies``
+    augmented copies each, the rest with ``copies``.
+
+    Why two parts: a larger corpus reuses the cached features of a smaller one (its prefix, see
+    :func:`load_or_build_corpus`), and more distinct utterances beat more copies of the same ones.
+    The second part is normalized with the first part's CMVN statistics (the same generator and
+    augmentation, so the same distribution), which keeps the cached features valid.
+    """
+    def cached(n_items, n_copies, build):
+        path = work / f"features-{n_items}-{n_copies}-{seed}.pkl"
+        if path.exists():  # deterministic, so a cached copy is the same data
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        result = build()
+        with open(path, "wb") as f:
+            pickle.dump(result, f)
+        return result
+
+    if not head:
+        return cached(len(items), copies, lambda: prepare(items, copies, seed, work))
+    data, mean, std = cached(head, head_copies, lambda: prepare(items[:head], head_copies, seed, work))
+    tail, _, _ = cached(f"{head}x{head_copies}+{len(items) - head}", copies,
+                        lambda: prepare(items[head:], copies, seed, work, stats=(mean, std), offset=head))
+    modeldir.write_am_mvn(work / "am.mvn", mean, std)
+    return data + tail, mean, std
+
+
 class Labels:
-    """Turns a spec into SenseVoice's label ids, in the compact training vocabulary."""
+    """Turns a spec into SenseVoice's label ids, in the compact training vocabulary.
+
+    Text goes through :func:`vocab.label_encoder` / :func:`vocab.label_text`, so an English word has
+    one piece (``▁word``) at the start of an utterance as everywhere else.
+    """
 
     def __init__(self, tokenizer: bytes):
-        import sentencepiece
-
-        self.sp = sentencepiece.SentencePieceProcessor(model_proto=tokenizer)
+        self.sp = vocab.label_encoder(tokenizer)
         self.real_ids = [0, 1, 2] + vocab.text_piece_ids(tokenizer) + sorted(vocab.TAG_IDS.values())
         self.compact = {real: i for i, real in enumerate(self.real_ids)}
 
     def ids(self, spec: corpus.Utterance, itn: bool) -> list[int]:
-        real = [vocab.TAG_IDS[t] for t in spec.tags(itn)] + self.sp.encode(spec.text(itn))
+        real = [vocab.TAG_IDS[t] for t in spec.tags(itn)] + self.sp.encode(vocab.label_text(spec.text(itn), spec.language))
         return [self.compact[i] for i in real]
 
 
@@ -158,11 +192,14 @@ def collate(data, idx: list[int], labels: Labels, rng: random.Random):
 
 def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: int = 1000,
           peak_lr: float = 2e-3, warmup: int = 200, log=print, init: Path | None = None,
-          every: int = 250, on_checkpoint=None):
+          every: int = 250, on_checkpoint=None, minutes: float | None = None):
     """Train for ``steps`` updates (warm-up, then cosine decay); returns the model and a log.
 
-    A fixed number of steps, not a time budget, so the result does not depend on how busy the
-    shared machine is. ``init``: start from a training checkpoint written by a previous run.
+    By default a fixed number of steps, so the result does not depend on how busy the shared
+    machine is. ``minutes``: a wall-clock budget as well; the schedule then follows whichever of
+    steps and time is further along, so training ends on time with a fully decayed learning rate
+    even when other jobs slow it down (the number of steps done is logged; such a run is not
+    reproducible step for step). ``init``: start from a training checkpoint written by a previous run.
     Every ``every`` steps a progress line is logged and ``on_checkpoint(model, step)`` is called.
     """
     import torch
@@ -176,13 +213,19 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
     start, step, epoch, history = time.monotonic(), 0, 0, []
     steps_per_epoch = len(batches(data, max_frames, rng))
     model.train()
-    while step < steps:
+
+    def progress() -> float:
+        if minutes is None:
+            return step / steps
+        return max(step / steps, (time.monotonic() - start) / (60 * minutes))
+
+    while progress() < 1:
         epoch += 1
         losses, accs = [], []
         for idx in batches(data, max_frames, rng):
-            if step >= steps:
+            frac = progress()
+            if frac >= 1:
                 break
-            frac = step / steps
             lr = peak_lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -214,12 +257,25 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
 
 
 def load_or_build_corpus(count: int, seed: int, work: Path):
-    """The synthesized training corpus, cached in ``work`` (synthesis is deterministic)."""
+    """The synthesized training corpus, cached in ``work`` (synthesis is deterministic).
+
+    Spec ``n`` of a seed does not depend on ``count``, so a smaller cached corpus of the same seed
+    is the prefix of a larger one: only the missing utterances are synthesized (checked by spec).
+    """
     path = work / f"train-{count}-{seed}.pkl"
     if path.exists():
         with open(path, "rb") as f:
             return pickle.load(f)
-    items = corpus.build(count, seed, "train")
+    specs = corpus.make_specs(count, seed, "train")
+    smaller = sorted((int(p.name.split("-")[1]), p) for p in work.glob(f"train-*-{seed}.pkl")
+                     if int(p.name.split("-")[1]) < count)
+    items: list = []
+    if smaller:
+        with open(smaller[-1][1], "rb") as f:
+            items = pickle.load(f)
+        if [spec for spec, _ in items] != specs[: len(items)]:
+            items = []  # the corpus generator changed since: synthesize everything again
+    items += corpus.render_all(specs[len(items):])
     work.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
         pickle.dump(items, f)
@@ -234,8 +290,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--count", type=int, default=5000, help="training utterances")
     parser.add_argument("--copies", type=int, default=3, help="augmented copies of each")
+    parser.add_argument("--head", type=int, default=0,
+                        help="the first N utterances get --head-copies copies (cached features of a smaller corpus)")
+    parser.add_argument("--head-copies", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--steps", type=int, default=4000, help="optimizer updates")
+    parser.add_argument("--minutes", type=float, help="also stop after this much wall-clock time (see train())")
     parser.add_argument("--batch-frames", type=int, default=1000, help="padded frames per batch")
     parser.add_argument("--checkpoint-every", type=int, default=500,
                         help="write the model directory every N steps (to watch progress)")
@@ -249,14 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     items = load_or_build_corpus(args.count, args.seed, args.work)
     t1 = time.monotonic()
-    cached = args.work / f"features-{args.count}-{args.copies}-{args.seed}.pkl"
-    if cached.exists():  # deterministic, so a cached copy is the same data
-        with open(cached, "rb") as f:
-            data, mean, std = pickle.load(f)
-    else:
-        data, mean, std = prepare(items, args.copies, args.seed, args.work)
-        with open(cached, "wb") as f:
-            pickle.dump((data, mean, std), f)
+    data, mean, std = load_or_prepare(items, args.copies, args.seed, args.work, args.head, args.head_copies)
     t2 = time.monotonic()
     print(f"corpus {t1 - t0:.0f} s, features {t2 - t1:.0f} s: {len(data)} clips, "
           f"{sum(len(f) for f, _ in data)} frames", flush=True)
@@ -271,16 +324,19 @@ def main(argv: list[str] | None = None) -> int:
     cpu0 = time.process_time()
     model, history = train(data, labels, DEFAULT_ENCODER, args.steps, args.seed, args.batch_frames,
                            log=lambda line: print(line, flush=True), init=args.init,
-                           every=args.checkpoint_every, on_checkpoint=checkpoint, peak_lr=args.lr)
+                           every=args.checkpoint_every, on_checkpoint=checkpoint, peak_lr=args.lr,
+                           minutes=args.minutes)
     train_cpu = time.process_time() - cpu0
     torch.save(model.state_dict(), args.work / "train-checkpoint.pt")
     t3 = time.monotonic()
     modeldir.write_model_dir(args.out, enc, full_state_dict(model, labels), tokenizer, mean, std)
-    record = {"command": "python -m tools.minisv.train " + " ".join(argv or []),
+    record = {"command": "python -m tools.minisv.train " + " ".join(sys.argv[1:] if argv is None else argv),
               "encoder": DEFAULT_ENCODER, "count": args.count, "copies": args.copies,
               "seed": args.seed, "threads": args.threads,
               "corpus_s": round(t1 - t0), "features_s": round(t2 - t1), "train_s": round(t3 - t2),
-              "train_cpu_s": round(train_cpu), "steps": args.steps,
+              "train_cpu_s": round(train_cpu), "steps": args.steps, "minutes": args.minutes,
+              "steps_done": history[-1]["steps"] if history else 0, "head": args.head,
+              "head_copies": args.head_copies,
               "batch_frames": args.batch_frames, "lr": args.lr,
               "init": str(args.init) if args.init else None,
               "parameters": sum(p.numel() for p in model.parameters()), "history": history}

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 VOCAB_SIZE = 25055
 TAG_REGION_START = 24884
 FILLER_CHAR = "\u2591"  # "░": visible in a random model's output, absent from our text
+WORD_START = "\u2581"  # "▁": SentencePiece's mark for a space before a piece
 
 # Verified ids (funasr model.py and sherpa-onnx tokens.txt excerpts; see sensevoice.md section 4).
 VERIFIED_TAG_IDS = {
@@ -55,7 +56,8 @@ def train_text_bpe(lines: Iterable[str], vocab_size: int = 400) -> bytes:
 
     ``add_dummy_prefix=False`` as in SenseVoice's tokenizer: otherwise an encoded text starts with
     a lone ``▁`` and decoding puts a space after the itn tag (sensevoice.md pitfall 16).
-    ``split_digits`` so that "371" is three pieces, one per spoken digit. Chinese characters are
+    ``split_digits`` so that "371" is three pieces, one per spoken digit; the first digit of a
+    number after a space is one piece with its space (``▁3``). Chinese characters are
     kept as single-character pieces (as in SenseVoice's vocabulary): BPE over unspaced Chinese
     would learn phrase-long pieces that fit only the training sentences.
     """
@@ -82,7 +84,12 @@ def train_text_bpe(lines: Iterable[str], vocab_size: int = 400) -> bytes:
     proto = pb.ModelProto()
     proto.ParseFromString(model.getvalue())
     known = {p.piece for p in proto.pieces}
-    lowest = min(p.score for p in proto.pieces[3:])
+    highest, lowest = max(p.score for p in proto.pieces[3:]), min(p.score for p in proto.pieces[3:])
+    for digit in "0123456789":
+        # A digit that starts a number after a word carries its own space ("call 371" is
+        # "▁call ▁3 7 1"): a lone "▁" piece has no sound of its own and the model dropped it.
+        if WORD_START + digit not in known:
+            proto.pieces.add(piece=WORD_START + digit, score=highest + 1.0, type=_NORMAL)
     for char in cjk:
         if char not in known:
             proto.pieces.add(piece=char, score=lowest - 1.0, type=_NORMAL)
@@ -135,3 +142,29 @@ def text_piece_ids(model: bytes) -> list[int]:
     proto.ParseFromString(model)
     return [i for i, p in enumerate(proto.pieces)
             if i >= 3 and i < TAG_REGION_START and not p.piece.startswith(FILLER_CHAR)]
+
+
+def label_encoder(model: bytes):
+    """A SentencePiece processor over ``model`` that keeps a leading space when encoding labels.
+
+    The tokenizer as written normalizes a leading space away (as at inference, where it only
+    decodes). Training labels are encoded with this copy and :func:`label_text`, so that an English
+    word is the same ``▁word`` piece at the start of an utterance as anywhere else: one piece per
+    word to learn instead of two, of which the sentence-initial one was seen once per utterance.
+    """
+    import sentencepiece
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    proto = pb.ModelProto()
+    proto.ParseFromString(model)
+    proto.normalizer_spec.remove_extra_whitespaces = False
+    return sentencepiece.SentencePieceProcessor(model_proto=proto.SerializeToString())
+
+
+def label_text(text: str, language: str) -> str:
+    """The text to encode as a training label: English gets a leading space (see :func:`label_encoder`).
+
+    Mandarin is written without spaces, so its first character stays a plain piece. Decoding
+    drops the space again (``dictate_app.engine.tags.parse_tagged`` strips every text piece).
+    """
+    return " " + text if language == "en" and text else text
