@@ -117,7 +117,9 @@ class Coordinator(QObject):
         self._request_transcribe.connect(worker.transcribe)
         self._request_finish.connect(worker.finish)
         worker.loaded.connect(self._on_loaded)
-        worker.load_failed.connect(lambda msg: self.post(lc.ModelFailed(msg)))
+        # A bound slot, not a lambda: PySide6 runs a lambda connected to a signal of an object on
+        # another thread on that thread, so post() and the popup would run on the ASR thread.
+        worker.load_failed.connect(self._on_load_failed)
         worker.transcribed.connect(self._on_transcribed)
         worker.failed.connect(self._on_failed)
         self._audio_done.connect(self._on_audio_done)
@@ -309,6 +311,10 @@ class Coordinator(QObject):
         self.post(lc.AudioReady(uid))
         if self.state.recording is None and self._recorder_mic != self.options.microphone:
             self._make_recorder()  # a microphone change waited for this recording to end
+
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self.post(lc.ModelFailed(message))
 
     @Slot(str)
     def _on_loaded(self, description: str) -> None:
