@@ -177,10 +177,13 @@ def test_engine_vad_recorder_and_worker_run_without_torch_or_funasr(blocked_env,
     assert out["backend_auto"] == "onnx" and out["engine"] == ["onnx", "cpu"]
     assert out["clip_text"] == "call my mother"
     # 37 s: cut at pauses into passes of at most 30 s; both passes reach the model (the
-    # miniature model drops a few words when one pass holds many phrases: counted, not spelled).
+    # miniature model drops a few words when one pass holds many phrases: counted, not spelled;
+    # the fixture of issue 3 drops "morning" after "good" in the fast voice mid-pass, so "home"
+    # is counted and the clip's last word checked instead).
     windows = out["long_windows"]
     assert len(windows) == 2 and all(end - start <= 30 * 16000 for start, end in windows)
-    assert out["long_text"].count("mother") == 4 and out["long_text"].count("morning") == 4
+    assert out["long_text"].count("mother") == 4 and out["long_text"].count("home") == 4
+    assert out["long_text"].endswith("morning")
     assert out["segments"] == 2 and out["segment_texts"] == ["call my mother"] * 2
     assert out["worker"] == {"loaded": "onnx on cpu", "text": "call my mother"}
 
@@ -193,7 +196,8 @@ def test_commands_run_without_torch_or_funasr(blocked_env, fixture_onnx_dir, cli
                    clip, long_clip, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     first, second = (json.loads(line) for line in done.stdout.splitlines())
-    assert first["text"] == "call my mother" and second["text"].count("morning") == 4
+    assert first["text"] == "call my mother" and second["text"].count("home") == 4  # see above
+    assert second["text"].endswith("morning")
 
     auto = run_cli("transcribe", "--model", fixture_onnx_dir, "--no-itn", clip, env=env)
     assert auto.returncode == 0 and auto.stdout.strip().startswith("call my mother"), auto.stderr
