@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from dictate_app.app.history_window import HistoryWindow
 from dictate_app.app.settings_dialog import SettingsDialog
-from dictate_app.app.hotkey import HotkeyError
+from dictate_app.app.hotkey import HotkeyError, key_label
 from dictate_app.store import autostart
 
 if TYPE_CHECKING:
@@ -116,6 +116,8 @@ class DailyUse(QObject):
         shell.hotkey.stop()
         shell.hotkey.key_name = key
         shell.coordinator.options = replace(shell.coordinator.options, hotkey=key)
+        if shell.tray is not None:
+            shell.tray.set_hotkey(key)
         try:
             warning = shell.hotkey.start()
             if warning:
@@ -163,5 +165,5 @@ class DailyUse(QObject):
 
     def show_running(self) -> None:
         """A second ``dictate-app`` was started: show that this one is here and how to use it."""
-        key = self.shell.coordinator.options.hotkey.upper()
+        key = key_label(self.shell.coordinator.options.hotkey)
         self.shell.popup.show_message("Dictate is already running", f"Hold {key} to dictate; settings are in the tray menu.")

@@ -48,6 +48,12 @@ def _import_keyboard():
     return keyboard
 
 
+def key_label(name: str) -> str:
+    """How a key name reads in the menu and messages: "F9", "Pause", "Ctrl R", "Scroll Lock"."""
+    clean = name.strip().strip("<>").replace("_", " ").replace("-", " ")
+    return clean.upper() if len(clean) <= 3 else clean.title()
+
+
 def parse_key(name: str, keyboard=None):
     """A pynput key for ``name``: a special key ("f9", "ctrl_r", "<pause>") or one character."""
     keyboard = keyboard or _import_keyboard()

@@ -18,7 +18,7 @@ from dictate_app.app.daily_use import DailyUse
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.app.remote import make_handler
 from dictate_app.app.settings_store import SettingsStore
-from dictate_app.app.hotkey import HotkeyBridge, HotkeyError
+from dictate_app.app.hotkey import HotkeyBridge, HotkeyError, key_label
 from dictate_app.app.model_setup import ModelSetup
 from dictate_app.app.popup import Popup
 from dictate_app.app.tray import Tray
@@ -209,9 +209,10 @@ class AppShell:
         if self.tray is not None:
             # The coordinator's directory: the setup window or the settings may have changed it.
             self.tray.set_model_info(f"{self.coordinator.options.model_dir} ({description})")
-        key = self.options.hotkey.upper() if len(self.options.hotkey) <= 3 else self.options.hotkey
+        options = self.coordinator.options  # the settings may have changed the key or mode since start
+        key = key_label(options.hotkey)
         if self._hotkey_ok:
-            how = f"hold {key}, speak, release" if self.options.mode is Mode.HOLD else f"press {key} to start and stop"
+            how = f"hold {key}, speak, release" if options.mode is Mode.HOLD else f"press {key} to start and stop"
         else:
             how = "use Start dictation in the tray menu"
         say(f"Dictate is ready ({description}): {how}.")

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from dictate_app.app.hotkey import key_label
 from dictate_app.app.icons import phase_icon
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
@@ -30,6 +31,11 @@ INSERT_LABELS = {
 }
 DEFAULT_MIC = ""  # the system default microphone
 
+
+
+def _mode_labels(hotkey: str) -> list[tuple[str, str]]:
+    key = key_label(hotkey)
+    return [(Mode.HOLD.value, f"Hold {key} to talk"), (Mode.TOGGLE.value, f"Press {key} to start and stop")]
 
 class Tray(QObject):
     """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in
@@ -69,10 +75,7 @@ class Tray(QObject):
         self.toggle_action = m.addAction("Start dictation")
         self.toggle_action.triggered.connect(self.toggle_requested)
         m.addSeparator()
-        self.mode_menu = self._choices(
-            "Hotkey mode", [(Mode.HOLD.value, f"Hold {hotkey} to talk"),
-                            (Mode.TOGGLE.value, f"Press {hotkey} to start and stop")],
-            Mode(mode).value, "mode")
+        self.mode_menu = self._choices("Hotkey mode", _mode_labels(hotkey), Mode(mode).value, "mode")
         self.language_menu = self._choices(
             "Language", [(code, "Detect automatically" if code == "auto" else LANGUAGE_NAMES[code])
                          for code in LANGUAGE_CHOICES], language, "language")
@@ -108,6 +111,13 @@ class Tray(QObject):
         group.triggered.connect(lambda a: self.option_changed.emit(option, a.data()))
         self._choice_menus[option] = sub
         return sub
+
+    def set_hotkey(self, hotkey: str) -> None:
+        """Relabel the hotkey-mode choices after the hotkey changed in the settings."""
+        self.hotkey = hotkey
+        labels = dict(_mode_labels(hotkey))
+        for action in self.mode_menu.actions():
+            action.setText(labels[action.data()])
 
     def set_choice(self, option: str, value: str) -> None:
         """Check ``value`` in ``option``'s submenu (a change made in the settings dialog)."""

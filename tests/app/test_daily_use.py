@@ -31,6 +31,9 @@ class FakeTray(QObject):
     def set_choice(self, option, value):
         self.choices.append((option, value))
 
+    def set_hotkey(self, key):
+        self.choices.append(("hotkey", key))
+
 
 class FakeCoordinator:
     def __init__(self):
@@ -88,6 +91,7 @@ def test_each_setting_reaches_its_part(tmp_path, qtbot, monkeypatch):
     assert shell.coordinator.calls == [("model_dir", "/m")]  # reloaded: the shell's loader reads the URL
     store.set("hotkey", "pause")
     assert shell.hotkey.log == ["stop", "start pause"] and shell.coordinator.options.hotkey == "pause"
+    assert shell.tray.choices[-1] == ("hotkey", "pause")  # the tray's "Hold ... to talk" follows
     store.set("start_at_login", True)
     assert (tmp_path / "xdg" / "autostart" / "dictate-app.desktop").is_file()
     store.set("start_at_login", False)

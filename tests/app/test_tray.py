@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QColor
 
+from dictate_app.app.hotkey import key_label
 from dictate_app.app.icons import COLORS, draw_icon
 from dictate_app.app.tray import Tray
 from dictate_app.lifecycle import Mode, Phase
@@ -90,3 +91,16 @@ def test_set_choice_follows_settings(qapp):
     assert [a.text() for a in tray.language_menu.actions() if a.isChecked()] == ["Japanese"]
     tray.set_choice("microphone", "USB Headset")
     assert [a.text() for a in tray.mic_menu.actions() if a.isChecked()] == ["USB Headset"]
+
+
+def test_mode_labels_follow_a_changed_hotkey(qapp):
+    tray = make_tray()
+    assert labels(tray.mode_menu) == ["Hold F9 to talk", "Press F9 to start and stop"]
+    tray.set_hotkey("scroll_lock")
+    assert labels(tray.mode_menu) == ["Hold Scroll Lock to talk", "Press Scroll Lock to start and stop"]
+    assert [a.isChecked() for a in tray.mode_menu.actions()] == [True, False]  # the mode itself is unchanged
+
+
+def test_key_label_reads_like_the_key():
+    assert [key_label(k) for k in ("f9", "F12", "pause", "ctrl_r", "<scroll_lock>", "a")] == [
+        "F9", "F12", "Pause", "Ctrl R", "Scroll Lock", "A"]
