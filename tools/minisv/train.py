@@ -44,6 +44,9 @@ NO_DROPOUT = {"dropout_rate": 0.0, "positional_dropout_rate": 0.0, "attention_dr
 TRAIN_SPECAUG = {"apply_time_warp": False, "apply_freq_mask": True, "freq_mask_width_range": [0, 30],
                  "lfr_rate": 6, "num_freq_mask": 1, "apply_time_mask": False}
 WORK = modeldir.BENCH_CACHE.parent / "minisv-work"
+# Thread probe (``--threads 1,2``): the first steps alternate between the thread counts in blocks of
+# this many steps, for this many rounds each, so a load change on the shared machine hits both.
+PROBE_BLOCK, PROBE_ROUNDS = 5, 2
 
 
 def _features_chunk(args):
@@ -192,7 +195,8 @@ def collate(data, idx: list[int], labels: Labels, rng: random.Random):
 
 def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: int = 1000,
           peak_lr: float = 2e-3, warmup: int = 200, log=print, init: Path | None = None,
-          every: int = 250, on_checkpoint=None, minutes: float | None = None):
+          every: int = 250, on_checkpoint=None, minutes: float | None = None,
+          probe_threads: tuple[int, ...] = ()):
     """Train for ``steps`` updates (warm-up, then cosine decay); returns the model and a log.
 
     By default a fixed number of steps, so the result does not depend on how busy the shared
@@ -201,6 +205,10 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
     even when other jobs slow it down (the number of steps done is logged; such a run is not
     reproducible step for step). ``init``: start from a training checkpoint written by a previous run.
     Every ``every`` steps a progress line is logged and ``on_checkpoint(model, step)`` is called.
+    ``probe_threads``: time the first steps with each of these torch thread counts (seconds per
+    padded frame; the very first step, with its one-time allocations, is left out) and keep the
+    faster for the rest: on a 2-core machine shared with other jobs two threads can be several
+    times slower than one, or faster when it is quiet. The choice is logged and added to the log.
     """
     import torch
 
@@ -213,6 +221,8 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
     start, step, epoch, history = time.monotonic(), 0, 0, []
     steps_per_epoch = len(batches(data, max_frames, rng))
     model.train()
+    probe = {n: [0.0, 0] for n in probe_threads}  # thread count -> [seconds, padded frames]
+    probe_steps = PROBE_BLOCK * PROBE_ROUNDS * len(probe_threads)
 
     def progress() -> float:
         if minutes is None:
@@ -229,13 +239,28 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
             lr = peak_lr * min(1.0, (step + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
             for group in optimizer.param_groups:
                 group["lr"] = lr
+            if step < probe_steps:
+                threads = probe_threads[(step // PROBE_BLOCK) % len(probe_threads)]
+                torch.set_num_threads(threads)
+            t_step = time.monotonic()
             speech, lengths, text, text_lengths = collate(data, idx, labels, rng)
             loss, stats, _ = model(speech, lengths, text, text_lengths)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()
+            if 0 < step < probe_steps:
+                probe[threads][0] += time.monotonic() - t_step
+                probe[threads][1] += speech.shape[0] * speech.shape[1]
             step += 1
+            if probe_steps and step == probe_steps:
+                per_frame = {n: sec / max(frames, 1) for n, (sec, frames) in probe.items()}
+                best = min(per_frame, key=per_frame.get)
+                torch.set_num_threads(best)
+                row = {"thread_probe_ms_per_1000_frames": {n: round(1e6 * v) for n, v in per_frame.items()},
+                       "threads": best, "step": step}
+                history.append(row)
+                log(json.dumps(row))
             losses.append(float(loss))
             accs.append(float(stats["acc_rich"]))
             if step % every == 0:
@@ -301,10 +326,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the model directory every N steps (to watch progress)")
     parser.add_argument("--init", type=Path, help="continue from this training checkpoint")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=200, help="warm-up steps (short for an --init continuation)")
+    parser.add_argument("--threads", default="2",
+                        help="torch threads; a list such as 1,2 times each over the first steps and keeps the faster")
     parser.add_argument("--work", type=Path, default=WORK, help="cache for the corpus")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    thread_counts = tuple(int(n) for n in args.threads.split(","))
+    torch.set_num_threads(thread_counts[0])
 
     t0 = time.monotonic()
     items = load_or_build_corpus(args.count, args.seed, args.work)
@@ -325,14 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     model, history = train(data, labels, DEFAULT_ENCODER, args.steps, args.seed, args.batch_frames,
                            log=lambda line: print(line, flush=True), init=args.init,
                            every=args.checkpoint_every, on_checkpoint=checkpoint, peak_lr=args.lr,
-                           minutes=args.minutes)
+                           minutes=args.minutes, warmup=args.warmup,
+                           probe_threads=thread_counts if len(thread_counts) > 1 else ())
     train_cpu = time.process_time() - cpu0
     torch.save(model.state_dict(), args.work / "train-checkpoint.pt")
     t3 = time.monotonic()
     modeldir.write_model_dir(args.out, enc, full_state_dict(model, labels), tokenizer, mean, std)
     record = {"command": "python -m tools.minisv.train " + " ".join(sys.argv[1:] if argv is None else argv),
               "encoder": DEFAULT_ENCODER, "count": args.count, "copies": args.copies,
-              "seed": args.seed, "threads": args.threads,
+              "seed": args.seed, "threads": torch.get_num_threads(), "warmup": args.warmup,
               "corpus_s": round(t1 - t0), "features_s": round(t2 - t1), "train_s": round(t3 - t2),
               "train_cpu_s": round(train_cpu), "steps": args.steps, "minutes": args.minutes,
               "steps_done": history[-1]["steps"] if history else 0, "head": args.head,
