@@ -25,7 +25,8 @@ from dictate_app.errors import BadAudioError, DeviceError, ModelError
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.output.inserter import FOCUS_MOVED, Inserter
 from dictate_app.output.strategy import Method
-from dictate_app.store.transcript_log import TranscriptLog
+from dictate_app.app.history_recorder import HistoryRecorder
+from dictate_app.store.history import History
 from tests.engine.test_remote_backend import serve_fake  # noqa: F401  (fixture)
 from tests.output.fakes import FakeClipboard, FakeKeyboard
 
@@ -149,17 +150,18 @@ class Harness:
         self.notices = []
         self.clipboard = FakeClipboard({"text/plain": b"OLD"})
         self.keyboard = FakeKeyboard(window=window)
-        self.log = TranscriptLog(tmp_path / "t.jsonl")
+        self.history = History(tmp_path / "history.sqlite3")
+        self.log = HistoryRecorder(self.history)  # what the app saves into
         # Insertion must see the transcript already saved: check at the moment keys are sent.
         self.saved_before_insert = []
         real_key, real_type = self.keyboard.key, self.keyboard.type
 
         def key(chord, clear_modifiers=False):
-            self.saved_before_insert.append(self.clipboard.text() in [r["text"] for r in self.log.read()])
+            self.saved_before_insert.append(self.clipboard.text() in self.saved_texts())
             real_key(chord, clear_modifiers)
 
         def type_(text, clear_modifiers=False):
-            self.saved_before_insert.append(text in [r["text"] for r in self.log.read()])
+            self.saved_before_insert.append(text in self.saved_texts())
             real_type(text, clear_modifiers)
 
         self.keyboard.key, self.keyboard.type = key, type_
@@ -189,6 +191,10 @@ class Harness:
         )
         self.finished = []
         self.co.finished.connect(lambda uid, details: self.finished.append((uid, details)))
+
+    def saved_texts(self) -> list[str]:
+        """What the history holds, oldest first."""
+        return [entry.text for entry in reversed(self.history.recent())]
 
     def start(self, wait_ready=True):
         if wait_ready:
@@ -266,7 +272,7 @@ def test_silence_shows_no_speech_and_types_nothing(harness):
     h.co.release(900.0)
     assert h.wait_finished(1) == [(1, {"status": "no_speech"})]
     assert h.popup.text_label.text() == "No speech heard"
-    assert h.keyboard.sent == [] and h.log.read() == []
+    assert h.keyboard.sent == [] and h.saved_texts() == []
 
 
 def test_recording_before_the_model_is_loaded(harness):
@@ -306,7 +312,7 @@ def test_focus_moved_leaves_text_on_clipboard(harness):
     assert details["status"] == "clipboard" and h.keyboard.sent == []
     assert h.clipboard.text() == "where did it go"
     assert h.popup.note_label.text() == FOCUS_MOVED
-    assert [r["text"] for r in h.log.read()] == ["where did it go"]
+    assert h.saved_texts() == ["where did it go"]
 
 
 def test_model_failure_is_notified_and_press_refused(harness):
@@ -369,7 +375,7 @@ def test_segments_are_transcribed_while_held_and_only_the_tail_at_release(harnes
     assert details["status"] == "inserted" and details["text"] == "please open the door now"
     assert len(h.engine.calls) == 3, "at release only the tail was transcribed"
     assert h.saved_before_insert == [True]
-    assert [r["text"] for r in h.log.read()] == ["please open the door now"]
+    assert h.saved_texts() == ["please open the door now"]
     assert h.popup.tags_label.text() == "English   😊 happy"
 
 
@@ -417,7 +423,7 @@ def test_escape_drops_the_passes_still_queued(harness):
     h.co.cancel()
     assert h.finished == [(1, {"status": "cancelled"})]
     h.qtbot.wait(800)  # long enough for two more passes had they not been dropped
-    assert len(h.engine.calls) == 1 and h.keyboard.sent == [] and h.log.read() == []
+    assert len(h.engine.calls) == 1 and h.keyboard.sent == [] and h.saved_texts() == []
 
 
 def test_a_silent_incremental_take_says_no_speech_without_a_model_call(harness):
@@ -428,7 +434,7 @@ def test_a_silent_incremental_take_says_no_speech_without_a_model_call(harness):
     h.co.release(1500.0)
     assert h.wait_finished(1) == [(1, {"status": "no_speech"})]
     assert h.popup.text_label.text() == "No speech heard"
-    assert h.engine.calls == [] and h.keyboard.sent == [] and h.log.read() == []
+    assert h.engine.calls == [] and h.keyboard.sent == [] and h.saved_texts() == []
 
 
 def test_a_segment_the_engine_rejects_fails_the_utterance_in_one_sentence(harness):

@@ -23,7 +23,8 @@ from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.engine.incremental import join_transcripts
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.strategy import Method
-from dictate_app.store.transcript_log import TranscriptLog
+from dictate_app.app.history_recorder import HistoryRecorder
+from dictate_app.store.history import History
 from tests.output.fakes import FakeClipboard, FakeKeyboard
 
 pytestmark = pytest.mark.slow
@@ -108,7 +109,8 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
     popup = Popup(show_ms=10_000)
     qtbot.addWidget(popup)
     clipboard, keyboard = FakeClipboard({"text/plain": b"OLD"}), FakeKeyboard(window="w1")
-    log = TranscriptLog(tmp_path / "t.jsonl")
+    history = History(tmp_path / "history.sqlite3")
+    log = HistoryRecorder(history)
     co = Coordinator(
         AppOptions(model_dir="/m", insert=Method.PASTE, tail_ms=250), recorder_factory=recorder_factory,
         worker=worker, inserter=Inserter(clipboard, keyboard, lambda ms, fn: QTimer.singleShot(ms, fn),
@@ -124,7 +126,7 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
         qtbot.waitUntil(lambda: stream_vad() is not None and stream_vad().loaded, timeout=60_000)
         warm = len(calls)  # the worker's warm-up pass
         co.press(time.monotonic() * 1000)
-        qtbot.waitUntil(lambda: factory.streams and factory.stream.position >= audio.size, timeout=30_000)
+        qtbot.waitUntil(lambda: bool(factory.streams) and factory.stream.position >= audio.size, timeout=30_000)
         held = len(calls) - warm  # passes made while the key was held
         co.release(time.monotonic() * 1000)
         qtbot.waitUntil(lambda: bool(finished), timeout=60_000)
@@ -141,9 +143,9 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
     assert len(pieces) == 3
     each = [fixture_engine.transcribe(p, MODEL_RATE) for p in pieces]
     after_release = join_transcripts(each)
-    inserted = log.read()[-1]
-    assert details["text"] == inserted["text"] == after_release.text
-    assert (inserted["raw"], inserted["language"], inserted["emotion"]) == (
+    inserted = history.recent(1)[0]
+    assert details["text"] == inserted.text == after_release.text
+    assert (inserted.raw, inserted.language, inserted.emotion) == (
         after_release.raw, after_release.language, after_release.emotion)
     # Every phrase was heard as speech (words of each are in the text; which words depends on
     # how well the fixture model knows this voice, so they are printed, not asserted).
