@@ -54,13 +54,13 @@ def load_engine(
         from dictate_app.engine.onnx_backend import OnnxEngine
 
         return OnnxEngine.load(model_dir, threads=threads)
-    _require_funasr(model_dir)
+    require_funasr(model_dir)
     from dictate_app.engine.funasr_backend import FunasrEngine
 
     return FunasrEngine.load(model_dir, device=device, threads=threads)
 
 
-def _require_funasr(model_dir: str | Path) -> None:
+def require_funasr(model_dir: str | Path) -> None:
     """Say what to do when the funasr backend is needed but this is the CPU build (no torch, no
     funasr: requirements/cpu.txt) instead of failing on the import. Looked up, not imported."""
     missing = [name for name in ("torch", "funasr") if importlib.util.find_spec(name) is None]
@@ -80,12 +80,12 @@ def choose_backend(model_dir: str | Path, device: str = "auto", backend: str = "
         return backend
     from dictate_app.engine.onnxdir import find_onnx_model
 
-    if device == "cuda" or (device == "auto" and _has_cuda()):
+    if device == "cuda" or (device == "auto" and has_cuda()):
         return "funasr"
     return "onnx" if find_onnx_model(model_dir, "int8") is not None else "funasr"
 
 
-def _has_cuda() -> bool:
+def has_cuda() -> bool:
     """True when torch sees a GPU. Without an NVIDIA driver on the machine torch is not even
     imported (2 s), so a CPU-only start with the ONNX model never pays for torch."""
     driver = Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None

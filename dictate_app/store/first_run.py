@@ -48,7 +48,7 @@ def model_problem(model_dir: str | Path) -> str | None:
     on the GUI thread at start-up); hashing 936 MB with ``check_files`` would take seconds at
     every start, and custom or fine-tuned models are valid without the published digests.
     """
-    from dictate_app.engine.loader import _require_funasr  # the loader's own check, not a copy
+    from dictate_app.engine.loader import require_funasr
     from dictate_app.engine.modeldir import validate_model_dir
     from dictate_app.engine.onnxdir import find_onnx_model, validate_onnx_model
 
@@ -65,7 +65,7 @@ def model_problem(model_dir: str | Path) -> str | None:
             onnx_problem = str(exc)
     try:
         validate_model_dir(path)
-        _require_funasr(path)  # the CPU build cannot run this layout: say so now, not after a load
+        require_funasr(path)  # the CPU build cannot run this layout: say so now, not after a load
         return None
     except ModelError as exc:
         # A broken ONNX model says more than "config.yaml is missing" next to it.
@@ -79,9 +79,9 @@ def download_format(device: str = "auto") -> str:
     (:func:`dictate_app.engine.loader.choose_backend`); the ONNX model also needs sherpa-onnx,
     which the full (torch) build may lack.
     """
-    from dictate_app.engine.loader import _has_cuda  # the loader's own GPU test, not a copy
+    from dictate_app.engine.loader import has_cuda
 
-    if device == "cuda" or (device == "auto" and _has_cuda()):
+    if device == "cuda" or (device == "auto" and has_cuda()):
         return PYTORCH
     return ONNX_INT8 if importlib.util.find_spec("sherpa_onnx") is not None else PYTORCH
 

@@ -71,7 +71,7 @@ def shell(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(loader, "_has_cuda", lambda: False)
+    monkeypatch.setattr(loader, "has_cuda", lambda: False)
     loads = []
 
     def load_engine(model_dir, device="auto", threads=None, *, server=None, token=None, backend="auto"):

@@ -105,14 +105,14 @@ def test_garbage_and_empty_files_are_refused(tmp_path):
 
 
 def test_auto_prefers_the_int8_onnx_model_on_cpu_and_funasr_on_cuda(tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "_has_cuda", lambda: False)
+    monkeypatch.setattr(loader, "has_cuda", lambda: False)
     assert loader.choose_backend(tmp_path) == "funasr"
     write_onnx(tmp_path / "onnx" / "model.int8.onnx", sherpa_metadata())
     write_tokens(tmp_path / "onnx" / "tokens.txt")
     assert loader.choose_backend(tmp_path) == "onnx"
     assert loader.choose_backend(tmp_path, device="cuda") == "funasr"
     assert loader.choose_backend(tmp_path, backend="funasr") == "funasr"
-    monkeypatch.setattr(loader, "_has_cuda", lambda: True)
+    monkeypatch.setattr(loader, "has_cuda", lambda: True)
     assert loader.choose_backend(tmp_path) == "funasr"
     assert loader.choose_backend(tmp_path, device="cpu") == "onnx"
     with pytest.raises(ModelError, match="backend 'tensorrt' is not one of auto, funasr, onnx"):

@@ -59,11 +59,11 @@ def test_a_funasr_folder_is_a_problem_for_the_cpu_build(monkeypatch):
 
 
 def test_download_format_follows_the_auto_backend(monkeypatch):
-    monkeypatch.setattr(loader, "_has_cuda", lambda: False)
+    monkeypatch.setattr(loader, "has_cuda", lambda: False)
     assert download_format("auto") == ONNX_INT8  # sherpa-onnx is installed in the test venv
     assert download_format("cpu") == ONNX_INT8
     assert download_format("cuda") == PYTORCH
-    monkeypatch.setattr(loader, "_has_cuda", lambda: True)
+    monkeypatch.setattr(loader, "has_cuda", lambda: True)
     assert download_format("auto") == PYTORCH
     assert download_format("cpu") == ONNX_INT8
     monkeypatch.setattr(first_run.importlib.util, "find_spec", lambda name: None)  # a build without sherpa-onnx
