@@ -139,7 +139,7 @@ class ServerProcess:
 # exact words; a retrained fixture may need the list picked again. For the fixture of issue 3 three
 # phrases failed in their variant and got the first variant that works, trying the held-out
 # variants then the training ones in corpus order: play music f2 -> m3, good night m2 -> m3,
-# we are happy m3 -> Michael.
+# we are happy m3 -> Michael. For its second training stage, by the same rule: open the book f2 -> m3.
 PHRASES = [
     ('hello world', 'en', 'hello world', 'm3'),
     ('please open the door', 'en', 'please open the door', 'm8'),
@@ -155,7 +155,7 @@ PHRASES = [
     ('thank you', 'en', 'thank you', 'f3'),
     ('yes please', 'en', 'yes please', 'm3'),
     ('no thank you', 'en', 'no thank you', 'm8'),
-    ('open the book', 'en', 'open the book', 'f2'),
+    ('open the book', 'en', 'open the book', 'm3'),
     ('send a message', 'en', 'send a message', 'klatt2'),
     ('my number is seven zero three', 'en', 'my number is 703', 'f2'),
     ('turn left', 'en', 'turn left', 'linda'),
