@@ -160,7 +160,7 @@ class AppShell:
         for problem in self.settings.problems + self._rules_problems:  # what was reset or skipped
             self.notify(problem, False)
         # A server (when set) stands in for the local model, so only check without one.
-        problem = None if self._server_url() else model_problem(self.options.model_dir)
+        problem = self._model_problem()
         if problem:
             # Not coordinator.start(): that load would fail and raise an error notice over the
             # setup window. The microphone opens at the first press (or after a settings change).
@@ -184,7 +184,11 @@ class AppShell:
 
     def _show_setup(self) -> None:
         """The tray's "Set up the model…": the window, with what is wrong with the current model."""
-        self.setup.show(None if self._server_url() else model_problem(self.coordinator.options.model_dir))
+        self.setup.show(self._model_problem())
+
+    def _model_problem(self) -> str | None:
+        """Why the current model cannot load, or None (also with a server: it stands in for the model)."""
+        return None if self._server_url() else model_problem(self.coordinator.options.model_dir)
 
     def _setup_dismissed(self) -> None:
         """The setup window was closed without a model: presses now say why nothing records."""

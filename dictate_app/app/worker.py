@@ -157,7 +157,7 @@ class AsrWorker(QObject):
         try:
             if self.engine is None:
                 raise DictateError("The speech model is not loaded yet.")
-            if not session.all_queued_done():
+            if session.pending:
                 # Cannot happen while jobs run in posting order; waiting here would deadlock.
                 raise RuntimeError("a segment of this recording was still queued at its finish")
             result = session.finish_recording(recording)

@@ -126,11 +126,6 @@ class IncrementalTranscriber:
         with self._lock:
             return sum(1 for future in self._futures if not future.done())
 
-    def all_queued_done(self) -> bool:
-        """True when every pass handed in so far has finished (or was cancelled)."""
-        with self._lock:
-            return all(future.done() for future in self._futures)
-
     def finish(self, tail16k: np.ndarray | None = None, timeout: float | None = None) -> Transcript:
         """Transcribe the tail (if it is long enough), wait for every segment, and join in order.
 

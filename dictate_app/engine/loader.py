@@ -80,9 +80,15 @@ def choose_backend(model_dir: str | Path, device: str = "auto", backend: str = "
         return backend
     from dictate_app.engine.onnxdir import find_onnx_model
 
-    if device == "cuda" or (device == "auto" and has_cuda()):
+    if gpu_wanted(device):
         return "funasr"
     return "onnx" if find_onnx_model(model_dir, "int8") is not None else "funasr"
+
+
+def gpu_wanted(device: str) -> bool:
+    """True when ``device`` asks for (``cuda``) or will get (``auto`` with a GPU) the GPU, which
+    only the funasr backend uses."""
+    return device == "cuda" or (device == "auto" and has_cuda())
 
 
 def has_cuda() -> bool:

@@ -79,9 +79,9 @@ def download_format(device: str = "auto") -> str:
     (:func:`dictate_app.engine.loader.choose_backend`); the ONNX model also needs sherpa-onnx,
     which the full (torch) build may lack.
     """
-    from dictate_app.engine.loader import has_cuda
+    from dictate_app.engine.loader import gpu_wanted
 
-    if device == "cuda" or (device == "auto" and has_cuda()):
+    if gpu_wanted(device):
         return PYTORCH
     return ONNX_INT8 if importlib.util.find_spec("sherpa_onnx") is not None else PYTORCH
 
