@@ -137,21 +137,22 @@ class OnnxEngine:
         # One batch pads every pass to the longest one: fine for a few short clips (the server),
         # wasteful for a long clip's 30 s window next to its 3 s remainder (measured: 2x the
         # time). So clips that were split are decoded pass by pass.
-        single = [i for i, pieces in enumerate(passes) if len(pieces) == 1]
-        raws_by_piece: list[str] = [""] * len(flat)
+        # Batches of indices into ``flat``: every unsplit clip together, then each split piece alone.
+        batches: list[list[int]] = [[]]
+        first = 0  # index in ``flat`` of this clip's first piece
+        for pieces in passes:
+            if len(pieces) == 1:
+                batches[0].append(first)
+            else:
+                batches.extend([first + j] for j in range(len(pieces)))
+            first += len(pieces)
+        raws: list[str] = [""] * len(flat)
         model_ms = 0.0
-        offsets = np.cumsum([0] + [len(pieces) for pieces in passes])
-        raws, ms = self._decode([passes[i][0] for i in single], language, itn)
-        model_ms += ms
-        for i, raw in zip(single, raws):
-            raws_by_piece[offsets[i]] = raw
-        for i, pieces in enumerate(passes):
-            if len(pieces) > 1:
-                for j, piece in enumerate(pieces):
-                    (raw,), ms = self._decode([piece], language, itn)
-                    raws_by_piece[offsets[i] + j] = raw
-                    model_ms += ms
-        raws = raws_by_piece
+        for batch in batches:
+            decoded, ms = self._decode([flat[k] for k in batch], language, itn)
+            model_ms += ms
+            for k, raw in zip(batch, decoded):
+                raws[k] = raw
         total_ms = (time.perf_counter() - started) * 1000
         results, index = [], 0
         for audio, pieces in zip(audios, passes):
