@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from dictate_app.app.coordinator import AppOptions, Coordinator
 from dictate_app.app.cued_recorder import CuedRecorder
 from dictate_app.app.daily_use import DailyUse
+from dictate_app.app.gui_gc import GuiThreadCollector
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.app.remote import make_handler
 from dictate_app.app.settings_store import SettingsStore
@@ -132,6 +133,7 @@ class AppShell:
         # Python only handles signals (Ctrl+C, SIGTERM) between bytecodes: wake it regularly.
         self._signal_pump = QTimer(interval=200)
         self._signal_pump.timeout.connect(lambda: None)
+        self._collector = GuiThreadCollector(interval_ms=1000)
         self._hotkey_ok = False
 
     def _load_engine(self, model_dir: str, device: str):
@@ -147,6 +149,7 @@ class AppShell:
 
     def start(self) -> None:
         """Show the tray, start the hotkey, then load the model or, without one, open the setup."""
+        self._collector.start()  # before any worker thread runs Python code
         if self.tray is not None:
             self.tray.show()
             self.tray.set_phase(Phase.LOADING)
@@ -231,3 +234,4 @@ class AppShell:
         if not stop_worker(self.thread):
             log.warning("the model worker was still busy at exit")
         self.history.close()
+        self._collector.stop()
