@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tools.minisv import corpus, lexicon
+from tools.minisv import corpus, lexicon, voices
 
 
 def test_specs_are_deterministic_and_splits_differ():
@@ -16,13 +16,16 @@ def test_specs_are_deterministic_and_splits_differ():
 
 
 def test_heldout_variants_are_never_used_in_training():
-    assert not set(corpus.HELDOUT_VARIANTS) & set(corpus.TRAIN_VARIANTS)
-    for spec in corpus.make_specs(300, 1, "train"):
-        if spec.voice:
-            assert spec.voice.split("+")[1] in corpus.TRAIN_VARIANTS
-    for spec in corpus.make_specs(300, 9001, "heldout"):
-        if spec.voice:
-            assert spec.voice.split("+")[1] in corpus.HELDOUT_VARIANTS
+    splits = [set(corpus.TRAIN_VARIANTS), set(corpus.HELDOUT_VARIANTS), set(corpus.UNSEEN_VARIANTS)]
+    assert sum(map(len, splits)) == len(set().union(*splits))  # no variant in two splits
+    train_variants = [spec.voice.split("+")[1] for spec in corpus.make_specs(600, 1, "train") if spec.voice]
+    assert set(train_variants) <= set(corpus.TRAIN_VARIANTS) | set(voices.random_names())
+    random_share = sum(v in voices.random_names() for v in train_variants) / len(train_variants)
+    assert abs(random_share - corpus.RANDOM_VARIANT_SHARE) < 0.1
+    for split in ("heldout", "unseen"):
+        for spec in corpus.make_specs(300, 9001, split):
+            if spec.voice:
+                assert spec.voice.split("+")[1] in corpus.SPLIT_VARIANTS[split]
 
 
 def test_labels_follow_the_documented_proxies():

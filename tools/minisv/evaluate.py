@@ -1,7 +1,7 @@
 """Measure the miniature model on held-out utterances, through the app's own engine.
 
 Held-out clips come from :mod:`tools.minisv.corpus` with other seeds and voice variants than
-training. Each clip is transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app
+training (``--split heldout``, or ``--split unseen`` for the second held-out set). Each clip is transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app
 uses) with ``language="auto"``, itn alternating on and off. Cases:
 
 - ``clean``: the 22,050 Hz clip as synthesized (the engine resamples it to 16 kHz);
@@ -86,6 +86,16 @@ def summarize(rows: list[dict]) -> dict:
     return out
 
 
+def by_variant(rows: list[dict]) -> dict:
+    """WER/CER per voice variant: one voice unlike training can carry most of the errors."""
+    groups = defaultdict(list)
+    for row in rows:
+        if row.get("variant"):
+            groups[row["variant"]].append(row)
+    return {variant: {k: v for k, v in summarize(group).items() if k in ("wer_en", "cer_zh")}
+            for variant, group in sorted(groups.items())}
+
+
 def variants(spec: corpus.Utterance, audio: np.ndarray, case: str) -> tuple[np.ndarray, int]:
     """The clip as the case feeds it to the engine: (samples, rate)."""
     if case == "48k":
@@ -124,7 +134,7 @@ def record_through_vmic(items, tmp: Path) -> list[tuple[np.ndarray, int]]:
 
 
 def evaluate(model_dir: Path, count: int, seed: int, cases: list[str], vmic_count: int = 30,
-             threads: int = 2) -> dict:
+             threads: int = 2, split: str = "heldout") -> dict:
     """Run every case and return {"cases": {case: summary}, "rows": {case: rows}, ...}."""
     import tempfile
 
@@ -132,7 +142,7 @@ def evaluate(model_dir: Path, count: int, seed: int, cases: list[str], vmic_coun
 
     t0 = time.monotonic()
     engine = load_engine(model_dir, device="cpu", threads=threads)
-    items = corpus.build(count, seed, "heldout")
+    items = corpus.build(count, seed, split)
     summaries, all_rows = {}, defaultdict(list)
     for case in cases:
         if case == "vmic":
@@ -144,9 +154,10 @@ def evaluate(model_dir: Path, count: int, seed: int, cases: list[str], vmic_coun
         for n, ((spec, _), (samples, rate)) in enumerate(pairs):
             itn = n % 2 == 0
             result = engine.transcribe(samples, rate, language="auto", itn=itn)
-            all_rows[case].append(score(spec, itn, result))
+            all_rows[case].append({**score(spec, itn, result), "variant": spec.voice.partition("+")[2]})
         summaries[case] = summarize(all_rows[case])
-    return {"model_dir": str(model_dir), "heldout_seed": seed, "count": count,
+        summaries[case]["by_variant"] = by_variant(all_rows[case])
+    return {"model_dir": str(model_dir), "split": split, "heldout_seed": seed, "count": count,
             "seconds": round(time.monotonic() - t0, 1), "targets": TARGETS,
             "cases": summaries, "rows": dict(all_rows)}
 
@@ -164,6 +175,10 @@ def table(report: dict) -> str:
     target = " | ".join(f"{'<=' if c.startswith(('wer', 'cer')) else '>='}{100 * TARGETS[c]:.0f} %"
                         for c in cols[1:])
     lines.append(f"| target | | {target} |")
+    for case, s in report["cases"].items():
+        cells = ", ".join(f"{variant} " + "/".join("-" if v is None else f"{100 * v:.0f}" for v in rates.values())
+                          for variant, rates in s.get("by_variant", {}).items())
+        lines.append(f"{case}: WER/CER % by voice variant: {cells}")
     return "\n".join(lines)
 
 
@@ -176,11 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="clean,48k,pad150")
     parser.add_argument("--vmic", action="store_true", help="add the virtual-microphone case")
     parser.add_argument("--vmic-count", type=int, default=30)
+    parser.add_argument("--split", choices=("heldout", "unseen"), default="heldout",
+                        help="voice variants: the held-out set, or the second one (corpus.UNSEEN_VARIANTS)")
     parser.add_argument("--json", type=Path, help="write the full report here")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the engine (1 on a busy machine)")
     args = parser.parse_args(argv)
     cases = args.cases.split(",") + (["vmic"] if args.vmic else [])
-    report = evaluate(args.model_dir, args.count, args.seed, cases, args.vmic_count, args.threads)
+    report = evaluate(args.model_dir, args.count, args.seed, cases, args.vmic_count, args.threads, args.split)
     print(table(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
