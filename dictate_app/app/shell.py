@@ -133,7 +133,7 @@ class AppShell:
         # Python only handles signals (Ctrl+C, SIGTERM) between bytecodes: wake it regularly.
         self._signal_pump = QTimer(interval=200)
         self._signal_pump.timeout.connect(lambda: None)
-        self._collector = GuiThreadCollector(interval_ms=1000)
+        self._collector = GuiThreadCollector()
         self._hotkey_ok = False
 
     def _load_engine(self, model_dir: str, device: str):
@@ -149,7 +149,7 @@ class AppShell:
 
     def start(self) -> None:
         """Show the tray, start the hotkey, then load the model or, without one, open the setup."""
-        self._collector.start()  # before any worker thread runs Python code
+        self._collector.start()  # before the model load and the hotkey listener allocate
         if self.tray is not None:
             self.tray.show()
             self.tray.set_phase(Phase.LOADING)

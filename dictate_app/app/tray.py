@@ -32,10 +32,10 @@ INSERT_LABELS = {
 DEFAULT_MIC = ""  # the system default microphone
 
 
-
 def _mode_labels(hotkey: str) -> list[tuple[str, str]]:
     key = key_label(hotkey)
     return [(Mode.HOLD.value, f"Hold {key} to talk"), (Mode.TOGGLE.value, f"Press {key} to start and stop")]
+
 
 class Tray(QObject):
     """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in

@@ -19,8 +19,8 @@ def test_heldout_variants_are_never_used_in_training():
     splits = [set(corpus.TRAIN_VARIANTS), set(corpus.HELDOUT_VARIANTS), set(corpus.UNSEEN_VARIANTS)]
     assert sum(map(len, splits)) == len(set().union(*splits))  # no variant in two splits
     train_variants = [spec.voice.split("+")[1] for spec in corpus.make_specs(600, 1, "train") if spec.voice]
-    assert set(train_variants) <= set(corpus.TRAIN_VARIANTS) | set(voices.random_names())
-    random_share = sum(v in voices.random_names() for v in train_variants) / len(train_variants)
+    assert set(train_variants) <= set(corpus.TRAIN_VARIANTS) | set(voices.RANDOM_NAMES)
+    random_share = sum(v in voices.RANDOM_NAMES for v in train_variants) / len(train_variants)
     assert abs(random_share - corpus.RANDOM_VARIANT_SHARE) < 0.1
     for split in ("heldout", "unseen"):
         for spec in corpus.make_specs(300, 9001, split):

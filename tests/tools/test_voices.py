@@ -19,13 +19,13 @@ def test_random_variants_are_deterministic_and_all_different():
     first = [voices.random_variant(random.Random(voices.RANDOM_SEED)) for _ in range(2)]
     assert first[0] == first[1]
     rng = random.Random(voices.RANDOM_SEED)
-    texts = [voices.random_variant(rng) for _ in voices.random_names()]
+    texts = [voices.random_variant(rng) for _ in voices.RANDOM_NAMES]
     assert len(set(texts)) == len(texts) == voices.RANDOM_COUNT
 
 
 def test_random_variants_span_the_variant_format_but_never_the_heldout_klatt2():
     rng = random.Random(voices.RANDOM_SEED)
-    settings = [variant_settings(voices.random_variant(rng)) for _ in voices.random_names()]
+    settings = [variant_settings(voices.random_variant(rng)) for _ in voices.RANDOM_NAMES]
     for s in settings:
         assert s["language"] == ["variant"] and all(f"formant {n}" in s for n in range(9))
         assert s.get("klatt", ["1"]) != ["2"]  # klatt 2 alone is the held-out klatt2 variant
@@ -38,9 +38,9 @@ def test_random_variants_span_the_variant_format_but_never_the_heldout_klatt2():
 @pytest.mark.slow
 def test_espeak_speaks_random_and_stock_variants_from_the_private_data_dir():
     plain, _ = corpus.espeak("hello world", "en-us", 170, 50)
-    varied, _ = corpus.espeak("hello world", f"en-us+{voices.random_names()[7]}", 170, 50)
+    varied, _ = corpus.espeak("hello world", f"en-us+{voices.RANDOM_NAMES[7]}", 170, 50)
     stock, _ = corpus.espeak("hello world", "en-us+Alicia", 170, 50)
     assert len(varied) and len(stock)
     assert len({len(plain), len(varied), len(stock)}) > 1 or not np.array_equal(plain, varied)
-    _, phonemes = corpus.espeak("你好", f"{corpus.ZH_VOICE}+{voices.random_names()[-1]}", 170, 50)
+    _, phonemes = corpus.espeak("你好", f"{corpus.ZH_VOICE}+{voices.RANDOM_NAMES[-1]}", 170, 50)
     corpus.check_mandarin(phonemes)

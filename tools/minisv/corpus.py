@@ -51,6 +51,7 @@ HELDOUT_VARIANTS = ("m3", "m8", "Michael", "norbert", "klatt2", "f2", "linda", "
 # design the random variants (its Alicia voice carried most errors), so it is no longer blind.
 UNSEEN_VARIANTS = ("Alex", "Denis", "Gene2", "aunty", "edward", "grandpa", "steph3", "pedro")
 SPLIT_VARIANTS = {"train": TRAIN_VARIANTS, "heldout": HELDOUT_VARIANTS, "unseen": UNSEEN_VARIANTS}
+STOCK_VARIANTS = tuple(v for variants in SPLIT_VARIANTS.values() for v in variants)
 # Share of training utterances spoken in a random variant (tools.minisv.voices) instead of a stock one.
 RANDOM_VARIANT_SHARE = 0.5
 
@@ -156,7 +157,7 @@ def make_specs(count: int, seed: int, split: str) -> list[Utterance]:
         base = rng.choice(EN_VOICES) if lang == "en" else ZH_VOICE
         variant = rng.choice(variants)
         if split == "train" and rng.random() < RANDOM_VARIANT_SHARE:  # held-out draws stay as they were
-            variant = rng.choice(voices.random_names())
+            variant = rng.choice(voices.RANDOM_NAMES)
         specs.append(Utterance(uid, lang, emotion, "BGM" if bgm else "Speech", spoken, woitn, withitn,
                                f"{base}+{variant}", rng.randint(s_lo, s_hi),
                                rng.randint(p_lo, p_hi), rng.randrange(2**31), lead, tail, noise_db,
@@ -170,8 +171,8 @@ def espeak(text: str, voice: str, speed: int, pitch: int) -> tuple[np.ndarray, s
 
     with tempfile.TemporaryDirectory() as tmp:
         wav, pho = Path(tmp) / "u.wav", Path(tmp) / "u.pho"
-        subprocess.run(["espeak-ng", f"--path={voices.data_path(TRAIN_VARIANTS + HELDOUT_VARIANTS + UNSEEN_VARIANTS)}", "-v", voice, "-s", str(speed), "-p", str(pitch),
-                        "-w", str(wav), "-x", f"--phonout={pho}", text],
+        subprocess.run(["espeak-ng", f"--path={voices.data_path(STOCK_VARIANTS)}", "-v", voice,
+                        "-s", str(speed), "-p", str(pitch), "-w", str(wav), "-x", f"--phonout={pho}", text],
                        check=True, capture_output=True)
         samples, rate = soundfile.read(wav, dtype="float32")
         phonemes = pho.read_text(encoding="utf-8", errors="replace")

@@ -1,8 +1,8 @@
 """Measure the miniature model on held-out utterances, through the app's own engine.
 
 Held-out clips come from :mod:`tools.minisv.corpus` with other seeds and voice variants than
-training (``--split heldout``, or ``--split unseen`` for the second held-out set). Each clip is transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app
-uses) with ``language="auto"``, itn alternating on and off. Cases:
+training (``--split heldout``, or ``--split unseen`` for the second held-out set). Each clip is
+transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app uses) with ``language="auto"``, itn alternating on and off. Cases:
 
 - ``clean``: the 22,050 Hz clip as synthesized (the engine resamples it to 16 kHz);
 - ``48k``: the clip resampled to 48 kHz first (a typical device rate), then given to the engine;
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="clean,48k,pad150")
     parser.add_argument("--vmic", action="store_true", help="add the virtual-microphone case")
     parser.add_argument("--vmic-count", type=int, default=30)
-    parser.add_argument("--split", choices=("heldout", "unseen"), default="heldout",
+    parser.add_argument("--split", choices=tuple(s for s in corpus.SPLIT_VARIANTS if s != "train"), default="heldout",
                         help="voice variants: the held-out set, or the second one (corpus.UNSEEN_VARIANTS)")
     parser.add_argument("--json", type=Path, help="write the full report here")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the engine (1 on a busy machine)")

@@ -38,9 +38,8 @@ _lock = threading.Lock()
 _data_path: Path | None = None
 
 
-def random_names() -> tuple[str, ...]:
-    """The random variants' names, ``r000`` ... (usable after ``+`` in a voice name)."""
-    return tuple(f"r{n:03d}" for n in range(RANDOM_COUNT))
+# The random variants' names (usable after ``+`` in a voice name).
+RANDOM_NAMES = tuple(f"r{n:03d}" for n in range(RANDOM_COUNT))
 
 
 def random_variant(rng: random.Random) -> str:
@@ -93,7 +92,7 @@ def build_data_path(root: Path, stock: tuple[str, ...]) -> Path:
     for name in stock:
         (data / "voices" / "!v" / name).symlink_to(system / "voices" / "!v" / name)
     rng = random.Random(RANDOM_SEED)
-    for name in random_names():
+    for name in RANDOM_NAMES:
         (data / "voices" / "!v" / name).write_text(random_variant(rng), encoding="utf-8")
     return root
 
