@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.minisv import corpus, features, lexicon, modeldir, vocab
+from tools.minisv import corpus, features, lexicon, modeldir, vocab, voices
 
 # 128 x (6 + 1) blocks: with the 25,055 x 128 CTC layer, model.pt stays under 20 MB.
 DEFAULT_ENCODER = {"output_size": 128, "attention_heads": 4, "linear_units": 512,
@@ -61,18 +61,17 @@ def _features_chunk(args):
             for audio in audios for _ in range(copies)]
 
 
-def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2, stats=None, offset: int = 0):
+def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2, stats=None):
     """Augmented raw features for every clip (``copies`` each), normalized with CMVN.
 
-    ``stats``: the (mean, std) to normalize with; None computes them from these clips. ``offset``:
-    the index of ``items[0]`` in the corpus, so a later part of it gets its own augmentation seeds.
+    ``stats``: the (mean, std) to normalize with; None computes them from these clips.
     ``work/am.mvn`` is (re)written with the statistics used.
     Returns (list of (normalized float16 features, spec)) and the (mean, std) used.
     """
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = 250
-    tasks = [([a for _, a in items[i:i + chunk]], copies, seed * 100003 + offset + i)
+    tasks = [([a for _, a in items[i:i + chunk]], copies, seed * 100003 + i)
              for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         raw = [f for part in pool.map(_features_chunk, tasks) for f in part]
@@ -85,32 +84,39 @@ def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2, stats=None
     return data, mean, std
 
 
-def load_or_prepare(items, copies: int, seed: int, work: Path, head: int = 0, head_copies: int = 0):
-    """Features of the corpus, cached in ``work``: the first ``head`` clips with ``head_copies``
-    augmented copies each, the rest with ``copies``.
+def corpus_features(parts: list[tuple[int, int]], copies: int, work: Path, log=print):
+    """Features of a corpus made of parts, ``(count, seed)`` each, cached in ``work`` per part.
 
-    Why two parts: a larger corpus reuses the cached features of a smaller one (its prefix, see
-    :func:`load_or_build_corpus`), and more distinct utterances beat more copies of the same ones.
-    The second part is normalized with the first part's CMVN statistics (the same generator and
-    augmentation, so the same distribution), which keeps the cached features valid.
+    Every part is normalized with the first part's CMVN statistics (the same generator and
+    augmentation, so the same distribution). A part's synthesized audio (about 10 GB for 50,000
+    utterances) is loaded only when its features are not cached and dropped right after, so more
+    distinct utterances fit in memory as another part than as a larger count.
+    Returns (features, mean, std) and per-part timings.
     """
-    def cached(n_items, n_copies, build):
-        path = work / f"features-{n_items}-{n_copies}-{seed}.pkl"
-        if path.exists():  # deterministic, so a cached copy is the same data
+    data, stats, timings = [], None, []
+    for count, seed in parts:
+        norm = "" if stats is None else f"-cmvn{parts[0][0]}x{parts[0][1]}"
+        path = work / f"features-{count}-{copies}-{seed}{_version()}{norm}.pkl"
+        t0, cached = time.monotonic(), path.exists()
+        if cached:  # deterministic, so a cached copy is the same data
             with open(path, "rb") as f:
-                return pickle.load(f)
-        result = build()
-        with open(path, "wb") as f:
-            pickle.dump(result, f)
-        return result
-
-    if not head:
-        return cached(len(items), copies, lambda: prepare(items, copies, seed, work))
-    data, mean, std = cached(head, head_copies, lambda: prepare(items[:head], head_copies, seed, work))
-    tail, _, _ = cached(f"{head}x{head_copies}+{len(items) - head}", copies,
-                        lambda: prepare(items[head:], copies, seed, work, stats=(mean, std), offset=head))
-    modeldir.write_am_mvn(work / "am.mvn", mean, std)
-    return data + tail, mean, std
+                part, mean, std = pickle.load(f)
+            t1 = t0
+        else:
+            items = load_or_build_corpus(count, seed, work)
+            t1 = time.monotonic()
+            part, mean, std = prepare(items, copies, seed, work, stats=stats)
+            del items
+            with open(path, "wb") as f:
+                pickle.dump((part, mean, std), f)
+        row = {"count": count, "seed": seed, "cached": cached, "corpus_s": round(t1 - t0),
+               "features_s": round(time.monotonic() - t1), "frames": sum(len(f) for f, _ in part)}
+        log(json.dumps(row))
+        timings.append(row)
+        data += part
+        stats = stats or (mean, std)
+    modeldir.write_am_mvn(work / "am.mvn", *stats)
+    return data, stats[0], stats[1], timings
 
 
 class Labels:
@@ -281,18 +287,23 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
     return model, history
 
 
+def _version() -> str:
+    """Cache-name suffix: the random voice generator's version (its variants keep their names)."""
+    return f"-v{voices.VERSION}"
+
+
 def load_or_build_corpus(count: int, seed: int, work: Path):
     """The synthesized training corpus, cached in ``work`` (synthesis is deterministic).
 
     Spec ``n`` of a seed does not depend on ``count``, so a smaller cached corpus of the same seed
     is the prefix of a larger one: only the missing utterances are synthesized (checked by spec).
     """
-    path = work / f"train-{count}-{seed}.pkl"
+    path = work / f"train-{count}-{seed}{_version()}.pkl"
     if path.exists():
         with open(path, "rb") as f:
             return pickle.load(f)
     specs = corpus.make_specs(count, seed, "train")
-    smaller = sorted((int(p.name.split("-")[1]), p) for p in work.glob(f"train-*-{seed}.pkl")
+    smaller = sorted((int(p.name.split("-")[1]), p) for p in work.glob(f"train-*-{seed}{_version()}.pkl")
                      if int(p.name.split("-")[1]) < count)
     items: list = []
     if smaller:
@@ -307,6 +318,14 @@ def load_or_build_corpus(count: int, seed: int, work: Path):
     return items
 
 
+def _corpus_part(text: str) -> tuple[int, int]:
+    """``COUNT:SEED`` of ``--more``."""
+    count, _, seed = text.partition(":")
+    if not (count.isdigit() and seed.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected COUNT:SEED such as 40000:4, got {text!r}")
+    return int(count), int(seed)
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI: synthesize, augment, train, write the model directory and a training record."""
     import torch
@@ -315,9 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--count", type=int, default=5000, help="training utterances")
     parser.add_argument("--copies", type=int, default=3, help="augmented copies of each")
-    parser.add_argument("--head", type=int, default=0,
-                        help="the first N utterances get --head-copies copies (cached features of a smaller corpus)")
-    parser.add_argument("--head-copies", type=int, default=3)
+    parser.add_argument("--more", action="append", default=[], metavar="COUNT:SEED", type=_corpus_part,
+                        help="another corpus part of COUNT utterances from SEED (repeatable)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--steps", type=int, default=4000, help="optimizer updates")
     parser.add_argument("--minutes", type=float, help="also stop after this much wall-clock time (see train())")
@@ -334,13 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     thread_counts = tuple(int(n) for n in args.threads.split(","))
     torch.set_num_threads(thread_counts[0])
 
-    t0 = time.monotonic()
-    items = load_or_build_corpus(args.count, args.seed, args.work)
-    t1 = time.monotonic()
-    data, mean, std = load_or_prepare(items, args.copies, args.seed, args.work, args.head, args.head_copies)
+    parts = [(args.count, args.seed)] + args.more
+    data, mean, std, timings = corpus_features(parts, args.copies, args.work, log=lambda line: print(line, flush=True))
     t2 = time.monotonic()
-    print(f"corpus {t1 - t0:.0f} s, features {t2 - t1:.0f} s: {len(data)} clips, "
-          f"{sum(len(f) for f, _ in data)} frames", flush=True)
+    print(f"{len(data)} clips, {sum(len(f) for f, _ in data)} frames", flush=True)
     tokenizer = vocab.build_tokenizer(lexicon.all_text_samples())
     labels = Labels(tokenizer)
     enc = modeldir.encoder_conf(**DEFAULT_ENCODER)
@@ -362,10 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     record = {"command": "python -m tools.minisv.train " + " ".join(sys.argv[1:] if argv is None else argv),
               "encoder": DEFAULT_ENCODER, "count": args.count, "copies": args.copies,
               "seed": args.seed, "threads": torch.get_num_threads(), "warmup": args.warmup,
-              "corpus_s": round(t1 - t0), "features_s": round(t2 - t1), "train_s": round(t3 - t2),
+              "parts": timings, "corpus_s": sum(row["corpus_s"] for row in timings),
+              "features_s": sum(row["features_s"] for row in timings), "train_s": round(t3 - t2),
               "train_cpu_s": round(train_cpu), "steps": args.steps, "minutes": args.minutes,
-              "steps_done": history[-1]["steps"] if history else 0, "head": args.head,
-              "head_copies": args.head_copies,
+              "steps_done": history[-1]["steps"] if history else 0,
               "batch_frames": args.batch_frames, "lr": args.lr,
               "init": str(args.init) if args.init else None,
               "parameters": sum(p.numel() for p in model.parameters()), "history": history}
