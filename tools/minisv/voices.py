@@ -4,10 +4,10 @@ Why: with only espeak-ng's stock variants in training, one held-out variant unli
 (``Alicia``: breathy, echoing, raised formants) caused two thirds of all held-out errors. Each
 random variant draws every setting of espeak-ng's variant format (``voices/!v/*``: pitch,
 formant frequencies/heights/widths, voicing, consonants, breath, echo, flutter, roughness,
-intonation, tone, the Klatt voice source) independently from wide ranges, so training spans the
-space the stock variants sample a few points of. The held-out variants stay unseen: a random
-variant never uses ``klatt 2`` alone, which *is* the held-out ``klatt2`` variant, and its
-continuous settings never repeat a stock file.
+intonation, tone, the Klatt voice source) from wide ranges (pitch and vocal-tract size together,
+see :func:`random_variant`), so training spans the space the stock variants sample a few points
+of. The held-out variants stay unseen: a random variant never uses ``klatt 2`` alone, which *is*
+the held-out ``klatt2`` variant, and its continuous settings never repeat a stock file.
 
 espeak-ng only loads variants from its data directory, so :func:`data_path` builds a private one
 to pass as ``--path``: symlinks to the system's data, a ``voices/!v`` with the stock variants the
