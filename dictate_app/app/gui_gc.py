@@ -6,7 +6,10 @@ decoding), a hotkey listener or the audio callback. When that garbage holds a QO
 thread (a closed dialog caught in a reference cycle), its C++ destructor then runs on the wrong
 thread: Qt cannot unregister the object's timers from there, and the GUI thread later delivers a
 timer event to freed memory (a segfault in ``QApplicationPrivate::notify_helper``, seen while the
-model loaded). So automatic collection is switched off while the app runs and a GUI-thread timer
+model loaded). And a collection triggered by an allocation inside Qt code that holds a signal-slot
+lock (PySide looking up a Python ``disconnectNotify`` override during ``QObject::disconnect``) can
+destroy a QObject whose destructor waits for that same lock: the thread deadlocks on itself (seen
+in the test suite). So automatic collection is switched off while the app runs and a GUI-thread timer
 collects instead, generation by generation when the interpreter's own thresholds are passed (without
 CPython's extra rule that defers some full collections; a full one takes ~0.1 s with funasr loaded).
 """

@@ -12,12 +12,24 @@ os.environ.setdefault("PYNPUT_BACKEND", "dummy")
 
 
 @pytest.fixture(autouse=True)
-def collect_qt_garbage_on_the_gui_thread(request):
-    """After a Qt test, collect its garbage here, on the GUI thread.
+def collect_qt_garbage_like_the_app(request):
+    """A Qt test runs with automatic collection off, as the app does (dictate_app/app/gui_gc.py),
+    and its garbage is collected after it, here, on the GUI thread.
 
-    Otherwise a later test's worker thread (a model load allocates a lot) may run the collection
-    and destroy this test's QObjects off their thread: a segfault when Qt then fires their timers
-    (see dictate_app/app/gui_gc.py, which does the same for the running app)."""
-    yield
-    if "qtbot" in request.fixturenames:
+    Two hazards of automatic collection, both seen in this suite: a later test's worker thread
+    (a model load allocates a lot) runs the collection and destroys this test's QObjects off their
+    thread (a segfault when Qt then fires their timers); and a collection triggered by an
+    allocation *inside* Qt code that holds a signal-slot lock (PySide asking Python for a
+    ``disconnectNotify`` override during ``QObject::disconnect``) destroys a QObject, whose
+    destructor waits for that same lock: the GUI thread deadlocks on itself."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
         gc.collect()
+        if was_enabled:
+            gc.enable()

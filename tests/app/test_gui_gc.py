@@ -42,6 +42,7 @@ def test_without_it_a_worker_thread_collects_gui_objects():
 
 
 def test_with_it_the_gui_thread_collects_them(qtbot):
+    gc.enable()  # as before the app starts its collector (conftest switches it off for Qt tests)
     collector = GuiThreadCollector(interval_ms=50)
     collector.start()
     try:
