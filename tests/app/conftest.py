@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from dictate_app.app.gui_gc import GuiThreadCollector
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # pynput cannot even be imported without an X display; its "dummy" backend imports everywhere
 # and has an inert listener (what the app meets on a machine without X11).
@@ -13,8 +15,8 @@ os.environ.setdefault("PYNPUT_BACKEND", "dummy")
 
 @pytest.fixture(autouse=True)
 def collect_qt_garbage_like_the_app(request):
-    """A Qt test runs with automatic collection off, as the app does (dictate_app/app/gui_gc.py),
-    and its garbage is collected after it, here, on the GUI thread.
+    """A Qt test runs with the app's own GuiThreadCollector (dictate_app/app/gui_gc.py): automatic
+    collection off, collections from the GUI thread's event loop, and one more here after the test.
 
     Two hazards of automatic collection, both seen in this suite: a later test's worker thread
     (a model load allocates a lot) runs the collection and destroys this test's QObjects off their
@@ -25,11 +27,11 @@ def collect_qt_garbage_like_the_app(request):
     if "qtbot" not in request.fixturenames:
         yield
         return
-    was_enabled = gc.isenabled()
-    gc.disable()
+    request.getfixturevalue("qapp")  # the collector's timer needs the application
+    collector = GuiThreadCollector()
+    collector.start()
     try:
         yield
     finally:
         gc.collect()
-        if was_enabled:
-            gc.enable()
+        collector.stop()

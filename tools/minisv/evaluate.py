@@ -2,7 +2,8 @@
 
 Held-out clips come from :mod:`tools.minisv.corpus` with other seeds and voice variants than
 training (``--split heldout``, or ``--split unseen`` for the second held-out set). Each clip is
-transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app uses) with ``language="auto"``, itn alternating on and off. Cases:
+transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app uses) with
+``language="auto"``, itn alternating on and off. Cases:
 
 - ``clean``: the 22,050 Hz clip as synthesized (the engine resamples it to 16 kHz);
 - ``48k``: the clip resampled to 48 kHz first (a typical device rate), then given to the engine;
