@@ -50,9 +50,11 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
         step = self.piece if self.pace_s else len(body) or 1
         try:
             for at in range(0, len(body), step):
+                # Counted before the write: once the last byte is written the client can finish and
+                # the test read the count before this thread runs another line (a CI failure).
+                type(self).sent_bytes += len(body[at:at + step])
                 self.wfile.write(body[at:at + step])
                 self.wfile.flush()
-                type(self).sent_bytes += len(body[at:at + step])
                 if self.pace_s:
                     time.sleep(self.pace_s)
         except (BrokenPipeError, ConnectionResetError):
