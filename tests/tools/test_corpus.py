@@ -16,13 +16,14 @@ def test_specs_are_deterministic_and_splits_differ():
 
 
 def test_heldout_variants_are_never_used_in_training():
-    splits = [set(corpus.TRAIN_VARIANTS), set(corpus.HELDOUT_VARIANTS), set(corpus.UNSEEN_VARIANTS)]
+    splits = [set(variants) for variants in corpus.SPLIT_VARIANTS.values()]
+    assert len(splits) == 4
     assert sum(map(len, splits)) == len(set().union(*splits))  # no variant in two splits
     train_variants = [spec.voice.split("+")[1] for spec in corpus.make_specs(600, 1, "train") if spec.voice]
     assert set(train_variants) <= set(corpus.TRAIN_VARIANTS) | set(voices.RANDOM_NAMES)
     random_share = sum(v in voices.RANDOM_NAMES for v in train_variants) / len(train_variants)
     assert abs(random_share - corpus.RANDOM_VARIANT_SHARE) < 0.1
-    for split in ("heldout", "unseen"):
+    for split in ("heldout", "unseen", "third"):
         for spec in corpus.make_specs(300, 9001, split):
             if spec.voice:
                 assert spec.voice.split("+")[1] in corpus.SPLIT_VARIANTS[split]

@@ -1,7 +1,7 @@
 """Measure the miniature model on held-out utterances, through the app's own engine.
 
 Held-out clips come from :mod:`tools.minisv.corpus` with other seeds and voice variants than
-training (``--split heldout``, or ``--split unseen`` for the second held-out set). Each clip is
+training (``--split heldout``; ``--split unseen`` and ``--split third`` for two more sets). Each clip is
 transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app uses) with
 ``language="auto"``, itn alternating on and off. Cases:
 
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vmic", action="store_true", help="add the virtual-microphone case")
     parser.add_argument("--vmic-count", type=int, default=30)
     parser.add_argument("--split", choices=tuple(s for s in corpus.SPLIT_VARIANTS if s != "train"), default="heldout",
-                        help="voice variants: the held-out set, or the second one (corpus.UNSEEN_VARIANTS)")
+                        help="voice variants: the held-out set, or the second or third one (corpus.SPLIT_VARIANTS)")
     parser.add_argument("--json", type=Path, help="write the full report here")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the engine (1 on a busy machine)")
     args = parser.parse_args(argv)
