@@ -27,7 +27,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-# espeak-ng lists at most 349 voices: 18 languages + 51 stock variants + these stay under it.
+# espeak-ng lists at most 349 voices: 18 languages + the corpus's 59 stock variants + these stay under it.
 RANDOM_COUNT = 250
 # The generator's version: part of the seed and of the training corpus's cache names
 # (tools/minisv/train.py), because a random variant's name (``rNNN``) does not change with it.
