@@ -140,11 +140,10 @@ class ServerProcess:
 # phrases failed in their variant and got the first variant that works, trying the held-out
 # variants then the training ones in corpus order: play music f2 -> m3, good night m2 -> m3,
 # we are happy m3 -> Michael. For its second training stage, by the same rule: open the book f2 -> m3.
-# The third fixture (random voices) recognizes all 50 as they are. For the fifth fixture (tempo-
-# corrected corpus, bf16) by the same rule: please open the door m8 -> m3, we are happy Michael -> m3.
+# The third fixture (random voices) recognizes all 50 as they are.
 PHRASES = [
     ('hello world', 'en', 'hello world', 'm3'),
-    ('please open the door', 'en', 'please open the door', 'm3'),
+    ('please open the door', 'en', 'please open the door', 'm8'),
     ('close the window', 'en', 'close the window', 'norbert'),
     ('turn on the light', 'en', 'turn on the light', 'klatt2'),
     ('turn off the light', 'en', 'turn off the light', 'klatt2'),
@@ -165,7 +164,7 @@ PHRASES = [
     ('go home now', 'en', 'go home now', 'f1'),
     ('the cat is big', 'en', 'the cat is big', 'm2'),
     ('the dog is small', 'en', 'the dog is small', 'f3'),
-    ('we are happy', 'en', 'we are happy', 'm3'),
+    ('we are happy', 'en', 'we are happy', 'Michael'),
     ('water please', 'en', 'water please', 'm8'),
     ('today is good', 'en', 'today is good', 'klatt2'),
     ('你好世界', 'zh', '你好世界', 'linda'),
