@@ -154,25 +154,6 @@ def build_training_model(enc: dict, labels: Labels):
     return model
 
 
-def encoder_in_bf16(model) -> None:
-    """Run the encoder's forward (and so its backward) under CPU bfloat16 autocast.
-
-    On a CPU with AMX or AVX-512 BF16 its matrix products take about 0.7 of the fp32 time, and
-    the step is matmul-bound. The weights, the optimizer and everything after the encoder (CTC
-    layer, log-softmax, CTC and rich-tag losses) stay fp32: the encoder's output is cast back.
-    """
-    import torch
-
-    forward = model.encoder.forward
-
-    def forward_bf16(*args, **kwargs):
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            out, lengths = forward(*args, **kwargs)
-        return out.float(), lengths
-
-    model.encoder.forward = forward_bf16
-
-
 def full_state_dict(model, labels: Labels) -> dict:
     """The trained weights with the CTC layer laid out over the real 25,055-piece vocabulary."""
     import torch
@@ -221,7 +202,7 @@ def collate(data, idx: list[int], labels: Labels, rng: random.Random):
 def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: int = 1000,
           peak_lr: float = 2e-3, warmup: int = 200, log=print, init: Path | None = None,
           every: int = 250, on_checkpoint=None, minutes: float | None = None,
-          probe_threads: tuple[int, ...] = (), bf16: bool = False):
+          probe_threads: tuple[int, ...] = ()):
     """Train for ``steps`` updates (warm-up, then cosine decay); returns the model and a log.
 
     By default a fixed number of steps, so the result does not depend on how busy the shared
@@ -234,15 +215,12 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
     padded frame; the very first step, with its one-time allocations, is left out) and keep the
     faster for the rest: on a 2-core machine shared with other jobs two threads can be several
     times slower than one, or faster when it is quiet. The choice is logged and added to the log.
-    ``bf16``: run the encoder in bfloat16 (see :func:`encoder_in_bf16`).
     """
     import torch
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = build_training_model(enc, labels)
-    if bf16:
-        encoder_in_bf16(model)
     if init is not None:
         model.load_state_dict(torch.load(init, weights_only=True))
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=0.01)
@@ -310,9 +288,8 @@ def train(data, labels: Labels, enc: dict, steps: int, seed: int, max_frames: in
 
 
 def _version() -> str:
-    """Cache-name suffix: the random voice generator's version (its variants keep their names),
-    ``t`` since the emotion proxy's rate is corrected by each variant's tempo."""
-    return f"-v{voices.VERSION}t"
+    """Cache-name suffix: the random voice generator's version (its variants keep their names)."""
+    return f"-v{voices.VERSION}"
 
 
 def load_or_build_corpus(count: int, seed: int, work: Path):
@@ -371,7 +348,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", default="2",
                         help="torch threads; a list such as 1,2 times each over the first steps and keeps the faster")
     parser.add_argument("--work", type=Path, default=WORK, help="cache for the corpus")
-    parser.add_argument("--bf16", action="store_true", help="encoder in bfloat16 autocast (fast on AMX / AVX-512 BF16 CPUs)")
     args = parser.parse_args(argv)
     thread_counts = tuple(int(n) for n in args.threads.split(","))
     torch.set_num_threads(thread_counts[0])
@@ -393,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
                            log=lambda line: print(line, flush=True), init=args.init,
                            every=args.checkpoint_every, on_checkpoint=checkpoint, peak_lr=args.lr,
                            minutes=args.minutes, warmup=args.warmup,
-                           probe_threads=thread_counts if len(thread_counts) > 1 else (), bf16=args.bf16)
+                           probe_threads=thread_counts if len(thread_counts) > 1 else ())
     train_cpu = time.process_time() - cpu0
     torch.save(model.state_dict(), args.work / "train-checkpoint.pt")
     t3 = time.monotonic()
@@ -405,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
               "features_s": sum(row["features_s"] for row in timings), "train_s": round(t3 - t2),
               "train_cpu_s": round(train_cpu), "steps": args.steps, "minutes": args.minutes,
               "steps_done": history[-1]["steps"] if history else 0,
-              "batch_frames": args.batch_frames, "lr": args.lr, "bf16": args.bf16,
+              "batch_frames": args.batch_frames, "lr": args.lr,
               "init": str(args.init) if args.init else None,
               "parameters": sum(p.numel() for p in model.parameters()), "history": history}
     (args.work / "train-record.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
