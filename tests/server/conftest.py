@@ -140,7 +140,7 @@ class ServerProcess:
 # phrases failed in their variant and got the first variant that works, trying the held-out
 # variants then the training ones in corpus order: play music f2 -> m3, good night m2 -> m3,
 # we are happy m3 -> Michael. For its second training stage, by the same rule: open the book f2 -> m3.
-# The third fixture (random voices) recognizes all 50 as they are.
+# The third, fourth and sixth fixtures (random voices) recognize all 50 as they are.
 PHRASES = [
     ('hello world', 'en', 'hello world', 'm3'),
     ('please open the door', 'en', 'please open the door', 'm8'),

@@ -36,9 +36,18 @@ def test_labels_follow_the_documented_proxies():
             assert spec.event in ("BGM", "Event_UNK")
             continue
         (p_lo, p_hi), (s_lo, s_hi) = corpus.EMOTION_PROSODY[spec.emotion]
-        assert p_lo <= spec.pitch <= p_hi and s_lo <= spec.speed <= s_hi
+        heard = spec.speed * corpus.tempo(spec.voice.split("+")[1])  # -s was divided by the tempo, then rounded
+        assert p_lo <= spec.pitch <= p_hi and s_lo - 1 <= heard <= s_hi + 1
         assert spec.event == ("BGM" if np.isfinite(spec.music_db) else "Speech")
         assert spec.voice.startswith("cmn-latn-pinyin" if spec.language == "zh" else "en")
+
+
+def test_tempo_finds_the_variants_that_speak_faster_at_the_same_rate():
+    # anika and pedro set stressLength low: 17-18 % faster than plain en-us at the same -s, more
+    # than the 16 % gap between the neutral and happy rate bands; Alicia is slower.
+    assert corpus.tempo("anika") > 1.12 and corpus.tempo("pedro") > 1.12
+    assert corpus.tempo("Alicia") < 0.93
+    assert 0.95 < corpus.tempo("m3") < 1.05
 
 
 def test_itn_writes_digits_as_numerals_and_words():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from tools.minisv import corpus, features, train
@@ -35,3 +37,29 @@ def test_parts_are_cached_and_normalized_with_the_first_parts_statistics(tmp_pat
     built.clear()
     again, *_ = train.corpus_features([(4, 1), (3, 5)], 1, tmp_path, log=lambda line: None)
     assert built == [] and all(np.array_equal(a[0], b[0]) for a, b in zip(again, data))
+
+
+def test_bf16_encoder_trains_the_same_model_in_lower_precision():
+    import torch
+
+    from tools.minisv import lexicon, vocab
+
+    labels = train.Labels(vocab.build_tokenizer(lexicon.all_text_samples()))
+    specs = [s for s in corpus.make_specs(12, 4, "heldout") if s.language != "nospeech"][:4]
+    data = [(np.random.default_rng(n).standard_normal((30, 560)).astype(np.float16), spec)
+            for n, spec in enumerate(specs)]
+    batch = train.collate(data, list(range(len(data))), labels, random.Random(0))
+    losses = {}
+    for bf16 in (False, True):
+        torch.manual_seed(0)
+        model = train.build_training_model(train.DEFAULT_ENCODER, labels)
+        model.specaug = None  # the same input for both runs
+        if bf16:
+            train.encoder_in_bf16(model)
+        loss, _, _ = model(*batch)
+        loss.backward()
+        losses[bf16] = float(loss)
+        # the weights and their gradients stay fp32: only the encoder's arithmetic is bf16
+        assert all(p.dtype == torch.float32 and p.grad.dtype == torch.float32
+                   for p in model.parameters() if p.grad is not None)
+    assert np.isfinite(losses[True]) and abs(losses[True] - losses[False]) < 0.02 * losses[False]

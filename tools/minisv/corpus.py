@@ -10,7 +10,10 @@ variants, speeds and pitches, with silence padding and light noise. Labels are S
   ``<|Event_UNK|>`` for noise or silence alone;
 - emotion, a documented proxy since espeak-ng has none: high pitch (-p 78-99) and fast rate
   (-s 215-250 wpm) = ``<|HAPPY|>``; low pitch (-p 0-22) and slow rate (-s 105-130) = ``<|SAD|>``;
-  mid pitch (-p 38-62) and rate (-s 150-185) = ``<|NEUTRAL|>``; ``<|EMO_UNKNOWN|>`` without speech;
+  mid pitch (-p 38-62) and rate (-s 150-185) = ``<|NEUTRAL|>``; ``<|EMO_UNKNOWN|>`` without speech.
+  The rate is as heard: some variants speak faster at the same ``-s`` (their ``stressLength``;
+  anika and pedro by 17-18 %, more than the gap between the bands), so each clip's ``-s`` is
+  the band's rate divided by its variant's :func:`tempo`;
 - itn: both texts are kept, digits as "7" (``<|withitn|>``) and as "seven"/"七" (``<|woitn|>``);
   the audio is the same, the model's itn query picks the style.
 
@@ -24,6 +27,7 @@ CLI: ``python -m tools.minisv.corpus OUT.pkl --split train --count 4000 --seed 1
 from __future__ import annotations
 
 import argparse
+import functools
 import pickle
 import random
 import subprocess
@@ -64,6 +68,10 @@ EMOTION_PROSODY = {  # (pitch range, speed range) for espeak-ng -p / -s
     "SAD": ((0, 22), (105, 130)),
     "NEUTRAL": ((38, 62), (150, 185)),
 }
+
+
+# Read at a fixed rate to measure each variant's tempo against plain en-us (see :func:`tempo`).
+TEMPO_TEXT = "the quick brown fox jumps over the lazy dog while seven birds sing near the river"
 
 
 @dataclass(frozen=True)
@@ -163,7 +171,7 @@ def make_specs(count: int, seed: int, split: str) -> list[Utterance]:
         if split == "train" and rng.random() < RANDOM_VARIANT_SHARE:  # held-out draws stay as they were
             variant = rng.choice(voices.RANDOM_NAMES)
         specs.append(Utterance(uid, lang, emotion, "BGM" if bgm else "Speech", spoken, woitn, withitn,
-                               f"{base}+{variant}", rng.randint(s_lo, s_hi),
+                               f"{base}+{variant}", round(rng.randint(s_lo, s_hi) / tempo(variant)),
                                rng.randint(p_lo, p_hi), rng.randrange(2**31), lead, tail, noise_db,
                                rng.uniform(-12, -3) if bgm else float("-inf")))
     return specs
@@ -182,6 +190,21 @@ def espeak(text: str, voice: str, speed: int, pitch: int) -> tuple[np.ndarray, s
         phonemes = pho.read_text(encoding="utf-8", errors="replace")
     assert rate == ESPEAK_RATE, rate
     return samples, phonemes
+
+
+def tempo(variant: str) -> float:
+    """How much faster ``variant`` speaks than plain en-us at the same ``-s`` (1.0 = same pace).
+
+    Measured from the length of :data:`TEMPO_TEXT` at ``-s 165``; the emotion proxy divides its
+    ``-s`` by this so that a rate band means the same pace in every voice.
+    """
+    return _tempo_length("en-us") / _tempo_length(f"en-us+{variant}")
+
+
+@functools.lru_cache(maxsize=None)
+def _tempo_length(voice: str) -> int:
+    """Samples of :data:`TEMPO_TEXT` spoken by ``voice`` (once per voice and process)."""
+    return len(espeak(TEMPO_TEXT, voice, 165, 50)[0])
 
 
 def check_mandarin(phonemes: str) -> None:

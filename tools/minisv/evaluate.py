@@ -8,6 +8,8 @@ transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app uses)
 - ``clean``: the 22,050 Hz clip as synthesized (the engine resamples it to 16 kHz);
 - ``48k``: the clip resampled to 48 kHz first (a typical device rate), then given to the engine;
 - ``pad150``: 150 ms of silence added before and after (the recorder's pre-roll and tail);
+- ``live``: the segments the recorder's live VAD cuts from the clip (:func:`live_segments`), which
+  start only about 45 ms before the speech;
 - ``vmic``: played with ``paplay`` into the desktop bench's PulseAudio null sink and recorded from
   its monitor at 48 kHz with sounddevice, as the app records (``--vmic``; needs the bench).
 
@@ -101,11 +103,31 @@ def variants(spec: corpus.Utterance, audio: np.ndarray, case: str) -> tuple[np.n
     """The clip as the case feeds it to the engine: (samples, rate)."""
     if case == "48k":
         return resample(audio, corpus.ESPEAK_RATE, 48000), 48000
+    if case == "live":
+        return live_segments(resample(audio, corpus.ESPEAK_RATE, MODEL_RATE)), MODEL_RATE
     if case == "pad150":
         audio16 = resample(audio, corpus.ESPEAK_RATE, MODEL_RATE)
         pad = np.zeros(int(0.15 * MODEL_RATE), np.float32)
         return np.concatenate([pad, audio16, pad]), MODEL_RATE
     return audio, corpus.ESPEAK_RATE
+
+
+def live_segments(audio16: np.ndarray) -> np.ndarray:
+    """The clip as the recorder's live VAD hands it to the engine: 0.3 s of silence, the clip and
+    0.7 s of silence streamed through :class:`SpeechStream` with the recorder's settings; its
+    segments joined by 0.1 s of silence (the whole clip when it finds none, as for no speech).
+    The live VAD opens a segment about 45 ms before the speech, much less than the corpus's
+    leading silence, so this is where a first word gets lost."""
+    from dictate_app.audio.speech import MIN_SPEECH_MS
+    from dictate_app.audio.vad import SpeechStream
+
+    stream = SpeechStream(min_silence_ms=500, min_speech_ms=MIN_SPEECH_MS)
+    silence = np.zeros(int(0.3 * MODEL_RATE), np.float32)
+    segments = stream.feed(np.concatenate([silence, audio16, silence, silence, silence[:1600]]))
+    if not segments:
+        return audio16
+    gap = np.zeros(int(0.1 * MODEL_RATE), np.float32)
+    return np.concatenate([part for segment in segments for part in (segment, gap)][:-1])
 
 
 def record_through_vmic(items, tmp: Path) -> list[tuple[np.ndarray, int]]:
@@ -189,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--count", type=int, default=400)
     parser.add_argument("--seed", type=int, default=HELDOUT_SEED)
-    parser.add_argument("--cases", default="clean,48k,pad150")
+    parser.add_argument("--cases", default="clean,48k,pad150,live")
     parser.add_argument("--vmic", action="store_true", help="add the virtual-microphone case")
     parser.add_argument("--vmic-count", type=int, default=30)
     parser.add_argument("--split", choices=tuple(s for s in corpus.SPLIT_VARIANTS if s != "train"), default="heldout",
