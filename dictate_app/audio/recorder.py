@@ -35,8 +35,19 @@ from dictate_app.errors import DictateError
 STALL_S = 1.0
 # The first block of a stream opened on demand may take this long (ALSA loads its config).
 FIRST_BLOCK_S = 3.0
+# Silence that closes a live segment (the app's; `dictate-app listen --pause` sets its own).
+SEGMENT_SILENCE_S = 0.5
 
 _START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCK, _FINISHED, _WARM = range(8)
+
+
+def live_segmenter(segment_silence_s: float = SEGMENT_SILENCE_S):
+    """The live VAD a recorder cuts its segments with (a :class:`SpeechStream`)."""
+    from dictate_app.audio.speech import MIN_SPEECH_MS
+    from dictate_app.audio.vad import SpeechStream
+
+    # The shortest speech the after-release trim keeps (a short "yes") is a segment too.
+    return SpeechStream(min_silence_ms=int(segment_silence_s * 1000), min_speech_ms=MIN_SPEECH_MS)
 
 
 class Recorder:
@@ -65,7 +76,7 @@ class Recorder:
                  on_provisional: Callable[[np.ndarray], None] | None = None,
                  on_warning: Callable[[str], None] | None = None,
                  on_live: Callable[[float], None] | None = None,
-                 segment_silence_s: float = 0.5, live_vad: bool | None = None) -> None:
+                 segment_silence_s: float = SEGMENT_SILENCE_S, live_vad: bool | None = None) -> None:
         if max_s <= 0 or tail_s < 0 or preroll_s < 0:
             raise ValueError("max_s must be positive; tail_s and preroll_s not negative")
         self.device = device
@@ -165,12 +176,7 @@ class _Worker:
         if not self.rec.live_vad:
             return None
         if self.speech_stream is None:
-            from dictate_app.audio.speech import MIN_SPEECH_MS
-            from dictate_app.audio.vad import SpeechStream
-
-            # The shortest speech the after-release trim keeps (a short "yes") is a segment too.
-            self.speech_stream = SpeechStream(min_silence_ms=int(self.rec.segment_silence_s * 1000),
-                                              min_speech_ms=MIN_SPEECH_MS)
+            self.speech_stream = live_segmenter(self.rec.segment_silence_s)
         return self.speech_stream
 
     # ---- the loop ---------------------------------------------------------------------------

@@ -70,3 +70,13 @@ def test_mandarin_utterances_stay_mandarin_and_render():
     _, phonemes = corpus.espeak("三七一", "cmn", 170, 50)  # Debian's cmn voice switches to English
     with pytest.raises(ValueError):
         corpus.check_mandarin(phonemes)
+
+
+@pytest.mark.slow
+def test_speech_start_is_where_render_placed_the_speech():
+    specs = corpus.make_specs(30, 6, "heldout")
+    spec = next(s for s in specs if s.language == "en" and not np.isfinite(s.music_db))
+    audio = corpus.render(spec)
+    quiet, speech = audio[:spec.speech_start], audio[spec.speech_start:]
+    assert np.max(np.abs(quiet)) < 0.02 < np.max(np.abs(speech[:int(0.2 * corpus.ESPEAK_RATE)]))
+    assert next(s for s in specs if s.language == "nospeech").speech_start is None

@@ -103,6 +103,16 @@ class Utterance:
         """The expected text after the tags."""
         return self.text_withitn if itn else self.text_woitn
 
+    @property
+    def lead_samples(self) -> int:
+        """Silence :func:`render` puts before the speech (or the length of a clip without one)."""
+        return int(self.lead_s * ESPEAK_RATE)
+
+    @property
+    def speech_start(self) -> int | None:
+        """The sample of the rendered clip where espeak-ng's output begins; None without speech."""
+        return self.lead_samples if self.spoken else None
+
 
 def _template(rng: random.Random, templates, words, joiner: str, max_words: int) -> tuple[str, list[int]]:
     """A phrase template (``{d}`` = a digit run) and its digits: a fixed phrase, a digit string, or
@@ -253,7 +263,7 @@ def render(spec: Utterance) -> np.ndarray:
         speech = speech / (np.max(np.abs(speech)) + 1e-9) * rng.uniform(0.3, 0.9)
     else:
         speech = np.zeros(0, dtype=np.float32)
-    lead, tail = int(spec.lead_s * ESPEAK_RATE), int(spec.tail_s * ESPEAK_RATE)
+    lead, tail = spec.lead_samples, int(spec.tail_s * ESPEAK_RATE)
     clip = np.concatenate([np.zeros(lead, np.float32), speech, np.zeros(tail, np.float32)])
     if np.isfinite(spec.music_db):
         ref = np.sqrt(np.mean(speech ** 2)) if len(speech) else 0.1

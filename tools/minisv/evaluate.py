@@ -114,16 +114,14 @@ def variants(spec: corpus.Utterance, audio: np.ndarray, case: str) -> tuple[np.n
 
 def live_segments(audio16: np.ndarray) -> np.ndarray:
     """The clip as the recorder's live VAD hands it to the engine: 0.3 s of silence, the clip and
-    0.7 s of silence streamed through :class:`SpeechStream` with the recorder's settings; its
-    segments joined by 0.1 s of silence (the whole clip when it finds none, as for no speech).
+    0.7 s of silence streamed through the recorder's own segmenter; its segments joined by 0.1 s
+    of silence (the whole clip when it finds none, as for no speech).
     The live VAD opens a segment about 45 ms before the speech, much less than the corpus's
     leading silence, so this is where a first word gets lost."""
-    from dictate_app.audio.speech import MIN_SPEECH_MS
-    from dictate_app.audio.vad import SpeechStream
+    from dictate_app.audio.recorder import live_segmenter
 
-    stream = SpeechStream(min_silence_ms=500, min_speech_ms=MIN_SPEECH_MS)
-    silence = np.zeros(int(0.3 * MODEL_RATE), np.float32)
-    segments = stream.feed(np.concatenate([silence, audio16, silence, silence, silence[:1600]]))
+    lead, tail = (np.zeros(int(s * MODEL_RATE), np.float32) for s in (0.3, 0.7))
+    segments = live_segmenter().feed(np.concatenate([lead, audio16, tail]))
     if not segments:
         return audio16
     gap = np.zeros(int(0.1 * MODEL_RATE), np.float32)

@@ -61,11 +61,6 @@ def _features_chunk(args):
             for audio, start in clips for _ in range(copies)]
 
 
-def speech_start(spec) -> int | None:
-    """The sample of the rendered clip where its speech begins (None for no speech)."""
-    return int(spec.lead_s * corpus.ESPEAK_RATE) if spec.spoken else None
-
-
 def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2, stats=None):
     """Augmented raw features for every clip (``copies`` each), normalized with CMVN.
 
@@ -76,7 +71,7 @@ def prepare(items, copies: int, seed: int, work: Path, jobs: int = 2, stats=None
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = 250
-    tasks = [([(audio, speech_start(spec)) for spec, audio in items[i:i + chunk]], copies, seed * 100003 + i)
+    tasks = [([(audio, spec.speech_start) for spec, audio in items[i:i + chunk]], copies, seed * 100003 + i)
              for i in range(0, len(items), chunk)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         raw = [f for part in pool.map(_features_chunk, tasks) for f in part]
