@@ -21,7 +21,7 @@ from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.output.strategy import PASTE_KEYS, Method
 from dictate_app.store import autostart
 from dictate_app.store.settings import DEVICES, AppOverride, Settings
-from dictate_app.text.rules import TEMPLATE, parse_rules
+from dictate_app.text.rules import TEMPLATE, parse_rules, save_rules
 
 # X11 keysyms (QKeyEvent.nativeVirtualKey) of keys Qt does not tell apart by side.
 _KEYSYMS = {
@@ -330,8 +330,7 @@ class SettingsDialog(QDialog):
         try:
             current = self.rules_path.read_text(encoding="utf-8") if self.rules_path.exists() else None
             if text != current:
-                self.rules_path.parent.mkdir(parents=True, exist_ok=True)
-                self.rules_path.write_text(text, encoding="utf-8")
+                save_rules(text, self.rules_path)
                 self.rules_saved.emit()
         except OSError as exc:
             self.error.setText(f"The rules could not be saved to {self.rules_path}: {exc}")
