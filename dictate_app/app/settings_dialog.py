@@ -22,7 +22,7 @@ from dictate_app.desktop.keys import PASTE_CHORDS, UNFIT_HOTKEYS, chord_label, f
 from dictate_app.output.strategy import Method
 from dictate_app.store import autostart
 from dictate_app.store.settings import DEVICES, AppOverride, Settings
-from dictate_app.text.rules import TEMPLATE, parse_rules
+from dictate_app.text.rules import TEMPLATE, parse_rules, save_rules
 
 # Keys Qt names itself; their sides (Left/Right Ctrl...) come from the native keysym, see key_name.
 _QT_KEYS = {
@@ -331,8 +331,7 @@ class SettingsDialog(QDialog):
         try:
             current = self.rules_path.read_text(encoding="utf-8") if self.rules_path.exists() else None
             if text != current:
-                self.rules_path.parent.mkdir(parents=True, exist_ok=True)
-                self.rules_path.write_text(text, encoding="utf-8")
+                save_rules(text, self.rules_path)
                 self.rules_saved.emit()
         except OSError as exc:
             self.error.setText(f"The rules could not be saved to {self.rules_path}: {exc}")
