@@ -3,9 +3,6 @@ the key from the app without deactivating it, and reports a key another program 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 
 import pytest
@@ -13,18 +10,24 @@ from Xlib import XK, X
 from Xlib import display as xdisplay
 
 from dictate_app.desktop.x11.keygrab import KeyGrab
-from tests.desktop.app_harness import REPO, Target, wait_for
+from tests.desktop.app_harness import Target, wait_for
 
 TAKEN = "F9 is already a shortcut of another program, which receives it too"
 
 
-def test_probe_detects_an_owner_and_ours_does_not_block_others(desktop):
+def test_probe_detects_an_owner_and_ours_does_not_block_others(desktop, tmp_path):
     f9 = XK.string_to_keysym("F9")
+    target = Target(desktop, tmp_path / "target.txt")
     ours = KeyGrab("f9", f9)
-    assert ours.start() is None
-    # Our grab sits on the focused window, not the root: the root is still free for the probe.
-    assert KeyGrab("f9", f9).probe() is None
-    ours.stop()
+    try:
+        target.reset()
+        assert ours.start() is None
+        # Our grab sits on the focused window, not the root: the root is still free for the probe.
+        assert ours.window.id == target.wid
+        assert KeyGrab("f9", f9).probe() is None
+    finally:
+        ours.stop()
+        target.close()
     other = xdisplay.Display(desktop.display)
     other.screen().root.grab_key(other.keysym_to_keycode(f9), X.AnyModifier, True,
                                  X.GrabModeAsync, X.GrabModeAsync)
