@@ -120,10 +120,14 @@ def speech_probabilities(samples: np.ndarray, scorer: FrameScorer | None = None)
     scorer = scorer or FrameScorer()
     scorer.reset()
     audio = np.asarray(samples, np.float32).reshape(-1)
-    frames = -(-audio.size // STREAM_WINDOW)
-    padded = np.zeros(frames * STREAM_WINDOW, np.float32)
-    padded[:audio.size] = audio
-    return np.array([scorer(frame) for frame in padded.reshape(frames, STREAM_WINDOW)], np.float64)
+    whole = audio.size // STREAM_WINDOW
+    # Whole frames are views of the audio (a padded copy of an hour would be another 230 MB).
+    probabilities = [scorer(frame) for frame in audio[:whole * STREAM_WINDOW].reshape(whole, STREAM_WINDOW)]
+    if audio.size % STREAM_WINDOW:
+        last = np.zeros(STREAM_WINDOW, np.float32)
+        last[:audio.size % STREAM_WINDOW] = audio[whole * STREAM_WINDOW:]
+        probabilities.append(scorer(last))
+    return np.array(probabilities, np.float64)
 
 
 class SileroVad:
