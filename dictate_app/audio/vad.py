@@ -332,15 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     spans (or, with ``--max-window``, the model windows) in seconds."""
     import argparse
 
-    from dictate_app.audio.convert import to_model_input
-    from dictate_app.audio.files import read_audio_file
+    from dictate_app.audio.files import decode_file
 
     parser = argparse.ArgumentParser(prog="python -m dictate_app.audio.vad", description=main.__doc__)
     parser.add_argument("file")
     parser.add_argument("--max-window", type=float, default=None, help="group spans into model windows of at most S seconds")
     args = parser.parse_args(argv)
     try:
-        audio = to_model_input(*read_audio_file(args.file))
+        audio = decode_file(args.file)
         vad = SileroVad()
         spans = vad.model_windows(audio, args.max_window) if args.max_window else vad.speech_spans(audio)
     except DictateError as exc:
