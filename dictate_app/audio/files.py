@@ -43,8 +43,8 @@ MAX_RATE = 384_000
 # Samples per second of audio (channels x rate): 8 x 384 kHz, the most a FLAC at the top rate
 # carries, or 32 channels at 96 kHz. This bounds the decoding work per second of audio as the
 # duration limit bounds the memory: the worst file the server's 300 s lets through (8 x 384 kHz
-# FLAC) decodes in about 5 s on one core, 9 s for the whole request with its voice detection
-# (benchmarks/results/decode-bombs-*.json).
+# FLAC) decodes in 4.5-5.4 s on one core, 6 s for the whole request with its voice detection
+# (benchmarks/results/decode-bombs-2026-12-05-after.json).
 MAX_SAMPLES_PER_SECOND = 8 * MAX_RATE
 # `transcribe`'s duration limit. The 16 kHz float32 output of a file is held whole for the model
 # (64 KB per second: 230 MB an hour), so a file's length is the one memory bound left; 4 hours
