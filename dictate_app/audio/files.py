@@ -50,7 +50,7 @@ MAX_SAMPLES_PER_SECOND = 8 * MAX_RATE
 # (64 KB per second: 230 MB an hour), so a file's length is the one memory bound left; 4 hours
 # (920 MB) covers meetings, lectures and podcasts. Longer: split the file first.
 FILE_MAX_SECONDS = 4 * 3600.0
-# Interleaved samples read per block: 1 MB of float32 (plus 2 MB for the float64 down-mix).
+# Interleaved samples read per block: 1 MB of float32 (its down-mix is 1 MB / channels more).
 BLOCK_SAMPLES = 1 << 18
 # libsndfile's frame count for "length unknown" (SF_COUNT_MAX); anything this large is not a length.
 UNKNOWN_FRAMES = 1 << 62
