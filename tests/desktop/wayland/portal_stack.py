@@ -30,7 +30,7 @@ from jeepney import DBusAddress, new_method_call
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import open_dbus_connection
 
-from tests.platform.wayland.portal_backend import CONTROL_IFACE, CONTROL_PATH, IMPL_NAME
+from tests.desktop.wayland.portal_backend import CONTROL_IFACE, CONTROL_PATH, IMPL_NAME
 
 REPO = Path(__file__).resolve().parents[3]
 FRONTEND = Path("/usr/libexec/xdg-desktop-portal")
@@ -77,11 +77,11 @@ class PortalStack:
             self._start_bus()
             self._conn = open_dbus_connection(self.address)
             if self.frontend_kind == "real":
-                self._spawn("backend", [sys.executable, "-m", "tests.platform.wayland.portal_backend", self.address, "impl"])
+                self._spawn("backend", [sys.executable, "-m", "tests.desktop.wayland.portal_backend", self.address, "impl"])
                 self._wait_name(IMPL_NAME, "backend")
                 self.start_frontend()
             else:
-                self._spawn("backend", [sys.executable, "-m", "tests.platform.wayland.portal_backend", self.address,
+                self._spawn("backend", [sys.executable, "-m", "tests.desktop.wayland.portal_backend", self.address,
                                         "frontend"])
                 self._wait_name("org.freedesktop.portal.Desktop", "backend")
         except BaseException:

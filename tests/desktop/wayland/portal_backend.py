@@ -1,5 +1,5 @@
 """A test implementation of the XDG portal backend interfaces, run as a D-Bus service on a private
-bus (jeepney, like the code under test): ``python -m tests.platform.wayland.portal_backend ADDRESS``.
+bus (jeepney, like the code under test): ``python -m tests.desktop.wayland.portal_backend ADDRESS``.
 
 Mode ``impl`` (the default) owns ``org.freedesktop.impl.portal.desktop.dictatetest`` and implements
 what the real frontend (``/usr/libexec/xdg-desktop-portal``) calls for the GlobalShortcuts and
