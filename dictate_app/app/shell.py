@@ -27,6 +27,7 @@ from dictate_app.app.popup import Popup
 from dictate_app.app.tray import Tray
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.desktop.base import Desktop
+from dictate_app.desktop.doctor import summary
 from dictate_app.desktop.keys import key_label
 from dictate_app.lifecycle import Mode, ModelFailed, ModelStatus, Phase
 from dictate_app.output.inserter import Inserter
@@ -122,7 +123,8 @@ class AppShell:
             self.tray.quit_requested.connect(self.quit)
         # First run (no usable model): the setup window downloads one or takes a folder.
         self.setup = ModelSetup(model_dir=lambda: self.coordinator.options.model_dir,
-                                device=lambda: self.coordinator.options.device, use_model=self._use_model)
+                                device=lambda: self.coordinator.options.device, use_model=self._use_model,
+                                desktop_note=self.desktop_summary)
         self.setup.quit_requested.connect(self.quit)
         self.setup.dismissed.connect(self._setup_dismissed)
         self.coordinator.model_ready.connect(self.setup.model_ready)
@@ -133,13 +135,14 @@ class AppShell:
         self.daily = DailyUse(self, _microphone_names)
         self.instance = instance
         if instance is not None:  # `dictate-app toggle|start|stop|cancel|status` and a second start
-            instance.handler = make_handler(self.coordinator, self.daily.show_running)
+            instance.handler = make_handler(self.coordinator, self.daily.show_running, self.desktop_facts)
         self.app.aboutToQuit.connect(self._shutdown)
         # Python only handles signals (Ctrl+C, SIGTERM) between bytecodes: wake it regularly.
         self._signal_pump = QTimer(interval=200)
         self._signal_pump.timeout.connect(lambda: None)
         self._collector = GuiThreadCollector()
         self._hotkey_ok = False
+        self.hotkey_problem: str | None = None  # why the hotkey does not work (or its warning)
 
     def _load_engine(self, model_dir: str, device: str):
         """On the worker thread: the engine for the current model and server settings."""
@@ -158,13 +161,7 @@ class AppShell:
         if self.tray is not None:
             self.tray.show()
             self.tray.set_phase(Phase.LOADING)
-        try:
-            warning = self.hotkey.start()
-            self._hotkey_ok = True
-            if warning:
-                self.notify(warning, False)
-        except HotkeyError as exc:
-            self.notify(str(exc), True)
+        self.start_hotkey()
         for problem in self.settings.problems + self._rules_problems:  # what was reset or skipped
             self.notify(problem, False)
         # A server (when set) stands in for the local model, so only check without one.
@@ -180,6 +177,31 @@ class AppShell:
         else:
             self.coordinator.start()
         self._signal_pump.start()
+
+    def start_hotkey(self) -> None:
+        """(Re)start the hotkey; what goes wrong is said once and kept for `doctor` and the tray."""
+        try:
+            self.hotkey_problem = self.hotkey.start()
+            self._hotkey_ok = True
+            if self.hotkey_problem:
+                self.notify(self.hotkey_problem, False)
+        except HotkeyError as exc:
+            self._hotkey_ok, self.hotkey_problem = False, str(exc)
+            self.notify(str(exc), True)
+        self._show_desktop_summary()
+
+    def desktop_summary(self) -> str:
+        """One line on this desktop (the tray, the setup window): as `dictate-app doctor` says it."""
+        return f"{self.desktop.name}: {summary(self.desktop.checks())}"
+
+    def _show_desktop_summary(self) -> None:
+        if self.tray is not None:
+            self.tray.set_desktop_info(self.desktop_summary())
+
+    def desktop_facts(self) -> dict:
+        """The backend and the live hotkey's rows (``dictate-app status``, ``doctor``)."""
+        return {"backend": self.desktop.name, "hotkey_problem": self.hotkey_problem,
+                "checks": [row.as_dict() for row in self.desktop.hotkey.checks()]}
 
     def _server_url(self) -> str | None:
         return self.server or self.settings.get("server_url") or None

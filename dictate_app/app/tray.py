@@ -89,6 +89,9 @@ class Tray(QObject):
         m.addSeparator()
         self.model_action = m.addAction("Model: loading…")
         self.model_action.setEnabled(False)
+        # What works on this desktop (dictate-app doctor's summary): where a hotkey or paste fails.
+        self.desktop_action = m.addAction("Desktop: checking…")
+        self.desktop_action.setEnabled(False)
         m.addAction("Set up the model…").triggered.connect(self.setup_requested)
         m.addAction("History…").triggered.connect(self.history_requested)
         m.addAction("Settings…").triggered.connect(self.settings_requested)
@@ -167,6 +170,9 @@ class Tray(QObject):
 
     def set_model_info(self, text: str) -> None:
         self.model_action.setText(f"Model: {text}")
+
+    def set_desktop_info(self, text: str) -> None:
+        self.desktop_action.setText(f"Desktop: {text}")
 
     def notify(self, message: str, error: bool = True) -> None:
         icon = QSystemTrayIcon.MessageIcon.Critical if error else QSystemTrayIcon.MessageIcon.Information
