@@ -281,11 +281,16 @@ class Desktop:
             "-L", f"module-native-protocol-unix socket={sock} auth-anonymous=1",
             # norewinds=1: with rewinds the monitor turned flaky (late, bunched callbacks).
             "-L", f"module-null-sink sink_name={SINK} rate={SINK_RATE} channels=1 norewinds=1",
-        ], env=dict(self.env, HOME=str(self.runtime_dir), DISPLAY=""))
+        ], env=self._audio_env())
         _wait_until(lambda: self._pactl_ok("info"), 5.0, "pulseaudio", self._procs["pulseaudio"])
         if not (self._pactl_ok("set-default-sink", SINK) and self._pactl_ok("set-default-source", SOURCE)):
             raise BenchError("pulseaudio: could not make vmic_sink.monitor the default source")
         self.timings["audio_s"] = time.monotonic() - t0
+
+    def _audio_env(self) -> dict[str, str]:
+        # No session bus: PulseAudio does not need one, and the sway bench has one.
+        env = {k: v for k, v in self.env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+        return dict(env, HOME=str(self.runtime_dir), DISPLAY="")
 
     def stop_audio(self) -> None:
         """Stop the audio server (a microphone that goes away); :meth:`start_audio` brings it back."""

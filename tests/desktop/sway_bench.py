@@ -9,7 +9,9 @@ so every client here is a native Wayland client (Qt with ``QT_QPA_PLATFORM=wayla
 
 Keys come from ``wtype`` (a virtual keyboard: sway bindings fire from it; ``wtype -P F9 -s 1500
 -p F9`` holds F9 for 1.5 s in one process, because the key is released when the process ends),
-screenshots from ``grim``, focus from ``swaymsg -t get_tree``. Facts and pitfalls measured here:
+screenshots from ``grim``, focus from ``swaymsg -t get_tree``. A session D-Bus of the bench's own
+(any user may connect: sway's user and root) carries the tray: swaybar hosts StatusNotifierItems,
+which is how Qt's tray icon shows on Wayland (seen in a grim screenshot: the icon in the bar). Facts and pitfalls measured here:
 ``shared/reference/platforms.md`` section 1.
 
     python -m tests.desktop.sway_bench --shell    # a shell inside the bench; exit to stop it
@@ -30,7 +32,23 @@ from pathlib import Path
 from tests.desktop.bench import ARTIFACTS, BenchError, Desktop, _wait_until
 
 BENCH_USER = "dictbench"
-REQUIRED_BINARIES = ("sway", "swaymsg", "wtype", "wl-copy", "wl-paste", "grim", "pulseaudio", "paplay", "espeak-ng")
+REQUIRED_BINARIES = ("sway", "swaymsg", "swaybar", "wtype", "wl-copy", "wl-paste", "grim", "dbus-daemon", "pulseaudio",
+                     "paplay", "espeak-ng")
+# A session bus both sway's unprivileged user and root (the app, the tests) may join.
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={path}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+"""
 SCREEN = (1280, 800)
 
 
@@ -58,6 +76,7 @@ class SwayDesktop(Desktop):
         self.sway_dir: Path | None = None
         self.wayland_socket = ""
         self.swaysock = ""
+        self.bus_address = ""
 
     def start(self) -> "SwayDesktop":
         missing = missing_binaries()
@@ -69,6 +88,7 @@ class SwayDesktop(Desktop):
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="dictate-sway-"))
         self.runtime_dir.chmod(0o711)  # sway's user must reach its own directory inside
         try:
+            self._start_bus()
             self._start_sway()
             self.timings["sway_s"] = time.monotonic() - t0
             self.start_audio()
@@ -78,6 +98,17 @@ class SwayDesktop(Desktop):
         self.timings["start_s"] = time.monotonic() - t0
         return self
 
+    def _start_bus(self) -> None:
+        assert self.runtime_dir is not None
+        # Not "bus": libdbus takes $XDG_RUNTIME_DIR/bus as the session bus of any process that has
+        # no DBUS_SESSION_BUS_ADDRESS; only the processes given the address should use this one.
+        path = self.runtime_dir / "session-bus"
+        config = self.runtime_dir / "bus.conf"
+        config.write_text(BUS_CONFIG.format(path=path))
+        self._spawn("dbus", ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile"], env=dict(os.environ))
+        _wait_until(path.exists, 5.0, "the session bus", self._procs["dbus"])
+        self.bus_address = f"unix:path={path}"
+
     def _start_sway(self) -> None:
         assert self.runtime_dir is not None
         uid = _bench_uid()
@@ -86,16 +117,17 @@ class SwayDesktop(Desktop):
         os.chown(self.sway_dir, uid, -1)
         config = self.runtime_dir / "sway.conf"
         width, height = SCREEN
-        # No bar, no wallpaper: nothing but the clients under test. Keys come from wtype's virtual
-        # keyboards, which sway treats like any keyboard (bindings fire from them).
+        # A bar for the tray and nothing else: no wallpaper, no status. Keys come from wtype's
+        # virtual keyboards, which sway treats like any keyboard (bindings fire from them).
         config.write_text(f"output HEADLESS-1 resolution {width}x{height} position 0 0\n"
-                          "default_border pixel 2\nfocus_follows_mouse no\n")
+                          "default_border pixel 2\nfocus_follows_mouse no\n"
+                          "bar {\n  position bottom\n  tray_output *\n  status_command echo bench\n}\n")
         config.chmod(0o644)
         base = {k: v for k, v in os.environ.items()
                 if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SWAYSOCK", "PYNPUT_BACKEND", "QT_QPA_PLATFORM")}
         sway_env = {"PATH": base.get("PATH", "/usr/bin:/bin"), "XDG_RUNTIME_DIR": str(self.sway_dir),
                     "WLR_BACKENDS": "headless", "WLR_LIBINPUT_NO_DEVICES": "1", "WLR_RENDERER": "pixman",
-                    "HOME": str(self.sway_dir), "LANG": "C.UTF-8"}
+                    "HOME": str(self.sway_dir), "LANG": "C.UTF-8", "DBUS_SESSION_BUS_ADDRESS": self.bus_address}
         cmd = ["sway", "-c", str(config)]
         if os.geteuid() == 0:
             cmd = ["runuser", "-u", pwd.getpwuid(uid).pw_name, "--", "env", *[f"{k}={v}" for k, v in sway_env.items()], *cmd]
@@ -117,6 +149,7 @@ class SwayDesktop(Desktop):
             SWAYSOCK=self.swaysock,
             XDG_SESSION_TYPE="wayland",
             XDG_CURRENT_DESKTOP="sway",
+            DBUS_SESSION_BUS_ADDRESS=self.bus_address,
             QT_QPA_PLATFORM="wayland",
             LANG="C.UTF-8",
             XDG_RUNTIME_DIR=str(self.runtime_dir),
@@ -124,6 +157,23 @@ class SwayDesktop(Desktop):
             PULSE_CLIENTCONFIG=str(self.runtime_dir / "client.conf"),
         )
         _wait_until(lambda: self._swaymsg_ok("-t", "get_version"), 5.0, "sway IPC", self._procs["sway"])
+        _wait_until(self._tray_ready, 10.0, "swaybar's tray", self._procs["sway"])
+
+    def _tray_ready(self) -> bool:
+        """What Qt's isSystemTrayAvailable() asks on Wayland: a StatusNotifierWatcher with a host."""
+        from jeepney import DBusAddress, new_method_call
+        from jeepney.io.blocking import open_dbus_connection
+
+        watcher = DBusAddress("/StatusNotifierWatcher", bus_name="org.kde.StatusNotifierWatcher",
+                              interface="org.freedesktop.DBus.Properties")
+        try:
+            with open_dbus_connection(self.bus_address) as conn:
+                reply = conn.send_and_get_reply(new_method_call(
+                    watcher, "Get", "ss", ("org.kde.StatusNotifierWatcher", "IsStatusNotifierHostRegistered")),
+                    timeout=1)
+        except Exception:  # no watcher yet (swaybar starts after sway)
+            return False
+        return reply.header.message_type.name == "method_return" and reply.body[0][1] is True
 
     def stop(self) -> None:
         super().stop()  # also removes the runtime directory, sway's included
@@ -196,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([os.environ.get("SHELL", "/bin/sh")], env=bench.env)
         else:
             for key in ("WAYLAND_DISPLAY", "SWAYSOCK", "QT_QPA_PLATFORM", "PULSE_SERVER", "PULSE_CLIENTCONFIG",
-                        "XDG_RUNTIME_DIR", "XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "LANG"):
+                        "XDG_RUNTIME_DIR", "XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "DBUS_SESSION_BUS_ADDRESS", "LANG"):
                 print(f"export {key}={bench.env[key]}")
             print("# running; Ctrl+C stops the bench", file=sys.stderr)
             import signal

@@ -25,7 +25,7 @@ from tests.desktop.sway_bench import SwayDesktop
 from tests.desktop.wayland.portal_stack import FRONTEND, PortalStack, StackError
 
 EXPORTED = ("WAYLAND_DISPLAY", "SWAYSOCK", "XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "QT_QPA_PLATFORM",
-            "PULSE_SERVER", "PULSE_CLIENTCONFIG", "XDG_RUNTIME_DIR", "LANG")
+            "PULSE_SERVER", "PULSE_CLIENTCONFIG", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "LANG")
 HIDDEN = ("DISPLAY",)
 
 

@@ -44,3 +44,40 @@ def test_held_key_fires_press_then_release_bindings(sway):
         sway.swaymsg("unbindsym --release F9")
     commands = [line for line in log.stdout.read().splitlines() if '"command"' in line]
     assert any("bench-press" in c for c in commands) and "bench-release" in commands[-1]
+
+
+TRAY_SCRIPT = r"""
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+app = QApplication([])
+print("available", QSystemTrayIcon.isSystemTrayAvailable(), flush=True)
+pixmap = QPixmap(32, 32)
+pixmap.fill(QColor("red"))
+icon = QSystemTrayIcon(QIcon(pixmap))
+icon.show()
+QTimer.singleShot(int(__import__("sys").argv[1]), app.quit)
+app.exec()
+"""
+
+
+def test_a_qt_tray_icon_shows_in_swaybar(sway):
+    proc = subprocess.Popen([sys.executable, "-c", TRAY_SCRIPT, "4000"], env=sway.env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "available True"
+        shot = sway.artifact("sway-bench-tray.png")
+
+        def red_in_the_bar() -> bool:
+            import numpy as np
+            from PySide6.QtGui import QImage
+
+            sway.screenshot(shot)
+            image = QImage(str(shot)).convertToFormat(QImage.Format.Format_RGB888)
+            width, height = image.width(), image.height()
+            pixels = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
+            bar = pixels[height - 30:, : width * 3].reshape(30, width, 3)
+            return bool(((bar[..., 0] > 200) & (bar[..., 1] < 50) & (bar[..., 2] < 50)).sum() > 50)
+
+        wait_for(red_in_the_bar, 10, "the red tray icon in swaybar", poll=0.3)
+    finally:
+        proc.wait(10)
