@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from dictate_app.commands.transcribe import add_engine_arguments
+from dictate_app.commands.transcribe import add_engine_arguments, resolve_token
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.errors import DictateError
 from dictate_app.lifecycle import Mode
@@ -76,6 +76,7 @@ def _check_display() -> None:
 def run(args) -> int:
     """Start the tray app and run until Quit (or Ctrl+C / SIGTERM)."""
     _check_display()
+    token = resolve_token(args.server_token, args.server_token_file, "--server-token")
     from PySide6.QtWidgets import QApplication
 
     from dictate_app.app.settings_store import SettingsStore
@@ -91,7 +92,7 @@ def run(args) -> int:
         return 0
     settings = SettingsStore()
     shell = AppShell(build_options(args, settings.settings), settings, instance,
-                     server=getattr(args, "server", None), server_token=getattr(args, "server_token", None))
+                     server=getattr(args, "server", None), server_token=token)
     # Qt's event loop would swallow Ctrl+C and SIGTERM; quit cleanly instead (the clipboard and
     # the worker thread are put away by the shell).
     signal.signal(signal.SIGINT, lambda *_: shell.quit())

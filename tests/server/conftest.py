@@ -1,11 +1,14 @@
 """Helpers for the server tests: a fake engine at the engine seam (fast tier only), WAV bytes,
-and a real ``dictate-app serve`` subprocess on a free loopback port (slow tier)."""
+uvicorn in a thread on a loopback port (fast tier), and a real ``dictate-app serve`` subprocess on
+a free loopback port (slow tier)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -37,7 +40,8 @@ def wav_bytes(seconds: float = 1.0, rate: int = 16000, freq: float = 300.0, fmt:
 class FakeEngine:
     """Stands in for the model in fast tests: the "text" is the clip's length in milliseconds,
     so a test can tell which answer belongs to which request. ``gate`` (an Event) holds every
-    pass until set; ``fail_on_ms`` makes clips of that length raise."""
+    pass until set (``entered`` is set when a pass reaches it); ``fail_on_ms`` makes clips of that
+    length raise."""
 
     backend = "fake"
     device = "cpu"
@@ -45,6 +49,7 @@ class FakeEngine:
     def __init__(self) -> None:
         self.calls: list[list[int]] = []
         self.gate: threading.Event | None = None
+        self.entered = threading.Event()
         self.fail_on_ms: int | None = None
         self.lock = threading.Lock()
 
@@ -61,6 +66,7 @@ class FakeEngine:
         return self.transcribe_batch([(samples, sample_rate)], language, itn)[0]
 
     def transcribe_batch(self, items, language="auto", itn=True) -> list[Transcript]:
+        self.entered.set()
         if self.gate is not None:
             self.gate.wait(10)
         with self.lock:
@@ -73,14 +79,115 @@ def fake_engine() -> FakeEngine:
     return FakeEngine()
 
 
-class ServerProcess:
-    """``python -m dictate_app serve`` on a free loopback port, stopped by the fixture."""
+# How a local client addresses a loopback server on the default port (the Host check is on).
+BASE_URL = "http://127.0.0.1:2002"
 
-    def __init__(self, *args: str, env: dict | None = None) -> None:
+
+@pytest.fixture
+def client_for(fake_engine):
+    """A factory: ``make(base_url=BASE_URL, **settings)`` -> a started TestClient of
+    ``create_app(fake_engine, ServerSettings(**settings))``, closed after the test."""
+    from starlette.testclient import TestClient
+
+    from dictate_app.server.app import create_app
+    from dictate_app.server.settings import ServerSettings
+
+    clients = []
+
+    def make(base_url: str = BASE_URL, **settings) -> TestClient:
+        client = TestClient(create_app(fake_engine, ServerSettings(**settings)), base_url=base_url,
+                            raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+class AsgiCall:
+    """One request straight into an ASGI app, with the test in charge of when each piece of the body
+    arrives and of the client going away (TestClient can do neither). Create it inside a running
+    event loop; the app's lifespan must already run (a TestClient context does that)."""
+
+    def __init__(self, app, path: str, content_type: str = "application/json", host: str = "127.0.0.1:2002") -> None:
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.gone = False
+        self.sent: list[dict] = []
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+            "headers": [(b"host", host.encode()), (b"content-type", content_type.encode())],
+            "server": ("127.0.0.1", int(host.rsplit(":", 1)[1])), "client": ("127.0.0.1", 50000),
+        }
+        self.task = asyncio.ensure_future(app(scope, self._receive, self._send))
+
+    def body(self, data: bytes, more: bool = False) -> None:
+        self.inbox.put_nowait({"type": "http.request", "body": data, "more_body": more})
+
+    def disconnect(self) -> None:
+        self.inbox.put_nowait({"type": "http.disconnect"})
+
+    @property
+    def status(self) -> int | None:
+        return next((m["status"] for m in self.sent if m["type"] == "http.response.start"), None)
+
+    async def _receive(self) -> dict:
+        if self.gone:
+            return {"type": "http.disconnect"}
+        message = await self.inbox.get()
+        self.gone = message["type"] == "http.disconnect"
+        return message
+
+    async def _send(self, message: dict) -> None:
+        self.sent.append(message)
+
+
+class ThreadServer:
+    """uvicorn serving an app on 127.0.0.1:<free port> in a thread; with ``limits``, on the guarded
+    protocol ``dictate-app serve`` uses."""
+
+    def __init__(self, app, limits=None) -> None:
+        import uvicorn
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        extra = {}
+        if limits is not None:
+            from dictate_app.server.protocol import protocol_class
+
+            extra["http"] = protocol_class(limits)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", **extra))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+
+class ServerProcess:
+    """``python -m dictate_app serve`` on a free loopback port, stopped by the fixture;
+    ``open_files`` sets its hard (and soft) limit on open files."""
+
+    def __init__(self, *args: str, env: dict | None = None, open_files: int | None = None) -> None:
+        def limit_files() -> None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dictate_app", "serve", "--port", "0", *args],
             cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            stderr=subprocess.PIPE, text=True, preexec_fn=limit_files if open_files else None,
         )
         self.lines: list[str] = []
         try:
@@ -120,6 +227,15 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.1)
         raise AssertionError("the server never became healthy")
+
+    def memory_mb(self) -> tuple[float, float]:
+        """(resident now, peak resident since start or :meth:`reset_peak`) in MB, from /proc."""
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines())
+        return tuple(int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM"))
+
+    def reset_peak(self) -> None:
+        """Make the peak resident size start again from the present one (Linux clear_refs 5)."""
+        Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
 
     def stop(self) -> int:
         """SIGTERM, as a service manager stops it; uvicorn shuts down gracefully, then re-raises
