@@ -8,12 +8,14 @@ import asyncio
 import io
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +194,7 @@ class ServerProcess:
         self.lines: list[str] = []
         try:
             self.url = self._wait_for_url(timeout=180)
+            self.port = int(self.url.rsplit(":", 1)[1])
         except BaseException:
             self.stop()  # never leave a server behind a failed start
             raise
@@ -246,6 +249,114 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(10)
+
+
+class HealthProbe(threading.Thread):
+    """Asks /health every 0.2 s on a new connection, as a load balancer does, until stopped."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import requests
+
+        while not self.stopped.is_set():
+            started = time.monotonic()
+            try:
+                status = requests.get(f"{self.url}/health", timeout=1.0).status_code
+                if status != 200:
+                    self.failures.append(f"HTTP {status}")
+            except requests.RequestException as exc:
+                self.failures.append(type(exc).__name__)
+            self.latencies.append(time.monotonic() - started)
+            self.stopped.wait(0.2)
+
+
+def closed_by_server(sockets: list[socket.socket], closed: dict[int, float], started: float) -> None:
+    """Record (index -> seconds) every socket the server has closed (EOF, 408 then EOF, or reset)."""
+    open_ = {i: s for i, s in enumerate(sockets) if i not in closed}
+    if not open_:
+        return
+    readable, _, _ = select.select(list(open_.values()), [], [], 0)
+    for i, sock in open_.items():
+        if sock in readable:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data or data.startswith(b"HTTP/1.1 408"):
+                closed[i] = time.monotonic() - started
+
+
+@dataclass
+class SocketSiege:
+    """What :func:`idle_and_slow_sockets` saw: seconds to open everything, and per socket the
+    seconds (from the start) at which the server closed it."""
+
+    opened_s: float
+    idle_closed: dict[int, float]
+    slow_closed: dict[int, float]
+
+
+def idle_and_slow_sockets(port: int, idle: int, slow: int, watch_s: float) -> SocketSiege:
+    """Open ``idle`` connections that send nothing and ``slow`` ones that send a header line every
+    0.5 s and never finish; watch them for ``watch_s`` seconds after they are all open; close all."""
+    idle_socks: list[socket.socket] = []
+    slow_socks: list[socket.socket] = []
+    started = time.monotonic()
+    try:
+        # Ten at a time, 10 ms apart: a connect loop at full speed outruns any accept loop in Python
+        # and fills the kernel's backlog (a SYN flood, which the kernel answers with its 1 s retry).
+        for n in range(idle):
+            idle_socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            if n % 10 == 9:
+                time.sleep(0.01)
+        for _ in range(slow):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
+            slow_socks.append(sock)
+        siege = SocketSiege(time.monotonic() - started, {}, {})
+        while time.monotonic() - started < siege.opened_s + watch_s:
+            for i, sock in enumerate(slow_socks):
+                if i not in siege.slow_closed:
+                    try:
+                        sock.sendall(b"X-Slow: a\r\n")
+                    except OSError:
+                        siege.slow_closed[i] = time.monotonic() - started
+            closed_by_server(slow_socks, siege.slow_closed, started)
+            closed_by_server(idle_socks, siege.idle_closed, started)
+            time.sleep(0.5)
+        return siege
+    finally:
+        for sock in idle_socks + slow_socks:
+            sock.close()
+
+
+def abandon_requests(port: int, body: bytes, count: int, queued: int, timeout: float = 120) -> None:
+    """Send ``count`` POST /asr requests with ``body``, wait until ``queued`` of them wait for the
+    model, then close every connection, as clients that gave up."""
+    import requests
+
+    request = (b"POST /asr HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\n\r\n" % (port, len(body))) + body
+    clients = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            sock.sendall(request)
+            clients.append(sock)
+        deadline = time.monotonic() + timeout
+        while requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json()["queue_depth"] < queued:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the {count} requests never had {queued} waiting for the model")
+            time.sleep(0.05)
+    finally:
+        for sock in clients:
+            sock.close()
 
 
 # 50 different phrases from the fixture model's vocabulary (the lexicon's templates, digits slotted

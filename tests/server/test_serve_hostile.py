@@ -13,124 +13,42 @@ from __future__ import annotations
 
 import base64
 import json
-import re
-import select
-import socket
-import threading
 import time
 
 import pytest
 import requests
 
-from tests.server.conftest import ServerProcess, wav_bytes
+from tests.server.conftest import HealthProbe, ServerProcess, abandon_requests, idle_and_slow_sockets, wav_bytes
+from tests.server.test_serve import metric, normalise
 
 pytestmark = pytest.mark.slow
-
-
-def port_of(server: ServerProcess) -> int:
-    return int(server.url.rsplit(":", 1)[1])
-
-
-def metric(text: str, name: str) -> float:
-    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
-
-
-def normalise(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-class HealthProbe(threading.Thread):
-    """Asks /health every 0.2 s on a new connection, as a load balancer does, until stopped."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.url = url
-        self.latencies: list[float] = []
-        self.failures: list[str] = []
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            started = time.monotonic()
-            try:
-                status = requests.get(f"{self.url}/health", timeout=1.0).status_code
-                if status != 200:
-                    self.failures.append(f"HTTP {status}")
-            except requests.RequestException as exc:
-                self.failures.append(type(exc).__name__)
-            self.latencies.append(time.monotonic() - started)
-            self.stopped.wait(0.2)
-
-
-def closed_by_server(sockets: list[socket.socket], closed: dict[int, float], started: float) -> None:
-    """Record (index -> seconds) every socket the server has closed (EOF, 408 then EOF, or reset)."""
-    open_ = {i: s for i, s in enumerate(sockets) if i not in closed}
-    if not open_:
-        return
-    readable, _, _ = select.select(list(open_.values()), [], [], 0)
-    for i, sock in open_.items():
-        if sock in readable:
-            try:
-                data = sock.recv(65536)
-            except OSError:
-                data = b""
-            if not data or data.startswith(b"HTTP/1.1 408"):
-                closed[i] = time.monotonic() - started
 
 
 def test_health_answers_within_a_second_through_200_idle_and_20_slow_connections(fixture_model_dir, phrase_audio):
     # The issue's measurement: 125 idle sockets on a server at 128 open files stopped /health.
     server = ServerProcess("--model", str(fixture_model_dir), "--device", "cpu", "--header-timeout", "3",
                            "--queue", "8", open_files=200)
-    port = port_of(server)
     probe = HealthProbe(server.url)
-    idle: list[socket.socket] = []
-    slow: list[socket.socket] = []
     try:
         assert any("at most" in line and "open-files limit is 200" in line for line in server.lines)
         probe.start()
-        started = time.monotonic()
-        # Ten at a time, 10 ms apart: a connect loop at full speed outruns any accept loop in Python
-        # and fills the kernel's backlog (a SYN flood, which the kernel answers with its 1 s retry).
-        for n in range(200):
-            idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
-            if n % 10 == 9:
-                time.sleep(0.01)
-        for _ in range(20):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
-            slow.append(sock)
-        opened_s = time.monotonic() - started
-        slow_closed: dict[int, float] = {}
-        idle_closed: dict[int, float] = {}
-        while time.monotonic() - started < opened_s + 6:  # the header timeout (3 s) and some
-            for i, sock in enumerate(slow):
-                if i not in slow_closed:
-                    try:
-                        sock.sendall(b"X-Slow: a\r\n")  # a header line every 0.5 s: never finished
-                    except OSError:
-                        slow_closed[i] = time.monotonic() - started
-            closed_by_server(slow, slow_closed, started)
-            closed_by_server(idle, idle_closed, started)
-            time.sleep(0.5)
+        siege = idle_and_slow_sockets(server.port, idle=200, slow=20, watch_s=6)  # 3 s timeout and some
         probe.stopped.set()
         probe.join(5)
+        slow = siege.slow_closed.values()
         print(f"\n/health: {len(probe.latencies)} probes, max {max(probe.latencies) * 1000:.0f} ms; "
-              f"220 sockets opened in {opened_s:.1f} s; slow ones closed after "
-              f"{min(slow_closed.values()):.1f}-{max(slow_closed.values()):.1f} s")
+              f"220 sockets opened in {siege.opened_s:.1f} s; slow ones closed after {min(slow, default=0):.1f}-"
+              f"{max(slow, default=0):.1f} s")
         assert probe.failures == [] and len(probe.latencies) >= 20
         assert max(probe.latencies) < 1.0
-        assert len(slow_closed) == 20 and max(slow_closed.values()) < opened_s + 5
-        assert len(idle_closed) == 200  # made room for others, or timed out
+        assert len(siege.slow_closed) == 20 and max(slow) < siege.opened_s + 5
+        assert len(siege.idle_closed) == 200  # made room for others, or timed out
         assert not any("out of system resource" in line or "Too many open files" in line for line in server.lines)
         _, expected, wav = phrase_audio[4]
         answer = requests.post(f"{server.url}/asr", json={"wav": base64.b64encode(wav).decode()}, timeout=60)
         assert normalise(answer.json()["res"]) == expected
     finally:
         probe.stopped.set()
-        for sock in idle + slow:
-            sock.close()
         assert server.stop() in (0, -15), "".join(server.lines)
 
 
@@ -139,22 +57,9 @@ def test_requests_abandoned_by_their_clients_are_not_run(fixture_model_dir, phra
     # request waited 89.5 s.
     server = ServerProcess("--model", str(fixture_model_dir), "--device", "cpu", "--max-batch", "1",
                            "--queue", "64")
-    port = port_of(server)
-    clients: list[socket.socket] = []
     try:
         body = json.dumps({"wav": base64.b64encode(wav_bytes(60.0, 16000)).decode()}).encode()
-        request = (b"POST /asr HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
-                   b"Content-Length: %d\r\n\r\n" % (port, len(body))) + body
-        for _ in range(24):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-            sock.sendall(request)
-            clients.append(sock)
-        deadline = time.monotonic() + 120
-        while requests.get(f"{server.url}/health", timeout=10).json()["queue_depth"] < 16:
-            assert time.monotonic() < deadline, "the long requests never queued up"
-            time.sleep(0.05)
-        for sock in clients:  # every client gives up
-            sock.close()
+        abandon_requests(server.port, body, count=24, queued=16)
         at_close = requests.get(f"{server.url}/metrics", timeout=10).text
         _, expected, wav = phrase_audio[6]
         started = time.monotonic()
@@ -172,8 +77,6 @@ def test_requests_abandoned_by_their_clients_are_not_run(fixture_model_dir, phra
         assert gone >= 16
         assert requests.get(f"{server.url}/health", timeout=10).json()["queue_depth"] == 0
     finally:
-        for sock in clients:
-            sock.close()
         assert server.stop() in (0, -15), "".join(server.lines)
 
 
