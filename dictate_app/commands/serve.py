@@ -49,7 +49,7 @@ def register(subparsers) -> None:
     parser.add_argument("--deadline", type=float, default=defaults.deadline_s, metavar="SECONDS",
                         help="a request whose audio has not reached the model this long after it arrived "
                              "gets 504 (default %(default)g)")
-    parser.add_argument("--max-connections", type=int, default=defaults.max_connections,
+    parser.add_argument("--max-connections", type=int, default=defaults.max_connections, metavar="N",
                         help="connections held at once, lowered to fit the open-files limit; idle ones "
                              "make room for new ones (default %(default)d)")
     parser.add_argument("--header-timeout", type=float, default=defaults.header_timeout_s, metavar="SECONDS",
