@@ -28,6 +28,7 @@ COMMANDS = (
     "rules",
     "devices",
     "listen",
+    "doctor",
 )
 # The module whose `run` handles `dictate-app` without a subcommand (the tray app, once it exists).
 DEFAULT_COMMAND = "app"

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Install the Debian/Ubuntu packages Dictate needs. Idempotent; fast when all are present.
 #   sh tools/system-packages.sh app    what the app needs at run time
-#   sh tools/system-packages.sh test   plus the real-desktop test bench (Xvfb, PulseAudio, espeak-ng)
+#   sh tools/system-packages.sh test   plus the real-desktop test benches (Xvfb; headless sway; PulseAudio,
+#                                      espeak-ng; a D-Bus session bus and xdg-desktop-portal)
 set -eu
-APP="python3-venv libportaudio2 libasound2-plugins xsel xdotool
+APP="python3-venv libportaudio2 libasound2-plugins xsel xdotool wtype
  libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
  libxcb-xkb1 libxcb-randr0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
  fonts-noto-color-emoji fonts-wqy-microhei fonts-dejavu-core"
 TEST="$APP xvfb x11-utils x11-xserver-utils xclip imagemagick xterm openbox trayer
- pulseaudio pulseaudio-utils alsa-utils espeak-ng sox desktop-file-utils"
+ pulseaudio pulseaudio-utils alsa-utils espeak-ng sox desktop-file-utils
+ sway wl-clipboard grim dbus xdg-desktop-portal"
 case "${1:-app}" in
   app) WANT=$APP ;;
   test) WANT=$TEST ;;

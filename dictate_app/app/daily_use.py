@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from dictate_app.app.history_window import HistoryWindow
 from dictate_app.app.settings_dialog import SettingsDialog
-from dictate_app.app.hotkey import HotkeyError, key_label
+from dictate_app.desktop.keys import key_label
 from dictate_app.store import autostart
 
 if TYPE_CHECKING:
@@ -118,12 +118,7 @@ class DailyUse(QObject):
         shell.coordinator.options = replace(shell.coordinator.options, hotkey=key)
         if shell.tray is not None:
             shell.tray.set_hotkey(key)
-        try:
-            warning = shell.hotkey.start()
-            if warning:
-                shell.notify(warning, False)
-        except HotkeyError as exc:
-            shell.notify(str(exc), True)
+        shell.start_hotkey()
 
     # ---- windows ----
 

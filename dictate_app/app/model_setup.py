@@ -90,6 +90,9 @@ class ModelSetupDialog(QDialog):
         self.overall_label = QLabel()
         self.overall_bar = QProgressBar(maximum=BAR_STEPS)
         self.status = QLabel(wordWrap=True)
+        # What works on this desktop (`dictate-app doctor`'s summary): a new user learns here, not
+        # at the first failed paste, that a tool is missing.
+        self.desktop = QLabel(wordWrap=True)
         self.download_button = QPushButton("&Download")
         self.cancel_button = QPushButton("&Cancel download")
         self.choose_button = QPushButton("C&hoose a folder…")
@@ -102,7 +105,7 @@ class ModelSetupDialog(QDialog):
         buttons.addWidget(self.quit_button)
         layout = QVBoxLayout(self)
         for widget in (self.intro, self.file_label, self.file_bar, self.overall_label, self.overall_bar,
-                       self.status):
+                       self.status, self.desktop):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         self.setMinimumWidth(560)
@@ -156,8 +159,10 @@ class ModelSetup(QObject):
 
     def __init__(self, *, model_dir: Callable[[], str], device: Callable[[], str],
                  use_model: Callable[[str, bool], None],
-                 plan_for: Callable[[str, str], DownloadPlan] | None = None, parent: QObject | None = None):
+                 plan_for: Callable[[str, str], DownloadPlan] | None = None,
+                 desktop_note: Callable[[], str] = str, parent: QObject | None = None):
         super().__init__(parent)
+        self._desktop_note = desktop_note
         self._model_dir = model_dir
         self._device = device
         self._use_model = use_model
@@ -208,6 +213,9 @@ class ModelSetup(QObject):
             else:
                 d.intro.setText("Download SenseVoiceSmall, or choose a folder that holds it.")
                 d.set_status("")
+        note = self._desktop_note()
+        d.desktop.setText(f"Desktop: {note}" if note else "")
+        d.desktop.setVisible(bool(note))
         d.show()
         d.raise_()
         d.activateWindow()

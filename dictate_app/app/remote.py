@@ -26,8 +26,12 @@ def status(coordinator: Coordinator) -> dict:
     }
 
 
-def make_handler(coordinator: Coordinator, show: Callable[[], None]) -> Callable[[str], dict]:
-    """The :class:`InstanceServer` handler: run ``command``, reply with the status after it."""
+def make_handler(coordinator: Coordinator, show: Callable[[], None],
+                 desktop_facts: Callable[[], dict] = dict) -> Callable[[str], dict]:
+    """The :class:`InstanceServer` handler: run ``command``, reply with the status after it.
+
+    ``status`` also carries ``desktop_facts()`` (the backend and the live hotkey's rows, which
+    ``dictate-app doctor`` shows); the other commands, bound to keys, stay cheap."""
 
     def handle(command: str) -> dict:
         recording = coordinator.state.recording is not None
@@ -37,6 +41,9 @@ def make_handler(coordinator: Coordinator, show: Callable[[], None]) -> Callable
             coordinator.toggle()
         elif command == "cancel" and recording:
             coordinator.cancel()
-        return status(coordinator)
+        reply = status(coordinator)
+        if command == "status":
+            reply["desktop"] = desktop_facts()
+        return reply
 
     return handle

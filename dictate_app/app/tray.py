@@ -9,12 +9,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from dictate_app.app.hotkey import key_label
 from dictate_app.app.icons import phase_icon
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.lifecycle import Mode, Phase
-from dictate_app.output.strategy import PASTE_KEYS, Method
+from dictate_app.desktop.keys import PASTE_CHORDS, chord_label, key_label
+from dictate_app.output.strategy import Method
 
 STATUS_WORDS = {
     Phase.LOADING: "Loading the speech model…",
@@ -82,13 +82,16 @@ class Tray(QObject):
         self.insert_menu = self._choices(
             "Insert text by", [(m_.value, INSERT_LABELS[m_]) for m_ in Method], Method(insert).value, "insert")
         self.paste_menu = self._choices(
-            "Paste keys", [(k, k.replace("+", " + ").title()) for k in PASTE_KEYS], paste_keys, "paste_keys")
+            "Paste keys", [(k, chord_label(k)) for k in PASTE_CHORDS], paste_keys, "paste_keys")
         self.mic_menu = m.addMenu("Microphone")
         self.mic_menu.aboutToShow.connect(self._fill_microphones)
         self._fill_microphones()
         m.addSeparator()
         self.model_action = m.addAction("Model: loading…")
         self.model_action.setEnabled(False)
+        # What works on this desktop (dictate-app doctor's summary): where a hotkey or paste fails.
+        self.desktop_action = m.addAction("Desktop: checking…")
+        self.desktop_action.setEnabled(False)
         m.addAction("Set up the model…").triggered.connect(self.setup_requested)
         m.addAction("History…").triggered.connect(self.history_requested)
         m.addAction("Settings…").triggered.connect(self.settings_requested)
@@ -167,6 +170,9 @@ class Tray(QObject):
 
     def set_model_info(self, text: str) -> None:
         self.model_action.setText(f"Model: {text}")
+
+    def set_desktop_info(self, text: str) -> None:
+        self.desktop_action.setText(f"Desktop: {text}")
 
     def notify(self, message: str, error: bool = True) -> None:
         icon = QSystemTrayIcon.MessageIcon.Critical if error else QSystemTrayIcon.MessageIcon.Information

@@ -57,11 +57,12 @@ class FakeHotkey:
 
 def _shell(tmp_path):
     history = History(tmp_path / "h.sqlite3")
+    hotkey = FakeHotkey()
     return SimpleNamespace(
         settings=SettingsStore(tmp_path / "settings.ini"), tray=FakeTray(), coordinator=FakeCoordinator(),
         cues=CuePlayer(), popup=SimpleNamespace(show_ms=4000, messages=[],
                                                  show_message=lambda *a: None),
-        history=history, log=HistoryRecorder(history), hotkey=FakeHotkey(), notices=[],
+        history=history, log=HistoryRecorder(history), hotkey=hotkey, start_hotkey=hotkey.start, notices=[],
         notify=lambda message, error: None, rules=SimpleNamespace(path=tmp_path / "rules.txt"),
         inserter=SimpleNamespace(calls=[], insert=None))
 

@@ -39,10 +39,13 @@ def test_rules_and_history_around_insertion(harness, tmp_path):
 def test_remote_commands_drive_the_coordinator(harness):
     h = harness(texts=["hello world from the command line"], script=[SPEECH])
     shown = []
-    handle = make_handler(h.co, lambda: shown.append(1))
+    facts = {"backend": "x11", "hotkey_problem": None, "checks": []}
+    handle = make_handler(h.co, lambda: shown.append(1), lambda: facts)
     h.start()
     reply = handle("status")
     assert reply["phase"] == "ready" and reply["model"] == "ready" and reply["recording"] is False
+    assert reply["desktop"] == facts  # what `dictate-app doctor` shows of the running app
+    assert "desktop" not in handle("stop")  # commands bound to keys stay cheap
     assert handle("stop")["recording"] is False  # stop while idle: nothing happens
     assert handle("start")["phase"] == "recording"
     assert handle("start")["recording"] is True  # idempotent

@@ -1,0 +1,214 @@
+"""The Wayland test bench: headless sway with the same PulseAudio virtual microphone as the X11 bench.
+
+sway refuses to run as root ("Unable to drop root"), so the bench runs it as an unprivileged
+system user of its own (``dictbench``, created when missing; we are root in CI) with a runtime
+directory of its own. Root clients reach its sockets by absolute path: ``WAYLAND_DISPLAY`` may
+name the socket's full path, and ``SWAYSOCK`` is a path anyway. Without a GPU or input devices:
+``WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1``. Xwayland is not installed,
+so every client here is a native Wayland client (Qt with ``QT_QPA_PLATFORM=wayland``).
+
+Keys come from ``wtype`` (a virtual keyboard: sway bindings fire from it; ``wtype -P F9 -s 1500
+-p F9`` holds F9 for 1.5 s in one process, because the key is released when the process ends),
+screenshots from ``grim``, focus from ``swaymsg -t get_tree``. Facts and pitfalls measured here:
+``shared/reference/platforms.md`` section 1.
+
+    python -m tests.desktop.sway_bench --shell    # a shell inside the bench; exit to stop it
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.desktop.bench import ARTIFACTS, BenchError, Desktop, _wait_until
+
+BENCH_USER = "dictbench"
+REQUIRED_BINARIES = ("sway", "swaymsg", "wtype", "wl-copy", "wl-paste", "grim", "pulseaudio", "paplay", "espeak-ng")
+SCREEN = (1280, 800)
+
+
+def missing_binaries() -> list[str]:
+    return [name for name in REQUIRED_BINARIES if shutil.which(name) is None]
+
+
+def _bench_uid() -> int:
+    """The unprivileged user sway runs as: ourselves unless we are root, else ``dictbench``."""
+    if os.geteuid() != 0:
+        return os.geteuid()
+    try:
+        return pwd.getpwnam(BENCH_USER).pw_uid
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", BENCH_USER],
+                       check=True, stdout=subprocess.DEVNULL)
+        return pwd.getpwnam(BENCH_USER).pw_uid
+
+
+class SwayDesktop(Desktop):
+    """A running headless sway plus the virtual microphone; ``env`` is a client's environment."""
+
+    def __init__(self, artifacts: Path = ARTIFACTS) -> None:
+        super().__init__(artifacts)
+        self.sway_dir: Path | None = None
+        self.wayland_socket = ""
+        self.swaysock = ""
+
+    def start(self) -> "SwayDesktop":
+        missing = missing_binaries()
+        if missing:
+            raise BenchError(f"the Wayland bench needs {', '.join(missing)}: run `sh tools/system-packages.sh test`")
+        t0 = time.monotonic()
+        import tempfile
+
+        self.runtime_dir = Path(tempfile.mkdtemp(prefix="dictate-sway-"))
+        self.runtime_dir.chmod(0o711)  # sway's user must reach its own directory inside
+        try:
+            self._start_sway()
+            self.timings["sway_s"] = time.monotonic() - t0
+            self.start_audio()
+        except BaseException:
+            self.stop()
+            raise
+        self.timings["start_s"] = time.monotonic() - t0
+        return self
+
+    def _start_sway(self) -> None:
+        assert self.runtime_dir is not None
+        uid = _bench_uid()
+        self.sway_dir = self.runtime_dir / "sway"
+        self.sway_dir.mkdir(mode=0o700)
+        os.chown(self.sway_dir, uid, -1)
+        config = self.runtime_dir / "sway.conf"
+        width, height = SCREEN
+        # No bar, no wallpaper: nothing but the clients under test. Keys come from wtype's virtual
+        # keyboards, which sway treats like any keyboard (bindings fire from them).
+        config.write_text(f"output HEADLESS-1 resolution {width}x{height} position 0 0\n"
+                          "default_border pixel 2\nfocus_follows_mouse no\n")
+        config.chmod(0o644)
+        base = {k: v for k, v in os.environ.items()
+                if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SWAYSOCK", "PYNPUT_BACKEND", "QT_QPA_PLATFORM")}
+        sway_env = {"PATH": base.get("PATH", "/usr/bin:/bin"), "XDG_RUNTIME_DIR": str(self.sway_dir),
+                    "WLR_BACKENDS": "headless", "WLR_LIBINPUT_NO_DEVICES": "1", "WLR_RENDERER": "pixman",
+                    "HOME": str(self.sway_dir), "LANG": "C.UTF-8"}
+        cmd = ["sway", "-c", str(config)]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", pwd.getpwuid(uid).pw_name, "--", "env", *[f"{k}={v}" for k, v in sway_env.items()], *cmd]
+        self._spawn("sway", cmd, env=sway_env)
+
+        def sockets() -> bool:
+            names = os.listdir(self.sway_dir)
+            ipc = [n for n in names if n.startswith("sway-ipc.")]
+            if "wayland-1" in names and ipc:
+                self.wayland_socket = str(self.sway_dir / "wayland-1")
+                self.swaysock = str(self.sway_dir / ipc[0])
+                return True
+            return False
+
+        _wait_until(sockets, 10.0, "sway", self._procs["sway"])
+        self.env = dict(
+            base,
+            WAYLAND_DISPLAY=self.wayland_socket,
+            SWAYSOCK=self.swaysock,
+            XDG_SESSION_TYPE="wayland",
+            XDG_CURRENT_DESKTOP="sway",
+            QT_QPA_PLATFORM="wayland",
+            LANG="C.UTF-8",
+            XDG_RUNTIME_DIR=str(self.runtime_dir),
+            PULSE_SERVER=f"unix:{self.runtime_dir / 'pulse' / 'native'}",
+            PULSE_CLIENTCONFIG=str(self.runtime_dir / "client.conf"),
+        )
+        _wait_until(lambda: self._swaymsg_ok("-t", "get_version"), 5.0, "sway IPC", self._procs["sway"])
+
+    def stop(self) -> None:
+        super().stop()  # also removes the runtime directory, sway's included
+
+    # ---- sway -----------------------------------------------------------------------------
+
+    def _swaymsg_ok(self, *args: str) -> bool:
+        return subprocess.run(["swaymsg", *args], env=self.env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0
+
+    def swaymsg(self, *args: str) -> object:
+        """Run swaymsg (``-t TYPE`` or a command) and return its JSON answer."""
+        done = subprocess.run(["swaymsg", "-r", *args], env=self.env, capture_output=True, text=True, timeout=10)
+        if done.returncode != 0:
+            raise BenchError(f"swaymsg {' '.join(args)} failed: {done.stderr.strip() or done.stdout.strip()}")
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    def windows(self) -> list[dict]:
+        """Every client window in sway's tree (``app_id``, ``pid``, ``name``, ``focused``, ``id``...)."""
+        found: list[dict] = []
+
+        def walk(node: dict) -> None:
+            if node.get("pid") is not None:
+                found.append(node)
+            for child in node.get("nodes", []) + node.get("floating_nodes", []):
+                walk(child)
+
+        walk(self.swaymsg("-t", "get_tree"))  # type: ignore[arg-type]
+        return found
+
+    def focused_window(self) -> int:  # type: ignore[override]
+        """The sway container id of the focused window (0 when none is)."""
+        return next((w["id"] for w in self.windows() if w.get("focused")), 0)
+
+    def window_of_pid(self, pid: int) -> dict | None:
+        return next((w for w in self.windows() if w.get("pid") == pid), None)
+
+    def wtype(self, *args: str, timeout: float = 30) -> None:
+        """Run wtype (keys through a virtual keyboard) in the bench."""
+        done = subprocess.run(["wtype", *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise BenchError(f"wtype {' '.join(args)} failed: {done.stderr.strip()}")
+
+    def xdotool(self, *args: str) -> str:  # type: ignore[override]
+        raise BenchError("xdotool has no effect on native Wayland windows: use wtype or swaymsg")
+
+    def screenshot(self, path: str | os.PathLike) -> Path:
+        target = Path(path)
+        if not target.is_absolute():
+            target = self.artifacts / target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["grim", str(target)], env=self.env, check=True, timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.desktop.sway_bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--shell", action="store_true", help="open $SHELL inside the bench; exit to stop it")
+    args = parser.parse_args(argv)
+    try:
+        bench = SwayDesktop().start()
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(f"sway bench up in {bench.timings['start_s']:.2f} s: WAYLAND_DISPLAY={bench.wayland_socket}",
+              file=sys.stderr)
+        if args.shell:
+            subprocess.run([os.environ.get("SHELL", "/bin/sh")], env=bench.env)
+        else:
+            for key in ("WAYLAND_DISPLAY", "SWAYSOCK", "QT_QPA_PLATFORM", "PULSE_SERVER", "PULSE_CLIENTCONFIG",
+                        "XDG_RUNTIME_DIR", "XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "LANG"):
+                print(f"export {key}={bench.env[key]}")
+            print("# running; Ctrl+C stops the bench", file=sys.stderr)
+            import signal
+
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bench.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
