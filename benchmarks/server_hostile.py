@@ -25,8 +25,6 @@ import argparse
 import base64
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,10 +33,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.server.bombs import reset_peak, vm_kb  # noqa: E402
 from tests.server.conftest import (  # noqa: E402
     HealthProbe, ServerProcess, abandon_requests, idle_and_slow_sockets, speak, spoken_phrases, wav_bytes,
 )
 from tests.server.test_serve import metric  # noqa: E402
+
+from report import header, write  # noqa: E402  (benchmarks/report.py, beside this script)
 
 FIXTURE = REPO / "tests" / "fixtures" / "mini-sensevoice"
 JSON = {"Content-Type": "application/json"}
@@ -54,8 +55,7 @@ def measure(server: ServerProcess, name: str, send, idle: float | None = None) -
     import requests
 
     if idle is None:
-        server.reset_peak()
-        idle, _ = server.memory_mb()
+        idle = reset_peak(server.proc.pid) / 1024
     started = time.monotonic()
     try:
         response = send()
@@ -68,7 +68,7 @@ def measure(server: ServerProcess, name: str, send, idle: float | None = None) -
     except requests.RequestException as exc:
         status, message = type(exc).__name__, str(exc)[:120]
     seconds = time.monotonic() - started
-    _, peak = server.memory_mb()
+    peak = vm_kb(server.proc.pid, "VmHWM") / 1024
     row = {"case": name, "status": status, "seconds": round(seconds, 3),
            "peak_mb_above_idle": round(peak - idle, 1), "idle_mb": round(idle, 1), "answer": message[:160]}
     print(f"{name}: {status} in {seconds:.2f} s, {peak - idle:+.0f} MB", file=sys.stderr, flush=True)
@@ -116,13 +116,12 @@ def siege() -> list[dict]:
     server = start(open_files=200)
     probe = HealthProbe(server.url)
     try:
-        server.reset_peak()
-        idle, _ = server.memory_mb()
+        idle = reset_peak(server.proc.pid) / 1024
         probe.start()
         seen = idle_and_slow_sockets(server.port, idle=200, slow=20, watch_s=15)  # default header timeout: 10 s
         probe.stopped.set()
         probe.join(5)
-        _, peak = server.memory_mb()
+        peak = vm_kb(server.proc.pid, "VmHWM") / 1024
         slow = sorted(seen.slow_closed.values())
         rows = [{
             "case": "20 connections sending header lines every 0.5 s (open files: 200)",
@@ -153,8 +152,7 @@ def abandoned(phrase: bytes) -> list[dict]:
     try:
         good = json.dumps({"wav": base64.b64encode(phrase).decode()})
         requests.post(f"{server.url}/asr", data=good, headers=JSON, timeout=60)  # warm-up
-        server.reset_peak()
-        idle, _ = server.memory_mb()
+        idle = reset_peak(server.proc.pid) / 1024
         body = json.dumps({"wav": base64.b64encode(wav_bytes(60.0, 16000)).decode()}).encode()
         abandon_requests(server.port, body, count=24, queued=16)
         at_close = requests.get(f"{server.url}/metrics", timeout=30).text
@@ -178,21 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     phrase = speak(text, language, variant)
     load = os.getloadavg()
     rows = bad_inputs(phrase) + siege() + abandoned(phrase)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
     report = {
-        "benchmark": "server_hostile",
+        **header("server_hostile", load),
         "label": args.label,
-        "commit": commit.stdout.strip() or None,
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "load_avg_at_start": load},
         "method": "real server processes with the fixture model on loopback; peak = VmHWM after the case "
                   "minus VmRSS before it, with the peak reset first (clear_refs)",
         "cases": rows,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {args.json}", file=sys.stderr)
+    write(args.json, report)
     return 0
 
 

@@ -231,15 +231,6 @@ class ServerProcess:
                 time.sleep(0.1)
         raise AssertionError("the server never became healthy")
 
-    def memory_mb(self) -> tuple[float, float]:
-        """(resident now, peak resident since start or :meth:`reset_peak`) in MB, from /proc."""
-        fields = dict(line.split(":", 1) for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines())
-        return tuple(int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM"))
-
-    def reset_peak(self) -> None:
-        """Make the peak resident size start again from the present one (Linux clear_refs 5)."""
-        Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
-
     def stop(self) -> int:
         """SIGTERM, as a service manager stops it; uvicorn shuts down gracefully, then re-raises
         the signal, so the exit status is -15 (or 0)."""

@@ -18,6 +18,7 @@ import time
 import pytest
 import requests
 
+from tests.server.bombs import reset_peak, vm_kb
 from tests.server.conftest import HealthProbe, ServerProcess, abandon_requests, idle_and_slow_sockets, wav_bytes
 from tests.server.test_serve import metric, normalise
 
@@ -86,11 +87,10 @@ def test_json_bombs_cost_about_their_size_and_get_a_json_400(fixture_model_dir, 
         _, expected, wav = phrase_audio[8]
         warm = requests.post(f"{server.url}/asr", json={"wav": base64.b64encode(wav).decode()}, timeout=60)
         assert normalise(warm.json()["res"]) == expected
-        server.reset_peak()
-        idle, _ = server.memory_mb()
+        idle = reset_peak(server.proc.pid) / 1024
         lists = requests.post(f"{server.url}/asr", data=b"[" + b"[]," * 10_000_000 + b"[]]",
                               headers={"Content-Type": "application/json"}, timeout=120)
-        _, peak = server.memory_mb()
+        peak = vm_kb(server.proc.pid, "VmHWM") / 1024
         print(f"\n30 MB of []: HTTP {lists.status_code}, peak {peak - idle:.0f} MB above idle ({idle:.0f} MB)")
         assert lists.status_code == 400 and "brackets, commas and colons" in lists.json()["error"]["message"]
         assert peak - idle < 100  # the body itself is 30 MB; json.loads of it took +790 MB
