@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
-import platform
 import re
 import sys
 import threading
@@ -34,6 +32,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.server.conftest import ServerProcess, speak, spoken_phrases  # noqa: E402
+
+from report import header, write  # noqa: E402  (benchmarks/report.py, beside this script)
 
 WARM_UP_REQUESTS = 4
 
@@ -181,18 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         for max_batch in (int(b) for b in args.max_batch.split(",")):
             runs.append(bench_model(name, model_dir, max_batch, levels, args.per_client, pool, args.threads))
     report = {
-        "benchmark": "server_load",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "load_avg_at_start": os.getloadavg()},
+        **header("server_load"),
         "clips": {"count": len(pool), "mean_s": round(float(np.mean([s for _, s in pool])), 3)},
         "method": "closed loop, each client a keep-alive session sending POST /asr back to back; "
                   f"{WARM_UP_REQUESTS} warm-up requests per server; percentiles over the answered requests",
         "runs": runs,
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.json}", file=sys.stderr)
+    write(args.json, report)
     return 0
 
 

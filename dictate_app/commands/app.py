@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 
-from dictate_app.commands.transcribe import add_engine_arguments
+from dictate_app.commands.transcribe import add_engine_arguments, resolve_token
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.errors import DictateError
 from dictate_app.desktop.keys import PASTE_CHORDS, KeyNameError, normalize_chord, normalize_hotkey
@@ -95,6 +95,7 @@ def _check_display() -> None:
 def run(args) -> int:
     """Start the tray app and run until Quit (or Ctrl+C / SIGTERM)."""
     _check_display()
+    token = resolve_token(args.server_token, args.server_token_file, "--server-token")
     from PySide6.QtWidgets import QApplication
 
     from dictate_app.app.settings_store import SettingsStore
@@ -121,7 +122,7 @@ def run(args) -> int:
         print("Dictate is already running: use its tray icon, or `dictate-app toggle|status`.")
         return 0
     shell = AppShell(build_options(args, settings.settings), build(session), settings, instance,
-                     server=getattr(args, "server", None), server_token=getattr(args, "server_token", None))
+                     server=getattr(args, "server", None), server_token=token)
     # Qt's event loop would swallow Ctrl+C and SIGTERM; quit cleanly instead (the clipboard and
     # the worker thread are put away by the shell).
     signal.signal(signal.SIGINT, lambda *_: shell.quit())

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from dictate_app.engine.base import LANGUAGE_CHOICES
-from dictate_app.errors import BadAudioError
+from dictate_app.errors import BadAudioError, DictateError
+
+
+def ps_warning(option: str) -> str:
+    """What --help says about a token given on the command line as ``option``."""
+    return f"visible to other users in `ps`: prefer $DICTATE_SERVER_TOKEN or {option}-file"
 
 
 def add_engine_arguments(parser, remote: bool = True, backend: bool = False) -> None:
@@ -24,13 +30,35 @@ def add_engine_arguments(parser, remote: bool = True, backend: bool = False) -> 
                             help="use a Dictate server (dictate-app serve) instead of a local model; "
                                  "falls back to the local model if the server cannot be reached")
         parser.add_argument("--server-token", default=None, metavar="TOKEN",
-                            help="the server's token (default: $DICTATE_SERVER_TOKEN)")
+                            help=f"the server's token (default: $DICTATE_SERVER_TOKEN); {ps_warning('--server-token')}")
+        parser.add_argument("--server-token-file", type=Path, default=None, metavar="PATH",
+                            help="read the server's token from this file (its first line)")
     if backend:
         from dictate_app.engine.loader import BACKEND_CHOICES
 
         parser.add_argument("--backend", choices=BACKEND_CHOICES, default="auto",
                             help="funasr (torch; CUDA) or onnx (int8 on the CPU, no torch); auto: funasr on "
                                  "a GPU, else the int8 ONNX model if the model directory has one")
+
+
+def resolve_token(given: str | None, file: Path | None, option: str) -> str | None:
+    """The token from ``option`` (the command line), else from ``option``-file, else from
+    $DICTATE_SERVER_TOKEN; None if there is none. DictateError for an unreadable or empty file."""
+    from dictate_app.engine.remote_backend import ENV_SERVER_TOKEN
+
+    if given is not None and file is not None:
+        raise DictateError(f"give the token with {option} or {option}-file, not both")
+    if file is None:
+        return given if given is not None else os.environ.get(ENV_SERVER_TOKEN) or None
+    try:
+        lines = file.read_text(encoding="utf-8").strip().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise DictateError(f"cannot read the token file {file} ({reason}); give a readable file to "
+                           f"{option}-file") from None
+    if not lines or not lines[0].strip():
+        raise DictateError(f"the token file {file} is empty; put the token on its first line")
+    return lines[0].strip()
 
 
 def register(subparsers) -> None:
@@ -50,8 +78,9 @@ def run(args) -> int:
     from dictate_app.engine.loader import load_engine
     from dictate_app.store.model_store import default_model_dir
 
+    token = resolve_token(args.server_token, args.server_token_file, "--server-token")
     engine = load_engine(args.model or default_model_dir(), device=args.device,
-                         server=args.server, token=args.server_token, backend=args.backend)
+                         server=args.server, token=token, backend=args.backend)
     failed = False
     for path in args.files:
         started = time.perf_counter()

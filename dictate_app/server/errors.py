@@ -8,6 +8,7 @@ failure too; unlike the write-up, a failure is never an HTTP 200.
 
 from __future__ import annotations
 
+import json
 import math
 
 from dictate_app.errors import DictateError
@@ -46,6 +47,20 @@ class Unauthorized(ApiError):
         super().__init__(message, {"WWW-Authenticate": "Bearer"})
 
 
+class Forbidden(ApiError):
+    """A request a browser may have been tricked into sending: a foreign Host or Origin."""
+
+    status = 403
+    kind = "forbidden"
+
+
+class UnsupportedType(ApiError):
+    """A body in a Content-Type the route does not take (a web form posting to the API)."""
+
+    status = 415
+    kind = "unsupported_media_type"
+
+
 class Busy(ApiError):
     """The inference queue is full (or the server is stopping): come back after ``Retry-After``."""
 
@@ -57,16 +72,38 @@ class Busy(ApiError):
         super().__init__(message, {"Retry-After": str(self.retry_after_s)})
 
 
+class Timeout(ApiError):
+    """The request's audio could not reach the model before the request's deadline."""
+
+    status = 504
+    kind = "timeout"
+
+
+class ClientGone(ApiError):
+    """The client closed its connection before the answer (nginx's 499): nothing is sent, the
+    metrics count it."""
+
+    status = 499
+    kind = "client_gone"
+
+
 class InternalError(ApiError):
-    """The model failed on audio that passed every check; the server keeps serving."""
+    """The model failed on audio that passed every check, or the server failed on a request; the
+    server keeps serving."""
 
     status = 500
     kind = "internal"
 
+    @classmethod
+    def unexpected(cls, exc: BaseException) -> "InternalError":
+        """The sentence for an exception nothing else handled (the details go to the log)."""
+        return cls(f"the server failed on this request ({type(exc).__name__}); it is still running")
+
 
 # Status -> kind for refusals that do not come from an ApiError (Starlette's 404, 405, ...).
-KIND_BY_STATUS = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-                  413: "too_large", 422: "bad_request", 500: "internal", 503: "busy"}
+KIND_BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                  405: "method_not_allowed", 408: "timeout", 413: "too_large", 415: "unsupported_media_type",
+                  422: "bad_request", 499: "client_gone", 500: "internal", 503: "busy", 504: "timeout"}
 
 
 def error_body(status: int, message: str, kind: str | None = None, legacy: bool = False) -> dict:
@@ -82,3 +119,8 @@ def error_body(status: int, message: str, kind: str | None = None, legacy: bool 
     if legacy:
         body = {"code": status, "msg": message, "res": "", **body}
     return body
+
+
+def error_json(status: int, message: str, legacy: bool = False) -> bytes:
+    """:func:`error_body` as the bytes of a response body."""
+    return json.dumps(error_body(status, message, legacy=legacy)).encode("utf-8")

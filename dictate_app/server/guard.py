@@ -1,18 +1,24 @@
-"""ASGI middleware in front of every route: the token, the body-size limit, and request metrics.
+"""ASGI middleware in front of every route: the browser rules (Host, Origin, CORS), the token, the
+body-size limit, request metrics, and the last line of defence against a plain-text 500.
 
-It sits outside FastAPI so that a refusal costs nothing: a wrong token or an oversized
-``Content-Length`` is answered before a byte of the body is read. A body without a length
-(chunked) is counted while it streams and cut off at the limit.
+It sits outside FastAPI so that a refusal costs nothing: a foreign Host or Origin, a wrong token
+or an oversized ``Content-Length`` is answered before a byte of the body is read. A body without a
+length (chunked) is counted while it streams and cut off at the limit. An exception that escapes
+the application becomes a JSON 500 (or, once an answer has started, a closed connection), never
+uvicorn's text "Internal Server Error".
 """
 
 from __future__ import annotations
 
 import hmac
-import json
+import logging
 import time
 
-from dictate_app.server.errors import KIND_BY_STATUS, TooLarge, error_body
+from dictate_app.server.browser import BrowserPolicy
+from dictate_app.server.errors import KIND_BY_STATUS, InternalError, TooLarge, error_json
 from dictate_app.server.metrics import Metrics
+
+log = logging.getLogger(__name__)
 
 # Open to anyone who can connect: load-balancer health checks send no token, and the API docs
 # reveal nothing but the routes.
@@ -24,11 +30,13 @@ MEASURED_PATHS = ("/asr", "/v1/audio/transcriptions")
 class ApiGuard:
     """Wraps an ASGI app; ``token`` None means no authentication (loopback only)."""
 
-    def __init__(self, app, token: str | None, max_body_bytes: int, metrics: Metrics) -> None:
+    def __init__(self, app, token: str | None, max_body_bytes: int, metrics: Metrics,
+                 browser: BrowserPolicy | None = None) -> None:
         self.app = app
         self.token = token
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        self.browser = browser or BrowserPolicy(check_host=False)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -38,18 +46,37 @@ class ApiGuard:
         measured = path in MEASURED_PATHS
         started = time.perf_counter()
         status_seen: list[int] = []
+        answered: list[bool] = []
+        cors = self.browser.cors_headers(scope)
 
         async def send_recording(message) -> None:
             if message["type"] == "http.response.start":
                 status_seen.append(message["status"])
+                if cors:
+                    message = {**message, "headers": [*message.get("headers", []), *cors]}
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered.append(True)
             await send(message)
 
         try:
             refusal = self._refusal(scope)
             if refusal is not None:
                 await _send_error(send_recording, path, *refusal)
+            elif self.browser.is_preflight(scope):
+                # Browsers send no credentials with a preflight: answer it before the token check.
+                await send_recording({"type": "http.response.start", "status": 204,
+                                      "headers": self.browser.preflight_headers()})
+                await send_recording({"type": "http.response.body", "body": b""})
             else:
                 await self.app(scope, self._limited(receive), send_recording)
+        except Exception as exc:  # noqa: BLE001 - whatever escaped, the client gets one JSON sentence
+            if answered:  # FastAPI's own handler already answered in JSON and re-raised for the log
+                log.warning("%s failed: %s", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+                return
+            if status_seen:
+                raise  # half an answer is out: uvicorn closes the connection
+            log.warning("%s failed: %s", path, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            await _send_error(send_recording, path, 500, InternalError.unexpected(exc).message, {})
         finally:
             if measured:
                 status = status_seen[0] if status_seen else 500
@@ -59,6 +86,11 @@ class ApiGuard:
     def _refusal(self, scope) -> tuple[int, str, dict] | None:
         path = scope.get("path", "")
         headers = dict(scope.get("headers") or [])
+        browser = self.browser.refusal(scope)
+        if browser is not None:
+            return *browser, {}
+        if self.browser.is_preflight(scope):
+            return None
         if self.token and path not in OPEN_PATHS:
             given = headers.get(b"authorization", b"").decode("latin-1")
             scheme, _, credential = given.partition(" ")
@@ -94,7 +126,7 @@ class ApiGuard:
 
 
 async def _send_error(send, path: str, status: int, message: str, headers: dict) -> None:
-    body = json.dumps(error_body(status, message, legacy=path == "/asr")).encode("utf-8")
+    body = error_json(status, message, legacy=path == "/asr")
     raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})

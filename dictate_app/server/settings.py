@@ -33,6 +33,33 @@ class ServerSettings:
     max_batch: int = 4
     # How long the worker waits for company before running a lone clip (0: never waits).
     batch_wait_ms: float = 0.0
+    # A request whose audio has not reached the model this long after it arrived gets 504, so a
+    # backlog never turns into minutes of waiting (the longest clip takes ~30 s of CPU model time).
+    deadline_s: float = 60.0
+    # Connections held at once; the open-files limit may lower it (see protocol.connection_budget).
+    max_connections: int = 1000
+    # The request headers must arrive within this time of the connection opening (or of the next
+    # request's first byte on a kept-alive connection): a real client sends them in one packet.
+    header_timeout_s: float = 10.0
+    # The body must arrive within this time plus 1 s per `body_min_rate` bytes received (as
+    # Apache's mod_reqtimeout): a stalled upload ends, a slow honest one (64 KB/s) goes through.
+    body_timeout_s: float = 30.0
+    body_min_rate: int = 64 * 1024
+    # Web pages allowed to call the server from a browser ("https://app.example"); none by default.
+    allowed_origins: tuple[str, ...] = ()
+    # Threads that parse JSON and decode audio (the model has its own thread).
+    decode_threads: int = 2
+
+    @property
+    def intake_requests(self) -> int:
+        """Requests that may hold a body or wait for decoding at once: the queue's size again, so
+        the stage in front of the model is bounded like the model's queue."""
+        return self.queue_size
+
+    @property
+    def intake_bytes(self) -> int:
+        """Request bodies held in memory at once: 256 MiB, or two of the largest if that is more."""
+        return max(256 * 2**20, 2 * self.max_body_bytes)
 
     @property
     def max_body_bytes(self) -> int:
@@ -54,9 +81,9 @@ def check_exposure(settings: ServerSettings) -> None:
     """Refuse a non-loopback address without a token (the model would be open to the network)."""
     if not is_loopback(settings.host) and not settings.token:
         raise DictateError(
-            f"binding to {settings.host} makes the server reachable from the network; pass "
-            "--token TOKEN (or set $DICTATE_SERVER_TOKEN) so clients must send 'Authorization: "
-            "Bearer TOKEN', or keep the default --host 127.0.0.1"
+            f"binding to {settings.host} makes the server reachable from the network; give it a "
+            "token (--token-file PATH, $DICTATE_SERVER_TOKEN, or --token TOKEN) so clients must send "
+            "'Authorization: Bearer TOKEN', or keep the default --host 127.0.0.1"
         )
 
 

@@ -6,6 +6,8 @@ themselves: whatever queued up while the previous pass ran (plus, optionally, a 
 into the next pass, up to ``max_batch`` clips with the same language and itn and similar lengths
 (padding a 1 s clip to 20 s would cost more than it saves). The queue is bounded: a request that
 would exceed it is refused at once with a Retry-After estimate, instead of waiting for minutes.
+A job whose caller gave up (its client went away: the caller cancels the future) leaves the queue
+at once and is never run; a job still waiting at its deadline is failed with 504, never run late.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.engine.base import Engine, transcribe_many
 from dictate_app.engine.result import Transcript
-from dictate_app.server.errors import Busy
+from dictate_app.server.errors import Busy, Timeout
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +40,10 @@ class Job:
     audio: np.ndarray
     language: str
     itn: bool
+    # time.monotonic() after which the job must not start (None: no deadline).
+    deadline: float | None = None
     future: Future = field(default_factory=Future)
-    queued_at: float = field(default_factory=time.perf_counter)
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 class InferenceWorker:
@@ -105,14 +109,26 @@ class InferenceWorker:
         with self._cond:
             self._refuse_if_full()
 
-    def submit(self, audio: np.ndarray, language: str, itn: bool) -> Future:
-        """Queue 16 kHz mono float32 audio; raise :class:`Busy` if the queue is full."""
-        job = Job(audio, language, itn)
+    def submit(self, audio: np.ndarray, language: str, itn: bool, deadline: float | None = None) -> Future:
+        """Queue 16 kHz mono float32 audio; raise :class:`Busy` if the queue is full.
+
+        Cancel the returned future to withdraw the job; a job not started by ``deadline``
+        (``time.monotonic()``) fails with :class:`Timeout`."""
+        job = Job(audio, language, itn, deadline)
         with self._cond:
             self._refuse_if_full()
             self._pending.append(job)
             self._cond.notify()
+        job.future.add_done_callback(lambda future: self._withdraw(job) if future.cancelled() else None)
         return job.future
+
+    def _withdraw(self, job: Job) -> None:
+        # A cancelled job must not hold a place in the queue: abandoned requests would fill it.
+        with self._cond:
+            try:
+                self._pending.remove(job)
+            except ValueError:
+                pass  # already taken for a batch; the batch skips it
 
     def _refuse_if_full(self) -> None:
         if self._stopping:
@@ -164,7 +180,18 @@ class InferenceWorker:
                     rest.append(job)  # keeps its place in the queue
             self._pending = collections.deque(rest)
         # A caller that gave up (client went away) cancelled its future: skip its audio.
-        return [job for job in batch if job.future.set_running_or_notify_cancel()]
+        now = time.monotonic()
+        ready = []
+        for job in batch:
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            if job.deadline is not None and now > job.deadline:
+                job.future.set_exception(Timeout(
+                    f"the request waited {now - job.queued_at:.0f} s in the queue and could not reach "
+                    "the model before its deadline; the server is overloaded, try again later"))
+                continue
+            ready.append(job)
+        return ready
 
     def _run(self, batch: list[Job]) -> None:
         if not batch:

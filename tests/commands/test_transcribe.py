@@ -130,3 +130,22 @@ def test_a_language_outside_sensevoice_is_refused_by_the_parser(cli, tmp_path):
     proc = cli("transcribe", "--language", "de", tmp_path / "a.wav")
     assert proc.returncode == 2
     assert "invalid choice: 'de'" in proc.stderr
+
+
+def test_a_servers_token_from_a_file(cli, tmp_path):
+    from dictate_app.server.app import create_app
+    from dictate_app.server.settings import ServerSettings
+    from tests.server.conftest import FakeEngine, ThreadServer
+
+    server = ThreadServer(create_app(FakeEngine(), ServerSettings(token="team-secret")))
+    try:
+        wav = tone_file(tmp_path / "a.wav", seconds=0.75)
+        (tmp_path / "token").write_text("team-secret\n")
+        env = {"DICTATE_SERVER_TOKEN": ""}
+        ok = cli("transcribe", "--server", server.url, "--server-token-file", tmp_path / "token", wav, env=env)
+        assert (ok.returncode, ok.stdout.strip()) == (0, "clip 750"), ok.stderr
+        (tmp_path / "wrong").write_text("guess\n")
+        refused = cli("transcribe", "--server", server.url, "--server-token-file", tmp_path / "wrong", wav, env=env)
+        assert refused.returncode != 0 and "refused the token" in refused.stderr
+    finally:
+        server.stop()

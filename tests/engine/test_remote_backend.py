@@ -10,35 +10,13 @@ import time
 
 import numpy as np
 import pytest
-import uvicorn
 
 from dictate_app.engine.loader import load_engine
 from dictate_app.engine.remote_backend import RemoteEngine, ServerError, ServerUnreachableError, normalise_url
 from dictate_app.errors import BadAudioError
 from dictate_app.server.app import create_app
 from dictate_app.server.settings import ServerSettings
-from tests.server.conftest import FakeEngine
-
-
-class ThreadServer:
-    """uvicorn serving an app on 127.0.0.1:<free port> in a thread."""
-
-    def __init__(self, app) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert self.server.started
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
+from tests.server.conftest import FakeEngine, ThreadServer
 
 
 @pytest.fixture

@@ -1,16 +1,21 @@
 """Helpers for the server tests: a fake engine at the engine seam (fast tier only), WAV bytes,
-and a real ``dictate-app serve`` subprocess on a free loopback port (slow tier)."""
+uvicorn in a thread on a loopback port (fast tier), and a real ``dictate-app serve`` subprocess on
+a free loopback port (slow tier)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
+import select
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +42,8 @@ def wav_bytes(seconds: float = 1.0, rate: int = 16000, freq: float = 300.0, fmt:
 class FakeEngine:
     """Stands in for the model in fast tests: the "text" is the clip's length in milliseconds,
     so a test can tell which answer belongs to which request. ``gate`` (an Event) holds every
-    pass until set; ``fail_on_ms`` makes clips of that length raise."""
+    pass until set (``entered`` is set when a pass reaches it); ``fail_on_ms`` makes clips of that
+    length raise."""
 
     backend = "fake"
     device = "cpu"
@@ -45,6 +51,7 @@ class FakeEngine:
     def __init__(self) -> None:
         self.calls: list[list[int]] = []
         self.gate: threading.Event | None = None
+        self.entered = threading.Event()
         self.fail_on_ms: int | None = None
         self.lock = threading.Lock()
 
@@ -61,6 +68,7 @@ class FakeEngine:
         return self.transcribe_batch([(samples, sample_rate)], language, itn)[0]
 
     def transcribe_batch(self, items, language="auto", itn=True) -> list[Transcript]:
+        self.entered.set()
         if self.gate is not None:
             self.gate.wait(10)
         with self.lock:
@@ -73,18 +81,120 @@ def fake_engine() -> FakeEngine:
     return FakeEngine()
 
 
-class ServerProcess:
-    """``python -m dictate_app serve`` on a free loopback port, stopped by the fixture."""
+# How a local client addresses a loopback server on the default port (the Host check is on).
+BASE_URL = "http://127.0.0.1:2002"
 
-    def __init__(self, *args: str, env: dict | None = None) -> None:
+
+@pytest.fixture
+def client_for(fake_engine):
+    """A factory: ``make(base_url=BASE_URL, **settings)`` -> a started TestClient of
+    ``create_app(fake_engine, ServerSettings(**settings))``, closed after the test."""
+    from starlette.testclient import TestClient
+
+    from dictate_app.server.app import create_app
+    from dictate_app.server.settings import ServerSettings
+
+    clients = []
+
+    def make(base_url: str = BASE_URL, **settings) -> TestClient:
+        client = TestClient(create_app(fake_engine, ServerSettings(**settings)), base_url=base_url,
+                            raise_server_exceptions=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+class AsgiCall:
+    """One request straight into an ASGI app, with the test in charge of when each piece of the body
+    arrives and of the client going away (TestClient can do neither). Create it inside a running
+    event loop; the app's lifespan must already run (a TestClient context does that)."""
+
+    def __init__(self, app, path: str, content_type: str = "application/json", host: str = "127.0.0.1:2002") -> None:
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.gone = False
+        self.sent: list[dict] = []
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+            "headers": [(b"host", host.encode()), (b"content-type", content_type.encode())],
+            "server": ("127.0.0.1", int(host.rsplit(":", 1)[1])), "client": ("127.0.0.1", 50000),
+        }
+        self.task = asyncio.ensure_future(app(scope, self._receive, self._send))
+
+    def body(self, data: bytes, more: bool = False) -> None:
+        self.inbox.put_nowait({"type": "http.request", "body": data, "more_body": more})
+
+    def disconnect(self) -> None:
+        self.inbox.put_nowait({"type": "http.disconnect"})
+
+    @property
+    def status(self) -> int | None:
+        return next((m["status"] for m in self.sent if m["type"] == "http.response.start"), None)
+
+    async def _receive(self) -> dict:
+        if self.gone:
+            return {"type": "http.disconnect"}
+        message = await self.inbox.get()
+        self.gone = message["type"] == "http.disconnect"
+        return message
+
+    async def _send(self, message: dict) -> None:
+        self.sent.append(message)
+
+
+class ThreadServer:
+    """uvicorn serving an app on 127.0.0.1:<free port> in a thread; with ``limits``, on the guarded
+    protocol ``dictate-app serve`` uses."""
+
+    def __init__(self, app, limits=None) -> None:
+        import uvicorn
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        extra = {}
+        if limits is not None:
+            from dictate_app.server.protocol import protocol_class
+
+            extra["http"] = protocol_class(limits)
+        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", **extra))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert self.server.started
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+
+class ServerProcess:
+    """``python -m dictate_app serve`` on a free loopback port, stopped by the fixture;
+    ``open_files`` sets its hard (and soft) limit on open files."""
+
+    def __init__(self, *args: str, env: dict | None = None, open_files: int | None = None) -> None:
+        def limit_files() -> None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dictate_app", "serve", "--port", "0", *args],
             cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            stderr=subprocess.PIPE, text=True, preexec_fn=limit_files if open_files else None,
         )
         self.lines: list[str] = []
         try:
             self.url = self._wait_for_url(timeout=180)
+            self.port = int(self.url.rsplit(":", 1)[1])
         except BaseException:
             self.stop()  # never leave a server behind a failed start
             raise
@@ -130,6 +240,114 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(10)
+
+
+class HealthProbe(threading.Thread):
+    """Asks /health every 0.2 s on a new connection, as a load balancer does, until stopped."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import requests
+
+        while not self.stopped.is_set():
+            started = time.monotonic()
+            try:
+                status = requests.get(f"{self.url}/health", timeout=1.0).status_code
+                if status != 200:
+                    self.failures.append(f"HTTP {status}")
+            except requests.RequestException as exc:
+                self.failures.append(type(exc).__name__)
+            self.latencies.append(time.monotonic() - started)
+            self.stopped.wait(0.2)
+
+
+def closed_by_server(sockets: list[socket.socket], closed: dict[int, float], started: float) -> None:
+    """Record (index -> seconds) every socket the server has closed (EOF, 408 then EOF, or reset)."""
+    open_ = {i: s for i, s in enumerate(sockets) if i not in closed}
+    if not open_:
+        return
+    readable, _, _ = select.select(list(open_.values()), [], [], 0)
+    for i, sock in open_.items():
+        if sock in readable:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data or data.startswith(b"HTTP/1.1 408"):
+                closed[i] = time.monotonic() - started
+
+
+@dataclass
+class SocketSiege:
+    """What :func:`idle_and_slow_sockets` saw: seconds to open everything, and per socket the
+    seconds (from the start) at which the server closed it."""
+
+    opened_s: float
+    idle_closed: dict[int, float]
+    slow_closed: dict[int, float]
+
+
+def idle_and_slow_sockets(port: int, idle: int, slow: int, watch_s: float) -> SocketSiege:
+    """Open ``idle`` connections that send nothing and ``slow`` ones that send a header line every
+    0.5 s and never finish; watch them for ``watch_s`` seconds after they are all open; close all."""
+    idle_socks: list[socket.socket] = []
+    slow_socks: list[socket.socket] = []
+    started = time.monotonic()
+    try:
+        # Ten at a time, 10 ms apart: a connect loop at full speed outruns any accept loop in Python
+        # and fills the kernel's backlog (a SYN flood, which the kernel answers with its 1 s retry).
+        for n in range(idle):
+            idle_socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            if n % 10 == 9:
+                time.sleep(0.01)
+        for _ in range(slow):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" % port)
+            slow_socks.append(sock)
+        siege = SocketSiege(time.monotonic() - started, {}, {})
+        while time.monotonic() - started < siege.opened_s + watch_s:
+            for i, sock in enumerate(slow_socks):
+                if i not in siege.slow_closed:
+                    try:
+                        sock.sendall(b"X-Slow: a\r\n")
+                    except OSError:
+                        siege.slow_closed[i] = time.monotonic() - started
+            closed_by_server(slow_socks, siege.slow_closed, started)
+            closed_by_server(idle_socks, siege.idle_closed, started)
+            time.sleep(0.5)
+        return siege
+    finally:
+        for sock in idle_socks + slow_socks:
+            sock.close()
+
+
+def abandon_requests(port: int, body: bytes, count: int, queued: int, timeout: float = 120) -> None:
+    """Send ``count`` POST /asr requests with ``body``, wait until ``queued`` of them wait for the
+    model, then close every connection, as clients that gave up."""
+    import requests
+
+    request = (b"POST /asr HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\n\r\n" % (port, len(body))) + body
+    clients = []
+    try:
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            sock.sendall(request)
+            clients.append(sock)
+        deadline = time.monotonic() + timeout
+        while requests.get(f"http://127.0.0.1:{port}/health", timeout=10).json()["queue_depth"] < queued:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the {count} requests never had {queued} waiting for the model")
+            time.sleep(0.05)
+    finally:
+        for sock in clients:
+            sock.close()
 
 
 # 50 different phrases from the fixture model's vocabulary (the lexicon's templates, digits slotted

@@ -14,26 +14,11 @@ from starlette.testclient import TestClient
 from dictate_app.server.app import create_app, decode_base64
 from dictate_app.server.errors import BadRequest
 from dictate_app.server.settings import ServerSettings
-from tests.server.conftest import wav_bytes
+from tests.server.conftest import BASE_URL, wav_bytes
 
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
-
-
-@pytest.fixture
-def client_for(fake_engine):
-    clients = []
-
-    def make(**settings) -> TestClient:
-        client = TestClient(create_app(fake_engine, ServerSettings(**settings)), raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -142,7 +127,7 @@ def test_openai_endpoint_formats(client):
 @pytest.mark.parametrize(
     ("files", "data", "words"),
     [
-        (None, {"model": "x"}, ("'file' field",)),
+        ({"notes": ("a.txt", b"no audio here")}, {"model": "x"}, ("'file' field",)),
         ({"file": ("a.txt", b"hello there")}, {}, ("not a readable audio file",)),
         ({"file": ("a.wav", b"")}, {}, ("empty",)),
         ({"file": ("a.wav", wav_bytes(0.5))}, {"response_format": "srt"}, ("'srt'",)),
@@ -248,3 +233,113 @@ def test_health_models_and_metrics(client):
     assert "dictate_audio_seconds_total 2\n" in text
     assert 'dictate_request_duration_seconds_count{endpoint="/asr"} 2' in text
     assert "dictate_model_loaded 1" in text and "dictate_queue_depth 0" in text
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_asr_takes_json_only_as_application_json(client, content_type):
+    # A web page may post text/plain or a form anywhere without asking (no CORS preflight).
+    body = ('{"wav": "' + b64(wav_bytes(0.5)) + '"}').encode()
+    headers = {"content-type": content_type} if content_type else {}
+    refused = client.post("/asr", content=body, headers=headers)
+    assert_refused(refused, 415, "/asr takes only application/json", legacy=True)
+    ok = client.post("/asr", content=body, headers={"content-type": "application/json; charset=utf-8"})
+    assert ok.json()["res"] == "clip 500"
+
+
+def test_the_openai_route_takes_multipart_only(client):
+    form = client.post("/v1/audio/transcriptions", data={"file": b64(wav_bytes(0.5)), "model": "whisper-1"})
+    assert_refused(form, 415, "takes only multipart/form-data", "application/x-www-form-urlencoded")
+    raw = client.post("/v1/audio/transcriptions", content=wav_bytes(0.5), headers={"content-type": "audio/wav"})
+    assert_refused(raw, 415, "'audio/wav'")
+
+
+def test_deep_nesting_is_a_json_400_not_a_plain_500(client):
+    deep = b"[" * 200_000 + b"]" * 200_000
+    response = client.post("/asr", content=deep, headers={"content-type": "application/json"})
+    assert_refused(response, 400, "200000 brackets, commas and colons", legacy=True)
+    nested_object = b'{"wav": "", "x": ' + b'{"a": ' * 300 + b"1" + b"}" * 300 + b"}"
+    assert_refused(client.post("/asr", content=nested_object, headers={"content-type": "application/json"}),
+                   400, "brackets, commas and colons", legacy=True)
+    assert client.post("/asr", json={"wav": b64(wav_bytes(0.3))}).json()["res"] == "clip 300"
+
+
+def test_a_body_of_ten_million_empty_lists_is_refused_before_parsing(client_for):
+    client = client_for(max_bytes=30_000_000)
+    body = b"[" + b"[]," * 10_000_000 + b"[]]"  # 30 MB; json.loads would build 10 M lists (+790 MB)
+    started = time.monotonic()
+    response = client.post("/asr", content=body, headers={"content-type": "application/json"})
+    assert_refused(response, 400, "20000002 brackets, commas and colons", legacy=True)
+    print(f"30 MB of []: answered in {time.monotonic() - started:.2f} s")
+
+
+def test_a_request_with_a_few_extra_fields_is_still_accepted(client):
+    body = {"wav": b64(wav_bytes(0.5)), "language": "en", "itn": False, "meta": {"user": "a", "tags": [1, 2]}}
+    assert client.post("/asr", json=body).json()["res"] == "clip 500"
+
+
+def test_an_unexpected_failure_is_a_json_500_and_the_server_goes_on(client, monkeypatch):
+    from dictate_app.server import app as app_module
+
+    def broken(raw):
+        raise RuntimeError("a bug the checks did not foresee")
+
+    monkeypatch.setattr(app_module, "_parse_asr_request", broken)
+    response = client.post("/asr", json={"wav": b64(wav_bytes(0.3))})
+    assert response.headers["content-type"] == "application/json"
+    assert_refused(response, 500, "RuntimeError", "still running", legacy=True)
+    monkeypatch.undo()
+    assert client.post("/asr", json={"wav": b64(wav_bytes(0.3))}).json()["res"] == "clip 300"
+
+
+def test_a_request_that_cannot_reach_the_model_by_its_deadline_gets_504(client_for, fake_engine):
+    client = client_for(max_batch=1, deadline_s=0.5)
+    fake_engine.gate = threading.Event()
+    first: list = []
+    thread = threading.Thread(target=lambda: first.append(client.post("/asr", json={"wav": b64(wav_bytes(0.1))})))
+    thread.start()
+    assert fake_engine.entered.wait(5)  # the first clip is in the (held) model pass
+    started = time.monotonic()
+    late = client.post("/asr", json={"wav": b64(wav_bytes(0.2))})
+    waited = time.monotonic() - started
+    assert_refused(late, 504, "before its deadline", legacy=True)
+    assert waited < 3  # the deadline, not the held pass, ended the wait
+    assert client.get("/health").json()["queue_depth"] == 0  # withdrawn from the queue
+    fake_engine.gate.set()
+    thread.join(10)
+    assert first[0].json()["res"] == "clip 100"  # a job already in the model finishes
+    assert all(200 not in call for call in fake_engine.calls)  # the late clip never ran
+
+
+def test_the_job_of_a_client_that_went_away_leaves_the_queue_and_never_runs(fake_engine):
+    import asyncio
+
+    from tests.server.conftest import AsgiCall
+
+    app = create_app(fake_engine, ServerSettings(max_batch=1))
+    worker = app.app.state.worker
+    fake_engine.gate = threading.Event()
+    with TestClient(app, base_url=BASE_URL) as client:
+        held = threading.Thread(target=lambda: client.post("/asr", json={"wav": b64(wav_bytes(0.1))}))
+        held.start()
+        assert fake_engine.entered.wait(5)  # the 100 ms clip is in the (held) model pass
+
+        async def abandon():
+            calls = [AsgiCall(app, "/asr") for _ in range(3)]
+            for n, call in enumerate(calls):
+                call.body(('{"wav": "' + b64(wav_bytes(0.2 + n / 100)) + '"}').encode())
+            while worker.depth < 3:
+                await asyncio.sleep(0.01)
+            for call in calls:
+                call.disconnect()
+            await asyncio.wait_for(asyncio.gather(*(call.task for call in calls)), 5)
+            return calls
+
+        calls = asyncio.run(abandon())
+        assert worker.depth == 0  # withdrawn at once: they no longer hold places in the queue
+        assert [call.status for call in calls] == [499, 499, 499]
+        fake_engine.gate.set()
+        held.join(10)
+        assert client.post("/asr", json={"wav": b64(wav_bytes(0.4))}).json()["res"] == "clip 400"
+        ran = [ms for call in fake_engine.calls for ms in call]
+        assert ran == [100, 400]  # the abandoned 200, 210 and 220 ms clips never reached the model
+        assert 'dictate_requests_total{endpoint="/asr",status="499"} 3' in client.get("/metrics").text

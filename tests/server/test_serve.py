@@ -74,9 +74,20 @@ def test_the_official_openai_client(server, phrase_audio, tmp_path):
 
 def test_every_bad_input_gets_its_status_and_the_server_goes_on(server, phrase_audio):
     asr = f"{server.url}/asr"
+    as_json = {"Content-Type": "application/json"}
     cases = [
-        (requests.post(asr, data=b"", timeout=30), 400, "empty"),
-        (requests.post(asr, data=b"{oops", timeout=30), 400, "not JSON"),
+        (requests.post(asr, data=b"", headers=as_json, timeout=30), 400, "empty"),
+        (requests.post(asr, data=b"{oops", headers=as_json, timeout=30), 400, "not JSON"),
+        (requests.post(asr, data=b'{"wav": "x"}', headers={"Content-Type": "text/plain"}, timeout=30), 415,
+         "takes only application/json"),
+        (requests.post(asr, data=b"[" * 200_000 + b"]" * 200_000, headers=as_json, timeout=30), 400,
+         "brackets, commas and colons"),
+        (requests.post(asr, json={"wav": "x"}, headers={"Origin": "https://evil.example"}, timeout=30), 403,
+         "requests from web pages are refused"),
+        (requests.post(asr, json={"wav": "x"}, headers={"Host": "evil.example"}, timeout=30), 403,
+         "only answers requests for localhost"),
+        (requests.post(f"{server.url}/v1/audio/transcriptions", data={"file": "x"}, timeout=30), 415,
+         "takes only multipart/form-data"),
         (requests.post(asr, json={"audio": "x"}, timeout=30), 400, '"wav" field'),
         (requests.post(asr, json={"wav": "%%%not base64%%%"}, timeout=30), 400, "not valid base64"),
         (requests.post(asr, json={"wav": base64.b64encode(b"plain text, not audio").decode()}, timeout=30),

@@ -124,3 +124,53 @@ def test_batch_wait_gathers_requests_that_arrive_together(fake_engine):
         assert fake_engine.calls == [[500, 501, 502]]
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def one_in_the_model(fake_engine):
+    """A factory: a worker (max_batch 1, ``queue_size``) whose first pass, a 100 ms clip, is held
+    at the gate until the test opens it."""
+    fake_engine.gate = threading.Event()
+    workers = []
+
+    def start(queue_size: int) -> InferenceWorker:
+        worker = InferenceWorker(fake_engine, queue_size=queue_size, max_batch=1)
+        worker.start()
+        workers.append(worker)
+        worker.submit(clip(100), "auto", True)
+        assert fake_engine.entered.wait(5)
+        return worker
+
+    yield start
+    fake_engine.gate.set()
+    for worker in workers:
+        worker.stop()
+
+
+def test_a_cancelled_job_gives_its_place_in_the_queue_back(one_in_the_model, fake_engine):
+    worker = one_in_the_model(queue_size=2)
+    gone = [worker.submit(clip(200), "auto", True), worker.submit(clip(300), "auto", True)]
+    with pytest.raises(Busy):
+        worker.check_capacity()
+    for future in gone:
+        assert future.cancel()
+    assert worker.depth == 0
+    kept = worker.submit(clip(400), "auto", True)  # room again: abandoned jobs do not fill the queue
+    fake_engine.gate.set()
+    assert kept.result(5).text == "clip 400"
+    assert fake_engine.calls == [[100], [400]]
+
+
+def test_a_job_still_waiting_at_its_deadline_fails_with_504_and_never_runs(one_in_the_model, fake_engine):
+    from dictate_app.server.errors import Timeout
+
+    worker = one_in_the_model(queue_size=4)
+    late = worker.submit(clip(200), "auto", True, deadline=time.monotonic() + 0.1)
+    in_time = worker.submit(clip(300), "auto", True, deadline=time.monotonic() + 30)
+    time.sleep(0.2)
+    fake_engine.gate.set()
+    with pytest.raises(Timeout, match="before its deadline") as failed:
+        late.result(5)
+    assert failed.value.status == 504
+    assert in_time.result(5).text == "clip 300"
+    assert fake_engine.calls == [[100], [300]]
