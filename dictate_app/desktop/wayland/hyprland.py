@@ -23,6 +23,7 @@ Hyprland socket server with the request format above and assert the exact reques
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable
 
@@ -145,7 +146,7 @@ class _Events:
     def close(self) -> None:
         self._closed = True
         try:
-            self._sock.shutdown(2)
+            self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self._sock.close()
@@ -185,19 +186,18 @@ class HyprlandHotkey(BindingHotkey):
     def start(self, key: str, press: PressCallback, release: PressCallback,
               escape: Callable[[], None]) -> str | None:
         self._begin(key, press, release, escape)
-        label = keys.key_label(self.key)
+        label, fallback = keys.key_label(self.key), fallback_lines(self.key)  # stop() forgets the key
         try:
             version = version_of(self.hypr.json("version") or {})
             if version < EVENT_DISPATCHER_SINCE:
                 raise HotkeyError(f"Hyprland {version[0]}.{version[1]} cannot send key events to Dictate "
-                                  f"(that needs 0.42 or later): update Hyprland, or add "
-                                  f"{fallback_lines(self.key)} to hyprland.conf.")
+                                  f"(that needs 0.42 or later): update Hyprland, or add {fallback} to hyprland.conf.")
             self._socket_events = _Events(self.hypr, self._on_event)
             warning = self._bind()
         except HyprlandGone as exc:
             self.stop()
             raise HotkeyError(f"Hyprland's socket is not reachable ({exc}), so Dictate cannot bind {label}: "
-                              f"add {fallback_lines(self.key)} to hyprland.conf.") from None
+                              f"add {fallback} to hyprland.conf.") from None
         except RuntimeError as exc:
             self.stop()
             raise HotkeyError(f"Hyprland refused to bind {label} ({exc}): choose another hotkey.") from None
@@ -255,6 +255,8 @@ class HyprlandHotkey(BindingHotkey):
             except HyprlandGone as exc:
                 log.info("Hyprland is gone; its binds went with it (%s)", exc)
             self._bound = []
+            self._escape_wanted = False
+            self.key = ""  # a set_escape() after stop() binds nothing
         if self._socket_events is not None:
             self._socket_events.close()
             self._socket_events = None

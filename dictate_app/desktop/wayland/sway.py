@@ -145,16 +145,17 @@ class SwayHotkey(BindingHotkey):
             listener.start()  # before binding: no event is missed
             warning = self._bind()
         except (SwayGone, SwayCommandError, HotkeyError) as exc:
+            name = self.key
             self._listener = listener
             self.stop()  # whatever was bound before the failure goes again
             if isinstance(exc, HotkeyError):
                 raise
             if isinstance(exc, SwayCommandError):
-                raise HotkeyError(f"sway refused to bind {keys.key_label(self.key)} ({exc}): "
+                raise HotkeyError(f"sway refused to bind {keys.key_label(name)} ({exc}): "
                                   "choose another hotkey.") from None
             raise HotkeyError(f"sway's IPC is not reachable ({exc}), so Dictate cannot bind "
-                              f"{keys.key_label(self.key)}: run Dictate inside the sway session, or add "
-                              f"{fallback_lines(self.key)} to your sway config.") from None
+                              f"{keys.key_label(name)}: run Dictate inside the sway session, or add "
+                              f"{fallback_lines(name)} to your sway config.") from None
         self._listener = listener
         log.info("sway binds %s for Dictate (%s)", keys.key_label(self.key), self.marker)
         return warning
@@ -167,6 +168,7 @@ class SwayHotkey(BindingHotkey):
                 log.info("sway is gone; its bindings went with it (%s)", exc)
             self._bound = []
             self._escape_wanted = False
+            self.key = ""  # a set_escape() after stop() binds nothing
         if self._listener is not None:
             self._listener.stop()
             self._listener = None

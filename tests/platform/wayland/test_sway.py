@@ -244,6 +244,8 @@ def test_escape_is_bound_only_while_wanted_and_resets_the_hold():
     assert sway.commands[4:] == ["unbindsym Escape", "unbindsym Ctrl+Escape"]
     hotkey.stop()
     assert sway.commands[6:] == ["unbindsym --no-repeat Control_R", "unbindsym --release Control_R"]
+    hotkey.set_escape(True)  # after stop(): nothing to bind Esc for
+    assert len(sway.commands) == 8
 
 
 USER_CONFIG = """\
