@@ -83,6 +83,19 @@ def test_held_f9_is_one_press_one_release_and_never_reaches_the_app(sway, rig):
     assert len(events.items) == 4
 
 
+def test_the_hotkey_survives_a_sway_reload(sway, rig):
+    target, hotkey, events = rig
+    events.start(hotkey, "f9")
+    hotkey.set_escape(True)
+    sway.swaymsg("reload")  # drops every runtime binding (measured): SwayHotkey binds again
+    time.sleep(0.5)
+    hold(sway, "F9", 300)
+    wait_for(lambda: events.kinds() == ["press", "release"], 5, "a hold after the reload")
+    WtypeKeyboard().key("esc")
+    wait_for(lambda: events.kinds()[2:] == ["escape"], 5, "Esc still Dictate's after the reload")
+    assert received(target, F9) == [] and received(target, ESCAPE) == []
+
+
 def test_esc_is_taken_from_the_app_only_while_recording(sway, rig):
     target, hotkey, events = rig
     keyboard = WtypeKeyboard()
