@@ -12,17 +12,10 @@ import logging
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QClipboard, QGuiApplication
 
+from dictate_app.output.clipboard import X11_PROTOCOL_TARGETS
+
 Snapshot = dict[str, bytes] | None
 log = logging.getLogger(__name__)
-
-# X11 selection targets that are protocol, not content (ICCCM 2.6.2). Qt lists them among the
-# formats of a foreign clipboard. Asking for DELETE or INSERT_* makes the owner *act* (xsel
-# empties its selection on DELETE: the user's clipboard was destroyed by our save), and the rest
-# are metadata that a restore must not replay.
-X11_PROTOCOL_TARGETS = frozenset({
-    "TARGETS", "MULTIPLE", "TIMESTAMP", "DELETE", "INCR", "SAVE_TARGETS",
-    "INSERT_SELECTION", "INSERT_PROPERTY",
-})
 
 
 class _WatchedText(QMimeData):
