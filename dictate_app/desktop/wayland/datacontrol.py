@@ -51,9 +51,10 @@ TEXT_TYPES = ("text/plain;charset=utf-8", "text/plain", "UTF8_STRING", "STRING",
 # Read back in this order of preference (text()).
 _TEXT_PREFERENCE = ("text/plain;charset=utf-8", "UTF8_STRING", "text/plain", "STRING", "TEXT")
 # KDE's convention, which KeePassXC set: Klipper and CopyQ (hluk/CopyQ#2500, 2023) leave such
-# content out of their history. cliphist skips CLIPBOARD_STATE=sensitive, which only a wl-paste
-# --watch newer than release 2.2.1 sets when the hint is offered (bugaevc/wl-clipboard 1e50b65;
-# Debian 12 has 2.1.0); clipman has no such rule (yory8/clipman#52).
+# content out of their history. cliphist (and clipse) skip CLIPBOARD_STATE=sensitive, which
+# `wl-paste --watch` sets when the hint is offered only since a change made after release 2.2.1
+# (bugaevc/wl-clipboard 1e50b65, in 2.3.0; Debian 12 has 2.1.0); clipman has no such rule
+# (yory8/clipman#52 closed without one).
 HINT_TYPE, HINT_VALUE = "x-kde-passwordManagerHint", b"secret"
 TYPE_TIMEOUT_S = 1.0  # an owner silent this long (on every type still pending) is given up
 SAVE_DEADLINE_S = 5.0  # and a whole save never takes longer (an owner trickling forever)
@@ -120,7 +121,7 @@ def clipboard_checks(globals_: Iterable[Global]) -> list[Check]:
               "target's read is the one after the paste chord by the focused window's process."),
         Check("clipboard-manager hint", base.OK,
               f"the transcript is marked {HINT_TYPE}=secret: Klipper and CopyQ keep it out of their "
-              "history, cliphist only behind a wl-paste newer than 2.2.1, clipman does not."),
+              "history, cliphist only behind wl-paste 2.3 or later, clipman does not."),
     ]
 
 
@@ -225,7 +226,7 @@ class DataControlClipboard:
             verdict = readers.read_by(fd, pid)
             counts = verdict is not False
             log.debug("read of %s: by the target's process %s", mime, verdict)
-        if _write_all(fd, data, WRITE_STALL_S) and counts:
+        if write_all(fd, data, WRITE_STALL_S) and counts:
             with self._cv:
                 source.read_by_target = True
                 self._cv.notify_all()
@@ -351,9 +352,11 @@ class DataControlClipboard:
 
     def _receive(self, offer: _Offer, types: list[str]) -> dict[str, bytes]:
         """Ask for every type at once and read all pipes until each ends, or nothing arrives
-        for ``type_timeout_s``, or the size limit or deadline is reached."""
+        for ``type_timeout_s``, or the deadline. Past the size limit, the biggest unfinished
+        type is dropped (and the others read on), so small types survive a huge one."""
         pending: dict[int, tuple[str, bytearray]] = {}
         got: dict[str, bytes] = {}
+        poller = select.poll()
         try:
             for mime in types:
                 r, w = os.pipe()
@@ -363,42 +366,48 @@ class DataControlClipboard:
                     os.close(w)
                 os.set_blocking(r, False)
                 pending[r] = (mime, bytearray())
-            poller = select.poll()
-            for fd in pending:
-                poller.register(fd, select.POLLIN)
+                poller.register(r, select.POLLIN)
             total, deadline = 0, time.monotonic() + SAVE_DEADLINE_S
-            while pending and total <= self.limit_bytes:
+            while pending:
                 wait = min(self.type_timeout_s, deadline - time.monotonic())
-                events = poller.poll(max(0.0, wait) * 1000) if wait > 0 else []
+                events = poller.poll(wait * 1000) if wait > 0 else []
                 if not events:
                     log.warning("the clipboard's owner did not deliver %s in time", [m for m, _ in pending.values()])
                     break
                 for fd, _ in events:
+                    if fd not in pending:  # dropped in this round
+                        continue
                     mime, buffer = pending[fd]
                     try:
                         chunk = os.read(fd, 1 << 16)
                     except BlockingIOError:
                         continue
-                    if chunk:
-                        buffer += chunk
-                        total += len(chunk)
-                        continue
-                    got[mime] = bytes(buffer)
-                    poller.unregister(fd)
-                    os.close(fd)
-                    del pending[fd]
-            if pending and total > self.limit_bytes:
-                log.warning("the clipboard holds over %d MiB: %s not saved", self.limit_bytes >> 20,
-                            [m for m, _ in pending.values()])
+                    buffer += chunk
+                    total += len(chunk)
+                    if not chunk:
+                        got[mime] = bytes(buffer)
+                        self._forget(poller, pending, fd)
+                    elif total > self.limit_bytes:
+                        biggest = max(pending, key=lambda f: len(pending[f][1]))
+                        log.warning("the clipboard holds over %d MiB: %s not saved", self.limit_bytes >> 20,
+                                    pending[biggest][0])
+                        total -= len(pending[biggest][1])
+                        self._forget(poller, pending, biggest)
         finally:
             for fd in pending:
                 os.close(fd)
         return got
 
+    @staticmethod
+    def _forget(poller: select.poll, pending: dict[int, tuple[str, bytearray]], fd: int) -> None:
+        poller.unregister(fd)
+        os.close(fd)
+        del pending[fd]
 
-def _write_all(fd: int, data: bytes, stall_s: float) -> bool:
-    """Write ``data`` to a reader's pipe and close it; False when the reader went away or read
-    nothing for ``stall_s``."""
+
+def write_all(fd: int, data: bytes, stall_s: float) -> bool:
+    """Write ``data`` to a reader's pipe and close it (any selection owner's job: the tests' fake
+    owners use it too); False when the reader went away or read nothing for ``stall_s``."""
     view = memoryview(data)
     try:
         os.set_blocking(fd, False)

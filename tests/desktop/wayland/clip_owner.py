@@ -1,6 +1,6 @@
 """Another program's clipboard for the Wayland tests: owns the selection with several types.
 
-Built on :mod:`dictate_app.desktop.wayland.wire` alone (not on the clipboard under test):
+Built on :mod:`dictate_app.desktop.wayland.wire` (not on the clipboard class under test):
 it offers each ``TYPE=FILE`` with that file's bytes, and each ``TYPE=`` (no file) as an owner that
 never writes (it keeps the reader's pipe open and silent). Prints ``ready`` once the compositor
 has made it the owner; exits when another program takes the clipboard or stdin closes.
@@ -10,11 +10,11 @@ has made it the owner; exits when another program takes the clipboard or stdin c
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from pathlib import Path
 
+from dictate_app.desktop.wayland.datacontrol import write_all
 from dictate_app.desktop.wayland.wire import Connection, Registry
 
 
@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
         if data is None:
             silent.append(fd)  # hold it open, write nothing
             return
-        threading.Thread(target=_write, args=(fd, data), daemon=True).start()
+        threading.Thread(target=write_all, args=(fd, data, 5.0), daemon=True).start()
 
     source = manager.request("create_data_source", None, handlers={"send": send, "cancelled": done.set})
     for mime in offers:
@@ -50,14 +50,6 @@ def main(argv: list[str]) -> int:
     done.wait()
     connection.close()
     return 0
-
-
-def _write(fd: int, data: bytes) -> None:
-    with os.fdopen(fd, "wb") as pipe:
-        try:
-            pipe.write(data)
-        except BrokenPipeError:
-            pass
 
 
 if __name__ == "__main__":

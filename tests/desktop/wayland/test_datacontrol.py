@@ -14,7 +14,7 @@ import pytest
 
 from dictate_app.desktop.base import Window
 from dictate_app.desktop.wayland.datacontrol import HINT_TYPE, TEXT_TYPES, DataControlClipboard, Snapshot
-from tests.desktop.app_harness import REPO, wait_for
+from tests.desktop.app_harness import Target, wait_for
 
 HERE = Path(__file__).resolve().parent
 TRANSCRIPT = "你好，世界 🙂 naïve café"
@@ -141,6 +141,14 @@ def _paused_reader() -> subprocess.Popen:
                             stdout=subprocess.PIPE)
 
 
+def _read_as_the_window(reader: subprocess.Popen, clipboard: DataControlClipboard) -> None:
+    """Let the paused reader read; its read is the window's: fetched() turns True."""
+    reader.stdin.write(b"go\n")
+    reader.stdin.flush()
+    assert reader.communicate(timeout=10)[0] == TRANSCRIPT.encode()
+    wait_for(clipboard.fetched, 5, "the window's own read to count")
+
+
 def test_reads_by_another_process_than_the_window_do_not_count(clipboard):
     target = _paused_reader()
     try:
@@ -149,16 +157,15 @@ def test_reads_by_another_process_than_the_window_do_not_count(clipboard):
         assert wl_paste() == TRANSCRIPT.encode()  # a late clipboard manager: another pid
         time.sleep(0.3)
         assert clipboard.fetched() is False
-        target.stdin.write(b"go\n")
-        target.stdin.flush()
-        assert target.communicate(timeout=10)[0] == TRANSCRIPT.encode()
-        wait_for(clipboard.fetched, 5, "the window's own read to count")
+        _read_as_the_window(target, clipboard)
     finally:
         target.kill()
         target.wait()
 
 
 def test_a_manager_reading_every_selection_throughout_never_counts(clipboard, tmp_path):
+    # The manager (wl-paste --watch, as cliphist runs) reads each new selection at once: before
+    # expect_reader (not counted), or just after it on a busy machine (another pid: not counted).
     log = tmp_path / "manager.log"
     manager = subprocess.Popen(["wl-paste", "--watch", "sh", "-c", f"cat >> {log}; echo >> {log}"])
     target = _paused_reader()
@@ -170,10 +177,7 @@ def test_a_manager_reading_every_selection_throughout_never_counts(clipboard, tm
         wait_for(lambda: TRANSCRIPT in log.read_text(encoding="utf-8"), 10, "the manager to read the transcript")
         time.sleep(0.3)
         assert clipboard.fetched() is False
-        target.stdin.write(b"go\n")
-        target.stdin.flush()
-        assert target.communicate(timeout=10)[0] == TRANSCRIPT.encode()
-        wait_for(clipboard.fetched, 5, "the target's read to count")
+        _read_as_the_window(target, clipboard)
     finally:
         for proc in (manager, target):
             proc.kill()
@@ -217,23 +221,19 @@ def test_an_owner_that_never_writes_does_not_hang_save(clipboard, owners):
 def test_paste_into_a_qt_wayland_window_then_restore(clipboard, owners, sway, tmp_path):
     offers = rich_offers(sway, tmp_path)
     owners(offers)
-    out = tmp_path / "target.txt"
-    target = subprocess.Popen([sys.executable, str(REPO / "tests" / "desktop" / "app_target.py"), str(out)],
-                              env=sway.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    target = Target(sway, tmp_path / "target.txt")
     try:
-        assert target.stdout.readline().startswith("ready")
-        window = wait_for(lambda: sway.window_of_pid(target.pid), 5, "the target in sway's tree")
+        window = wait_for(lambda: sway.window_of_pid(target.proc.pid), 5, "the target in sway's tree")
         assert window["focused"]
         snapshot = clipboard.save()
         clipboard.set_text(TRANSCRIPT)
         clipboard.expect_reader(Window(str(window["id"]), window["app_id"], pid=window["pid"]))
         sway.wtype("-s", "150", "-M", "ctrl", "-k", "v", "-m", "ctrl")
-        wait_for(lambda: out.read_text(encoding="utf-8") == TRANSCRIPT, 10, "the transcript in the Qt window")
+        wait_for(lambda: target.text() == TRANSCRIPT, 10, "the transcript in the Qt window")
         wait_for(clipboard.fetched, 5, "the Qt window's read to count")
         clipboard.restore(snapshot)
         assert wl_types() == list(offers)
         for mime, data in offers.items():
             assert wl_paste("-t", mime) == data, mime
     finally:
-        target.stdin.close()
-        target.wait(10)
+        target.close()

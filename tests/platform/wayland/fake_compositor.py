@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dictate_app.desktop.wayland.datacontrol import write_all
 from dictate_app.desktop.wayland.protocol import HEADER, PROTOCOL, decode, encode
 
 SERVER_IDS = 0xFF000000
@@ -111,9 +112,13 @@ class FakeCompositor:
                     self._receive(client)
 
     def _receive(self, client: _Client) -> None:
-        data, ancdata, _, _ = client.sock.recvmsg(65536, socket.CMSG_SPACE(28 * 4))
+        try:
+            data, ancdata, _, _ = client.sock.recvmsg(65536, socket.CMSG_SPACE(28 * 4))
+        except ConnectionResetError:  # the client closed with events unread
+            data, ancdata = b"", []
         if not data:
             self.clients.remove(client)
+            client.sock.close()
             return
         for _, _, payload in ancdata:
             fds = array.array("i")
@@ -139,7 +144,10 @@ class FakeCompositor:
         opcode = next(i for i, m in enumerate(interface.events) if m.name == name)
         data, fds = encode(object_id, opcode, interface.events[opcode], values)
         ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
-        client.sock.sendmsg([data], ancillary)
+        try:
+            client.sock.sendmsg([data], ancillary)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client is gone; its socket is dropped on the next read
 
     def _handle(self, client: _Client, object_id: int, interface: str, name: str, args: list) -> None:
         kind = interface.split("_data_control_")[-1] if "_data_control_" in interface else interface
@@ -210,12 +218,5 @@ class FakeCompositor:
         elif selection.foreign[mime] is None:
             self.held.append(fd)
         else:
-            threading.Thread(target=_write, args=(fd, selection.foreign[mime]), daemon=True).start()
+            threading.Thread(target=write_all, args=(fd, selection.foreign[mime], 5.0), daemon=True).start()
 
-
-def _write(fd: int, data: bytes) -> None:
-    with os.fdopen(fd, "wb") as pipe:
-        try:
-            pipe.write(data)
-        except BrokenPipeError:
-            pass

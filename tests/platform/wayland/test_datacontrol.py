@@ -15,16 +15,8 @@ from dictate_app.desktop.wayland.datacontrol import (
 from dictate_app.desktop.wayland.wire import Global
 from tests.platform.wayland.fake_compositor import FakeCompositor
 
-BOTH = [("wl_seat", 7), ("zwlr_data_control_manager_v1", 2), ("ext_data_control_manager_v1", 1)]
 RICH = {"text/html": b"<b>caf\xc3\xa9</b>", "text/plain": "café".encode(), "image/png": b"\x89PNG" + bytes(range(256)) * 40}
 TRANSCRIPT = "你好 🙂 dictated"
-
-
-@pytest.fixture
-def fake(tmp_path):
-    compositor = FakeCompositor(tmp_path / "wayland-1", BOTH)
-    yield compositor
-    compositor.close()
 
 
 @pytest.fixture
@@ -89,12 +81,15 @@ def test_a_silent_type_is_skipped_after_the_timeout(fake, board):
     assert snapshot == Snapshot((("text/html", b"<i>x</i>"),), ("text/plain",))
 
 
-def test_past_the_size_limit_unfinished_types_are_dropped(fake):
+@pytest.mark.parametrize("big_first", [False, True])
+def test_past_the_size_limit_the_biggest_types_are_dropped(fake, big_first):
     board = DataControlClipboard(fake.path, limit_bytes=100_000)
+    offers = {"text/plain": b"small", "image/bmp": b"\0" * 300_000, "image/png": b"\1" * 10_000}
     try:
-        fake.set_foreign({"text/plain": b"small", "image/bmp": b"\0" * 300_000})
+        fake.set_foreign(dict(reversed(offers.items())) if big_first else offers)
         snapshot = board.save()
-        assert dict(snapshot.formats) == {"text/plain": b"small"} and snapshot.skipped == ("image/bmp",)
+        assert dict(snapshot.formats) == {"text/plain": b"small", "image/png": b"\1" * 10_000}
+        assert snapshot.skipped == ("image/bmp",)
     finally:
         board.close()
 

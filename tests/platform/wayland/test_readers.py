@@ -30,7 +30,9 @@ def pipe():
 def start(cmd, pass_fds=()) -> tuple[subprocess.Popen, str]:
     """A child process, once it has printed its first line (returned)."""
     proc = subprocess.Popen(cmd, pass_fds=pass_fds, stdout=subprocess.PIPE, text=True)
-    return proc, proc.stdout.readline().strip()
+    line = proc.stdout.readline().strip()
+    proc.stdout.close()
+    return proc, line
 
 
 def test_the_holder_of_the_read_end_is_the_reader(pipe):

@@ -14,16 +14,17 @@ import pytest
 
 from dictate_app.desktop.wayland.protocol import PROTOCOL, decode, encode
 from dictate_app.desktop.wayland.wire import Connection, Global, Proxy, Registry, WaylandError, list_globals
-from tests.platform.wayland.fake_compositor import FakeCompositor
-
-GLOBALS = [("wl_seat", 7), ("zwlr_data_control_manager_v1", 2), ("ext_data_control_manager_v1", 1)]
+from tests.platform.wayland.conftest import GLOBALS
 
 
 @pytest.fixture
-def fake(tmp_path):
-    compositor = FakeCompositor(tmp_path / "wayland-1", GLOBALS)
-    yield compositor
-    compositor.close()
+def client(fake):
+    """A connection to the fake compositor and its registry, globals received."""
+    connection = Connection.connect(fake.path)
+    registry = Registry(connection)
+    connection.roundtrip()
+    yield connection, registry
+    connection.close()
 
 
 @pytest.fixture
@@ -77,42 +78,32 @@ def test_list_globals_gives_names_and_versions_in_order(fake):
     assert list_globals(fake.path) == [Global(i + 1, name, version) for i, (name, version) in enumerate(GLOBALS)]
 
 
-def test_bind_sends_the_interface_the_smaller_version_and_a_new_id(fake):
-    connection = Connection.connect(fake.path)
-    try:
-        registry = Registry(connection)
-        connection.roundtrip()
-        seat = registry.bind("wl_seat", 1)
-        manager = registry.bind("zwlr_data_control_manager_v1", 5)
-        connection.roundtrip()
-        binds = [args for _, _, args, _ in fake.log("bind")]
-        assert binds == [[1, ("wl_seat", 1, seat.id)], [2, ("zwlr_data_control_manager_v1", 2, manager.id)]]
-        assert (seat.version, manager.version) == (1, 2)
-        with pytest.raises(WaylandError, match="does not offer wl_shm"):
-            registry.bind("wl_shm", 1)
-    finally:
-        connection.close()
+def test_bind_sends_the_interface_the_smaller_version_and_a_new_id(fake, client):
+    connection, registry = client
+    seat = registry.bind("wl_seat", 1)
+    manager = registry.bind("zwlr_data_control_manager_v1", 5)
+    connection.roundtrip()
+    binds = [args for _, _, args, _ in fake.log("bind")]
+    assert binds == [[1, ("wl_seat", 1, seat.id)], [2, ("zwlr_data_control_manager_v1", 2, manager.id)]]
+    assert (seat.version, manager.version) == (1, 2)
+    with pytest.raises(WaylandError, match="does not offer wl_shm"):
+        registry.bind("wl_shm", 1)
 
 
-def test_ids_are_reused_only_after_delete_id(fake):
-    connection = Connection.connect(fake.path)
-    try:
-        registry = Registry(connection)
-        connection.roundtrip()
-        manager = registry.bind("ext_data_control_manager_v1", 1)
-        first = manager.request("create_data_source", None)
-        first.request("destroy")
-        second = manager.request("create_data_source", None)
-        assert second.id == first.id + 1  # no delete_id yet: a fresh id
-        connection.roundtrip()  # delete_id gives back the source's id and the sync callback's (next)
-        freed = {first.id, second.id + 1}
-        reused = {manager.request("create_data_source", None).id for _ in range(2)}
-        assert reused == freed
-        assert manager.request("create_data_source", None).id == second.id + 2  # then it grows again
-        with pytest.raises(WaylandError, match="already destroyed"):
-            first.request("offer", "text/plain")
-    finally:
-        connection.close()
+def test_ids_are_reused_only_after_delete_id(client):
+    connection, registry = client
+    manager = registry.bind("ext_data_control_manager_v1", 1)
+    first = manager.request("create_data_source", None)
+    first.request("destroy")
+    second = manager.request("create_data_source", None)
+    assert second.id == first.id + 1  # no delete_id yet: a fresh id
+    connection.roundtrip()  # delete_id gives back the source's id and the sync callback's (next)
+    freed = {first.id, second.id + 1}
+    reused = {manager.request("create_data_source", None).id for _ in range(2)}
+    assert reused == freed
+    assert manager.request("create_data_source", None).id == second.id + 2  # then it grows again
+    with pytest.raises(WaylandError, match="already destroyed"):
+        first.request("offer", "text/plain")
 
 
 def test_fds_travel_both_ways(pair):
