@@ -19,7 +19,7 @@ module speaks the protocol itself (:mod:`.wire`), with its own connection:
 - Reads: Wayland never says who reads. A clipboard manager reads every new selection at once,
   before the paste chord; the target reads after it. So only reads of a text type (not the hint)
   after :meth:`DataControlClipboard.expect_reader` count, and when the focused window's pid is
-  known, only reads by that process (:mod:`.readers`, from /proc). Where /proc cannot tell (an
+  known, only reads by that process (:mod:`.pipes`, from /proc). Where /proc cannot tell (an
   app in a sandbox that hides its fds), a clipboard manager that reads *late*, after the chord,
   would be taken for the target.
 """
@@ -37,7 +37,7 @@ from functools import partial
 
 from dictate_app.desktop import base
 from dictate_app.desktop.base import Check, Window
-from dictate_app.desktop.wayland import readers
+from dictate_app.desktop.wayland import pipes
 from dictate_app.desktop.wayland.wire import Connection, Global, Proxy, Registry, WaylandError
 from dictate_app.errors import DictateError
 from dictate_app.output.clipboard import X11_PROTOCOL_TARGETS
@@ -223,10 +223,10 @@ class DataControlClipboard:
             return
         if counts and pid is not None:
             # Before writing: the reader holds its end until we close ours.
-            verdict = readers.read_by(fd, pid)
+            verdict = pipes.read_by(fd, pid)
             counts = verdict is not False
             log.debug("read of %s: by the target's process %s", mime, verdict)
-        if write_all(fd, data, WRITE_STALL_S) and counts:
+        if pipes.write_all(fd, data, WRITE_STALL_S) and counts:
             with self._cv:
                 source.read_by_target = True
                 self._cv.notify_all()
@@ -404,26 +404,3 @@ class DataControlClipboard:
         os.close(fd)
         del pending[fd]
 
-
-def write_all(fd: int, data: bytes, stall_s: float) -> bool:
-    """Write ``data`` to a reader's pipe and close it (any selection owner's job: the tests' fake
-    owners use it too); False when the reader went away or read nothing for ``stall_s``."""
-    view = memoryview(data)
-    try:
-        os.set_blocking(fd, False)
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT)
-        while view:
-            if not poller.poll(stall_s * 1000):
-                log.warning("a clipboard reader stopped reading: gave up after %g s", stall_s)
-                return False
-            try:
-                view = view[os.write(fd, view[: 1 << 16]):]
-            except BlockingIOError:
-                continue
-        return True
-    except OSError as exc:  # BrokenPipeError: the reader closed its end
-        log.debug("clipboard reader went away: %s", exc)
-        return False
-    finally:
-        os.close(fd)

@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from dictate_app.desktop.wayland.datacontrol import write_all
+from dictate_app.desktop.wayland.pipes import write_all
 from dictate_app.desktop.wayland.wire import Connection, Registry
 
 

@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dictate_app.desktop.wayland.datacontrol import write_all
+from dictate_app.desktop.wayland.pipes import write_all
 from dictate_app.desktop.wayland.protocol import HEADER, PROTOCOL, decode, encode
 
 SERVER_IDS = 0xFF000000

@@ -1,4 +1,7 @@
-"""Which process asked for the clipboard: the holders of a pipe's other end, from Linux's /proc.
+"""The pipes of clipboard transfers: writing to a reader without hanging, and who the reader is.
+
+A selection's owner writes each read into a pipe the reader made (:func:`write_all`: non-blocking,
+so a reader that stops reading costs a thread for a few seconds, not forever).
 
 Wayland never says who reads a selection: the compositor hands the selection's owner a pipe's
 write end and nothing else. But the reader created that pipe and keeps its read end open until
@@ -11,9 +14,12 @@ read from a clipboard manager's, whatever their timing.
 
 from __future__ import annotations
 
+import logging
 import os
+import select
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 PROC = Path("/proc")
 # Xwayland reads on behalf of every X11 window, whose pid (_NET_WM_PID) is the X client's own.
 ON_BEHALF = frozenset({"Xwayland"})
@@ -87,3 +93,27 @@ def read_by(fd: int, pid: int, proc: Path = PROC) -> bool | None:
     if not others:
         return None
     return any(_descends(other, pid, proc) or _name(other, proc) in ON_BEHALF for other in others)
+
+
+def write_all(fd: int, data: bytes, stall_s: float) -> bool:
+    """Write ``data`` to a reader's pipe and close it (any selection owner's job: the tests' fake
+    owners use it too); False when the reader went away or read nothing for ``stall_s``."""
+    view = memoryview(data)
+    try:
+        os.set_blocking(fd, False)
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        while view:
+            if not poller.poll(stall_s * 1000):
+                log.warning("a clipboard reader stopped reading: gave up after %g s", stall_s)
+                return False
+            try:
+                view = view[os.write(fd, view[: 1 << 16]):]
+            except BlockingIOError:
+                continue
+        return True
+    except OSError as exc:  # BrokenPipeError: the reader closed its end
+        log.debug("clipboard reader went away: %s", exc)
+        return False
+    finally:
+        os.close(fd)
