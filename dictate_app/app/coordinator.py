@@ -30,6 +30,7 @@ from dictate_app import lifecycle as lc
 from dictate_app.app.popup_text import describe
 from dictate_app.app.worker import AsrWorker, user_message
 from dictate_app.engine.incremental import IncrementalTranscriber
+from dictate_app.desktop.base import Window
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import DictateError
 from dictate_app.output.inserter import Inserter
@@ -81,7 +82,7 @@ class Coordinator(QObject):
         recorder_factory: Callable[..., Any],
         worker: AsrWorker,
         inserter: Inserter,
-        active_window: Callable[[], str | None],
+        active_window: Callable[[], Window | None],
         popup,
         transcript_log,
         notify: Callable[[str, bool], None],
@@ -108,7 +109,7 @@ class Coordinator(QObject):
         self._audio: dict[int, Any] = {}  # uid -> the Recording, until transcribed
         self._sessions: dict[int, IncrementalTranscriber] = {}  # uid -> its passes while held
         self._sent_audio: dict[int, Any] = {}  # kept for the history only when it keeps audio
-        self._targets: dict[int, str | None] = {}
+        self._targets: dict[int, Window | None] = {}
         self._transcripts: dict[int, Transcript | None] = {}
         self._marks: dict[int, dict[str, float]] = {}  # uid -> timestamps (ms) for latency
         self._last_event_ms = 0.0
@@ -240,7 +241,7 @@ class Coordinator(QObject):
             self._notify(action.message, action.error)
             self.popup.show_message("Dictate could not do that", action.message)
 
-    def _start_recording(self, uid: int, target: str | None, incremental: bool = False) -> None:
+    def _start_recording(self, uid: int, target: Window | None, incremental: bool = False) -> None:
         self._targets[uid] = target
         self._marks[uid] = {"pressed": self._last_event_ms}
         try:
@@ -333,7 +334,10 @@ class Coordinator(QObject):
             # Saved before insertion: a failed insertion must never lose the words.
             try:
                 extra = {"audio": audio} if audio is not None else {}
-                self.transcript_log.append(transcript, target=self._targets.get(uid), uid=uid, **extra)
+                target = self._targets.get(uid)
+                # The history names the application (and title) the words were meant for.
+                self.transcript_log.append(transcript, target=target.describe() or target.id if target else None,
+                                           uid=uid, **extra)
             except (OSError, DictateError) as exc:
                 self._notify(f"The transcript could not be saved ({exc}); it will still be inserted.", True)
         self.post(lc.Transcribed(uid, has_text))

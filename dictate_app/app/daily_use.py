@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, QTimer
 
 from dictate_app.app.history_window import HistoryWindow
 from dictate_app.app.settings_dialog import SettingsDialog
-from dictate_app.app.hotkey import HotkeyError, key_label
+from dictate_app.app.hotkey import HotkeyError
+from dictate_app.desktop.keys import key_label
 from dictate_app.store import autostart
 
 if TYPE_CHECKING:

@@ -1,8 +1,10 @@
-"""The global hotkey: a pynput listener whose callbacks become queued Qt signals.
+"""The global hotkey in Qt: a desktop's :class:`~dictate_app.desktop.base.HotkeySource` whose
+callbacks (from any thread) become queued Qt signals, with one press and one release per hold.
 
-pynput is imported lazily, inside :meth:`HotkeyBridge.start`, because importing it without a
-usable X display raises at import time. Its callbacks run on pynput's own thread: they only emit
-signals (Qt queues them to the GUI thread) and do no Qt work themselves.
+Sources call back on their own threads (pynput's, a compositor IPC reader's, a D-Bus thread): the
+callbacks only emit signals, which Qt queues to the GUI thread. Repeats are filtered here, once
+for every desktop: X11 auto-repeat turns a held key into release+press pairs a few ms apart, and
+sway repeats a held binding's press every ~40 ms.
 
 Default key: **F9**. It is a single key with no modifier, so holding it cannot turn into another
 shortcut and it cannot leak Ctrl into the paste chord; few desktops bind it globally (Right Ctrl
@@ -12,58 +14,19 @@ is a good alternative, ``--hotkey ctrl_r``, but it forms Ctrl+letter shortcuts w
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from dictate_app.errors import DictateError
+from dictate_app.desktop.base import HotkeyError, HotkeySource
+from dictate_app.desktop.keys import DEFAULT_HOTKEY, KeyNameError, normalize_hotkey
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HOTKEY = "f9"
-# X11 auto-repeat turns a held key into release+press pairs a few ms apart. A release is only
-# believed if no press follows within this grace (Handy uses 50 ms for the same reason).
+# A release is only believed if no press follows within this grace (X11 auto-repeat sends
+# release+press pairs a few ms apart; Handy uses 50 ms for the same reason).
 RELEASE_GRACE_MS = 40
-_READY_TIMEOUT_S = 3.0
 
-NO_HOTKEY_HELP = (
-    "use Start dictation in the tray menu, or bind `dictate-app toggle` to a key in your "
-    "desktop's keyboard settings"
-)
-
-
-class HotkeyError(DictateError):
-    """The global hotkey cannot be used (no X server, Wayland without XWayland, bad key name)."""
-
-
-def _import_keyboard():
-    try:
-        from pynput import keyboard
-    except Exception as exc:  # pynput raises ImportError and others when no display is usable
-        raise HotkeyError(
-            f"The global hotkey is unavailable (no X11 display for pynput: {str(exc).splitlines()[0]}); "
-            f"{NO_HOTKEY_HELP}."
-        ) from None
-    return keyboard
-
-
-def key_label(name: str) -> str:
-    """How a key name reads in the menu and messages: "F9", "Pause", "Ctrl R", "Scroll Lock"."""
-    clean = name.strip().strip("<>").replace("_", " ").replace("-", " ")
-    return clean.upper() if len(clean) <= 3 else clean.title()
-
-
-def parse_key(name: str, keyboard=None):
-    """A pynput key for ``name``: a special key ("f9", "ctrl_r", "<pause>") or one character."""
-    keyboard = keyboard or _import_keyboard()
-    clean = name.strip().strip("<>").lower().replace(" ", "_").replace("-", "_")
-    special = getattr(keyboard.Key, clean, None)
-    if special is not None:
-        return special
-    if len(clean) == 1:
-        return keyboard.KeyCode.from_char(clean)
-    raise HotkeyError(f"Unknown hotkey {name!r}: use a key name such as f9, ctrl_r, pause or scroll_lock.")
+__all__ = ["HotkeyBridge", "HotkeyError", "RELEASE_GRACE_MS"]
 
 
 class HotkeyBridge(QObject):
@@ -73,16 +36,16 @@ class HotkeyBridge(QObject):
     pressed = Signal(float)
     released = Signal(float)
     cancel = Signal()
-    # Internal: emitted on pynput's thread, delivered (queued) on ours.
+    # Internal: emitted on the source's thread, delivered (queued) on ours.
     _raw_press = Signal(float)
     _raw_release = Signal(float)
     _raw_escape = Signal()
 
-    def __init__(self, key_name: str = DEFAULT_HOTKEY, parent: QObject | None = None):
+    def __init__(self, source: HotkeySource, key_name: str = DEFAULT_HOTKEY, parent: QObject | None = None):
         super().__init__(parent)
+        self.source = source
         self.key_name = key_name
-        self._listener = None
-        self._grab = None
+        self._running = False
         self._down = False
         self._pending_release: float | None = None
         self._grace = QTimer(self, singleShot=True, interval=RELEASE_GRACE_MS)
@@ -94,72 +57,29 @@ class HotkeyBridge(QObject):
     def start(self) -> str | None:
         """Start listening; raises :class:`HotkeyError` with the fix when that is impossible.
 
-        Returns a warning (one sentence) when the hotkey works but could not be reserved for us
-        (another program owns it, so it reaches that program too), else None.
+        Returns a warning (one sentence) when the hotkey works with a limitation (another program
+        owns the key too), else None.
         """
-        keyboard = _import_keyboard()
-        target = parse_key(self.key_name, keyboard)
-        escape = keyboard.Key.esc
-
-        def on_press(key):
-            if key == target:
-                self._raw_press.emit(time.monotonic() * 1000)
-            elif key == escape:
-                self._raw_escape.emit()
-
-        def on_release(key):
-            if key == target:
-                self._raw_release.emit(time.monotonic() * 1000)
-
-        listener = keyboard.Listener(on_press=on_press, on_release=on_release)
-        listener.start()
-        ready = threading.Event()
-        threading.Thread(target=lambda: (listener.wait(), ready.set()), daemon=True).start()
-        deadline = time.monotonic() + _READY_TIMEOUT_S
-        while not ready.wait(0.02):
-            if not listener.is_alive() or time.monotonic() > deadline:
-                reason = "it stopped at once"
-                try:
-                    listener.join(0)
-                except Exception as exc:  # the listener thread's own error, re-raised by join
-                    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                try:
-                    listener.stop()
-                except Exception:  # a backend that never ran may not know how to stop either
-                    pass
-                raise HotkeyError(
-                    f"The global hotkey listener could not start ({reason}); {NO_HOTKEY_HELP}."
-                )
-        self._listener = listener
-        log.info("hotkey listener running for %s", self.key_name)
-        return self._reserve(keyboard, target)
-
-    def _reserve(self, keyboard, target) -> str | None:
-        """On X11, grab the key so the focused window does not receive it too (see keygrab)."""
-        if not keyboard.Listener.__module__.endswith("_xorg"):
-            return None
-        from dictate_app.app.keygrab import KeyGrab
-
-        if isinstance(target, keyboard.Key):
-            keysym = target.value.vk  # pynput's X11 backend keeps the keysym as the vk
-        else:
-            # Latin-1 keysyms equal the code point; other characters are 0x01000000 + code point.
-            code = ord(target.char)
-            keysym = code if code < 0x100 else 0x01000000 + code
-        self._grab = KeyGrab(keysym)
-        problem = self._grab.start()
-        if problem:
-            self._grab = None
-            return f"The hotkey works, but {problem}: choose another key with --hotkey if that is a problem."
-        return None
+        try:
+            key = normalize_hotkey(self.key_name)
+        except KeyNameError as exc:
+            raise HotkeyError(f"Unknown hotkey: {exc}") from None
+        warning = self.source.start(key, self._raw_press.emit, self._raw_release.emit, self._raw_escape.emit)
+        self._running = True
+        return warning
 
     def stop(self) -> None:
-        if self._grab is not None:
-            self._grab.stop()
-            self._grab = None
-        if self._listener is not None:
-            self._listener.stop()
-            self._listener = None
+        if self._running:
+            self.source.stop()
+            self._running = False
+        self._down = False
+        self._pending_release = None
+        self._grace.stop()
+
+    def set_escape(self, wanted: bool) -> None:
+        """While recording, sources that must take Esc from the app to see it take it."""
+        if self._running:
+            self.source.set_escape(wanted)
 
     @Slot(float)
     def _on_press(self, at_ms: float) -> None:
@@ -168,7 +88,7 @@ class HotkeyBridge(QObject):
             self._grace.stop()
             self._pending_release = None
             return
-        if not self._down:
+        if not self._down:  # a repeated press of a key already down (sway) is not a new hold
             self._down = True
             self.pressed.emit(at_ms)
 

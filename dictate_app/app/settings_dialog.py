@@ -18,35 +18,36 @@ from PySide6.QtWidgets import (
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
-from dictate_app.output.strategy import PASTE_KEYS, Method
+from dictate_app.desktop.keys import PASTE_CHORDS, UNFIT_HOTKEYS, chord_label, from_xkb_keysym, key_label
+from dictate_app.output.strategy import Method
 from dictate_app.store import autostart
 from dictate_app.store.settings import DEVICES, AppOverride, Settings
-from dictate_app.text.rules import TEMPLATE, parse_rules
+from dictate_app.text.rules import TEMPLATE, parse_rules, save_rules
 
-# X11 keysyms (QKeyEvent.nativeVirtualKey) of keys Qt does not tell apart by side.
-_KEYSYMS = {
-    0xFFE3: "ctrl_l", 0xFFE4: "ctrl_r", 0xFFE9: "alt_l", 0xFFEA: "alt_r", 0xFFE1: "shift_l",
-    0xFFE2: "shift_r", 0xFFEB: "cmd_l", 0xFFEC: "cmd_r", 0xFE03: "alt_gr",
-}
+# Keys Qt names itself; their sides (Left/Right Ctrl...) come from the native keysym, see key_name.
 _QT_KEYS = {
     Qt.Key.Key_Pause: "pause", Qt.Key.Key_ScrollLock: "scroll_lock", Qt.Key.Key_Insert: "insert",
     Qt.Key.Key_Print: "print_screen", Qt.Key.Key_Menu: "menu", Qt.Key.Key_CapsLock: "caps_lock",
     Qt.Key.Key_Home: "home", Qt.Key.Key_End: "end", Qt.Key.Key_PageUp: "page_up",
     Qt.Key.Key_PageDown: "page_down", Qt.Key.Key_Control: "ctrl", Qt.Key.Key_Alt: "alt",
-    Qt.Key.Key_Shift: "shift", Qt.Key.Key_Meta: "cmd", Qt.Key.Key_NumLock: "num_lock",
+    Qt.Key.Key_Shift: "shift", Qt.Key.Key_Meta: "super", Qt.Key.Key_NumLock: "num_lock",
 }
 
 
 def key_name(key: int, native_keysym: int = 0, text: str = "") -> str | None:
-    """The pynput name for a pressed key (``f9``, ``ctrl_r``, ``pause``, ``x``), or None."""
-    if native_keysym in _KEYSYMS:
-        return _KEYSYMS[native_keysym]
-    if Qt.Key.Key_F1.value <= key <= Qt.Key.Key_F35.value:
+    """Our name (:mod:`dictate_app.desktop.keys`) for a pressed key (``f9``, ``ctrl_r``, ``x``), or None.
+
+    ``native_keysym`` is ``QKeyEvent.nativeVirtualKey()``: an xkb keysym on X11 and Wayland, the
+    only place that tells Right Ctrl from Left Ctrl."""
+    named = from_xkb_keysym(native_keysym) if native_keysym else None
+    if named is not None:
+        return None if named in UNFIT_HOTKEYS else named
+    if Qt.Key.Key_F1.value <= key <= Qt.Key.Key_F24.value:
         return f"f{key - Qt.Key.Key_F1.value + 1}"
     for qt_key, name in _QT_KEYS.items():
         if key == qt_key.value:
             return name
-    if len(text) == 1 and text.isprintable() and not text.isspace():
+    if len(text) == 1 and text.isascii() and text.isalnum():
         return text.lower()
     return None
 
@@ -68,7 +69,7 @@ class HotkeyButton(QPushButton):
         self._listening(False)
 
     def _listening(self, on: bool) -> None:
-        self.setText("Press the new key… (Esc: keep)" if on else self.key.upper())
+        self.setText("Press the new key… (Esc: keep)" if on else key_label(self.key))
         if on:
             self.grabKeyboard()
         else:
@@ -117,7 +118,7 @@ class OverridesTable(QWidget):
         self.table.insertRow(row)
         self.table.setCellWidget(row, 0, QLineEdit(o.match))
         self.table.setCellWidget(row, 1, _combo([("", "as set above"), ("paste", "paste"), ("type", "type keys")], o.method))
-        self.table.setCellWidget(row, 2, _combo([("", "as set above"), *[(k, k) for k in PASTE_KEYS]], o.paste_keys))
+        self.table.setCellWidget(row, 2, _combo([("", "as set above"), *[(k, chord_label(k)) for k in PASTE_CHORDS]], o.paste_keys))
         enter = QCheckBox()
         enter.setChecked(o.auto_enter)
         self.table.setCellWidget(row, 3, enter)
@@ -209,7 +210,7 @@ class SettingsDialog(QDialog):
         w["insert_method"] = _combo([(Method.PASTE.value, "Paste (clipboard, exact for every script)"),
                                      (Method.TYPE.value, "Type keys"),
                                      (Method.AUTO.value, "Auto (type short plain text, paste the rest)")], "paste")
-        w["paste_keys"] = _combo([(k, k) for k in PASTE_KEYS], PASTE_KEYS[0])
+        w["paste_keys"] = _combo([(k, chord_label(k)) for k in PASTE_CHORDS], PASTE_CHORDS[0])
         w["app_overrides"] = OverridesTable()
         w["microphone"] = QComboBox()
         w["keep_mic_ready"] = QCheckBox("Keep the microphone open (instant start, keeps the word before the key)")
@@ -330,8 +331,7 @@ class SettingsDialog(QDialog):
         try:
             current = self.rules_path.read_text(encoding="utf-8") if self.rules_path.exists() else None
             if text != current:
-                self.rules_path.parent.mkdir(parents=True, exist_ok=True)
-                self.rules_path.write_text(text, encoding="utf-8")
+                save_rules(text, self.rules_path)
                 self.rules_saved.emit()
         except OSError as exc:
             self.error.setText(f"The rules could not be saved to {self.rules_path}: {exc}")

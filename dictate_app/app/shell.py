@@ -1,7 +1,9 @@
 """Builds the tray app from its parts and runs Qt's event loop.
 
-Construction only: which real backend goes behind each seam (Qt clipboard, xdotool, pynput,
-sounddevice recorder, funasr engine) and how their signals connect. Decisions are elsewhere.
+Construction only: which real part goes behind each seam (the desktop backend's hotkey, keyboard,
+clipboard and focused window; the sounddevice recorder; the engine) and how their signals
+connect. Decisions are elsewhere. The desktop backend is chosen before (``commands/app.py``) and
+passed in: nothing here knows which desktop it runs on.
 """
 
 from __future__ import annotations
@@ -19,23 +21,24 @@ from dictate_app.app.gui_gc import GuiThreadCollector
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.app.remote import make_handler
 from dictate_app.app.settings_store import SettingsStore
-from dictate_app.app.hotkey import HotkeyBridge, HotkeyError, key_label
+from dictate_app.app.hotkey import HotkeyBridge, HotkeyError
 from dictate_app.app.model_setup import ModelSetup
 from dictate_app.app.popup import Popup
 from dictate_app.app.tray import Tray
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
+from dictate_app.desktop.base import Desktop
+from dictate_app.desktop.keys import key_label
 from dictate_app.lifecycle import Mode, ModelFailed, ModelStatus, Phase
 from dictate_app.output.inserter import Inserter
-from dictate_app.output.qt_clipboard import QtClipboard
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
-from dictate_app.output.x11 import Xdotool
 from dictate_app.store.first_run import model_problem
 from dictate_app.store.history import History
 from dictate_app.text.rules import RulesFile, ensure_rules_file
 
 log = logging.getLogger(__name__)
 NO_MODEL = "Dictate has no speech model yet: choose Set up the model… in the tray menu."
+APP_ID = "dictate-app"
 
 
 def _recorder_factory(**kwargs):
@@ -58,15 +61,18 @@ def say(message: str) -> None:
 class AppShell:
     """The running app. ``exec()`` returns the exit code after Quit."""
 
-    def __init__(self, options: AppOptions, settings: SettingsStore | None = None, instance=None,
-                 server: str | None = None, server_token: str | None = None):
+    def __init__(self, options: AppOptions, desktop: Desktop, settings: SettingsStore | None = None,
+                 instance=None, server: str | None = None, server_token: str | None = None):
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
         self.app.setApplicationName("dictate-app")
+        self.app.setDesktopFileName(APP_ID)  # the Wayland app_id (popup rules, per-app rules)
         self.app.setQuitOnLastWindowClosed(False)  # the popup closing must not end the app
         self.options = options
+        self.desktop = desktop
         self.settings = settings or SettingsStore()
         s = self.settings.settings
         self.popup = Popup(show_ms=int(s.popup_seconds * 1000))
+        desktop.prepare_popup(APP_ID, self.popup.windowTitle())
         # Every utterance is saved here before it is inserted (history_recorder.py).
         self.history = History(retention_days=s.history_retention_days, audio_cap_mb=s.history_audio_cap_mb)
         self.log = HistoryRecorder(self.history, keeps_audio=s.history_audio)
@@ -94,19 +100,18 @@ class AppShell:
         self.worker = AsrWorker(load=self._load_engine)
         self.worker.itn = s.itn
         self.thread = start_worker(self.worker)
-        keys = Xdotool()
         # Per-app overrides (paste/type/paste keys/Enter after) from the settings, per insertion.
         self.inserter = PerAppInserter(Inserter(
-            QtClipboard(), keys, lambda ms, fn: QTimer.singleShot(ms, fn),
-            paste_keys=options.paste_keys,
+            desktop.make_clipboard(), desktop.keyboard, desktop.windows.focused,
+            lambda ms, fn: QTimer.singleShot(ms, fn), paste_keys=options.paste_keys,
         ), lambda: self.settings.get("app_overrides"))
         self.coordinator = Coordinator(
             options, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),
-            worker=self.worker, inserter=self.inserter, active_window=keys.active_window, popup=self.popup,
+            worker=self.worker, inserter=self.inserter, active_window=desktop.windows.focused, popup=self.popup,
             transcript_log=self.log, notify=self.notify, postprocess=self.rules.apply_to,
         )
         self.coordinator.finished.connect(self.log.finished)
-        self.hotkey = HotkeyBridge(options.hotkey)
+        self.hotkey = HotkeyBridge(desktop.hotkey, options.hotkey)
         self.hotkey.pressed.connect(self.coordinator.press)
         self.hotkey.released.connect(self.coordinator.release)
         self.hotkey.cancel.connect(self.coordinator.cancel)
@@ -208,6 +213,7 @@ class AppShell:
             self.tray.notify(message, error)
 
     def _phase_changed(self, phase: Phase) -> None:
+        self.hotkey.set_escape(phase is Phase.RECORDING)  # compositor bindings take Esc only now
         if self.tray is not None:
             self.tray.set_phase(phase)
         log.info("phase: %s", phase.value)
@@ -233,5 +239,6 @@ class AppShell:
             self.instance.close()
         if not stop_worker(self.thread):
             log.warning("the model worker was still busy at exit")
+        self.desktop.close()
         self.history.close()
         self._collector.stop()

@@ -11,6 +11,19 @@ line (``{"ok": true, ...}`` or ``{"ok": false, "error": "..."}``) and closes the
 The socket name includes a hash of the user and the config directory: two users, or a test with
 its own ``DICTATE_CONFIG_DIR``, never meet. A socket left behind by a crashed instance is detected
 (nobody accepts the connection) and replaced.
+
+Other users must not be able to answer for us or command us. A socket in the shared ``/tmp`` (as
+before) could be created first by anyone, making ``dictate-app`` exit as "already running" and
+``dictate-app status`` print what that user chose. So on Unix the socket lives in the user's own
+runtime directory (:func:`dictate_app.store.paths.runtime_dir`: ``$XDG_RUNTIME_DIR``, checked, or
+our own verified 0700 directory; on macOS inside the per-user ``$TMPDIR``), and on Linux both ends
+check the other's uid with ``SO_PEERCRED``: the server drops a client of another user, a client
+does not trust (or talk to) a server of another user, and both log it. Elsewhere the check is not
+available from Python's socket module: macOS relies on the private directory alone.
+
+Windows (not run here): QLocalServer is a named pipe there, ``dictate-app-<hash>`` with
+the user name in the hash, and UserAccessOption gives it an ACL for this user only; the peer
+check (``GetNamedPipeClientProcessId`` and the process token) is not implemented.
 """
 
 from __future__ import annotations
@@ -19,13 +32,18 @@ import getpass
 import hashlib
 import json
 import logging
+import os
+import socket
+import struct
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from dictate_app.store.paths import config_dir
+from dictate_app.errors import DictateError
+from dictate_app.store.paths import config_dir, runtime_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +55,42 @@ MAX_REQUEST = 4096
 Handler = Callable[[str], dict]
 
 
+class InstanceError(DictateError):
+    """The control socket could not be opened."""
+
+
 def server_name() -> str:
-    """This user's (and this config directory's) socket name."""
+    """This user's (and this config directory's) socket: a path in the user's runtime directory on
+    Unix, a pipe name on Windows. Raises :class:`~dictate_app.store.paths.RuntimeDirError` when no
+    private directory can be had."""
     try:
         user = getpass.getuser()
     except Exception:  # no user name in this environment: the config dir is still per user
         user = ""
     digest = hashlib.sha256(f"{user}\0{config_dir()}".encode()).hexdigest()[:12]
-    return f"dictate-app-{digest}"
+    if sys.platform.startswith("win"):
+        return f"dictate-app-{digest}"
+    return str(runtime_dir() / f"dictate-app-{digest}")
+
+
+def peer_uid(fd: int) -> int | None:
+    """The user id of the process at the other end of the Unix socket ``fd`` (its credentials when
+    it connected or listened), or None where the platform cannot say (not Linux, not a socket)."""
+    if not hasattr(socket, "SO_PEERCRED") or fd < 0:
+        return None
+    try:
+        with socket.fromfd(fd, socket.AF_UNIX, socket.SOCK_STREAM) as dup:  # a dup: fd stays open
+            _pid, uid, _gid = struct.unpack("3i", dup.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                 struct.calcsize("3i")))
+    except OSError:
+        return None
+    return uid
+
+
+def foreign_peer(sock: QLocalSocket) -> int | None:
+    """The uid of ``sock``'s peer if it is another user, else None (ours, or unknown)."""
+    uid = peer_uid(int(sock.socketDescriptor()))
+    return uid if uid is not None and uid != os.getuid() else None
 
 
 class InstanceServer(QObject):
@@ -72,9 +118,14 @@ class InstanceServer(QObject):
         # into place, which would silently take the name from a running instance.
         if is_running(self.name):
             return False
-        # Whatever is left is a socket file of a crashed instance (nobody accepts on it).
+        # Whatever is left is a socket file of a crashed instance (nobody accepts on it), or one of
+        # another user that we do not trust: in our own runtime directory it is ours to replace.
         QLocalServer.removeServer(self.name)
-        return self._server.listen(self.name)
+        if not self._server.listen(self.name):
+            raise InstanceError(f"Dictate could not open its control socket {self.name} "
+                                f"({self._server.errorString()}): check that its folder is yours and writable, then "
+                                "start Dictate again.")
+        return True
 
     def close(self) -> None:
         self._server.close()
@@ -82,6 +133,12 @@ class InstanceServer(QObject):
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
             sock = self._server.nextPendingConnection()
+            uid = foreign_peer(sock)
+            if uid is not None:
+                log.warning("refused a control connection from another user (uid %s)", uid)
+                sock.abort()
+                sock.deleteLater()
+                continue
             self._buffers[sock] = b""
             sock.readyRead.connect(lambda s=sock: self._read(s))
             sock.disconnected.connect(lambda s=sock: self._forget(s))
@@ -129,11 +186,15 @@ def send(command: str, name: str | None = None, timeout_ms: int = REPLY_TIMEOUT_
     Uses Qt's blocking socket calls, so no event loop is needed (a QCoreApplication is created if
     there is none, which Qt's networking wants).
     """
-    _ensure_app()
-    sock = QLocalSocket()
-    sock.connectToServer(name or server_name())
-    if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
+    name = name or server_name()
+    connected = _connect(name)
+    if connected is None:
         return None
+    sock, uid = connected
+    if uid is not None:
+        sock.abort()
+        return {"ok": False, "error": f"The control socket {name} belongs to another user (uid {uid}), not to "
+                                      "your Dictate: remove it and start dictate-app again."}
     sock.write(json.dumps({"command": command}).encode() + b"\n")
     sock.waitForBytesWritten(timeout_ms)
     data = b""
@@ -154,13 +215,28 @@ def send(command: str, name: str | None = None, timeout_ms: int = REPLY_TIMEOUT_
 
 
 def is_running(name: str | None = None) -> bool:
-    """True if an instance accepts connections on ``name`` (it may still be starting up)."""
+    """True if an instance of this user accepts connections on ``name`` (it may still be starting
+    up). A server of another user does not count: it is logged and will be replaced."""
+    connected = _connect(name or server_name())
+    if connected is None:
+        return False
+    sock, uid = connected
+    sock.abort()
+    if uid is not None:
+        log.warning("the control socket %s is held by another user (uid %s): not trusted, replacing it",
+                    name or server_name(), uid)
+    return uid is None
+
+
+def _connect(name: str) -> tuple[QLocalSocket, int | None] | None:
+    """A socket connected to ``name`` and the peer's uid if it is another user (the caller must not
+    trust it), or None if nobody accepts there."""
     _ensure_app()
     sock = QLocalSocket()
-    sock.connectToServer(name or server_name())
-    alive = sock.waitForConnected(CONNECT_TIMEOUT_MS)
-    sock.abort()
-    return alive
+    sock.connectToServer(name)
+    if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
+        return None
+    return sock, foreign_peer(sock)
 
 
 _keep_app: list = []  # the QCoreApplication made for a command-line client lives as long as we do

@@ -9,12 +9,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from dictate_app.app.hotkey import key_label
 from dictate_app.app.icons import phase_icon
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.lifecycle import Mode, Phase
-from dictate_app.output.strategy import PASTE_KEYS, Method
+from dictate_app.desktop.keys import PASTE_CHORDS, chord_label, key_label
+from dictate_app.output.strategy import Method
 
 STATUS_WORDS = {
     Phase.LOADING: "Loading the speech model…",
@@ -82,7 +82,7 @@ class Tray(QObject):
         self.insert_menu = self._choices(
             "Insert text by", [(m_.value, INSERT_LABELS[m_]) for m_ in Method], Method(insert).value, "insert")
         self.paste_menu = self._choices(
-            "Paste keys", [(k, k.replace("+", " + ").title()) for k in PASTE_KEYS], paste_keys, "paste_keys")
+            "Paste keys", [(k, chord_label(k)) for k in PASTE_CHORDS], paste_keys, "paste_keys")
         self.mic_menu = m.addMenu("Microphone")
         self.mic_menu.aboutToShow.connect(self._fill_microphones)
         self._fill_microphones()

@@ -120,10 +120,14 @@ def speech_probabilities(samples: np.ndarray, scorer: FrameScorer | None = None)
     scorer = scorer or FrameScorer()
     scorer.reset()
     audio = np.asarray(samples, np.float32).reshape(-1)
-    frames = -(-audio.size // STREAM_WINDOW)
-    padded = np.zeros(frames * STREAM_WINDOW, np.float32)
-    padded[:audio.size] = audio
-    return np.array([scorer(frame) for frame in padded.reshape(frames, STREAM_WINDOW)], np.float64)
+    whole = audio.size // STREAM_WINDOW
+    # Whole frames are views of the audio (a padded copy of an hour would be another 230 MB).
+    probabilities = [scorer(frame) for frame in audio[:whole * STREAM_WINDOW].reshape(whole, STREAM_WINDOW)]
+    if audio.size % STREAM_WINDOW:
+        last = np.zeros(STREAM_WINDOW, np.float32)
+        last[:audio.size % STREAM_WINDOW] = audio[whole * STREAM_WINDOW:]
+        probabilities.append(scorer(last))
+    return np.array(probabilities, np.float64)
 
 
 class SileroVad:
@@ -328,15 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     spans (or, with ``--max-window``, the model windows) in seconds."""
     import argparse
 
-    from dictate_app.audio.convert import to_model_input
-    from dictate_app.audio.files import read_audio_file
+    from dictate_app.audio.files import decode_file
 
     parser = argparse.ArgumentParser(prog="python -m dictate_app.audio.vad", description=main.__doc__)
     parser.add_argument("file")
     parser.add_argument("--max-window", type=float, default=None, help="group spans into model windows of at most S seconds")
     args = parser.parse_args(argv)
     try:
-        audio = to_model_input(*read_audio_file(args.file))
+        audio = decode_file(args.file)
         vad = SileroVad()
         spans = vad.model_windows(audio, args.max_window) if args.max_window else vad.speech_spans(audio)
     except DictateError as exc:

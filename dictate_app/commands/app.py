@@ -9,6 +9,7 @@ first to show itself and exits.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import sys
@@ -16,23 +17,38 @@ import sys
 from dictate_app.commands.transcribe import add_engine_arguments
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.errors import DictateError
+from dictate_app.desktop.keys import PASTE_CHORDS, KeyNameError, normalize_chord, normalize_hotkey
+from dictate_app.desktop.session import DESKTOP_CHOICES
 from dictate_app.lifecycle import Mode
-from dictate_app.output.strategy import PASTE_KEYS, Method
+from dictate_app.output.strategy import Method
 
+
+def _key(value: str) -> str:
+    try:
+        return normalize_hotkey(value)
+    except KeyNameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _chord(value: str) -> str:
+    try:
+        return normalize_chord(value)
+    except KeyNameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(parser) -> None:
     """Add the tray app's options to the top-level parser."""
     group = parser.add_argument_group("tray app options (dictate-app with no command)")
     add_engine_arguments(group)
-    group.add_argument("--hotkey", default=None, metavar="KEY",
-                       help="the push-to-talk key, a pynput key name: f9 (default), ctrl_r, pause, ...")
+    group.add_argument("--hotkey", default=None, metavar="KEY", type=_key,
+                       help="the push-to-talk key: f9 (default), ctrl_r, pause, scroll_lock, a letter...")
     group.add_argument("--mode", choices=[m.value for m in Mode], default=None,
                        help="hold: record while the key is down (default); toggle: press to start and stop")
     group.add_argument("--insert", choices=[m.value for m in Method], default=None,
                        help="paste via the clipboard (default), type keys, or auto (type short ASCII)")
-    group.add_argument("--paste-keys", choices=PASTE_KEYS, default=None,
-                       help="the paste chord (terminals want ctrl+shift+v or shift+Insert)")
+    group.add_argument("--paste-keys", choices=PASTE_CHORDS, default=None, type=_chord,
+                       help="the paste chord (terminals want ctrl+shift+v or shift+insert)")
     group.add_argument("--language", choices=LANGUAGE_CHOICES, default=None,
                        help="spoken language (auto: let the model detect it)")
     group.add_argument("--microphone", metavar="NAME", default=None,
@@ -41,6 +57,9 @@ def add_arguments(parser) -> None:
                        help="keep the microphone open for instant start with pre-roll (less private)")
     group.add_argument("--tail-ms", type=int, default=None, metavar="MS",
                        help="keep recording this long after the key comes up, so the last word is kept")
+    group.add_argument("--desktop", choices=DESKTOP_CHOICES, default=None,
+                       help="the desktop backend (auto: detected from the session; `dictate-app doctor` "
+                            "says which and why)")
 
 
 def build_options(args, s):
@@ -82,6 +101,18 @@ def run(args) -> int:
     from dictate_app.app.shell import AppShell
     from dictate_app.app.single_instance import InstanceServer, send
 
+    from dictate_app.desktop.choose import build
+    from dictate_app.desktop.session import choose
+
+    settings = SettingsStore()
+    session = choose(args.desktop or settings.settings.desktop)
+    # Qt's platform plugin must match the backend: the X11 backend watches xcb events, and a
+    # Wayland backend's popup rules name a Wayland window. Qt alone picks xcb on some Wayland
+    # sessions (no XDG_SESSION_TYPE) and wayland on others.
+    if not os.environ.get("QT_QPA_PLATFORM") and session.backend == "x11":
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+    elif not os.environ.get("QT_QPA_PLATFORM") and session.wayland:
+        os.environ["QT_QPA_PLATFORM"] = "wayland;xcb"
     app = QApplication.instance() or QApplication(sys.argv[:1])
     # Until the shell is built, remote commands get a polite "starting" answer.
     instance = InstanceServer(lambda command: {"ok": False, "error": "Dictate is still starting."}, parent=app)
@@ -89,8 +120,7 @@ def run(args) -> int:
         send("show")
         print("Dictate is already running: use its tray icon, or `dictate-app toggle|status`.")
         return 0
-    settings = SettingsStore()
-    shell = AppShell(build_options(args, settings.settings), settings, instance,
+    shell = AppShell(build_options(args, settings.settings), build(session), settings, instance,
                      server=getattr(args, "server", None), server_token=getattr(args, "server_token", None))
     # Qt's event loop would swallow Ctrl+C and SIGTERM; quit cleanly instead (the clipboard and
     # the worker thread are put away by the shell).

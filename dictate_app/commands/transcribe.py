@@ -34,7 +34,7 @@ def add_engine_arguments(parser, remote: bool = True, backend: bool = False) -> 
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("transcribe", help="transcribe audio files (wav, flac, ogg, mp3)")
+    parser = subparsers.add_parser("transcribe", help="transcribe audio files (wav, flac, ogg, mp3, aiff)")
     add_engine_arguments(parser, backend=True)
     parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto")
     parser.add_argument("--no-itn", dest="itn", action="store_false",
@@ -45,7 +45,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from dictate_app.audio.files import read_audio_file
+    from dictate_app.audio.convert import MODEL_RATE
+    from dictate_app.audio.files import decode_file
     from dictate_app.engine.loader import load_engine
     from dictate_app.store.model_store import default_model_dir
 
@@ -55,8 +56,8 @@ def run(args) -> int:
     for path in args.files:
         started = time.perf_counter()
         try:
-            samples, rate = read_audio_file(path)
-            result = engine.transcribe(samples, rate, language=args.language, itn=args.itn)
+            audio = decode_file(path)  # bounded: FILE_MAX_SECONDS, channels, rate
+            result = engine.transcribe(audio, MODEL_RATE, language=args.language, itn=args.itn)
         except BadAudioError as exc:
             print(f"error: {path}: {exc}", file=sys.stderr)
             failed = True

@@ -5,7 +5,7 @@ Everything a user or a setting sees is spelled here: keys as ``f9``, ``ctrl_r``,
 backend translates from this vocabulary (X11 and every Wayland tool speak xkb keysym names,
 :func:`xkb_name`; Windows and macOS backends carry their own tables). Settings written by older
 versions used pynput and xdotool spellings (``<pause>``, ``shift+Insert``, ``cmd_r``):
-:func:`migrate_key` and :func:`migrate_chord` read them.
+:func:`normalize_key` and :func:`normalize_chord` read them (the settings schema calls them on load).
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ MODIFIER_KEYS = frozenset({
     "super", "super_l", "super_r",
 })
 
+# Keys every app needs for itself (and Esc cancels a dictation): never the push-to-talk key.
+UNFIT_HOTKEYS = frozenset({"esc", "enter", "tab", "space", "backspace"})
+
 # Older spellings (pynput, xdotool, xkb, common words) -> our names.
 _ALIASES = {
     "control": "ctrl", "control_l": "ctrl_l", "control_r": "ctrl_r", "lctrl": "ctrl_l", "rctrl": "ctrl_r",
@@ -87,6 +90,15 @@ def normalize_key(name: str) -> str:
     raise KeyNameError(
         f"{name.strip()!r} is not a key name: use one such as f9, ctrl_r, pause, scroll_lock or a letter."
     )
+
+
+def normalize_hotkey(name: str) -> str:
+    """:func:`normalize_key` for the push-to-talk key, which may not be one of :data:`UNFIT_HOTKEYS`."""
+    key = normalize_key(name)
+    if key in UNFIT_HOTKEYS:
+        raise KeyNameError(f"{key_label(key)} cannot be the hotkey (every app needs it): use one such as f9, "
+                           "ctrl_r, pause or scroll_lock.")
+    return key
 
 
 @dataclass(frozen=True)
@@ -173,20 +185,3 @@ _BY_KEYSYM = {
 def keysym_value(name: str) -> int:
     """The X11/xkb keysym value of one of our key names."""
     return _KEYSYM_VALUES[xkb_name(name)]
-
-
-def migrate_key(stored: str) -> str:
-    """A hotkey as an older version stored it -> our name; unknown names are returned unchanged
-    (the settings schema then reports them and falls back to the default)."""
-    try:
-        return normalize_key(stored)
-    except KeyNameError:
-        return stored
-
-
-def migrate_chord(stored: str) -> str:
-    """A paste chord as an older version stored it (``shift+Insert``) -> our spelling."""
-    try:
-        return normalize_chord(stored)
-    except KeyNameError:
-        return stored

@@ -2,37 +2,25 @@
 or type, then report an :class:`InsertOutcome`.
 
 It never sleeps: every wait goes through ``schedule(delay_ms, callback)`` (a Qt single-shot timer
-in the app, an instant or recorded call in tests). That matters for paste: on X11 the target
-fetches the clipboard *from our process* after the paste chord, so our event loop must keep
-running until it has; a sleeping thread would hand it nothing.
+in the app, an instant or recorded call in tests). That matters for paste: on X11 and Wayland the
+target fetches the clipboard *from our process* after the paste chord, so our event loop (or the
+clipboard's own thread) must keep serving until it has; a sleeping thread would hand it nothing.
+The desktop's parts (keyboard, clipboard, focused window) come from :mod:`dictate_app.desktop`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol
 
+from dictate_app.desktop.base import Clipboard, Keyboard, Window
 from dictate_app.errors import DictateError
-from dictate_app.output.clipboard import Clipboard
 from dictate_app.output.strategy import InsertOutcome, Method, choose_method
 
 log = logging.getLogger(__name__)
 
 Schedule = Callable[[int, Callable[[], None]], None]
-
-
-class Keyboard(Protocol):
-    """What insertion needs from the platform (``x11.Xdotool`` on X11)."""
-
-    def active_window(self) -> str | None: ...
-
-    def key(self, chord: str, clear_modifiers: bool = False) -> None: ...
-
-    def type(self, text: str, clear_modifiers: bool = False) -> None: ...
-
-    def held_modifiers(self) -> bool: ...
-
+Focused = Callable[[], "Window | None"]
 
 FOCUS_MOVED = "The window changed while you were speaking: the text is on the clipboard, paste it with Ctrl+V."
 NOT_PASTED = ("The window did not take the paste: the text is on the clipboard, paste it by hand "
@@ -45,9 +33,12 @@ class Inserter:
     ``restore_delay_ms``: time between the paste chord and restoring the old clipboard; targets
     read the clipboard asynchronously, 150-300 ms is usually safe, but not on a busy machine. So
     when the clipboard can tell that the target has read the transcript (``fetched()``), the old
-    content comes back ``fetch_grace_ms`` after that read; ``restore_delay_ms`` is only the fallback
-    for clipboards that cannot tell. A transcript never read was never pasted: it stays on the
-    clipboard and the outcome says so (verified insertion, X11). ``modifier_wait_ms``: how long to wait
+    content comes back ``fetch_grace_ms`` after the target's last read (Chromium reads several
+    formats per paste); ``restore_delay_ms`` is only the fallback for clipboards that cannot tell.
+    Only the target's reads count: a clipboard manager reads every new clipboard at once, and
+    restoring after *its* read pasted the user's previous clipboard into a slow target (issue 20).
+    A transcript the target never read was never pasted: it stays on the clipboard and the
+    outcome says so (verified insertion, X11). ``modifier_wait_ms``: how long to wait
     for the user to let go of Ctrl/Shift/Alt before sending keys anyway with the modifiers
     cleared, so a still-held Ctrl does not turn the paste into another shortcut.
     """
@@ -56,6 +47,7 @@ class Inserter:
         self,
         clipboard: Clipboard,
         keyboard: Keyboard,
+        focused: Focused,
         schedule: Schedule,
         *,
         paste_keys: str = "ctrl+v",
@@ -67,6 +59,7 @@ class Inserter:
     ):
         self.clipboard = clipboard
         self.keyboard = keyboard
+        self.focused = focused
         self.schedule = schedule
         self.paste_keys = paste_keys
         self.restore_delay_ms = restore_delay_ms
@@ -78,7 +71,7 @@ class Inserter:
     def insert(
         self,
         text: str,
-        target: str | None,
+        target: Window | None,
         method: Method | str,
         on_done: Callable[[InsertOutcome], None],
     ) -> None:
@@ -98,14 +91,15 @@ class Inserter:
             )
             return
         # Focus is checked last, right before sending keys: that is the moment that matters.
-        if target is not None and self.keyboard.active_window() != target:
+        now = self.focused()
+        if target is not None and (now is None or now.id != target.id):
             self.clipboard.set_text(text)
             on_done(InsertOutcome("clipboard", method, FOCUS_MOVED, target))
             return
         if method is Method.TYPE:
             self._type(text, target, held, on_done)
         else:
-            self._paste(text, target, held, on_done)
+            self._paste(text, target, now, held, on_done)
 
     def _type(self, text, target, clear, on_done) -> None:
         try:
@@ -116,9 +110,10 @@ class Inserter:
             return
         on_done(InsertOutcome("inserted", Method.TYPE, "", target))
 
-    def _paste(self, text, target, clear, on_done) -> None:
+    def _paste(self, text, target, reader, clear, on_done) -> None:
         snapshot = self.clipboard.save()
         self.clipboard.set_text(text)
+        self.clipboard.expect_reader(reader)  # the window the chord goes to; its app's reads count
         try:
             self.keyboard.key(self.paste_keys, clear_modifiers=clear)
         except DictateError as exc:
@@ -149,9 +144,18 @@ class Inserter:
         if fetched is None:
             self.schedule(self.restore_delay_ms, restore)
         elif fetched:
-            self.schedule(self.fetch_grace_ms, restore)
+            self.schedule(self.fetch_grace_ms, lambda: self._restore_after_reads(restore, fetched, waited_ms))
         elif waited_ms >= self.fetch_timeout_ms:
             not_pasted()
         else:
             self.schedule(self.poll_ms,
                           lambda: self._restore_after_fetch(restore, not_pasted, waited_ms + self.poll_ms))
+
+    def _restore_after_reads(self, restore: Callable[[], None], reads: int, waited_ms: int) -> None:
+        """Restore once the target has stopped reading for ``fetch_grace_ms`` (bounded in time)."""
+        now = self.clipboard.fetched()
+        waited_ms += self.fetch_grace_ms
+        if now is not None and now > reads and waited_ms < self.fetch_timeout_ms:
+            self.schedule(self.fetch_grace_ms, lambda: self._restore_after_reads(restore, now, waited_ms))
+        else:
+            restore()

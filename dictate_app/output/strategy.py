@@ -1,4 +1,5 @@
-"""Insertion decisions with no I/O: which method for which text, which keys paste where."""
+"""Insertion decisions with no I/O: which method for which text (the paste chords are in
+:mod:`dictate_app.desktop.keys`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,7 @@ class Method(str, Enum):
     AUTO = "auto"  # type short plain ASCII, paste everything else
 
 
-# Chords that paste: most apps use Ctrl+V; terminals want Ctrl+Shift+V or Shift+Insert.
-# Spelled as xdotool key names.
-PASTE_KEYS = ("ctrl+v", "ctrl+shift+v", "shift+Insert")
-# xdotool types about 12 ms per character: 20 characters is a quarter of a second, which is
+# xdotool and wtype type about 7-12 ms per character: 20 characters is a quarter of a second, which is
 # where pasting starts to win (STYLE.md: "paste anything over ~20 characters").
 TYPE_MAX_CHARS = 20
 

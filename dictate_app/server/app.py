@@ -25,8 +25,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dictate_app import __version__
-from dictate_app.audio.convert import to_model_input
-from dictate_app.audio.files import AudioTooLongError, read_audio_bytes
+from dictate_app.audio.files import AudioTooLongError, decode_bytes
 from dictate_app.engine.base import Engine, check_language
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import BadAudioError
@@ -202,15 +201,10 @@ def decode_base64(text: str) -> bytes:
 
 
 def _decode_audio(data: bytes, max_seconds: float) -> np.ndarray:
-    """Audio file bytes -> 16 kHz mono float32, checked (runs in the thread pool)."""
+    """Audio file bytes -> 16 kHz mono float32, decoded in bounded blocks (runs in the thread pool)."""
     try:
-        samples, rate = read_audio_bytes(data, max_seconds)
+        return decode_bytes(data, max_seconds)
     except AudioTooLongError as exc:
         raise TooLarge(str(exc)) from None
-    except BadAudioError as exc:
-        hint = "" if not data else "; send the bytes of a wav, flac, ogg or mp3 file"
-        raise BadRequest(f"{exc}{hint}") from None
-    try:
-        return to_model_input(samples, rate)
     except BadAudioError as exc:
         raise BadRequest(str(exc)) from None

@@ -3,6 +3,9 @@ on macOS. Qt-free; the settings dialog calls :func:`set_enabled` when "start at 
 
 The command started at login is the one running now (the frozen executable, or this Python with
 ``-m dictate_app``), so a venv or PyInstaller install starts itself, not some other copy.
+
+The entry is written atomically (0600, like every file Dictate writes): a session starting while
+it is saved reads the old entry or the new one, never a truncated one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 from pathlib import Path
 
 from dictate_app.errors import DictateError
+from dictate_app.store.private import atomic_write
 
 APP_ID = "dictate-app"
 LABEL = "io.github.dictate-app"  # the LaunchAgent's reverse-DNS label
@@ -149,10 +153,7 @@ def set_enabled(enabled: bool, command: list[str] | None = None, platform: str |
             path.unlink(missing_ok=True)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        if platform == "darwin":
-            path.write_bytes(launch_agent_plist(command))
-        else:
-            path.write_text(desktop_entry(command), encoding="utf-8")
+        atomic_write(path, launch_agent_plist(command) if platform == "darwin" else desktop_entry(command))
     except OSError as exc:
         raise AutostartError(f"Start at login could not be {'turned on' if enabled else 'turned off'} "
                              f"({exc}): check that {location(platform)} is writable.") from exc

@@ -15,6 +15,14 @@ Why SQLite with these settings:
 
 Audio is optional (off by default; the caller passes it only when the user asked) and kept in its
 own table as 16-bit PCM under a total size cap: the oldest audio is dropped first, the text stays.
+
+**Private**: the database is created 0600 in a 0700 directory before SQLite opens it. SQLite's
+Unix VFS gives a new ``-wal`` and ``-shm`` the database file's mode (and sets it exactly, whatever
+the umask; checked with SQLite 3.40: a 0600 database got 0600 companions under umask 0, a database
+SQLite created itself got 0644 ones). It copies the mode only when it creates them, so companions
+left 0644 by an older Dictate (or a crash) are tightened at open, as are the database and folder.
+A umask around the connection would do the same for new files but is process-wide: it would race
+with files other threads create.
 """
 
 from __future__ import annotations
@@ -32,8 +40,10 @@ import numpy as np
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import DictateError
 from dictate_app.store.paths import data_dir
+from dictate_app.store.private import make_private, private_dir, touch_private
 
 DB_NAME = "history.sqlite3"
+COMPANIONS = ("-wal", "-shm", "-journal")  # files SQLite keeps beside the database
 SCHEMA_VERSION = 1
 DEFAULT_AUDIO_CAP_MB = 200
 
@@ -141,7 +151,14 @@ class History:
         self.retention_days = retention_days
         self.audio_cap_bytes = int(audio_cap_mb * 1024 * 1024)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            touch_private(self.path)  # before SQLite creates it 0644; -wal and -shm follow its mode
+            for suffix in COMPANIONS:
+                make_private(f"{self.path}{suffix}")
+        except OSError as exc:
+            raise HistoryError(f"The history database {self.path} could not be created ({exc.strerror or exc}): "
+                               "check that its folder is writable.") from exc
+        try:
             # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE), so each
             # utterance is exactly one atomic, durable commit.
             self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)

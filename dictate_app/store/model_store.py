@@ -4,6 +4,10 @@ The published SenseVoiceSmall files are pinned by size and sha256 (see the refer
 same files are on ModelScope as ``iic/SenseVoiceSmall`` and on Hugging Face as
 ``FunAudioLLM/SenseVoiceSmall``). Downloads resume from ``<file>.part``, and a file only takes its
 final name after its checksum matched, so a half-downloaded model is never loaded.
+
+Each file is read up to its pinned size and no further: a server that sends more (a wrong file,
+an error page appended, or a body that never ends) stops the download with an error instead of
+filling the disk; a server that sends less leaves the ``.part`` for the next download to resume.
 """
 
 from __future__ import annotations
@@ -119,7 +123,13 @@ def check_files(model_dir: Path, manifest=SENSEVOICE_SMALL) -> list[FileCheck]:
 ProgressFn = Callable[[str, int, int], None]  # (file name, bytes so far, total bytes)
 
 
+class _Oversize(Exception):
+    """The server sent (or announced) more bytes than the file's pinned size."""
+
+
 def _fetch(url: str, part: Path, spec: FileSpec, progress: ProgressFn | None) -> None:
+    """Append the rest of ``url`` to ``part``, never past ``spec.size`` bytes; raises
+    :class:`_Oversize` if the server has more to send than that."""
     have = part.stat().st_size if part.exists() else 0
     if have > spec.size:
         part.unlink()
@@ -132,15 +142,22 @@ def _fetch(url: str, part: Path, spec: FileSpec, progress: ProgressFn | None) ->
     with urllib.request.urlopen(request, timeout=CONNECT_TIMEOUT_S) as response:
         if have and response.status != 206:  # the server ignored Range: start over
             have = 0
+        announced = response.headers.get("Content-Length", "")
+        if announced.isdigit() and int(announced) > spec.size - have:
+            raise _Oversize
         with open(part, "ab" if have else "wb") as out:
-            while True:
-                block = response.read(CHUNK)
+            while have < spec.size:
+                block = response.read(min(CHUNK, spec.size - have))
                 if not block:
-                    break
+                    return  # fewer bytes than pinned: the .part stays for a resumed download
                 out.write(block)
                 have += len(block)
                 if progress:
                     progress(spec.name, have, spec.size)
+        # At the pinned size a server sending the published file has nothing left (with a
+        # Content-Length this reads nothing from the socket).
+        if response.read(1):
+            raise _Oversize
 
 
 def download_model(
@@ -174,6 +191,13 @@ def download_model(
         part = dest / (spec.name + ".part")
         try:
             _fetch(base_url + spec.name, part, spec, progress)
+        except _Oversize:
+            part.unlink(missing_ok=True)  # bytes from a server that is not sending the published file
+            raise ModelError(
+                f"{base_url} sent more than the published {spec.size:,} bytes of {spec.name}, so the "
+                f"download was stopped there; try again from the other source, or to install by hand, "
+                + manual_placement_hint(dest, manifest)
+            ) from None
         except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ModelError(
@@ -181,7 +205,12 @@ def download_model(
                 + manual_placement_hint(dest, manifest)
             ) from None
         size = part.stat().st_size
-        if size != spec.size or sha256_of(part) != spec.sha256:
+        if size < spec.size:
+            raise ModelError(
+                f"the download of {spec.name} from {base_url} stopped at {size:,} of {spec.size:,} bytes; "
+                "run it again to resume where it stopped"
+            )
+        if sha256_of(part) != spec.sha256:
             part.unlink()
             raise ModelError(
                 f"{spec.name} downloaded from {base_url} does not match the published file "

@@ -17,9 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from dictate_app.desktop.keys import DEFAULT_HOTKEY, PASTE_CHORDS, KeyNameError, normalize_chord, normalize_hotkey
+from dictate_app.desktop.session import DESKTOP_CHOICES
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.lifecycle import Mode
-from dictate_app.output.strategy import PASTE_KEYS, Method
+from dictate_app.output.strategy import Method
 
 DEVICES = ("auto", "cpu", "cuda")
 OVERRIDE_METHODS = ("", "paste", "type")  # "" = the global insertion method
@@ -40,7 +42,7 @@ class AppOverride:
 
     match: str
     method: str = ""          # "", "paste" or "type"
-    paste_keys: str = ""      # "" = the global paste chord
+    paste_keys: str = ""      # "" = the global paste chord (dictate_app.desktop.keys spelling)
     auto_enter: bool = False  # press Enter after inserting (chat apps, terminals)
 
     def applies_to(self, app: str | None) -> bool:
@@ -59,12 +61,12 @@ DEFAULT_OVERRIDES = (
 class Settings:
     """All settings with their defaults. Keys are the field names."""
 
-    hotkey: str = field(default="f9", metadata={"help": "push-to-talk key (pynput name: f9, ctrl_r, pause...)"})
+    hotkey: str = field(default=DEFAULT_HOTKEY, metadata={"help": "push-to-talk key (f9, ctrl_r, pause, scroll_lock...)"})
     mode: str = field(default=Mode.HOLD.value, metadata=_choices(*(m.value for m in Mode)))
     language: str = field(default="auto", metadata=_choices(*LANGUAGE_CHOICES))
     itn: bool = field(default=True, metadata={"help": "write numbers and punctuation (inverse text normalisation)"})
     insert_method: str = field(default=Method.PASTE.value, metadata=_choices(*(m.value for m in Method)))
-    paste_keys: str = field(default=PASTE_KEYS[0], metadata=_choices(*PASTE_KEYS))
+    paste_keys: str = field(default=PASTE_CHORDS[0], metadata=_choices(*PASTE_CHORDS))
     app_overrides: tuple[AppOverride, ...] = DEFAULT_OVERRIDES
     microphone: str = ""  # "" = the system default input
     keep_mic_ready: bool = False
@@ -79,6 +81,8 @@ class Settings:
     history_audio_cap_mb: int = field(default=200, metadata=_range(1, 100_000))
     history_retention_days: int = field(default=0, metadata=_range(0, 36_500))  # 0 = keep forever
     server_url: str = ""  # "" = recognise on this computer
+    # The desktop backend (dictate_app.desktop.session); read once at start, like --desktop.
+    desktop: str = field(default="auto", metadata=_choices(*DESKTOP_CHOICES))
 
     def override_for(self, app: str | None) -> AppOverride | None:
         """The first per-app override whose ``match`` occurs in ``app`` (window class or name)."""
@@ -88,7 +92,6 @@ class Settings:
 DEFAULTS = Settings()
 KEYS = tuple(f.name for f in fields(Settings))
 _FIELDS = {f.name: f for f in fields(Settings)}
-_HOTKEY = re.compile(r"^[A-Za-z0-9_<>+\- ]{1,40}$")
 _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 
 
@@ -113,14 +116,24 @@ def _overrides(value: Any) -> tuple[AppOverride, ...]:
             item = item.__dict__
         if not isinstance(item, Mapping) or not str(item.get("match", "")).strip():
             raise ValueError("each entry needs a non-empty 'match'")
+        keys = str(item.get("paste_keys", "")).strip()
         override = AppOverride(str(item["match"]).strip(), str(item.get("method", "")),
-                               str(item.get("paste_keys", "")), _bool(item.get("auto_enter", False)))
+                               _paste_chord(keys) if keys else "", _bool(item.get("auto_enter", False)))
         if override.method not in OVERRIDE_METHODS:
             raise ValueError(f"method {override.method!r} is not paste or type")
-        if override.paste_keys not in ("", *PASTE_KEYS):
-            raise ValueError(f"paste keys {override.paste_keys!r} are not one of {', '.join(PASTE_KEYS)}")
         result.append(override)
     return tuple(result)
+
+
+def _paste_chord(value: str) -> str:
+    """A paste chord in our spelling; older files wrote xdotool's (``shift+Insert``)."""
+    try:
+        chord = normalize_chord(value)
+    except KeyNameError:
+        chord = value
+    if chord not in PASTE_CHORDS:
+        raise ValueError(f"paste keys {value!r} are not one of {', '.join(PASTE_CHORDS)}")
+    return chord
 
 
 def coerce(key: str, value: Any) -> Any:
@@ -147,14 +160,20 @@ def coerce(key: str, value: Any) -> Any:
             raise ValueError("not a number")
     else:
         result = str(value).strip()
+    # Key names and chords in our spelling; older versions stored pynput's and xdotool's.
+    if key == "hotkey":
+        try:
+            result = normalize_hotkey(result)
+        except KeyNameError as exc:
+            raise ValueError(str(exc).rstrip(".")) from None
+    elif key == "paste_keys":
+        result = _paste_chord(result)
     if "choices" in spec.metadata and result not in spec.metadata["choices"]:
         raise ValueError(f"not one of {', '.join(spec.metadata['choices'])}")
     if "range" in spec.metadata:
         low, high = spec.metadata["range"]
         if not low <= result <= high:
             raise ValueError(f"outside {low:g}..{high:g}")
-    if key == "hotkey" and not _HOTKEY.match(result):
-        raise ValueError("not a key name")
     if key == "server_url" and result and not _URL.match(result):
         raise ValueError("not an http:// or https:// address")
     return result

@@ -2,7 +2,9 @@
 
 The file (``rules.txt`` in the config directory) is the user's: readable, editable in any editor
 or in the settings dialog, one rule per line, ``#`` starts a comment. :data:`TEMPLATE` explains the
-syntax and is written when the file does not exist yet.
+syntax and is written when the file does not exist yet. Dictate writes it atomically and 0600
+(:func:`save_rules`): the running app re-reads it at the next dictation and must never read half
+of a save, and the words in it (names, vocabulary) are the user's.
 
 Order: the vocabulary pass first (so names are spelled right), then the replacement rules from the
 top of the file down, each working on the result of the one before. A bad line (a broken regular
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from dictate_app.engine.result import Transcript
 from dictate_app.store.paths import config_dir
+from dictate_app.store.private import atomic_write, make_private, private_dir
 from dictate_app.text.join import is_cjk
 from dictate_app.text.vocabulary import Vocabulary
 
@@ -163,13 +166,22 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
         return RuleSet(problems=(f"The rules file {path} could not be read ({exc}); no rules are applied.",))
 
 
-def ensure_rules_file(path: str | Path | None = None) -> Path:
-    """Create the rules file with the commented template if it does not exist; gives its path."""
+def save_rules(text: str, path: str | Path | None = None) -> Path:
+    """Write the rules file atomically (0600, in a 0700 folder); gives its path. Raises ``OSError``."""
     path = Path(path) if path is not None else default_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(TEMPLATE, encoding="utf-8")
+    private_dir(path.parent)
+    atomic_write(path, text)
     return path
+
+
+def ensure_rules_file(path: str | Path | None = None) -> Path:
+    """Create the rules file with the commented template if it does not exist (an existing one is
+    made private: 0600); gives its path."""
+    path = Path(path) if path is not None else default_path()
+    if path.exists():
+        make_private(path)
+        return path
+    return save_rules(TEMPLATE, path)
 
 
 class RulesFile:
@@ -178,13 +190,13 @@ class RulesFile:
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_path()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._rules = RuleSet()
 
     def current(self) -> RuleSet:
         try:
             stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
+            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)  # a save is a new inode
         except OSError:
             stamp = None
         if stamp != self._stamp:

@@ -23,12 +23,13 @@ from dictate_app.audio.recorder import Recording
 from dictate_app.engine.tags import parse_tagged
 from dictate_app.errors import BadAudioError, DeviceError, ModelError
 from dictate_app.lifecycle import Mode, Phase
+from dictate_app.desktop.base import Window
 from dictate_app.output.inserter import FOCUS_MOVED, Inserter
 from dictate_app.output.strategy import Method
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
 from tests.engine.test_remote_backend import serve_fake  # noqa: F401  (fixture)
-from tests.output.fakes import FakeClipboard, FakeKeyboard
+from tests.desktop.fakes import FakeClipboard, FakeKeyboard
 
 SPEECH = np.concatenate([np.zeros(4000), np.full(8000, 0.3), np.zeros(4000)]).astype(np.float32)
 SILENCE = np.zeros(16000, dtype=np.float32)
@@ -182,11 +183,11 @@ class Harness:
         self.thread = start_worker(self.worker)
         self.popup = Popup(show_ms=10_000)
         qtbot.addWidget(self.popup)
-        self.inserter = Inserter(self.clipboard, self.keyboard, lambda ms, fn: QTimer.singleShot(ms, fn),
+        self.inserter = Inserter(self.clipboard, self.keyboard, self.keyboard.focused, lambda ms, fn: QTimer.singleShot(ms, fn),
                                  restore_delay_ms=30)
         self.co = Coordinator(
             AppOptions(model_dir="/m", **options), recorder_factory=recorder_factory, worker=self.worker,
-            inserter=self.inserter, active_window=lambda: "w1", popup=self.popup,
+            inserter=self.inserter, active_window=lambda: Window("w1"), popup=self.popup,
             transcript_log=self.log, notify=lambda msg, error: self.notices.append(msg),
         )
         self.finished = []

@@ -1,48 +1,31 @@
-"""The hotkey bridge: key names, auto-repeat filtering, and a clear error without X11."""
+"""The hotkey bridge over a desktop's hotkey source: one press and one release per hold whatever
+the source repeats, Esc forwarded, and a clear error when the source cannot run."""
 
 from __future__ import annotations
 
-import enum
-from types import SimpleNamespace
-
 import pytest
 
-from dictate_app.app.hotkey import RELEASE_GRACE_MS, HotkeyBridge, HotkeyError, parse_key
+from dictate_app.app.hotkey import RELEASE_GRACE_MS, HotkeyBridge, HotkeyError
+from dictate_app.desktop.x11.hotkey import X11Hotkey
+from tests.desktop.fakes import FakeHotkeySource
 
 
-class FakeKeyCode:
-    def __init__(self, char):
-        self.char = char
-
-    @classmethod
-    def from_char(cls, char):
-        return cls(char)
-
-    def __eq__(self, other):
-        return isinstance(other, FakeKeyCode) and other.char == self.char
+def test_key_names_reach_the_source_in_our_spelling(qtbot):
+    source = FakeHotkeySource()
+    assert HotkeyBridge(source, "<Pause>").start() is None
+    assert source.started == "pause"
+    source = FakeHotkeySource()
+    HotkeyBridge(source, "Control_R").start()
+    assert source.started == "ctrl_r"
 
 
-class FakeKey(enum.Enum):
-    f9 = 1
-    ctrl_r = 2
-    pause = 3
-    esc = 4
+def test_unknown_key_name_says_what_to_use(qtbot):
+    with pytest.raises(HotkeyError, match="Unknown hotkey.*'hyper_z' is not a key name.*f9"):
+        HotkeyBridge(FakeHotkeySource(), "hyper_z").start()
 
 
-FAKE_KEYBOARD = SimpleNamespace(Key=FakeKey, KeyCode=FakeKeyCode)
-
-
-@pytest.mark.parametrize(("name", "expected"), [
-    ("f9", FakeKey.f9), ("F9", FakeKey.f9), ("<f9>", FakeKey.f9), ("ctrl_r", FakeKey.ctrl_r),
-    ("Ctrl-R", FakeKey.ctrl_r), ("pause", FakeKey.pause), ("x", FakeKeyCode("x")),
-])
-def test_parse_key(name, expected):
-    assert parse_key(name, FAKE_KEYBOARD) == expected
-
-
-def test_unknown_key_name_says_what_to_use():
-    with pytest.raises(HotkeyError, match="Unknown hotkey 'hyper_z'.*f9"):
-        parse_key("hyper_z", FAKE_KEYBOARD)
+def test_a_sources_warning_is_returned(qtbot):
+    assert HotkeyBridge(FakeHotkeySource("F9 is taken"), "f9").start() == "F9 is taken"
 
 
 # The dummy listener's thread dies with NotImplementedError: that is the failure under test.
@@ -50,7 +33,7 @@ def test_unknown_key_name_says_what_to_use():
 def test_listener_that_cannot_run_points_to_the_alternatives(qtbot):
     # PYNPUT_BACKEND=dummy (tests/app/conftest.py): pynput imports, but its listener cannot run,
     # which is what the app meets with no usable X server.
-    bridge = HotkeyBridge("f9")
+    bridge = HotkeyBridge(X11Hotkey(), "f9")
     with pytest.raises(HotkeyError) as info:
         bridge.start()
     message = str(info.value)
@@ -58,24 +41,50 @@ def test_listener_that_cannot_run_points_to_the_alternatives(qtbot):
 
 
 def test_press_release_with_auto_repeat_in_between(qtbot):
-    bridge = HotkeyBridge("f9")
+    source = FakeHotkeySource()
+    bridge = HotkeyBridge(source, "f9")
+    bridge.start()
     events = []
     bridge.pressed.connect(lambda ms: events.append(("press", ms)))
     bridge.released.connect(lambda ms: events.append(("release", ms)))
     # What X11 auto-repeat delivers for one long hold: press, (release, press) pairs, release.
-    bridge._raw_press.emit(1000.0)
+    source.press(1000.0)
     for t in (1500.0, 1530.0, 1560.0):
-        bridge._raw_release.emit(t)
-        bridge._raw_press.emit(t + 1)
+        source.release(t)
+        source.press(t + 1)
     qtbot.wait(RELEASE_GRACE_MS * 3)
     assert events == [("press", 1000.0)]  # still held
-    bridge._raw_release.emit(3000.0)
+    source.release(3000.0)
     qtbot.waitUntil(lambda: len(events) == 2, timeout=1000)
     # The release carries the real key-up time, not the end of the grace period.
     assert events == [("press", 1000.0), ("release", 3000.0)]
 
 
-def test_escape_is_forwarded(qtbot):
-    bridge = HotkeyBridge("f9")
+def test_repeated_presses_without_releases_are_one_hold(qtbot):
+    # sway repeats a held binding's press every ~40 ms and sends one release at key-up.
+    source = FakeHotkeySource()
+    bridge = HotkeyBridge(source, "f9")
+    bridge.start()
+    events = []
+    bridge.pressed.connect(lambda ms: events.append(("press", ms)))
+    bridge.released.connect(lambda ms: events.append(("release", ms)))
+    for t in (0.0, 600.0, 640.0, 680.0):
+        source.press(t)
+    source.release(700.0)
+    qtbot.waitUntil(lambda: len(events) == 2, timeout=1000)
+    assert events == [("press", 0.0), ("release", 700.0)]
+
+
+def test_escape_is_forwarded_and_asked_for_while_recording(qtbot):
+    source = FakeHotkeySource()
+    bridge = HotkeyBridge(source, "f9")
+    bridge.set_escape(True)  # not started: nothing to ask
+    bridge.start()
+    bridge.set_escape(True)
+    bridge.set_escape(False)
+    assert source.escape_wanted == [True, False]
     with qtbot.waitSignal(bridge.cancel, timeout=1000):
-        bridge._raw_escape.emit()
+        source.escape()
+    bridge.stop()
+    bridge.stop()
+    assert source.stopped == 1

@@ -25,7 +25,7 @@ from dictate_app.output.inserter import Inserter
 from dictate_app.output.strategy import Method
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
-from tests.output.fakes import FakeClipboard, FakeKeyboard
+from tests.desktop.fakes import FakeClipboard, FakeKeyboard
 
 pytestmark = pytest.mark.slow
 
@@ -113,9 +113,9 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
     log = HistoryRecorder(history)
     co = Coordinator(
         AppOptions(model_dir="/m", insert=Method.PASTE, tail_ms=250), recorder_factory=recorder_factory,
-        worker=worker, inserter=Inserter(clipboard, keyboard, lambda ms, fn: QTimer.singleShot(ms, fn),
+        worker=worker, inserter=Inserter(clipboard, keyboard, keyboard.focused, lambda ms, fn: QTimer.singleShot(ms, fn),
                                          restore_delay_ms=30),
-        active_window=lambda: "w1", popup=popup, transcript_log=log, notify=lambda *a: None,
+        active_window=keyboard.focused, popup=popup, transcript_log=log, notify=lambda *a: None,
     )
     finished = []
     co.finished.connect(lambda uid, details: finished.append(details))

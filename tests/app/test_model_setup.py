@@ -26,6 +26,7 @@ from dictate_app.store.first_run import ONNX_INT8
 from tests.conftest import FIXTURE_MODEL
 from tests.store.http_files import RangeHandler, closed_port, serve_files
 from tests.store.test_first_run import onnx_files
+from tests.desktop.fakes import fake_desktop
 
 TIMEOUT_MS = 10_000
 # shell.start() starts the hotkey listener; pynput's "dummy" backend (no X here) ends its thread
@@ -82,7 +83,7 @@ def shell(qtbot, tmp_path, monkeypatch):
         return FakeEngine()
 
     monkeypatch.setattr(loader, "load_engine", load_engine)
-    made = AppShell(AppOptions(model_dir=str(tmp_path / "models"), device="cpu"),
+    made = AppShell(AppOptions(model_dir=str(tmp_path / "models"), device="cpu"), fake_desktop(),
                     SettingsStore(tmp_path / "settings.ini"))
     made.loads = loads
     yield made
@@ -230,7 +231,7 @@ def test_choosing_the_fixture_model_loads_it_for_real(qtbot, tmp_path, monkeypat
     monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a: str(FIXTURE_MODEL)))
-    shell = AppShell(AppOptions(model_dir=str(tmp_path / "empty"), device="cpu"),
+    shell = AppShell(AppOptions(model_dir=str(tmp_path / "empty"), device="cpu"), fake_desktop(),
                      SettingsStore(tmp_path / "settings.ini"))
     try:
         shell.start()

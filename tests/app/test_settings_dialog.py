@@ -91,3 +91,4 @@ def test_rules_tab_previews_and_saves(tmp_path, qtbot):
     with qtbot.waitSignal(dialog.rules_saved):
         assert dialog.apply()
     assert "teh => the" in (tmp_path / "rules.txt").read_text(encoding="utf-8")
+    assert (tmp_path / "rules.txt").stat().st_mode & 0o777 == 0o600  # saved through save_rules: private

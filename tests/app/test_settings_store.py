@@ -3,10 +3,13 @@ validated, persisted and announced with changed(key)."""
 
 from __future__ import annotations
 
+import stat
+
 import pytest
 
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.store.settings import DEFAULTS, AppOverride
+from tests.store.rewrites import read_while_rewritten
 
 
 def test_fresh_store_has_defaults(tmp_path):
@@ -53,3 +56,44 @@ def test_corrupt_ini_loads_with_defaults_and_a_report(tmp_path, content):
         assert SettingsStore(path).problems == []
     else:
         assert store.settings == DEFAULTS
+
+
+def test_the_file_and_folder_are_private_and_an_old_install_is_tightened(tmp_path):
+    config = tmp_path / "config"
+    store = SettingsStore(config / "settings.ini")
+    store.set("tail_ms", 600)
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700
+    assert stat.S_IMODE((config / "settings.ini").stat().st_mode) == 0o600
+    # An install from before: world-readable folder and file; the next start closes both.
+    config.chmod(0o755)
+    (config / "settings.ini").chmod(0o644)
+    assert SettingsStore(config / "settings.ini").get("tail_ms") == 600
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700
+    assert stat.S_IMODE((config / "settings.ini").stat().st_mode) == 0o600
+
+
+WRITER = """
+import sys
+from dictate_app.app.settings_store import SettingsStore
+store = SettingsStore(sys.argv[1])
+values = ["/models/" + "a" * 200_000, "/models/" + "b" * 70_000]
+store.set("model_dir", values[0])
+print("ready", flush=True)
+i = 1
+while True:
+    store.set("model_dir", values[i % 2])
+    i += 1
+"""
+
+
+def test_a_concurrent_reader_never_sees_a_partial_settings_file(tmp_path):
+    """Qt writes the INI through QSaveFile (temporary file, fdatasync, rename; see the module
+    docstring): another process saving settings in a loop never shows a reader half a file."""
+    whole = set()
+    for value in ("/models/" + "a" * 200_000, "/models/" + "b" * 70_000):
+        SettingsStore(tmp_path / "expected.ini").set("model_dir", value)
+        whole.add((tmp_path / "expected.ini").read_text(encoding="utf-8"))
+    path = tmp_path / "settings.ini"
+    reads, bad = read_while_rewritten(path, WRITER, [str(path)], whole, 1.5)
+    print(f"{reads} reads, {len(bad)} partial")
+    assert reads > 50 and bad == []

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dictate_app.audio.convert import MODEL_RATE, to_model_input
-from dictate_app.audio.files import read_audio_file
+from dictate_app.audio.convert import MODEL_RATE
+from dictate_app.audio.files import decode_file
 
 
 def espeak(text: str, path: Path, voice: str = "en") -> Path:
@@ -26,8 +26,7 @@ def espeak(text: str, path: Path, voice: str = "en") -> Path:
 def speech_16k(tmp_path_factory) -> np.ndarray:
     """About two seconds of English speech at 16 kHz."""
     path = espeak("hello world, this is a dictation test", tmp_path_factory.mktemp("speech") / "s.wav")
-    samples, rate = read_audio_file(path)
-    return to_model_input(samples, rate)
+    return decode_file(path)
 
 
 def ncc_best(recorded: np.ndarray, source: np.ndarray) -> tuple[float, int]:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dictate_app.audio.convert import MODEL_RATE, to_model_input
+from dictate_app.audio.convert import MODEL_RATE, ModelInputStream, to_model_input
 from dictate_app.errors import BadAudioError
 
 
@@ -63,3 +63,45 @@ def test_unusable_input_is_a_clear_error(samples, rate, message):
 
 def test_fifty_ms_is_accepted():
     assert to_model_input(np.zeros(800, np.float32), 16000).size == 800
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 22050, 44100, 48000, 96000, 384000])
+@pytest.mark.parametrize("block", [1, 777, 65536])
+def test_the_stream_gives_what_the_whole_buffer_gives(rate, block):
+    rng = np.random.default_rng(rate)
+    stereo = (rng.standard_normal((int(rate * 1.3) + 17, 2)) * 0.2).astype(np.float32)
+    if block == 1:
+        stereo = stereo[:rate // 10]  # frame by frame: keep it short
+    expected = to_model_input(stereo, rate)
+    stream = ModelInputStream(rate, 2)
+    pieces = [stream.push(stereo[i:i + block]) for i in range(0, len(stereo), block)] + [stream.finish()]
+    out = np.concatenate(pieces)
+    assert out.dtype == np.float32 and out.size == expected.size
+    assert np.max(np.abs(out - expected)) < 1e-6
+
+
+def test_the_stream_refuses_nan_and_clips_like_the_whole_buffer():
+    stream = ModelInputStream(44100, 1)
+    loud = np.full((4410, 1), 1.5, np.float32)
+    assert np.abs(np.concatenate([stream.push(loud), stream.finish()])).max() <= 1.0
+    with pytest.raises(BadAudioError, match="NaN or infinite"):
+        ModelInputStream(44100, 1).push(np.full((10, 1), np.inf, np.float32))
+
+
+def test_model_input_comes_back_as_it_is_not_copied():
+    audio = tone(16000) * 0.9
+    assert to_model_input(audio, 16000) is audio
+
+
+@pytest.mark.parametrize("bad, message", [(np.nan, "NaN"), (np.inf, "NaN or infinite"), (-np.inf, "NaN or infinite")])
+def test_the_no_copy_path_still_refuses_nan_and_infinity(bad, message):
+    audio = tone(16000)
+    audio[100] = bad
+    with pytest.raises(BadAudioError, match=message):
+        to_model_input(audio, 16000)
+
+
+def test_out_of_range_model_rate_audio_is_clipped_into_a_copy():
+    audio = tone(16000) * 3
+    out = to_model_input(audio, 16000)
+    assert out is not audio and np.abs(out).max() == 1.0 and np.abs(audio).max() > 1.4

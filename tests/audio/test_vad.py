@@ -50,6 +50,16 @@ def test_speech_scores_high_and_silence_low(speech_16k):
     assert np.median(probs[MODEL_RATE // STREAM_WINDOW + 5:]) > 0.8
 
 
+def test_a_partial_last_frame_is_scored_zero_padded(speech_16k):
+    clip = speech_16k[: 30 * STREAM_WINDOW + 100]
+    padded = np.zeros(31 * STREAM_WINDOW, np.float32)
+    padded[: clip.size] = clip
+    scorer = FrameScorer()
+    expected = [scorer(frame) for frame in padded.reshape(31, STREAM_WINDOW)]
+    assert speech_probabilities(clip).tolist() == expected
+    assert speech_probabilities(clip[: 30 * STREAM_WINDOW]).tolist() == expected[:30]
+
+
 def test_scores_depend_on_the_state_and_reset_starts_over(speech_16k):
     scorer = FrameScorer()
     frames = speech_16k[: 20 * STREAM_WINDOW].reshape(20, STREAM_WINDOW)

@@ -51,12 +51,61 @@ def test_bad_files_are_reported_and_the_good_ones_still_transcribed(cli, tiny_mo
     errors = proc.stderr.strip().splitlines()
     assert errors == [
         f"error: {tmp_path / 'missing.wav'}: no such file",
-        f"error: {text}: not a readable audio file (Format not recognised)",
+        f"error: {text}: not a readable audio file (Format not recognised); Dictate reads wav, flac, ogg "
+        "(Vorbis or Opus), mp3 or aiff",
         f"error: {empty}: the file holds no audio samples",
         f"error: {short}: the audio is 10 ms long; at least 50 ms is needed",
         f"error: {tmp_path}: is a directory, not an audio file",
     ]
     assert "Traceback" not in proc.stderr
+
+
+def test_bombs_are_refused_from_their_header_and_the_good_files_still_transcribed(cli, tiny_model_dir, tmp_path):
+    from tests.audio.bombs import FLAC_MAX_RATE, ogg_bomb, silent_file
+
+    flac = tmp_path / "bomb.flac"
+    flac.write_bytes(silent_file(8, FLAC_MAX_RATE, 30))  # 171 KB; 629 MB as float32
+    ogg = tmp_path / "bomb.ogg"
+    ogg.write_bytes(ogg_bomb(255, 48_000, 2))
+    five_hours = tmp_path / "long.flac"
+    five_hours.write_bytes(silent_file(1, 4000, 5 * 3600))  # 3 MB; 1.2 GB at 16 kHz
+    good = tone_file(tmp_path / "good.wav")
+    proc = cli("transcribe", "--model", tiny_model_dir, "--json", flac, ogg, five_hours, good)
+    assert proc.returncode == 2, proc.stderr
+    assert [json.loads(line)["file"] for line in proc.stdout.splitlines()] == [str(good)]
+    assert proc.stderr.strip().splitlines() == [
+        f"error: {flac}: the sample rate is 655350 Hz; 4000 to 384000 Hz is accepted, so resample it first "
+        "(e.g. `ffmpeg -i IN -ar 16000 OUT.wav`)",
+        f"error: {ogg}: the audio has 255 channels; at most 32 are accepted, so mix it down first "
+        "(e.g. `ffmpeg -i IN -ac 1 OUT.wav`)",
+        f"error: {five_hours}: the audio is 18000.0 s long; at most 14400 s is accepted, so split it into "
+        "shorter files",
+    ]
+
+
+def test_an_unknown_length_flac_longer_than_one_pass_is_split_at_pauses(cli, fixture_model_dir, tmp_path):
+    """A streaming encoder's FLAC (total_samples = 0) of 45 s: read to its end, split by the VAD
+    (over 30 s), every phrase transcribed. On the old whole-file path it was a ValueError."""
+    import io
+
+    from tests.audio.bombs import encode, with_unknown_length
+    from tests.server.conftest import PHRASES, speak
+
+    chosen = [PHRASES[i] for i in (0, 2, 5)]
+    gap = np.zeros(int(14 * 22050), np.float32)
+    parts = []
+    for text, language, _, variant in chosen:
+        speech, rate = soundfile.read(io.BytesIO(speak(text, language, variant)), dtype="float32")
+        parts += [gap, speech]
+    mono = np.concatenate(parts)
+    path = tmp_path / "stream.flac"
+    path.write_bytes(with_unknown_length(encode(np.stack([mono, mono], axis=1), 22050, "FLAC")))
+    proc = cli("transcribe", "--model", fixture_model_dir, "--json", path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["duration_s"] == pytest.approx(mono.size / 22050, abs=0.01) and result["duration_s"] > 45
+    words = " ".join(result["text"].lower().replace(",", " ").replace(".", " ").split())
+    assert words == " ".join(expected for _, _, expected, _ in chosen)
 
 
 def test_missing_model_exits_3_with_the_fix_and_no_traceback(cli, tmp_path):

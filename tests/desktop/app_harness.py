@@ -27,18 +27,34 @@ def wait_for(check, timeout: float, what: str, poll: float = 0.01):
 
 
 class Target:
-    """The QLineEdit target (``app_target.py``) in its own process; its text is in a file."""
+    """The QLineEdit target (``app_target.py``) in its own process; its text is in a file.
 
-    def __init__(self, desktop, out: Path):
+    ``state_log``: a file the target appends its activation changes to (see :meth:`states`);
+    ``paste_delay_ms``: the target reads the clipboard that long after Ctrl+V (a slow app)."""
+
+    def __init__(self, desktop, out: Path, title: str | None = None, state_log: Path | None = None,
+                 paste_delay_ms: int | None = None):
         self.desktop = desktop
         self.out = out
+        self.state_log = state_log
+        extra = [title] if title else []
+        if state_log is not None:
+            extra += ["--states", str(state_log)]
+        if paste_delay_ms is not None:
+            extra += ["--paste-delay", str(paste_delay_ms)]
         self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "tests" / "desktop" / "app_target.py"), str(out)],
+            [sys.executable, str(REPO / "tests" / "desktop" / "app_target.py"), str(out), *extra],
             env=desktop.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         line = self.proc.stdout.readline().split()
         assert line and line[0] == "ready", f"target window did not start: {line}"
         self.wid = int(line[1])
+
+    def states(self) -> list[str]:
+        """The activation changes logged so far (``active`` / ``inactive``), oldest first."""
+        if self.state_log is None or not self.state_log.exists():
+            return []
+        return self.state_log.read_text(encoding="utf-8").split()
 
     def text(self) -> str:
         return self.out.read_text(encoding="utf-8")

@@ -1,4 +1,7 @@
-"""The real-desktop tier: everything here runs against the bench (see bench.py) and is marked ``desktop``.
+"""tests/desktop/ holds two things: the fast tests of ``dictate_app/desktop/`` (mirroring the
+package), and the real-desktop tier, which runs against a bench: the X11 bench (bench.py, fixture
+``desktop``) or headless sway (sway_bench.py, fixture ``sway`` in wayland/). Every test that uses
+either fixture, directly or through another fixture, is marked ``desktop``.
 
 The session fixture ``desktop`` starts the bench once, exports its environment into
 ``os.environ`` (DISPLAY, QT_QPA_PLATFORM=xcb, PULSE_SERVER, PULSE_CLIENTCONFIG, XDG_RUNTIME_DIR,
@@ -18,12 +21,18 @@ import pytest
 from tests.desktop.bench import BenchError, Desktop, ensure_system_packages
 
 HERE = Path(__file__).resolve().parent
+# The fast tests here use Qt in-process without a display; the bench tiers run Qt apps in their own
+# processes with the bench's environment (QT_QPA_PLATFORM=xcb or wayland).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 EXPORTED = ("DISPLAY", "QT_QPA_PLATFORM", "PULSE_SERVER", "PULSE_CLIENTCONFIG", "XDG_RUNTIME_DIR", "LANG")
+
+
+BENCH_FIXTURES = frozenset({"desktop", "sway"})
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if HERE in Path(str(item.fspath)).resolve().parents:
+        if HERE in Path(str(item.fspath)).resolve().parents and BENCH_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.desktop)
 
 

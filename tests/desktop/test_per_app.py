@@ -1,4 +1,5 @@
-"""Per-app overrides on the real desktop: the X11 application of a real xterm is read, and an
+"""Per-app overrides on the real desktop: the X11 application of a real xterm is read (the X11
+backend's focused window), and an
 "xterm: type" override types into it although the setting says paste (xterm does not paste with
 Ctrl+V, so only the override gets the text there)."""
 
@@ -6,13 +7,14 @@ from __future__ import annotations
 
 import pytest
 
+from dictate_app.desktop.x11.windows import X11Windows
+from dictate_app.desktop.x11.xdotool import Xdotool
 from dictate_app.output.inserter import Inserter
-from dictate_app.output.per_app import PerAppInserter, window_app
+from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
-from dictate_app.output.x11 import Xdotool
 from dictate_app.store.settings import AppOverride
 from tests.desktop.app_harness import XtermTarget, wait_for
-from tests.output.fakes import FakeClipboard
+from tests.desktop.fakes import FakeClipboard
 
 pytestmark = pytest.mark.desktop
 
@@ -25,15 +27,14 @@ def xterm(desktop, tmp_path):
 
 
 def test_override_types_into_xterm(xterm, monkeypatch, desktop):
-    app = window_app(str(xterm.wid))
-    assert app is not None and "XTerm" in app and XtermTarget.TITLE in app
     xterm.reset()
-    keys = Xdotool()
-    wid = keys.active_window()
-    assert wid == str(xterm.wid)
-    inserter = PerAppInserter(Inserter(FakeClipboard({}), keys, lambda ms, fn: fn()),
+    windows = X11Windows()
+    target = windows.focused()
+    assert target is not None and target.id == str(xterm.wid)
+    assert "XTerm" in target.app and XtermTarget.TITLE in target.title and target.pid == xterm.proc.pid
+    inserter = PerAppInserter(Inserter(FakeClipboard({}), Xdotool(), windows.focused, lambda ms, fn: fn()),
                               lambda: (AppOverride("xterm", method="type"),))
     outcomes = []
-    inserter.insert("per app: typed 你好", wid, Method.PASTE, outcomes.append)
+    inserter.insert("per app: typed 你好", target, Method.PASTE, outcomes.append)
     assert outcomes[0].status == "inserted" and outcomes[0].method is Method.TYPE
     assert wait_for(lambda: xterm.text() == "per app: typed 你好", 10, "the typed text in xterm")

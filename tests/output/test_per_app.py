@@ -3,21 +3,24 @@ typing, another paste chord, Enter after the text; no match leaves everything as
 
 from __future__ import annotations
 
+from dictate_app.desktop.base import Window
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
 from dictate_app.store.settings import AppOverride
-from tests.output.fakes import FakeClipboard, FakeKeyboard
+from tests.desktop.fakes import FakeClipboard, FakeKeyboard
 
 OVERRIDES = (AppOverride("xterm", method="type"), AppOverride("Slack", auto_enter=True),
              AppOverride("konsole", paste_keys="ctrl+shift+v"))
-APPS = {"1": "xterm XTerm bash", "2": "slack Slack general", "3": "konsole konsole ~", "4": "firefox Firefox"}
+APPS = {"1": Window("1", "xterm XTerm", "bash"), "2": Window("2", "slack Slack", "general"),
+        "3": Window("3", "konsole konsole", "~"), "4": Window("4", "firefox Firefox")}
 
 
 def _inserter():
     keyboard = FakeKeyboard(window=None)
-    inner = Inserter(FakeClipboard({"text/plain": b"OLD"}), keyboard, lambda ms, fn: fn(), restore_delay_ms=0)
-    return PerAppInserter(inner, lambda: OVERRIDES, APPS.get), keyboard
+    inner = Inserter(FakeClipboard({"text/plain": b"OLD"}), keyboard, keyboard.focused, lambda ms, fn: fn(),
+                     restore_delay_ms=0)
+    return PerAppInserter(inner, lambda: OVERRIDES), keyboard
 
 
 def _insert(inserter, target, method=Method.PASTE):
@@ -28,12 +31,12 @@ def _insert(inserter, target, method=Method.PASTE):
 
 def test_each_override(monkeypatch):
     inserter, keyboard = _inserter()
-    for target in APPS:
-        keyboard.window = target
+    for wid, target in APPS.items():
+        keyboard.window = wid
         _insert(inserter, target)
     assert keyboard.sent == [
         ("type", "hello there", False),              # xterm: typed
-        ("key", "ctrl+v", False), ("key", "Return", False),  # Slack: pasted, then Enter
+        ("key", "ctrl+v", False), ("key", "enter", False),  # Slack: pasted, then Enter
         ("key", "ctrl+shift+v", False),              # konsole: its paste chord
         ("key", "ctrl+v", False),                    # firefox: as set
     ]
@@ -43,11 +46,11 @@ def test_each_override(monkeypatch):
 def test_no_enter_when_not_inserted():
     inserter, keyboard = _inserter()
     keyboard.window = "9"  # focus moved away from the target "2"
-    outcome = _insert(inserter, "2")
+    outcome = _insert(inserter, APPS["2"])
     assert outcome.status == "clipboard" and keyboard.sent == []
 
 
 def test_paste_keys_setting_passes_through():
     inserter, _keyboard = _inserter()
-    inserter.paste_keys = "shift+Insert"
-    assert inserter.inner.paste_keys == "shift+Insert"
+    inserter.paste_keys = "shift+insert"
+    assert inserter.inner.paste_keys == "shift+insert"

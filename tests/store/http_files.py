@@ -1,5 +1,6 @@
 """A local HTTP server for download tests (model store, first-run setup): static files with
-``Range`` support, a byte count, an optional slow pace, and a port where nothing listens."""
+``Range`` support, a byte count, an optional slow pace, a server that sends more than the file
+(bytes after it, announced or not: an endless body), and a port where nothing listens."""
 
 from __future__ import annotations
 
@@ -21,12 +22,18 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
     ``pace_s`` > 0 sends the body in ``piece`` -byte pieces with that pause between them, so a
     client can be stopped in the middle of a file (the stand-in for a slow connection).
+    ``trailing_bytes`` > 0 sends that many more bytes after the file (a wrong file, an appended
+    error page); with ``announce_length`` False there is no Content-Length and the body only ends
+    when the client hangs up or the trailing bytes run out: an endless body, bounded so that a
+    client that reads everything still finishes.
     """
 
     sent_bytes = 0
     requests: list[tuple[str, int]] = []  # (path, first byte asked for), in order
     pace_s = 0.0
     piece = 16 * 1024
+    trailing_bytes = 0
+    announce_length = True
 
     def log_message(self, *args):
         pass
@@ -45,20 +52,31 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
             self.send_response(200)
         type(self).requests.append((self.path, start))
         body = data[start:]
-        self.send_header("Content-Length", str(len(body)))
+        size = len(body) + self.trailing_bytes
+        if self.announce_length:
+            self.send_header("Content-Length", str(size))
+        else:
+            self.send_header("Connection", "close")  # the body ends when the connection does
         self.end_headers()
-        step = self.piece if self.pace_s else len(body) or 1
         try:
-            for at in range(0, len(body), step):
+            for piece in self._pieces(body):
                 # Counted before the write: once the last byte is written the client can finish and
                 # the test read the count before this thread runs another line (a CI failure).
-                type(self).sent_bytes += len(body[at:at + step])
-                self.wfile.write(body[at:at + step])
+                type(self).sent_bytes += len(piece)
+                self.wfile.write(piece)
                 self.wfile.flush()
                 if self.pace_s:
                     time.sleep(self.pace_s)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client stopped reading (a cancelled download)
+
+    def _pieces(self, body: bytes) -> Iterator[bytes]:
+        """The body (in ``piece`` -byte pieces when paced or followed by more), then the trailing bytes."""
+        step = self.piece if self.pace_s or self.trailing_bytes else len(body) or 1
+        for at in range(0, len(body), step):
+            yield body[at:at + step]
+        for at in range(0, self.trailing_bytes, self.piece):
+            yield b"\x00" * min(self.piece, self.trailing_bytes - at)
 
 
 def manifest_of(files: dict[str, bytes]) -> tuple[FileSpec, ...]:
@@ -84,6 +102,8 @@ def serve_files(root: Path, files: dict[str, bytes], pace_s: float = 0.0) -> Ite
         server.shutdown()
         server.server_close()
         RangeHandler.pace_s = 0.0
+        RangeHandler.trailing_bytes = 0
+        RangeHandler.announce_length = True
 
 
 def closed_port() -> int:

@@ -79,6 +79,17 @@ def test_exec_quoting_of_awkward_paths(xdg, tmp_path):
     assert check.returncode == 0, check.stdout
 
 
+def test_entry_is_replaced_atomically_and_private(xdg):
+    """Rewriting an existing entry (a moved install) renames a new file over it: a session
+    starting meanwhile reads the old or the new entry, never a truncated one."""
+    autostart.set_enabled(True, command=["/old/dictate-app"], platform="linux")
+    before = xdg.stat().st_ino
+    autostart.set_enabled(True, command=["/new/dictate-app"], platform="linux")
+    assert xdg.stat().st_ino != before and _entry(xdg.read_text(encoding="utf-8"))["Exec"] == "/new/dictate-app"
+    assert xdg.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in xdg.parent.iterdir()) == ["dictate-app.desktop"]
+
+
 def test_unwritable_location_is_one_clear_error(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -97,6 +108,7 @@ def test_macos_launch_agent_content(tmp_path, monkeypatch):
     autostart.set_enabled(True, command=command, platform="darwin")
     path = tmp_path / "Library" / "LaunchAgents" / f"{autostart.LABEL}.plist"
     assert plistlib.loads(path.read_bytes())["ProgramArguments"] == command
+    assert path.stat().st_mode & 0o777 == 0o600  # owner-only: launchd refuses plists others can write
     assert autostart.is_enabled("darwin")
     autostart.set_enabled(False, platform="darwin")
     assert not path.exists()

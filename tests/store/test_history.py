@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -109,11 +110,44 @@ def test_audio_round_trip_and_cap(tmp_path):
         assert h._db.execute("SELECT COUNT(*) FROM audio").fetchone()[0] == 1  # cascaded
 
 
+def _modes(folder) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in [folder, *folder.iterdir()]}
+
+
+def test_database_wal_and_shm_are_private(tmp_path):
+    """Transcripts are the user's alone: folder 0700, database and its -wal/-shm 0600 (SQLite gives
+    the companions the database's mode, so the database is created 0600 before SQLite sees it)."""
+    data = tmp_path / "data"
+    with History(data / "h.sqlite3") as h:
+        h.add(HELLO, audio=np.zeros(1600, dtype=np.float32))
+        assert _modes(data) == {"data": 0o700, "h.sqlite3": 0o600, "h.sqlite3-wal": 0o600, "h.sqlite3-shm": 0o600}
+
+
+def test_an_old_world_readable_install_is_tightened_at_open(tmp_path):
+    """As an older Dictate left it: 0755 folder, 0644 database, and a -wal/-shm kept by a
+    connection that is still open (another process reading). Opening the history fixes all four."""
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o755)
+    old = sqlite3.connect(data / "h.sqlite3", isolation_level=None)
+    old.execute("PRAGMA journal_mode=WAL")
+    old.execute("CREATE TABLE early (x)")
+    assert set(_modes(data).values()) == {0o755, 0o644} and len(_modes(data)) == 4
+    with History(data / "h.sqlite3") as h:
+        h.add(HELLO)
+        assert _modes(data) == {"data": 0o700, "h.sqlite3": 0o600, "h.sqlite3-wal": 0o600, "h.sqlite3-shm": 0o600}
+        assert h.recent()[0].text == "hello world"
+    old.close()
+
+
 def test_unopenable_database_is_one_clear_error(tmp_path):
     bad = tmp_path / "h.sqlite3"
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(HistoryError, match="move it aside"):
         History(bad)
+    (tmp_path / "file").write_text("in the way of a folder")
+    with pytest.raises(HistoryError, match="could not be created .*: check that its folder is writable"):
+        History(tmp_path / "file" / "h.sqlite3")
 
 
 def test_export_formats(history, tmp_path):

@@ -1,4 +1,5 @@
-"""Model store: default location, resumable verified downloads, offline failure, file checks."""
+"""Model store: default location, resumable verified downloads, offline failure, file checks, and
+a server that sends more (or less) than the pinned size."""
 
 import time
 
@@ -7,7 +8,7 @@ import pytest
 from dictate_app.errors import ModelError
 from dictate_app.store import model_store
 from dictate_app.store.model_store import FileSpec, check_files, default_model_dir, download_model
-from tests.store.http_files import RangeHandler, closed_port, serve_files
+from tests.store.http_files import RangeHandler, closed_port, manifest_of, serve_files
 
 
 @pytest.fixture
@@ -55,6 +56,61 @@ def test_a_file_with_the_wrong_checksum_is_deleted_and_reported(served, tmp_path
         download_model(tmp_path / "dl", base_url=url, manifest=bad)
     assert not (tmp_path / "dl" / "model.pt").exists()
     assert not (tmp_path / "dl" / "model.pt.part").exists()
+
+
+def _watch_part(part):
+    """A progress callback that records the .part file's size after every block written."""
+    sizes = []
+
+    def progress(name, done, total):
+        sizes.append(part.stat().st_size)
+
+    return progress, sizes
+
+
+def test_an_endless_body_is_cut_at_the_pinned_size(tmp_path):
+    """A server that keeps sending after the file (no Content-Length, 64 MB more): the download
+    stops at the pinned size with an error, the .part never grows past it and is deleted, and the
+    client hangs up instead of reading until the server stops."""
+    files = {"model.pt": bytes(range(256)) * 4000}
+    with serve_files(tmp_path / "remote", files) as (url, manifest):
+        RangeHandler.trailing_bytes = 64 << 20
+        RangeHandler.announce_length = False
+        progress, sizes = _watch_part(tmp_path / "dl" / "model.pt.part")
+        with pytest.raises(ModelError) as info:
+            download_model(tmp_path / "dl", base_url=url, manifest=manifest, progress=progress)
+    size = len(files["model.pt"])
+    assert str(info.value).startswith(f"{url} sent more than the published {size:,} bytes of model.pt, so the "
+                                      "download was stopped there; try again from the other source, or to "
+                                      "install by hand, download the files model.pt")
+    assert sizes and max(sizes) == size
+    assert list((tmp_path / "dl").iterdir()) == []
+    print(f"server wrote {RangeHandler.sent_bytes / 1e6:.1f} MB for a {size / 1e6:.1f} MB file")
+    assert RangeHandler.sent_bytes < 32 << 20  # socket buffers at most, not the 64 MB on offer
+
+
+def test_an_announced_oversize_body_is_refused_before_reading(served, tmp_path):
+    url, manifest, files = served
+    RangeHandler.trailing_bytes = 1000  # Content-Length says file + 1000
+    with pytest.raises(ModelError, match="sent more than the published 1,024,000 bytes of model.pt"):
+        download_model(tmp_path / "dl", base_url=url, manifest=manifest, progress=lambda *a: pytest.fail("read"))
+    assert list((tmp_path / "dl").iterdir()) == []
+
+
+def test_a_short_body_keeps_the_part_and_the_next_download_resumes(tmp_path):
+    full = bytes(range(256)) * 4000
+    manifest = manifest_of({"model.pt": full})
+    dest = tmp_path / "dl"
+    with serve_files(tmp_path / "short", {"model.pt": full[:300_000]}) as (url, _):
+        with pytest.raises(ModelError) as info:
+            download_model(dest, base_url=url, manifest=manifest)
+    assert str(info.value) == (f"the download of model.pt from {url} stopped at 300,000 of 1,024,000 bytes; "
+                               "run it again to resume where it stopped")
+    assert (dest / "model.pt.part").read_bytes() == full[:300_000]
+    with serve_files(tmp_path / "full", {"model.pt": full}) as (url, _):
+        download_model(dest, base_url=url, manifest=manifest)
+        assert RangeHandler.requests == [("/model.pt", 300_000)]
+    assert (dest / "model.pt").read_bytes() == full
 
 
 def test_unreachable_source_fails_fast_with_manual_instructions(tmp_path):

@@ -14,7 +14,7 @@ def test_defaults_cover_the_issue_keys():
     expected = {"hotkey", "mode", "language", "itn", "insert_method", "paste_keys", "app_overrides",
                 "microphone", "keep_mic_ready", "tail_ms", "model_dir", "device", "sounds", "sound_volume",
                 "popup_seconds", "start_at_login", "history_audio", "history_audio_cap_mb",
-                "history_retention_days", "server_url"}
+                "history_retention_days", "server_url", "desktop"}
     assert set(s.KEYS) == expected
     d = s.DEFAULTS
     assert (d.hotkey, d.mode, d.language, d.insert_method, d.tail_ms, d.history_audio) == (
@@ -69,8 +69,29 @@ def test_daily_use_core_imports_no_qt_torch_or_audio():
     modules = ("dictate_app.store.history", "dictate_app.store.history_export", "dictate_app.store.settings",
                "dictate_app.store.autostart", "dictate_app.text.rules", "dictate_app.text.vocabulary",
                "dictate_app.output.sounds", "dictate_app.output.per_app", "dictate_app.commands.history",
-               "dictate_app.commands.control", "dictate_app.commands.rules")
+               "dictate_app.commands.control", "dictate_app.commands.rules",
+               # The desktop layer's interface, vocabulary, choice and X11 backend (its Qt clipboard
+               # and pynput are imported only when used).
+               "dictate_app.desktop.keys", "dictate_app.desktop.base", "dictate_app.desktop.session",
+               "dictate_app.desktop.choose", "dictate_app.desktop.x11")
     code = (f"import sys\nfor m in {modules!r}: __import__(m)\n"
             "print(sorted(m for m in ('PySide6', 'torch', 'sounddevice', 'funasr') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_older_key_spellings_keep_working():
+    """settings.ini files of earlier versions wrote pynput and xdotool spellings."""
+    loaded, problems = s.from_stored({
+        "hotkey": "<pause>", "paste_keys": "shift+Insert",
+        "app_overrides": '[{"match": "konsole", "paste_keys": "Ctrl+Shift+V"}]'})
+    assert problems == []
+    assert (loaded.hotkey, loaded.paste_keys) == ("pause", "shift+insert")
+    assert loaded.app_overrides[0].paste_keys == "ctrl+shift+v"
+    assert s.from_stored({"hotkey": "cmd_r"})[0].hotkey == "super_r"
+
+
+def test_a_hotkey_every_app_needs_falls_back_with_the_reason():
+    loaded, problems = s.from_stored({"hotkey": "space", "desktop": "beos"})
+    assert (loaded.hotkey, loaded.desktop) == ("f9", "auto")
+    assert "Space cannot be the hotkey" in problems[0] and "desktop = 'beos'" in problems[1]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from dictate_app.engine.result import Transcript
-from dictate_app.text.rules import TEMPLATE, ensure_rules_file, load_rules, parse_rules
+from dictate_app.text.rules import TEMPLATE, RulesFile, ensure_rules_file, load_rules, parse_rules, save_rules
 
 
 def test_template_parses_to_nothing_and_is_all_comments():
@@ -66,10 +69,6 @@ def test_file_created_from_template_and_loaded(tmp_path, monkeypatch):
 
 
 def test_rules_file_follows_edits(tmp_path):
-    import os
-
-    from dictate_app.text.rules import RulesFile
-
     path = tmp_path / "rules.txt"
     live = RulesFile(path)
     t = Transcript(text="teh end")
@@ -81,3 +80,29 @@ def test_rules_file_follows_edits(tmp_path):
     assert live.apply_to(t).text == "THE end"
     path.unlink()
     assert live.apply_to(t) is t
+
+
+def test_rules_file_is_private_and_saved_atomically(tmp_path):
+    config = tmp_path / "config"
+    path = ensure_rules_file(config / "rules.txt")
+    assert stat.S_IMODE(config.stat().st_mode) == 0o700 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.stat().st_ino
+    save_rules("teh => the\n", path)
+    assert path.stat().st_ino != before  # replaced by rename, not rewritten in place
+    assert load_rules(path).apply("teh end") == "the end" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    # A rules file from an older install: readable by everyone until the app starts.
+    path.chmod(0o644)
+    assert ensure_rules_file(path) == path and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text(encoding="utf-8") == "teh => the\n"
+    assert sorted(p.name for p in config.iterdir()) == ["rules.txt"]
+
+
+def test_a_save_is_seen_even_within_one_clock_tick(tmp_path):
+    """Same size, same mtime (coarse clocks, a fast second save): the new inode still tells."""
+    path = save_rules("teh => the\n", tmp_path / "rules.txt")
+    live = RulesFile(path)
+    os.utime(path, ns=(1, 1_000_000_000))
+    assert live.current().apply("teh") == "the"
+    save_rules("teh => THE\n", path)
+    os.utime(path, ns=(1, 1_000_000_000))
+    assert live.current().apply("teh") == "THE"

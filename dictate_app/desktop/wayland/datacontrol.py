@@ -36,11 +36,10 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from dictate_app.desktop import base
-from dictate_app.desktop.base import Check, Window
+from dictate_app.desktop.base import MANAGER_HINT, X11_PROTOCOL_TARGETS, Check, Window
 from dictate_app.desktop.wayland import pipes
 from dictate_app.desktop.wayland.wire import Connection, Global, Proxy, Registry, WaylandError
 from dictate_app.errors import DictateError
-from dictate_app.output.clipboard import X11_PROTOCOL_TARGETS
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +49,12 @@ PROTOCOLS = ("ext_data_control_manager_v1", "zwlr_data_control_manager_v1")  # p
 TEXT_TYPES = ("text/plain;charset=utf-8", "text/plain", "UTF8_STRING", "STRING", "TEXT")
 # Read back in this order of preference (text()).
 _TEXT_PREFERENCE = ("text/plain;charset=utf-8", "UTF8_STRING", "text/plain", "STRING", "TEXT")
-# KDE's convention, which KeePassXC set: Klipper and CopyQ (hluk/CopyQ#2500, 2023) leave such
-# content out of their history. cliphist (and clipse) skip CLIPBOARD_STATE=sensitive, which
+# base.MANAGER_HINT: Klipper and CopyQ (hluk/CopyQ#2500, 2023) leave such content out of their
+# history. On wlroots, cliphist (and clipse) skip CLIPBOARD_STATE=sensitive, which
 # `wl-paste --watch` sets when the hint is offered only since a change made after release 2.2.1
 # (bugaevc/wl-clipboard 1e50b65, in 2.3.0; Debian 12 has 2.1.0); clipman has no such rule
 # (yory8/clipman#52 closed without one).
-HINT_TYPE, HINT_VALUE = "x-kde-passwordManagerHint", b"secret"
+HINT_TYPE, HINT_VALUE = MANAGER_HINT
 TYPE_TIMEOUT_S = 1.0  # an owner silent this long (on every type still pending) is given up
 SAVE_DEADLINE_S = 5.0  # and a whole save never takes longer (an owner trickling forever)
 # Text, HTML and file lists are kilobytes; an image is a PNG of a few MB, or raw: a 3840x2160
@@ -88,7 +87,7 @@ class _Source:
     cancelled: bool = False
     expect_pid: int | None = None
     expecting: bool = False
-    read_by_target: bool = False
+    target_reads: int = 0
 
 
 @dataclass(eq=False)
@@ -228,7 +227,7 @@ class DataControlClipboard:
             log.debug("read of %s: by the target's process %s", mime, verdict)
         if pipes.write_all(fd, data, WRITE_STALL_S) and counts:
             with self._cv:
-                source.read_by_target = True
+                source.target_reads += 1
                 self._cv.notify_all()
 
     # ---- the GUI thread's side ----------------------------------------------------------------
@@ -323,17 +322,18 @@ class DataControlClipboard:
                 self._text_source.expecting = True
                 self._text_source.expect_pid = window.pid if window else None
 
-    def fetched(self) -> bool | None:
-        """True once the target read the transcript, False not yet. None when there is none, or
-        when another program took the clipboard before any counted read: a clipboard manager
-        that takes over every selection (wl-clip-persist) then serves the target itself, so the
-        read cannot be seen; the inserter restores after its fixed delay (and restore() leaves
-        a clipboard alone that the user changed)."""
+    def fetched(self) -> int | None:
+        """How often the target has read the transcript (0: not yet; a browser reads several
+        types per paste). None when there is none, or when another program took the clipboard
+        before any counted read: a clipboard manager that takes over every selection
+        (wl-clip-persist) then serves the target itself, so the read cannot be seen; the
+        inserter restores after its fixed delay (and restore() leaves a clipboard alone that the
+        user changed)."""
         with self._cv:
             source = self._text_source
-            if source is None or (source.cancelled and not source.read_by_target):
+            if source is None or (source.cancelled and not source.target_reads):
                 return None
-            return source.read_by_target
+            return source.target_reads
 
     def checks(self) -> list[Check]:
         return clipboard_checks(self.globals)

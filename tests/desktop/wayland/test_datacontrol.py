@@ -126,13 +126,13 @@ def test_transcript_reads_back_exactly_with_the_hint(clipboard):
 def test_only_reads_after_expect_reader_count(clipboard):
     clipboard.set_text(TRANSCRIPT)
     assert wl_paste() == TRANSCRIPT.encode()  # e.g. a clipboard manager, before the paste chord
-    assert clipboard.fetched() is False
+    assert clipboard.fetched() == 0
     clipboard.expect_reader(None)
     wl_paste("-t", HINT_TYPE)  # the hint is read by managers deciding to skip; not the target
     time.sleep(0.3)
-    assert clipboard.fetched() is False
+    assert clipboard.fetched() == 0
     assert wl_paste() == TRANSCRIPT.encode()
-    wait_for(clipboard.fetched, 5, "the read after expect_reader to count")
+    wait_for(lambda: clipboard.fetched() == 1, 5, "the read after expect_reader to count")
 
 
 def _paused_reader() -> subprocess.Popen:
@@ -142,11 +142,11 @@ def _paused_reader() -> subprocess.Popen:
 
 
 def _read_as_the_window(reader: subprocess.Popen, clipboard: DataControlClipboard) -> None:
-    """Let the paused reader read; its read is the window's: fetched() turns True."""
+    """Let the paused reader read; its read is the window's: fetched() counts it."""
     reader.stdin.write(b"go\n")
     reader.stdin.flush()
     assert reader.communicate(timeout=10)[0] == TRANSCRIPT.encode()
-    wait_for(clipboard.fetched, 5, "the window's own read to count")
+    wait_for(lambda: clipboard.fetched() == 1, 5, "the window's own read to count")
 
 
 def test_reads_by_another_process_than_the_window_do_not_count(clipboard):
@@ -156,7 +156,7 @@ def test_reads_by_another_process_than_the_window_do_not_count(clipboard):
         clipboard.expect_reader(Window("w1", "target", pid=target.pid))
         assert wl_paste() == TRANSCRIPT.encode()  # a late clipboard manager: another pid
         time.sleep(0.3)
-        assert clipboard.fetched() is False
+        assert clipboard.fetched() == 0
         _read_as_the_window(target, clipboard)
     finally:
         target.kill()
@@ -176,7 +176,7 @@ def test_a_manager_reading_every_selection_throughout_never_counts(clipboard, tm
         clipboard.expect_reader(Window("w1", "target", pid=target.pid))
         wait_for(lambda: TRANSCRIPT in log.read_text(encoding="utf-8"), 10, "the manager to read the transcript")
         time.sleep(0.3)
-        assert clipboard.fetched() is False
+        assert clipboard.fetched() == 0
         _read_as_the_window(target, clipboard)
     finally:
         for proc in (manager, target):

@@ -1,4 +1,4 @@
-"""X11 keyboard and focus through ``xdotool`` (plus python-xlib to see held modifier keys).
+"""X11 keys through ``xdotool`` (plus python-xlib to see held modifier keys).
 
 Why xdotool and not pynput's ``Controller.type()``: on X11 pynput sends synthetic events for
 characters (xterm ignores them) and borrows spare keycodes for characters missing from the layout,
@@ -9,11 +9,11 @@ remapping and was exact for CJK and emoji in Qt apps and xterm.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 
-from dictate_app.errors import DictateError
+from dictate_app.desktop.base import MISSING, OK, Check, InsertError
+from dictate_app.desktop.keys import parse_chord, xkb_name
 
 # A stuck xdotool must never freeze the app; these are generous for what they do.
 _KEY_TIMEOUT_S = 5.0
@@ -41,12 +41,18 @@ def ascii_runs(text: str) -> list[tuple[str, bool]]:
     return runs
 
 
-class InsertError(DictateError):
-    """Text could not be sent to the focused application."""
+def xdotool_chord(chord: str) -> str:
+    """Our chord spelling as xdotool's: modifiers by its aliases, the key by its keysym name.
+
+    >>> xdotool_chord("shift+insert"), xdotool_chord("ctrl+shift+v")
+    ('shift+Insert', 'ctrl+shift+v')
+    """
+    parsed = parse_chord(chord)
+    return "+".join((*parsed.modifiers, xkb_name(parsed.key)))
 
 
 class Xdotool:
-    """Focus queries and synthetic keys on an X11 display."""
+    """Synthetic keys on an X11 display (:class:`dictate_app.desktop.base.Keyboard`)."""
 
     def __init__(self, executable: str | None = None, type_delay_ms: int = TYPE_DELAY_MS,
                  remap_delay_ms: int = REMAP_DELAY_MS):
@@ -77,19 +83,10 @@ class Xdotool:
             )
         return done.stdout
 
-    def active_window(self) -> str | None:
-        """The focused top-level window's id, or None when it cannot be told (no WM, no xdotool)."""
-        if not self._exe or not os.environ.get("DISPLAY"):
-            return None
-        try:
-            return self._run("getactivewindow", timeout=2.0).strip() or None
-        except InsertError:
-            return None
-
     def key(self, chord: str, clear_modifiers: bool = False) -> None:
-        """Press and release a chord such as ``ctrl+v``."""
+        """Press and release a chord such as ``ctrl+v`` (our spelling, :mod:`~dictate_app.desktop.keys`)."""
         extra = ("--clearmodifiers",) if clear_modifiers else ()
-        self._run("key", *extra, chord)
+        self._run("key", *extra, xdotool_chord(chord))
 
     def type(self, text: str, clear_modifiers: bool = False) -> None:
         """Type ``text`` exactly (any script). Blocks ``type_delay_ms`` per ASCII character and
@@ -119,3 +116,12 @@ class Xdotool:
         except Exception:  # no display, no python-xlib: nothing to wait for that we can see
             return False
         return False
+
+    def checks(self) -> list[Check]:
+        if not self._exe:
+            fix = "install xdotool: sudo apt install xdotool"
+            return [Check("typing", MISSING, "xdotool is not installed.", fix),
+                    Check("paste", MISSING, "xdotool is not installed, so no paste chord can be sent.", fix)]
+        return [Check("typing", OK, f"xdotool types through XTEST, exact for any script ({self.type_delay_ms} ms "
+                                    f"per ASCII character, {self.remap_delay_ms} ms per other)."),
+                Check("paste", OK, "xdotool sends the paste chord through XTEST.")]

@@ -1,10 +1,12 @@
-"""Clipboard save and restore through Qt keeps every format, not just text."""
+"""Clipboard save and restore through Qt keeps every format, not just text; transcripts carry the
+clipboard-manager hint; reads count only through a read watch (X11's, tested on the bench)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData
 
-from dictate_app.output.qt_clipboard import QtClipboard
+from dictate_app.desktop.base import Window
+from dictate_app.desktop.qt_clipboard import MANAGER_HINT, QtClipboard
 
 
 def test_every_format_survives_a_paste(qapp):
@@ -58,10 +60,39 @@ def test_x11_protocol_targets_are_never_saved(qapp):
     assert snapshot == {"text/plain": b"OLD-CLIP"}
 
 
-def test_reads_cannot_be_seen_offscreen(qapp):
+def test_reads_cannot_be_told_without_a_watch(qapp):
     # Only X11 reports reads (see tests/desktop/test_app_clipboard.py); elsewhere: a fixed delay.
     clip = QtClipboard()
     clip.set_text("x")
     assert clip.fetched() is None
     clip.release()
     assert qapp.clipboard().text() == "x"
+
+
+def test_transcripts_carry_the_clipboard_manager_hint(qapp):
+    QtClipboard().set_text("my pin is 4711")
+    data = qapp.clipboard().mimeData()
+    assert data.text() == "my pin is 4711"
+    assert bytes(data.data(MANAGER_HINT[0]).data()) == b"secret"
+
+
+class CountingWatch:
+    def __init__(self):
+        self.expected, self.count = "unset", 0
+
+    def expect(self, window_id):
+        self.expected, self.count = window_id, 0
+
+    def reads(self):
+        return self.count
+
+
+def test_reads_are_those_of_the_expected_reader(qapp):
+    watch = CountingWatch()
+    clip = QtClipboard(watch=watch)
+    clip.set_text("hello")
+    assert watch.expected is None  # until the paste chord: nobody in particular
+    clip.expect_reader(Window("4194311"))
+    assert watch.expected == 4194311
+    watch.count = 2
+    assert clip.fetched() == 2

@@ -1,4 +1,4 @@
-"""The xdotool backend's command lines and its user-facing errors (a recording stand-in binary)."""
+"""The X11 keyboard's (xdotool) command lines and its user-facing errors (a recording stand-in binary)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import stat
 
 import pytest
 
-from dictate_app.output.x11 import InsertError, Xdotool, ascii_runs
+from dictate_app.desktop.base import InsertError
+from dictate_app.desktop.x11.xdotool import Xdotool, ascii_runs, xdotool_chord
 
 
 @pytest.fixture
@@ -54,16 +55,22 @@ def test_ascii_runs():
 def test_key_and_clear_modifiers(recorder_exe):
     exe, log = recorder_exe
     Xdotool(exe).key("ctrl+v")
-    Xdotool(exe).key("shift+Insert", clear_modifiers=True)
-    assert calls(log) == [["key", "ctrl+v"], ["key", "--clearmodifiers", "shift+Insert"]]
+    Xdotool(exe).key("shift+insert", clear_modifiers=True)
+    Xdotool(exe).key("enter")
+    assert calls(log) == [["key", "ctrl+v"], ["key", "--clearmodifiers", "shift+Insert"], ["key", "Return"]]
 
 
-def test_active_window(recorder_exe, monkeypatch):
-    exe, _ = recorder_exe
-    monkeypatch.setenv("DISPLAY", ":0")
-    assert Xdotool(exe).active_window() == "4194311"
-    monkeypatch.delenv("DISPLAY")
-    assert Xdotool(exe).active_window() is None
+def test_chords_in_our_spelling_become_xdotools():
+    assert xdotool_chord("ctrl+shift+v") == "ctrl+shift+v"
+    assert xdotool_chord("Shift+Insert") == "shift+Insert"  # an older setting's spelling
+    assert xdotool_chord("super+page_up") == "super+Prior"
+
+
+def test_checks_say_how_to_install_xdotool(monkeypatch):
+    monkeypatch.setenv("PATH", os.devnull)
+    rows = {row.capability: row for row in Xdotool().checks()}
+    assert rows["typing"].status == "missing" and rows["paste"].status == "missing"
+    assert rows["typing"].fix == "install xdotool: sudo apt install xdotool"
 
 
 def test_failure_is_one_sentence_naming_the_cause(recorder_exe, monkeypatch):
