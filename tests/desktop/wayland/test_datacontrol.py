@@ -1,9 +1,11 @@
 """The data-control clipboard on real sway: every format saved and restored exactly (checked with
 wl-paste), the transcript as wl-paste reads it, whose reads count, a 10 MB payload, a silent owner,
-and a real paste into a Qt Wayland window followed by the restore."""
+and real pastes into a Qt Wayland window followed by the restore, by hand and by the Inserter."""
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import subprocess
 import sys
@@ -14,6 +16,8 @@ import pytest
 
 from dictate_app.desktop.base import Window
 from dictate_app.desktop.wayland.datacontrol import HINT_TYPE, TEXT_TYPES, DataControlClipboard, Snapshot
+from dictate_app.output.inserter import Inserter
+from dictate_app.output.strategy import Method
 from tests.desktop.app_harness import Target, wait_for
 
 HERE = Path(__file__).resolve().parent
@@ -237,3 +241,66 @@ def test_paste_into_a_qt_wayland_window_then_restore(clipboard, owners, sway, tm
             assert wl_paste("-t", mime) == data, mime
     finally:
         target.close()
+
+
+class _WtypePaste:
+    """The paste chord through wtype, as a Keyboard for the real Inserter (the sway keyboard
+    backend itself is not what this test is about)."""
+
+    def __init__(self, sway):
+        self.sway = sway
+
+    def key(self, chord: str, clear_modifiers: bool = False) -> None:
+        assert chord == "ctrl+v"
+        self.sway.wtype("-s", "150", "-M", "ctrl", "-k", "v", "-m", "ctrl")
+
+    def type(self, text: str, clear_modifiers: bool = False) -> None:
+        raise AssertionError("this test pastes")
+
+    def held_modifiers(self) -> bool:
+        return False
+
+    def checks(self) -> list:
+        return []
+
+
+def _run(start) -> list:
+    """Run ``start(schedule, done)`` with a real-time scheduler on this thread, as Qt timers would."""
+    queue: list = []
+    order = itertools.count()
+    outcomes: list = []
+    start(lambda ms, call: heapq.heappush(queue, (time.monotonic() + ms / 1000, next(order), call)),
+          outcomes.append)
+    deadline = time.monotonic() + 20
+    while queue and not outcomes and time.monotonic() < deadline:
+        due, _, call = heapq.heappop(queue)
+        time.sleep(max(0.0, due - time.monotonic()))
+        call()
+    return outcomes
+
+
+def test_the_inserter_pastes_through_it_beside_a_manager_and_restores(clipboard, owners, sway, tmp_path):
+    offers = rich_offers(sway, tmp_path)
+    owners(offers)
+    log = tmp_path / "manager.log"
+    manager = subprocess.Popen(["wl-paste", "--watch", "sh", "-c", f"cat >> {log}; echo >> {log}"])
+    target = Target(sway, tmp_path / "target.txt")
+    try:
+        node = wait_for(lambda: sway.window_of_pid(target.proc.pid), 5, "the target in sway's tree")
+        window = Window(str(node["id"]), node["app_id"], pid=node["pid"])
+
+        def start(schedule, done):
+            inserter = Inserter(clipboard, _WtypePaste(sway), lambda: window, schedule)
+            inserter.insert(TRANSCRIPT, window, Method.PASTE, done)
+
+        (outcome,) = _run(start)
+        assert outcome.inserted, outcome
+        assert target.text() == TRANSCRIPT
+        assert TRANSCRIPT in log.read_text(encoding="utf-8")  # the manager read it too, uncounted
+        assert wl_types() == list(offers)
+        for mime, data in offers.items():
+            assert wl_paste("-t", mime) == data, mime
+    finally:
+        target.close()
+        manager.kill()
+        manager.wait()
