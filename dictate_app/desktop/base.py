@@ -54,6 +54,21 @@ CAPABILITIES = (
 )
 OK, MISSING, UNSUPPORTED = "ok", "missing", "unsupported"
 
+# KDE's convention, honoured by Klipper and CopyQ: content that carries this format with the value
+# "secret" is not recorded in the clipboard history. A transcript may be dictated private text.
+# Shared by the clipboards of every backend.
+MANAGER_HINT = ("x-kde-passwordManagerHint", b"secret")
+
+# X11 selection targets that are protocol, not content (ICCCM 2.6.2), which no clipboard saves.
+# Qt lists them among the formats of a foreign clipboard (a Wayland compositor's X11 bridge could
+# pass them on). Asking for DELETE or INSERT_* makes the owner *act* (xsel empties its selection
+# on DELETE: the user's clipboard was destroyed by our save); the rest are metadata a restore
+# must not replay.
+X11_PROTOCOL_TARGETS = frozenset({
+    "TARGETS", "MULTIPLE", "TIMESTAMP", "DELETE", "INCR", "SAVE_TARGETS",
+    "INSERT_SELECTION", "INSERT_PROPERTY",
+})
+
 
 @dataclass(frozen=True)
 class Check:

@@ -15,22 +15,10 @@ from typing import Protocol
 from PySide6.QtCore import QByteArray, QMimeData
 from PySide6.QtGui import QClipboard, QGuiApplication
 
-from dictate_app.desktop.base import Window
+from dictate_app.desktop.base import MANAGER_HINT, X11_PROTOCOL_TARGETS, Window
 
 Snapshot = dict[str, bytes] | None
-# KDE's convention, honoured by Klipper and CopyQ: content that carries this format with the value
-# "secret" is not recorded in the clipboard history. A transcript may be dictated private text.
-MANAGER_HINT = ("x-kde-passwordManagerHint", b"secret")
 log = logging.getLogger(__name__)
-
-# X11 selection targets that are protocol, not content (ICCCM 2.6.2). Qt lists them among the
-# formats of a foreign clipboard. Asking for DELETE or INSERT_* makes the owner *act* (xsel
-# empties its selection on DELETE: the user's clipboard was destroyed by our save), and the rest
-# are metadata that a restore must not replay.
-X11_PROTOCOL_TARGETS = frozenset({
-    "TARGETS", "MULTIPLE", "TIMESTAMP", "DELETE", "INCR", "SAVE_TARGETS",
-    "INSERT_SELECTION", "INSERT_PROPERTY",
-})
 
 
 class ReadWatch(Protocol):

@@ -22,6 +22,7 @@ import pytest
 from tests.desktop.bench import BenchError
 from tests.desktop.conftest import refresh_portaudio
 from tests.desktop.sway_bench import SwayDesktop
+from tests.desktop.wayland.fake_compositor import FakeCompositor
 from tests.desktop.wayland.portal_stack import FRONTEND, PortalStack, StackError
 
 EXPORTED = ("WAYLAND_DISPLAY", "SWAYSOCK", "XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "QT_QPA_PLATFORM",
@@ -94,3 +95,15 @@ def frontend_double(tmp_path_factory):
     stack = _start(tmp_path_factory, frontend="double")
     yield stack
     stack.stop()
+
+
+# The fake compositor of the Wayland client and clipboard tests: a seat and both data-control
+# managers (the wlr one and the standard ext one).
+FAKE_GLOBALS = [("wl_seat", 7), ("zwlr_data_control_manager_v1", 2), ("ext_data_control_manager_v1", 1)]
+
+
+@pytest.fixture
+def fake(tmp_path):
+    compositor = FakeCompositor(tmp_path / "wayland-1", FAKE_GLOBALS)
+    yield compositor
+    compositor.close()

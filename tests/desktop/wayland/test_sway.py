@@ -1,222 +1,396 @@
-"""sway's parts on the real bench: the hotkey Dictate binds through IPC (held with wtype's virtual
-keyboard, the Qt target's key log proving the key never reached it), the focused window from
-sway's tree, and the popup's rules with a window of the popup's own flags."""
+"""sway's parts at their IPC seam: the framing over socketpairs, the exact commands sent to a fake
+sway speaking the real protocol, the user's config read for conflicts, the popup rules."""
 
 from __future__ import annotations
 
+import json
+import logging
+import socket
+import struct
+import sys
 import threading
-import time
 
 import pytest
-from PySide6.QtGui import QColor, QImage
 
-from dictate_app.desktop.wayland.sway import SwayHotkey, SwayPopup, SwayWindows
-from dictate_app.desktop.wayland.wtype import WtypeKeyboard
-from tests.desktop.app_harness import wait_for
-from tests.desktop.wayland.clients import Popup, Target
+from dictate_app.desktop.base import HotkeyError
+from dictate_app.desktop.wayland import sway_ipc
+from dictate_app.desktop.wayland.sway import (
+    SwayHotkey,
+    SwayPopup,
+    SwayWindows,
+    criteria,
+    escape_combos,
+    focused_node,
+    hotkey_commands,
+    popup_commands,
+    unbind_command,
+    window_of,
+)
+from dictate_app.desktop.wayland.sway_ipc import EventListener, SwayGone, SwayIPC, encode
+from tests.desktop.wayland.fake_sway import FakeSway, until
 
-F9, CONTROL_R, ESCAPE = "ffc6", "ffe4", "ff1b"  # keysyms as the target logs them
+# ---- framing --------------------------------------------------------------------------------
+
+def test_encode_is_magic_length_type_in_host_order_then_payload():
+    data = encode(sway_ipc.RUN_COMMAND, "nop ü")
+    assert data[:6] == b"i3-ipc"
+    assert struct.unpack("=II", data[6:14]) == (len("nop ü".encode()), 0)
+    assert data[14:] == "nop ü".encode()
+    assert len(data) == 14 + 6
 
 
-class Events:
+def test_request_and_reply_over_a_socketpair():
+    near, far = socket.socketpair()
+    server = SwayIPC(sock=far)
+    conn = SwayIPC(sock=near)
+
+    def serve():
+        kind, payload = server.read_raw()
+        far.sendall(encode(kind, json.dumps([{"success": True, "echo": payload.decode()}])))
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    assert conn.command("bindsym F9 nop x") == [{"success": True, "echo": "bindsym F9 nop x"}]
+    thread.join()
+
+
+def test_a_reply_split_in_pieces_is_read_whole():
+    near, far = socket.socketpair()
+    conn = SwayIPC(sock=near)
+    message = encode(sway_ipc.GET_VERSION, json.dumps({"human_readable": "1.7"}))
+    far.sendall(message[:3])
+
+    def rest():
+        far.sendall(message[3:10])
+        far.sendall(message[10:])
+
+    threading.Timer(0.05, rest).start()
+    assert conn.read_message() == (sway_ipc.GET_VERSION, {"human_readable": "1.7"})
+
+
+def test_events_carry_the_high_bit_and_their_name():
+    near, far = socket.socketpair()
+    conn = SwayIPC(sock=near)
+    far.sendall(encode(sway_ipc.EVENT_BIT | 5, json.dumps({"change": "run"})))
+    assert conn.read_event() == ("binding", {"change": "run"})
+
+
+@pytest.mark.parametrize("bad, message", [
+    (b"", "closed"),
+    (b"i3-ipX" + struct.pack("=II", 0, 0), "magic"),
+    (encode(4, "{not json"), "not JSON"),
+])
+def test_a_closed_or_garbled_socket_is_sway_gone(bad, message):
+    near, far = socket.socketpair()
+    conn = SwayIPC(sock=near)
+    far.sendall(bad)
+    far.close()
+    with pytest.raises(SwayGone, match=message):
+        conn.read_message()
+
+
+def test_a_silent_sway_times_out_instead_of_freezing_the_caller():
+    near, _far = socket.socketpair()
+    conn = SwayIPC(sock=near, timeout=0.05)
+    with pytest.raises(SwayGone, match="did not answer"):
+        conn.request(sway_ipc.GET_TREE)
+
+
+def test_a_failed_command_raises_swaysown_error():
+    sway = FakeSway()
+    sway.refuse["bogus"] = "Unknown/invalid command 'bogus'"
+    with pytest.raises(sway_ipc.SwayCommandError, match="Unknown/invalid command 'bogus'"):
+        sway.connect().run("bogus")
+
+
+def test_socket_path_needs_swaysock():
+    assert sway_ipc.socket_path({"SWAYSOCK": "/run/user/1000/sway-ipc.1000.1.sock"}).endswith(".sock")
+    with pytest.raises(SwayGone, match="SWAYSOCK is not set"):
+        sway_ipc.socket_path({})
+
+
+def test_event_listener_reports_sway_gone_once_but_not_its_own_stop():
+    sway = FakeSway()
+    seen, gone = [], []
+    listener = EventListener(["binding"], lambda n, p: seen.append(n), gone.append, sway.connect)
+    listener.start()
+    sway.binding("nop x")
+    until(lambda: seen == ["binding"])
+    sway.drop()
+    until(lambda: gone)
+    assert gone == ["sway closed its IPC socket"]
+
+    stopped = []
+    other = EventListener(["binding"], lambda n, p: None, stopped.append, FakeSway().connect)
+    other.start()
+    other.stop()
+    assert stopped == []
+
+
+# ---- command strings --------------------------------------------------------------------------
+
+def test_hotkey_bindings_press_without_repeat_and_release():
+    assert hotkey_commands("f9", "m1") == ["bindsym --no-repeat F9 nop m1 press", "bindsym --release F9 nop m1 release"]
+    assert hotkey_commands("ctrl_r", "m1", no_repeat=False) == [
+        "bindsym Control_R nop m1 press", "bindsym --release Control_R nop m1 release"]
+    assert unbind_command("bindsym --no-repeat F9 nop m1 press") == "unbindsym --no-repeat F9"
+    assert unbind_command("bindsym --release F9 nop m1 release") == "unbindsym --release F9"
+    assert unbind_command("bindsym Mod4+Escape nop m1 escape") == "unbindsym Mod4+Escape"
+
+
+def test_escape_takes_the_modifier_a_modifier_hotkey_holds():
+    assert escape_combos("f9") == ["Escape"]
+    assert escape_combos("ctrl_r") == ["Escape", "Ctrl+Escape"]
+    assert escape_combos("super_l") == ["Escape", "Mod4+Escape"]
+    assert escape_combos("alt_r") == ["Escape", "Mod1+Escape"]
+
+
+def test_popup_rules_quote_the_command_list_and_escape_the_criteria():
+    assert popup_commands("dictate-app", "Dictate", 800) == [
+        'no_focus [app_id="^dictate-app$" title="^Dictate($|: )"]',
+        'for_window [app_id="^dictate-app$" title="^Dictate($|: )"] "floating enable, sticky enable, '
+        'border none, move position center, move down 250 px"',
+    ]
+    assert criteria("a.b", 'x "y" (1)$') == r'[app_id="^a\.b$" title="^x \"y\" \(1\)\$($|: )"]'
+    assert popup_commands("x", "y", 0)[1].endswith("move down 0 px\"")
+
+
+# ---- the hotkey against a fake sway -----------------------------------------------------------
+
+class Calls:
     def __init__(self):
-        self.items: list[tuple[str, float]] = []
-        self.lock = threading.Lock()
+        self.events: list[tuple[str, float]] = []
 
-    def add(self, kind):
-        def callback(ms: float = 0.0):
-            with self.lock:
-                self.items.append((kind, ms))
-        return callback
+    def press(self, ms):
+        self.events.append(("press", ms))
+
+    def release(self, ms):
+        self.events.append(("release", ms))
+
+    def escape(self):
+        self.events.append(("escape", 0.0))
 
     def kinds(self):
-        with self.lock:
-            return [k for k, _ in self.items]
-
-    def start(self, hotkey: SwayHotkey, key: str):
-        return hotkey.start(key, self.add("press"), self.add("release"), self.add("escape"))
+        return [kind for kind, _ in self.events]
 
 
-def received(target: Target, keysym: str) -> list[str]:
-    return [line for line in target.keys() if line.split()[2] == keysym]
+def started(sway: FakeSway, key: str = "f9", **kw):
+    calls = Calls()
+    hotkey = SwayHotkey(connect=sway.connect, **kw)
+    warning = hotkey.start(key, calls.press, calls.release, calls.escape)
+    return hotkey, calls, warning
 
 
-@pytest.fixture
-def rig(sway, tmp_path):
-    """A focused, empty Qt target, a SwayHotkey not yet started, and its events."""
-    target = Target(sway, tmp_path / "target.txt")
-    hotkey = SwayHotkey()
-    try:
-        target.reset()
-        yield target, hotkey, Events()
-    finally:
-        hotkey.stop()
-        target.close()
-
-
-def hold(sway, key: str, ms: int) -> None:
-    sway.wtype("-s", "150", "-P", key, "-s", str(ms), "-p", key)  # -s: the keymap (see wtype.py)
-
-
-def test_held_f9_is_one_press_one_release_and_never_reaches_the_app(sway, rig):
-    target, hotkey, events = rig
-    hold(sway, "F9", 300)  # before Dictate binds it, F9 reaches the app (the log can see it)
-    wait_for(lambda: received(target, F9), 5, "F9 in the target's key log")
-    target.reset()
-
-    assert events.start(hotkey, "f9") is None
-    hold(sway, "F9", 1500)
-    wait_for(lambda: len(events.items) == 2, 5, "press and release")
-    time.sleep(0.5)  # a repeat would come 600 ms into the hold, a late one after it
-    assert events.kinds() == ["press", "release"]
-    held = events.items[1][1] - events.items[0][1]
-    print(f"press to release: {held:.0f} ms for a 1500 ms hold")
-    assert 1400 < held < 2500  # stamped at key-down and key-up, not at delivery
-    hold(sway, "F9", 300)  # a second hold
-    wait_for(lambda: len(events.items) == 4, 5, "the second hold")
-    assert events.kinds() == ["press", "release"] * 2
-    assert received(target, F9) == [] and target.text() == ""
-
+def test_start_binds_press_and_release_and_stop_removes_exactly_those():
+    sway = FakeSway()
+    hotkey, _calls, warning = started(sway)
+    m = hotkey.marker
+    assert warning is None
+    assert sway.commands == [f"bindsym --no-repeat F9 nop {m} press", f"bindsym --release F9 nop {m} release"]
     hotkey.stop()
-    hold(sway, "F9", 300)  # the binding is gone: F9 reaches the app again
-    wait_for(lambda: received(target, F9), 5, "F9 in the target's key log after stop()")
-    assert len(events.items) == 4
+    assert sway.commands[2:] == ["unbindsym --no-repeat F9", "unbindsym --release F9"]
 
 
-def test_the_hotkey_survives_a_sway_reload(sway, rig):
-    target, hotkey, events = rig
-    events.start(hotkey, "f9")
+def test_binding_events_become_one_press_and_one_release_with_monotonic_ms():
+    sway = FakeSway()
+    hotkey, calls, _ = started(sway)
+    sway.binding(f"nop {hotkey.marker} press")
+    sway.binding("nop someone-else press")  # not ours: ignored
+    sway.binding(f"nop {hotkey.marker} release")
+    until(lambda: len(calls.events) == 2)
+    assert calls.kinds() == ["press", "release"]
+    assert 0 < calls.events[0][1] <= calls.events[1][1]
+    hotkey.stop()
+
+
+def test_a_press_while_down_ends_a_hold_whose_release_sway_dropped():
+    sway = FakeSway()
+    hotkey, calls, _ = started(sway)
+    m = hotkey.marker
+    for what in ("press", "press", "release", "press", "release"):
+        sway.binding(f"nop {m} {what}")
+    until(lambda: len(calls.events) == 4)
+    assert calls.kinds() == ["press", "release", "press", "release"]
+    hotkey.stop()
+
+
+def test_sway_without_no_repeat_gets_plain_bindings_and_repeats_are_debounced():
+    sway = FakeSway()
+    sway.refuse["--no-repeat"] = "Unknown key or button '--no-repeat'"
+    hotkey, calls, _ = started(sway)
+    m = hotkey.marker
+    assert sway.commands[1:] == [f"bindsym F9 nop {m} press", f"bindsym --release F9 nop {m} release"]
+    for _ in range(5):  # sway's repeats of a held binding
+        sway.binding(f"nop {m} press")
+    sway.binding(f"nop {m} release")
+    until(lambda: len(calls.events) == 2)
+    assert calls.kinds() == ["press", "release"]
+    hotkey.stop()
+
+
+def test_escape_is_bound_only_while_wanted_and_resets_the_hold():
+    sway = FakeSway()
+    hotkey, calls, _ = started(sway, "ctrl_r")
+    m = hotkey.marker
     hotkey.set_escape(True)
-    sway.swaymsg("reload")  # drops every runtime binding (measured): SwayHotkey binds again
-    time.sleep(0.5)
-    hold(sway, "F9", 300)
-    wait_for(lambda: events.kinds() == ["press", "release"], 5, "a hold after the reload")
-    WtypeKeyboard().key("esc")
-    wait_for(lambda: events.kinds()[2:] == ["escape"], 5, "Esc still Dictate's after the reload")
-    assert received(target, F9) == [] and received(target, ESCAPE) == []
-
-
-def test_esc_is_taken_from_the_app_only_while_recording(sway, rig):
-    target, hotkey, events = rig
-    keyboard = WtypeKeyboard()
-    events.start(hotkey, "f9")
-    keyboard.key("esc")
-    wait_for(lambda: received(target, ESCAPE), 5, "Esc in the app while not recording")
-    target.reset()
-    hotkey.set_escape(True)
-    keyboard.key("esc")
-    wait_for(lambda: events.kinds() == ["escape"], 5, "Esc as Dictate's cancel")
-    sway.wtype("-P", "F9", "-s", "200", "-k", "Escape", "-s", "200", "-p", "F9")  # Esc during a hold
-    wait_for(lambda: events.kinds() == ["escape", "press", "escape"], 5, "Esc during a hold")
-    assert received(target, ESCAPE) == []
+    hotkey.set_escape(True)  # twice: bound once
+    assert sway.commands[2:] == [f"bindsym Escape nop {m} escape", f"bindsym Ctrl+Escape nop {m} escape"]
+    sway.binding(f"nop {m} press")
+    sway.binding(f"nop {m} escape")
+    sway.binding(f"nop {m} press")  # Esc dropped the release: this press starts a new hold
+    until(lambda: len(calls.events) == 3)
+    assert calls.kinds() == ["press", "escape", "press"]
     hotkey.set_escape(False)
-    keyboard.key("esc")
-    wait_for(lambda: received(target, ESCAPE), 5, "Esc back in the app")
-    hold(sway, "F9", 200)  # the cancelled hold is over: a new press starts a new one
-    wait_for(lambda: events.kinds()[3:] == ["press", "release"], 5, "a hold after the cancel")
+    assert sway.commands[4:] == ["unbindsym Escape", "unbindsym Ctrl+Escape"]
+    hotkey.stop()
+    assert sway.commands[6:] == ["unbindsym --no-repeat Control_R", "unbindsym --release Control_R"]
+    hotkey.set_escape(True)  # after stop(): nothing to bind Esc for
+    assert len(sway.commands) == 8
 
 
-def test_right_ctrl_alone_is_a_hotkey(sway, rig):
-    target, hotkey, events = rig
-    events.start(hotkey, "ctrl_r")
-    # A virtual keyboard's keys do not change its modifiers (wlroots takes them from the client's
-    # modifiers request), so wtype sets Ctrl the way a real keyboard's Right Ctrl would: on after
-    # the key goes down, off after it comes up.
-    sway.wtype("-s", "150", "-P", "Control_R", "-M", "ctrl", "-s", "800", "-p", "Control_R", "-m", "ctrl")
-    wait_for(lambda: len(events.items) == 2, 5, "press and release of Right Ctrl")
-    time.sleep(0.3)
-    assert events.kinds() == ["press", "release"]
-    assert received(target, CONTROL_R) == []
-    hotkey.set_escape(True)  # Esc now arrives as Ctrl+Escape: bound as such
-    sway.wtype("-s", "150", "-P", "Control_R", "-M", "ctrl", "-s", "200", "-k", "Escape", "-s", "200",
-               "-p", "Control_R", "-m", "ctrl")
-    wait_for(lambda: events.kinds()[2:] == ["press", "escape"], 5, "Esc while Right Ctrl is held")
+USER_CONFIG = """\
+set $mod Mod4
+set $ptt F9
+# bindsym F9 exec commented-out
+bindsym $mod+Return exec foot
+bindsym $ptt exec \\
+    notify-send hi
+mode "resize" {
+    bindsym F10 resize grow width 10px
+}
+include ~/.config/sway/config.d/*
+"""
 
 
-def test_focused_window_names_the_app_and_follows_focus(sway, tmp_path):
-    first = Target(sway, tmp_path / "a.txt", app_id="dictate-test-a")
-    second = Target(sway, tmp_path / "b.txt", app_id="dictate-test-b")
-    windows = SwayWindows()
-    try:
-        second.focus()
-        now = windows.focused()
-        assert (now.app, now.pid, now.title) == ("dictate-test-b", second.proc.pid, "dictate-target")
-        sway.swaymsg("[app_id=dictate-test-a] focus")
-        wait_for(lambda: windows.focused().pid == first.proc.pid, 5, "focus on the first window")
-        assert windows.focused().app == "dictate-test-a"
-        assert windows.focused().id == str(first.node()["id"])
-        t0 = time.perf_counter()
-        for _ in range(100):
-            windows.focused()
-        print(f"SwayWindows.focused(): {(time.perf_counter() - t0) * 10:.3f} ms per call, 2 windows")
-    finally:
-        windows.close()
-        first.close()
-        second.close()
+def test_a_key_bound_in_the_users_config_is_refused_not_clobbered():
+    sway = FakeSway(USER_CONFIG)
+    calls = Calls()
+    hotkey = SwayHotkey(connect=sway.connect)
+    with pytest.raises(HotkeyError, match=r"F9 is already bound in your sway config \(.*config:5: "
+                                          r"`bindsym F9 exec notify-send hi`\).*choose another hotkey"):
+        hotkey.start("f9", calls.press, calls.release, calls.escape)
+    assert sway.commands == []
 
 
-def _pixel(path, x: int, y: int) -> str:
-    return QColor(QImage(str(path)).pixel(x, y)).name()
+def test_keys_bound_in_other_modes_with_modifiers_or_in_includes(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".config/sway/config.d").mkdir(parents=True)
+    (tmp_path / ".config/sway/config.d/50-keys").write_text("bindsym --release Pause exec x\n")
+    sway = FakeSway(USER_CONFIG)
+    for key in ("f10", "return"):  # F10 only in "resize" mode, Return only with $mod: free
+        hotkey, _calls, warning = started(sway, key)
+        assert warning is None
+        hotkey.stop()
+    with pytest.raises(HotkeyError, match="50-keys:1"):
+        started(sway, "pause")
 
 
-@pytest.fixture
-def shown(sway, tmp_path):
-    """``show(app_id, title)``: the popup rules prepared and a popup shown over a focused target;
-    returns (target, popup). Everything is closed after the test."""
-    opened = []
-
-    def show(app_id: str, title: str, shown_title: str = ""):
-        target = Target(sway, tmp_path / "target.txt")
-        opened.append(target)
-        target.reset()
-        rules = SwayPopup()
-        opened.append(rules)
-        rules.prepare(app_id, title)
-        popup = Popup(sway, app_id, shown_title or title)
-        opened.append(popup)
-        return target, popup
-
-    yield show
-    for thing in reversed(opened):
-        thing.close()
+def test_a_binding_to_dictate_itself_is_taken_over_with_a_warning():
+    sway = FakeSway("bindsym F9 exec dictate-app toggle\n")
+    hotkey, _calls, warning = started(sway)
+    assert "runs `exec dictate-app toggle`" in warning and "that line can go" in warning
+    assert len(sway.commands) == 2
+    hotkey.stop()
 
 
-def test_popup_floats_on_every_workspace_without_taking_focus(sway, shown, tmp_path):
-    target, popup = shown("dictate-app-test", "Dictate")
-    node = popup.node()
-    assert node["app_id"] == "dictate-app-test"  # what Qt 6 sends: the desktop file name
-    assert node["type"] == "floating_con" and node["sticky"] and not node["focused"]
-    rect = node["rect"]
-    print(f"popup rect: {rect}")
-    assert (rect["x"], rect["width"], rect["height"]) == ((1280 - 420) // 2, 420, 80)
-    assert rect["y"] + rect["height"] // 2 == 800 - 150  # its centre 150 px above the bottom
-    assert target.node()["focused"]
-
-    shot = sway.screenshot("sway-popup.png")
-    assert _pixel(shot, rect["x"] + 5, rect["y"] + rect["height"] - 5) == "#202124"  # the popup, on top
-    assert _pixel(shot, rect["x"] + 5, rect["y"] - 20) != "#202124"
-
-    WtypeKeyboard().type("still here")
-    wait_for(lambda: target.text() == "still here", 5, "typed text in the target with the popup up")
-
-    popup.hide()  # each show maps a new toplevel: the rules must hold every time
-    sway.swaymsg("workspace 2")
-    # Not an empty workspace: sway focuses the only window of the focused workspace whatever
-    # no_focus says (sway/tree/view.c, should_focus), and there is nothing to dictate into there.
-    other = Target(sway, tmp_path / "other.txt")
-    try:
-        other.reset()
-        popup.show()
-        node = popup.node()
-        assert node["type"] == "floating_con" and not node["focused"] and other.node()["focused"]
-        assert next(w for w in sway.swaymsg("-t", "get_workspaces") if w["focused"])["name"] == "2"
-    finally:
-        other.close()
-    sway.swaymsg("workspace 1")
-    wait_for(lambda: target.node()["focused"], 5, "the target focused again on workspace 1")
+def test_esc_bound_by_the_user_is_left_alone():
+    sway = FakeSway("bindsym Escape exec something\n")
+    hotkey, _calls, _ = started(sway)
+    hotkey.set_escape(True)
+    assert not any("Escape" in c for c in sway.commands)
+    hotkey.stop()
 
 
-def test_popup_criteria_escape_regex_characters_for_real(shown):
-    target, popup = shown("dictate.test+1", 'Dic(t)ate "q" $mod', 'Dic(t)ate "q" $mod: words')
-    node = popup.node()
-    assert node["type"] == "floating_con" and not node["focused"] and target.node()["focused"]
+def test_a_reload_binds_the_key_again():
+    sway = FakeSway()
+    hotkey, calls, _ = started(sway)
+    hotkey.set_escape(True)
+    sway.commands.clear()
+    sway.emit("workspace", {"change": "reload", "old": None, "current": None})
+    until(lambda: len(sway.commands) == 3)
+    m = hotkey.marker
+    assert sway.commands == [f"bindsym --no-repeat F9 nop {m} press", f"bindsym --release F9 nop {m} release",
+                             f"bindsym Escape nop {m} escape"]
+    hotkey.stop()
+
+
+def test_sway_going_away_is_logged_not_raised(caplog):
+    sway = FakeSway()
+    hotkey, _calls, _ = started(sway)
+    with caplog.at_level(logging.WARNING):
+        sway.drop()
+        until(lambda: "went away" in caplog.text)
+    hotkey.stop()  # nothing left to unbind: no exception either
+
+
+def test_unreachable_sway_says_how_to_bind_the_key_by_hand():
+    sway = FakeSway()
+    sway.reachable = False
+    hotkey = SwayHotkey(connect=sway.connect)
+    with pytest.raises(HotkeyError, match=r"sway's IPC is not reachable .* add `bindsym F9 exec dictate-app "
+                                          r"start` and `bindsym --release F9 exec dictate-app stop`"):
+        hotkey.start("f9", print, print, print)
+    rows = {row.capability: row for row in hotkey.checks()}
+    assert rows["hotkey"].status == "missing" and "dictate-app start" in rows["hotkey"].fix
+    assert rows["key kept from the app"].status == "missing"
+
+
+def test_checks_when_sway_answers():
+    rows = {row.capability: row.status for row in SwayHotkey(connect=FakeSway().connect).checks()}
+    assert rows == {"hotkey": "ok", "key kept from the app": "ok"}
+    rows = {row.capability: row.status for row in SwayWindows(connect=FakeSway().connect).checks()}
+    assert rows == {"focus identity": "ok"}
+
+
+def test_an_unknown_key_name_is_a_hotkey_error():
+    with pytest.raises(HotkeyError, match="not a key name"):
+        SwayHotkey(connect=FakeSway().connect).start("f99", print, print, print)
+
+
+# ---- windows and popup --------------------------------------------------------------------------
+
+TREE = {"type": "root", "nodes": [{"type": "output", "nodes": [{"type": "workspace", "nodes": [
+    {"type": "con", "id": 7, "pid": 70, "app_id": "foot", "name": "shell", "focused": False, "nodes": []},
+    {"type": "con", "id": 9, "pid": 90, "app_id": None, "name": "xterm", "focused": False, "nodes": [],
+     "window_properties": {"class": "XTerm", "instance": "xterm", "title": "xterm"}},
+], "floating_nodes": [
+    {"type": "floating_con", "id": 12, "pid": 120, "app_id": "org.kde.kate", "name": "notes", "focused": True,
+     "nodes": []},
+]}]}]}
+
+
+def test_focused_window_from_the_tree_wayland_and_xwayland():
+    assert window_of(focused_node(TREE)).__dict__ == {"id": "12", "app": "org.kde.kate", "title": "notes", "pid": 120}
+    xterm = TREE["nodes"][0]["nodes"][0]["nodes"][1]
+    assert window_of(xterm).app == "xterm XTerm"
+    assert focused_node({"type": "root", "focused": False, "nodes": [{"type": "workspace", "focused": True}]}) is None
+
+
+def test_sway_windows_asks_sway_and_survives_its_absence():
+    sway = FakeSway()
+    sway.tree = TREE
+    windows = SwayWindows(connect=sway.connect)
+    assert windows.focused().app == "org.kde.kate"
+    sway.drop()
+    sway.reachable = False
+    assert windows.focused() is None
+    windows.close()
+
+
+def test_popup_rules_are_applied_and_again_after_a_reload():
+    sway = FakeSway()
+    sway.outputs = [{"focused": False, "rect": {"height": 600}}, {"focused": True, "rect": {"height": 1080}}]
+    popup = SwayPopup(connect=sway.connect)
+    popup.prepare("dictate-app", "Dictate")
+    assert sway.commands == popup_commands("dictate-app", "Dictate", 1080)
+    assert "move down 390 px" in sway.commands[1]
+    sway.emit("workspace", {"change": "reload"})
+    until(lambda: len(sway.commands) == 4)
+    assert sway.commands[2:] == sway.commands[:2]
+    popup.close()
+
+
+@pytest.mark.skipif(sys.byteorder != "little", reason="the example bytes are little-endian")
+def test_header_bytes_as_documented():
+    # sway-ipc(7): "i3-ipc" + <payload length> + <payload type>, e.g. GET_TREE with no payload.
+    assert encode(sway_ipc.GET_TREE) == b"i3-ipc\x00\x00\x00\x00\x04\x00\x00\x00"

@@ -28,8 +28,8 @@ from dictate_app.desktop.wayland.hyprland_ipc import (
     socket_dir,
     version_of,
 )
-from tests.platform.wayland.fake_hyprland import FakeHyprland
-from tests.platform.wayland.fake_sway import until
+from tests.desktop.wayland.fake_hyprland import FakeHyprland
+from tests.desktop.wayland.fake_sway import until
 
 
 @pytest.fixture
