@@ -6,6 +6,7 @@ log are the real ones."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from concurrent.futures import Future
@@ -314,6 +315,41 @@ def test_focus_moved_leaves_text_on_clipboard(harness):
     assert h.clipboard.text() == "where did it go"
     assert h.popup.note_label.text() == FOCUS_MOVED
     assert h.saved_texts() == ["where did it go"]
+
+
+class FullDisk:
+    """The history's SQLite connection on a full disk: every write transaction is refused (the
+    error SQLite gives then); reads still work."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def execute(self, sql, params=()):
+        if sql == "BEGIN IMMEDIATE":
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.db.execute(sql, params)
+
+
+def test_a_failed_history_save_still_inserts_the_transcript_and_tells_the_user(harness):
+    h = harness(texts=["call my mother"], script=[SPEECH])
+    h.history._db = FullDisk(h.history._db)  # the real recorder and store, refused at the disk
+    notices = []
+    h.co._notify = lambda message, error: notices.append((message, error))
+    pasted = []  # what the clipboard held when the paste chord went out
+    sent_key = h.keyboard.key
+    h.keyboard.key = lambda chord, clear_modifiers=False: (pasted.append(h.clipboard.text()),
+                                                           sent_key(chord, clear_modifiers))
+    h.start()
+    h.co.press(0.0)
+    h.co.release(1000.0)
+    (_uid, details), = h.wait_finished(1)
+    assert details["status"] == "inserted" and details["text"] == "call my mother"
+    assert pasted == ["call my mother"] and h.keyboard.sent == [("key", "ctrl+v", False)]
+    assert h.clipboard.content == {"text/plain": b"OLD"}  # restored after the paste
+    assert h.saved_texts() == []  # nothing was saved: that is what the user is told
+    assert notices == [(f"The transcript could not be saved (The history could not be saved (database or "
+                        f"disk is full): check free disk space and that {h.history.path} is writable.); "
+                        f"it will still be inserted.", True)]
 
 
 def test_model_failure_is_notified_and_press_refused(harness):

@@ -3,16 +3,34 @@ other processes, the clipboard, speech synthesis, and one push-to-talk round tri
 
 from __future__ import annotations
 
+import inspect
 import select
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from dictate_app.audio.recorder import FIRST_BLOCK_S
+from dictate_app.output.inserter import Inserter
+from tests.desktop.mic import bench_microphone_live, wait_live
+
 REPO = Path(__file__).resolve().parents[2]
 OLD_CLIPBOARD = "OLD-CLIP 旧的 ✓"
 READY_TIMEOUT_S = 240  # funasr's import plus the model load: 10-20 s on 2 busy cores
 TEXT_TIMEOUT_S = 30
+# Key-down to the app's microphone live: the key event, the start cue, then the stream opened on
+# demand (0.17-0.21 s on the quiet bench); the recorder itself allows FIRST_BLOCK_S for the first
+# block, and a second more covers the cue and the key event on two busy cores.
+APP_LIVE_TIMEOUT_S = FIRST_BLOCK_S + 1.0
+# The user starts speaking a moment after the start cue (the microphone live).
+LEAD_S = 0.2
+# How long a target's text must stay unchanged to count as final. A second insertion of the same
+# utterance could only start once the first has ended, which is at most the inserter's fetch
+# timeout after its keys (it waits that long for the target to read a paste), and would send its
+# keys after at most the modifier wait: 1.5 + 0.6 s with the app's defaults, read from the
+# inserter, plus 0.4 s for Qt's timers and xdotool on two busy cores.
+_INSERTER = inspect.signature(Inserter).parameters
+SETTLE_S = (_INSERTER["fetch_timeout_ms"].default + _INSERTER["modifier_wait_ms"].default) / 1000 + 0.4
 
 
 def wait_for(check, timeout: float, what: str, poll: float = 0.01):
@@ -200,7 +218,28 @@ def synthesize(desktop, text: str, path: Path, voice: str, pitch: int | None = N
     return path
 
 
-def hold_to_talk(desktop, target, wav: Path, lead_s: float = 0.35,
+def start_talking(desktop, lead_s: float = LEAD_S) -> None:
+    """F9 down, then what a user does before speaking: wait for the start cue, i.e. until the
+    app's microphone is live, and a moment more (``lead_s``)."""
+    desktop.xdotool("keydown", "F9")
+    wait_live(lambda: bench_microphone_live(desktop), APP_LIVE_TIMEOUT_S)
+    time.sleep(lead_s)
+
+
+def settled_text(target, timeout: float = TEXT_TIMEOUT_S) -> str:
+    """The target's text once some has arrived and it has not changed for ``SETTLE_S``: a paste
+    lands in one change, typing in a few; a late second insertion changes it again (a bug the
+    callers see as the wrong text)."""
+    current = wait_for(target.text, timeout, "text in the target")
+    changed = time.monotonic()
+    while time.monotonic() - changed < SETTLE_S:
+        time.sleep(0.05)
+        if (now := target.text()) != current:
+            current, changed = now, time.monotonic()
+    return current
+
+
+def hold_to_talk(desktop, target, wav: Path, lead_s: float = LEAD_S,
                  recording_shot: str | None = None) -> dict:
     """Hold F9 around the utterance, as a user does; return what arrived and when.
 
@@ -208,8 +247,7 @@ def hold_to_talk(desktop, target, wav: Path, lead_s: float = 0.35,
     window while the key was held (the popup must not have taken it).
     """
     target.reset()
-    desktop.xdotool("keydown", "F9")
-    time.sleep(lead_s)  # the user starts speaking a moment after pressing
+    start_talking(desktop, lead_s)
     playing = desktop.speak(wav, wait=False)
     if recording_shot:
         time.sleep(0.8)
@@ -220,10 +258,5 @@ def hold_to_talk(desktop, target, wav: Path, lead_s: float = 0.35,
     released = time.monotonic()
     wait_for(target.text, TEXT_TIMEOUT_S, "text in the target")
     arrived = time.monotonic()
-    # Settle: a paste lands in one change, typing in a few; a second insertion would be a bug.
-    previous = None
-    while (current := target.text()) != previous:
-        previous = current
-        time.sleep(0.6)
-    return {"text": current, "release_to_text_s": round(arrived - released, 3),
+    return {"text": settled_text(target), "release_to_text_s": round(arrived - released, 3),
             "focus_during": focus_during}

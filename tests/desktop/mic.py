@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
+from collections.abc import Callable
 
 from dictate_app.audio.recorder import Recorder, Recording
 
 # The two microphone modes, by the name the README uses.
 MODES = {"on-demand": False, "keep-ready": True}
+# An in-process recorder opened on demand delivers its first block within this time of start().
+LIVE_TIMEOUT_S = 2.0
+
+
+def wait_live(is_live: Callable[[], bool], timeout: float = LIVE_TIMEOUT_S) -> None:
+    """Wait until the microphone delivers audio (``is_live()``): where a user starts speaking
+    (the app's start cue plays just before); fail if it never does."""
+    deadline = time.monotonic() + timeout
+    while not is_live():
+        assert time.monotonic() < deadline, f"the microphone never delivered audio ({timeout} s)"
+        time.sleep(0.005)
+
+
+def bench_microphone_live(desktop) -> bool:
+    """True while a program records from the bench's microphone: PulseAudio has an uncorked
+    source output, i.e. it is streaming the microphone to that program (another process, such as
+    the app, whose recorder the test cannot ask)."""
+    listing = subprocess.run(["pactl", "list", "source-outputs"], env=desktop.env, capture_output=True,
+                             text=True, timeout=10).stdout
+    return "Corked: no" in listing
 
 
 def ready_recorder(keep_ready: bool, **kwargs) -> Recorder:
@@ -29,6 +51,6 @@ def record_utterance(desktop, wav, keep_ready: bool, **kwargs) -> Recording:
     with ready_recorder(keep_ready, on_live=lambda _ms: live.set(), **kwargs) as rec:
         rec.start()
         if not keep_ready:
-            assert live.wait(2.0), "the microphone never delivered audio"
+            wait_live(live.is_set)
         desktop.speak(wav)
         return rec.stop().result(timeout=10)

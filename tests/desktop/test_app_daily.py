@@ -4,7 +4,9 @@ display, PulseAudio microphone, the engine over a real-format random model):
 - one instance: a second `dictate-app` defers to the first (exit 0, the first shows a popup);
 - remote control: `dictate-app status|toggle|cancel|start|stop --json` drive the running app;
 - history: a recording started and stopped remotely is saved, with its insertion result, and
-  `dictate-app history --json` reads it while the app runs.
+  `dictate-app history --json` reads it while the app runs;
+- a Dictate server (the server_url setting): held F9, the words are recognised by `dictate-app
+  serve` running the trained fixture model and land in the target.
 """
 
 from __future__ import annotations
@@ -16,9 +18,46 @@ import sys
 
 import pytest
 
-from tests.desktop.app_harness import REPO, App, Target, wait_for
+from tests.desktop.app_harness import REPO, App, Target, hold_to_talk, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
+
+
+def test_server_url_setting_makes_the_app_recognise_through_a_dictate_server(desktop, tiny_model_dir,
+                                                                            fixture_model_dir, tmp_path):
+    """settings.ini's server_url: the tray app recognises through `dictate-app serve`.
+
+    The server runs the trained fixture model; the app's own model folder holds the random one,
+    whose words are noise. So the spoken words in the target came from the server, and its
+    /asr counter says it answered them. First in this module: the ``running`` app below, alive
+    until the module ends, holds F9 too and would dictate its own noise into the same target.
+    """
+    import requests
+
+    from tests.server.conftest import ServerProcess
+    from tests.server.test_serve import metric
+
+    answered = 'dictate_requests_total{endpoint="/asr",status="200"}'
+    server = ServerProcess("--model", str(fixture_model_dir), "--device", "cpu")
+    try:
+        (tmp_path / "settings.ini").write_text(f"[dictate]\nserver_url={server.url}\n", encoding="utf-8")
+        target = Target(desktop, tmp_path / "target.txt")
+        app = App(desktop, tiny_model_dir, tmp_path)
+        try:
+            assert app.ready_line.startswith("Dictate is ready (remote on ")
+            assert "already a shortcut of another program" not in app.stderr(), "another app holds F9"
+            before = metric(requests.get(f"{server.url}/metrics", timeout=10).text, answered)
+            spoken = "call my mother"
+            wav = synthesize(desktop, spoken, tmp_path / "remote.wav", "en-us")
+            result = hold_to_talk(desktop, target, wav)
+            assert result["text"] == app.logged_texts()[-1] == spoken
+            assert metric(requests.get(f"{server.url}/metrics", timeout=10).text, answered) > before
+        finally:
+            target.close()
+            rc = app.close()
+        assert rc == 0, app.stderr()[-3000:]
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +125,3 @@ def test_not_running_after_quit(desktop, tiny_model_dir, tmp_path):
     out = subprocess.run([sys.executable, "-m", "dictate_app", "status"], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "not running" in out.stderr
-
-
-def test_server_url_setting_makes_the_app_use_a_dictate_server(desktop, tiny_model_dir, tmp_path):
-    """settings.ini's server_url: the tray app recognises through `dictate-app serve`."""
-    from tests.server.conftest import ServerProcess
-
-    server = ServerProcess("--model", str(tiny_model_dir), "--device", "cpu")
-    try:
-        (tmp_path / "settings.ini").write_text(f"[dictate]\nserver_url={server.url}\n", encoding="utf-8")
-        app = App(desktop, tiny_model_dir, tmp_path)
-        try:
-            assert app.ready_line.startswith("Dictate is ready (remote on ")
-        finally:
-            assert app.close() == 0
-    finally:
-        server.stop()

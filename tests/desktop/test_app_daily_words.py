@@ -16,7 +16,7 @@ from dictate_app.store.history import History
 from tests.desktop.app_harness import App, Target, hold_to_talk, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
-LEAD_S = 0.6  # the user starts speaking a moment after the cue
+LEAD_S = 0.6  # the user starts speaking a moment after the cue (the microphone live)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,8 @@ def test_rules_history_and_no_cue_in_the_audio(session, tmp_path, case, spoken, 
         entry = history.recent(1)[0]
         assert entry.text == expected and spoken in entry.raw and entry.insert_status == "inserted"
         samples, rate = history.audio(entry.id)
-    # The recording starts after the cue has been heard; the speech starts LEAD_S after the key
-    # went down. Everything before the speech must be silence: no cue.
+    # The recording starts after the cue has been heard; the speech starts LEAD_S after that.
+    # Everything before the speech must be silence: no cue.
     onset = int(np.argmax(np.abs(samples) > 0.01))
     assert onset > 0.1 * rate, f"speech starts at {onset / rate:.3f} s: too early to check the head"
     assert float(np.max(np.abs(samples[:onset - int(0.02 * rate)]))) < 1e-3

@@ -25,6 +25,7 @@ from tests.desktop.app_harness import (
     clipboard,
     hold_to_talk,
     set_clipboard,
+    start_talking,
     synthesize,
     wait_for,
 )
@@ -94,8 +95,7 @@ def test_a_paste_the_window_ignores_keeps_the_text_on_the_clipboard(session, tmp
     target.reset()  # before read-only: a read-only field cannot be cleared either
     target.command("readonly")
     try:
-        desktop.xdotool("keydown", "F9")
-        time.sleep(0.35)
+        start_talking(desktop)
         desktop.speak(wav)
         desktop.xdotool("keyup", "F9")
         # Nothing may read the clipboard meanwhile (a read is what the app waits for), so wait
@@ -112,9 +112,9 @@ def test_too_short_tap_types_nothing(session):
     desktop, target, app = session
     set_clipboard(desktop, OLD_CLIPBOARD)
     target.reset()
-    desktop.xdotool("keydown", "F9")
-    time.sleep(0.08)
-    desktop.xdotool("keyup", "F9")
+    # A 100 ms tap, timed inside one xdotool process: two processes with a sleep between them made
+    # it a 250+ ms press (a real hold) whenever the second was slow to start on a loaded machine.
+    desktop.xdotool("keydown", "F9", "sleep", "0.1", "keyup", "F9")
     wait_for(lambda: app.popup_text() == "Too short: hold the key while you speak.", 5, "too-short popup")
     time.sleep(1.0)  # long enough for a wrongly kept recording to have been typed
     assert target.text() == "" and desktop.focused_window() == target.wid
@@ -127,7 +127,7 @@ def test_silence_types_nothing_and_says_so(session):
     target.reset()
     logged_before = app.logged_texts()
     desktop.xdotool("keydown", "F9")
-    time.sleep(1.5)  # hold the key, say nothing
+    time.sleep(1.5)  # hold the key, say nothing (a late key-up only makes the hold longer)
     desktop.xdotool("keyup", "F9")
     wait_for(lambda: app.popup_text() == "No speech heard", 15, "the 'No speech heard' popup")
     desktop.screenshot("app-popup-no-speech.png")

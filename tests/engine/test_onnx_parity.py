@@ -2,8 +2,8 @@
 
 The fixture is exported once per session through the real command (`dictate-app model
 export-onnx --fp32`, the ``fixture_onnx_dir`` fixture in tests/conftest.py), then both backends transcribe held-out synthesized speech (voices the
-fixture never heard in training). fp32 ONNX must agree with funasr on every clip; int8 agreement
-is measured and printed (run with ``-s`` to see it) and must stay above a floor.
+fixture never heard in training). fp32 ONNX must agree with funasr on every clip, and so must int8
+with fp32: that is what is measured (the agreement is printed too; run with ``-s`` to see it).
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from tests.conftest import run_cli
 pytestmark = pytest.mark.slow
 
 CLIPS = 24
-# int8 vs fp32 on this miniature model (measured: see the printed report); a drop below means
-# the quantisation or the export changed, not noise (everything here is deterministic).
-INT8_MIN_TEXT_AGREEMENT = 0.75
-INT8_MIN_LANGUAGE_AGREEMENT = 0.9
+# int8 vs fp32 on this fixture: 24 of 24 clips agree in text, language, emotion and events (the
+# printed report). On 200 held-out clips (seed 7) they agreed on 200 of 200 with itn and on 198 of
+# 200 without it (int8 added a first word fp32 did not hear: "on call message you turn", "zero
+# seven six"), so exact agreement on these 24 with itn is the measured behaviour, not luck; and
+# everything here is deterministic: a difference means the quantisation or the export changed.
 
 
 @pytest.fixture(scope="session")
@@ -68,20 +69,23 @@ def test_fp32_onnx_follows_the_language_setting_like_funasr(fixture_engine, onnx
                 fixture_engine.transcribe(audio, MODEL_RATE, language=language))
 
 
-def test_int8_agreement_with_fp32_is_measured(onnx_fp32, onnx_int8, heldout_clips, fixture_onnx_dir):
+def test_int8_gives_fp32s_transcripts_and_tags(onnx_fp32, onnx_int8, heldout_clips, fixture_onnx_dir):
     text = language = emotion = event = 0
-    for _, audio in heldout_clips:
+    mismatches = []
+    for spec, audio in heldout_clips:
         a, b = onnx_fp32.transcribe(audio, MODEL_RATE), onnx_int8.transcribe(audio, MODEL_RATE)
         text += a.text == b.text
         language += a.language == b.language
         emotion += a.emotion == b.emotion
         event += a.events == b.events
+        if fields(a) != fields(b):
+            mismatches.append((spec.uid, fields(a), fields(b)))
     n = len(heldout_clips)
     sizes = {p.name: p.stat().st_size for p in fixture_onnx_dir.iterdir() if p.suffix == ".onnx"}
     report = {"clips": n, "text": text / n, "language": language / n, "emotion": emotion / n,
               "events": event / n, "bytes": sizes}
     print("\nint8 vs fp32 agreement on the fixture:", json.dumps(report), file=sys.stderr)
-    assert report["text"] >= INT8_MIN_TEXT_AGREEMENT and report["language"] >= INT8_MIN_LANGUAGE_AGREEMENT
+    assert not mismatches, mismatches  # (uid, fp32, int8); see CLIPS for what was measured
 
 
 def test_batch_equals_one_by_one(onnx_fp32, heldout_clips):
@@ -90,9 +94,18 @@ def test_batch_equals_one_by_one(onnx_fp32, heldout_clips):
     assert [fields(t) for t in batched] == [fields(onnx_fp32.transcribe(a, r)) for a, r in items]
 
 
+# The first four speech clips of the held-out set and their reference texts (with itn), which
+# funasr and both ONNX precisions give exactly, clip by clip (the tests above): "on call send now
+# dog" (en), "停止音乐" (zh), "6 thank" (en), "346" (zh). Joined, the English words keep their
+# spaces, and there is none where a Chinese character meets the next piece (join_pieces' rule).
+INCREMENTAL_TEXT = "on call send now dog停止音乐6 thank 346"
+
+
 def test_incremental_with_the_fixture_equals_transcribing_the_segments_after_release(onnx_int8, fixture_engine,
                                                                                      heldout_clips):
     speech = [audio for spec, audio in heldout_clips if spec.language != "nospeech"][:4]
+    references = [spec.text_withitn for spec, _ in heldout_clips if spec.language != "nospeech"][:4]
+    assert references == ["on call send now dog", "停止音乐", "6 thank", "346"]
     for engine in (onnx_int8, fixture_engine):
         inc = IncrementalTranscriber(engine)
         for segment in speech[:-1]:
@@ -101,9 +114,7 @@ def test_incremental_with_the_fixture_equals_transcribing_the_segments_after_rel
         inc.close()
         after = join_transcripts([engine.transcribe(s, MODEL_RATE) for s in speech])
         assert fields(live) == fields(after)
-        words = [w for s in speech for w in engine.transcribe(s, MODEL_RATE).text.split()]
-        assert live.text.split() == words or "".join(live.text.split()) == "".join(words), \
-            "the join neither drops nor repeats words"
+        assert live.text == INCREMENTAL_TEXT, "the join drops, repeats or glues no words"
 
 
 def test_auto_backend_picks_the_exported_int8_model_and_transcribe_uses_it(fixture_model_dir, fixture_onnx_dir,

@@ -1,7 +1,8 @@
 """The frozen tray app on the desktop bench: it gets ready, dictates, answers remote control and
 quits cleanly; without a model it opens the first-run setup window. Everything the bundle must carry for that is exercised: Qt's xcb platform plugin and
 tray, pynput's X11 backend (a hidden import), PortAudio capture from the virtual microphone, the
-Silero VAD model in resources/, the ONNX speech model, the clipboard paste with xdotool.
+Silero VAD model in resources/, the ONNX speech model, the clipboard paste with xdotool (and the
+user's clipboard back afterwards).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from tests.desktop.app_harness import (
     OLD_CLIPBOARD,
     App,
     Target,
+    clipboard,
     hold_to_talk,
     set_clipboard,
     synthesize,
@@ -50,6 +52,10 @@ def test_frozen_tray_app_gets_ready_dictates_and_quits_cleanly(frozen_exe, build
             result = hold_to_talk(desktop, target, wav)
             print(f"frozen dictation: {result['text']!r}, release-to-text {result['release_to_text_s'] * 1000:.0f} ms")
             assert result["text"] == app.logged_texts()[-1] == spoken
+            # Pasted (the default), and the user's clipboard is theirs again afterwards.
+            wait_for(lambda: clipboard(desktop) == OLD_CLIPBOARD, 5, "the old clipboard restored")
+            entry = json.loads(run_frozen(frozen_exe, "history", "--json", "--limit", "1", env=env).stdout)[0]
+            assert (entry["text"], entry["insert_status"], entry["insert_method"]) == (spoken, "inserted", "paste")
             # The result popup (Qt widgets, fonts and emoji in the bundle), for a human to look at.
             wait_for(lambda: app.popup_text() == result["text"], 5, "the result popup")
             print(f"screenshot: {desktop.screenshot('frozen-app-popup.png')}")
