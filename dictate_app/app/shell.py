@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from dictate_app.app.coordinator import AppOptions, Coordinator
@@ -52,6 +52,12 @@ def _microphone_names() -> list[str]:
     from dictate_app.audio.devices import list_input_devices
 
     return [device.name for device in list_input_devices(refresh=True)]
+
+
+class _DesktopNotices(QObject):
+    """Carries a desktop part's "my facts changed" (from its own thread) to the GUI thread."""
+
+    changed = Signal()
 
 
 def say(message: str) -> None:
@@ -104,7 +110,7 @@ class AppShell:
         # Per-app overrides (paste/type/paste keys/Enter after) from the settings, per insertion.
         self.inserter = PerAppInserter(Inserter(
             desktop.make_clipboard(), desktop.keyboard, desktop.windows.focused,
-            lambda ms, fn: QTimer.singleShot(ms, fn), paste_keys=options.paste_keys,
+            lambda ms, fn: QTimer.singleShot(ms, fn), paste_keys=options.paste_keys, can_paste=desktop.can_paste,
         ), lambda: self.settings.get("app_overrides"))
         self.coordinator = Coordinator(
             options, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),
@@ -143,7 +149,9 @@ class AppShell:
         self._collector = GuiThreadCollector()
         self._hotkey_ok = False
         self.hotkey_problem: str | None = None  # why the hotkey does not work (or its warning)
-
+        self._desktop_notices = _DesktopNotices()
+        self._desktop_notices.changed.connect(self._show_desktop_summary)
+        desktop.listen(self._desktop_notices.changed.emit)
     def _load_engine(self, model_dir: str, device: str):
         """On the worker thread: the engine for the current model and server settings."""
         from dictate_app.engine.loader import load_engine
@@ -158,6 +166,7 @@ class AppShell:
     def start(self) -> None:
         """Show the tray, start the hotkey, then load the model or, without one, open the setup."""
         self._collector.start()  # before the model load and the hotkey listener allocate
+        self.desktop.start()  # a portal's permission dialog comes now, not at the first paste
         if self.tray is not None:
             self.tray.show()
             self.tray.set_phase(Phase.LOADING)
@@ -261,6 +270,7 @@ class AppShell:
             self.instance.close()
         if not stop_worker(self.thread):
             log.warning("the model worker was still busy at exit")
+        self.cues.close()  # before PortAudio is terminated at exit
         self.desktop.close()
         self.history.close()
         self._collector.stop()

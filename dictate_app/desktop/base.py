@@ -170,9 +170,13 @@ class Desktop:
     """One desktop's parts. ``name``: ``x11``, ``sway``, ``hyprland``, ``wlroots``, ``gnome``,
     ``kde``, ``windows``, ``macos``; ``reason``: one sentence on why it was chosen.
 
-    ``make_clipboard`` is called once, on the GUI thread, after the QApplication exists.
-    ``prepare_popup(app_id, title)`` lets a compositor keep Dictate's popup on top and unfocused
-    (sway rules); ``extra_checks`` are facts of the session itself (a missing tool...)."""
+    ``make_clipboard`` is called once, on the GUI thread, after the QApplication exists;
+    ``can_paste`` is False where Dictate cannot set the clipboard for another app (GNOME on Wayland:
+    no data-control protocol), so text is typed. ``prepare_popup(app_id, title)`` lets a compositor
+    keep Dictate's popup on top and unfocused (sway rules); ``extra_checks`` are facts of the session
+    itself (a missing tool...). ``start_parts`` run when the app starts (a portal's permission dialog
+    then, not at the first paste). Parts whose facts change later (a portal's dialog answered) call
+    :meth:`changed`, which calls every function given to :meth:`listen`, from any thread."""
 
     name: str
     reason: str
@@ -183,6 +187,20 @@ class Desktop:
     prepare_popup: Callable[[str, str], None] = lambda app_id, title: None
     extra_checks: Callable[[], Sequence[Check]] = lambda: ()
     close_parts: list[Callable[[], None]] = field(default_factory=list)
+    start_parts: list[Callable[[], None]] = field(default_factory=list)
+    can_paste: bool = True
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def start(self) -> None:
+        for start in self.start_parts:
+            start()
 
     def checks(self) -> list[Check]:
         """Every capability's row, in :data:`CAPABILITIES` order (parts may add several)."""

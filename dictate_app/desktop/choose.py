@@ -3,84 +3,26 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 
-from dictate_app.desktop.base import UNSUPPORTED, Check, Desktop, HotkeyError, InsertError, Window
+from dictate_app.desktop.base import Desktop
 from dictate_app.desktop.session import Session
+from dictate_app.desktop.unsupported import unsupported
 
-# backend -> the module whose build(session) assembles it.
-MODULES = {
-    "x11": "dictate_app.desktop.x11",
+# backend -> (module, function) that assembles it from its parts.
+BUILDERS = {
+    "x11": ("dictate_app.desktop.x11", "build"),
+    "sway": ("dictate_app.desktop.wayland.assemble", "build_sway"),
+    "hyprland": ("dictate_app.desktop.wayland.assemble", "build_hyprland"),
+    "wlroots": ("dictate_app.desktop.wayland.assemble", "build_wlroots"),
+    "gnome": ("dictate_app.desktop.wayland.assemble", "build_gnome"),
+    "kde": ("dictate_app.desktop.wayland.assemble", "build_kde"),
 }
-NO_HOTKEY = ("bind `dictate-app start` to the key's press and `dictate-app stop` to its release (or "
-             "`dictate-app toggle` to a key) in your desktop's keyboard settings; the tray's Start "
-             "dictation works too")
 
 
 def build(session: Session) -> Desktop:
     """The backend for ``session``; a desktop without one gets :func:`unsupported` parts."""
-    module = MODULES.get(session.backend)
-    if module is None:
+    builder = BUILDERS.get(session.backend)
+    if builder is None:
         return unsupported(session)
-    return importlib.import_module(module).build(session)
-
-
-class _NoHotkey:
-    keeps_key_from_app = False
-
-    def __init__(self, why: str):
-        self.why = why
-
-    def start(self, key, press, release, escape) -> str | None:
-        raise HotkeyError(f"The global hotkey is unavailable: {self.why}; {NO_HOTKEY}.")
-
-    def stop(self) -> None:
-        pass
-
-    def set_escape(self, wanted: bool) -> None:
-        pass
-
-    def checks(self) -> list[Check]:
-        return [Check("hotkey", UNSUPPORTED, f"{self.why}.", NO_HOTKEY),
-                Check("key kept from the app", UNSUPPORTED, "there is no hotkey here.")]
-
-
-class _NoWindows:
-    def focused(self) -> Window | None:
-        return None
-
-    def checks(self) -> list[Check]:
-        return [Check("focus identity", UNSUPPORTED, "this desktop does not tell which window has the focus: "
-                                                     "the focus check is skipped and per-app rules do not apply.")]
-
-
-class _NoKeyboard:
-    def __init__(self, why: str):
-        self.why = why
-
-    def _fail(self, *_args, **_kwargs) -> None:
-        raise InsertError(f"Dictate cannot send keys here ({self.why}): your text is on the clipboard, paste it by hand.")
-
-    key = type = _fail
-
-    def held_modifiers(self) -> bool:
-        return False
-
-    def checks(self) -> list[Check]:
-        fix = "paste the text by hand: it is on the clipboard and in the history"
-        return [Check("typing", UNSUPPORTED, f"{self.why}.", fix), Check("paste", UNSUPPORTED, f"{self.why}.", fix)]
-
-
-def unsupported(session: Session, make_clipboard: Callable | None = None) -> Desktop:
-    """Parts for a desktop Dictate has no backend for: the tray, the history and the clipboard
-    still work, and every check says why the rest does not."""
-    why = (f"Dictate has no {session.backend} backend yet" if session.backend != "none"
-           else "there is no graphical session")
-
-    def qt_clipboard():
-        from dictate_app.desktop.qt_clipboard import QtClipboard
-
-        return QtClipboard()
-
-    return Desktop(session.backend, session.reason, _NoHotkey(why), _NoWindows(), _NoKeyboard(why),
-                   make_clipboard or qt_clipboard)
+    module, function = builder
+    return getattr(importlib.import_module(module), function)(session)

@@ -51,6 +51,7 @@ class Inserter:
         schedule: Schedule,
         *,
         paste_keys: str = "ctrl+v",
+        can_paste: bool = True,
         restore_delay_ms: int = 250,
         fetch_grace_ms: int = 50,
         fetch_timeout_ms: int = 1500,
@@ -62,6 +63,7 @@ class Inserter:
         self.focused = focused
         self.schedule = schedule
         self.paste_keys = paste_keys
+        self.can_paste = can_paste
         self.restore_delay_ms = restore_delay_ms
         self.fetch_grace_ms = fetch_grace_ms
         self.fetch_timeout_ms = fetch_timeout_ms
@@ -79,7 +81,7 @@ class Inserter:
 
         ``on_done`` is called exactly once, possibly before this returns.
         """
-        chosen = choose_method(text, method)
+        chosen = choose_method(text, method, self.can_paste)
         self._wait_for_modifiers(text, target, chosen, on_done, waited_ms=0)
 
     def _wait_for_modifiers(self, text, target, method, on_done, waited_ms: int) -> None:

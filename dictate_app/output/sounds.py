@@ -85,6 +85,8 @@ class CuePlayer:
         self._factory = output_factory
         self._lock = threading.Lock()  # one cue at a time: a stop cue waits for a start cue
         self.last_audible_until = 0.0  # monotonic time the last cue stopped being audible
+        self._threads: set[threading.Thread] = set()
+        self._closed = False
 
     def duration(self, name: str) -> float:
         samples, rate = load_cue(name)
@@ -93,7 +95,7 @@ class CuePlayer:
     def play(self, name: str, on_done: Callable[[], None] | None = None) -> bool:
         """Start playing cue ``name``; ``on_done()`` runs (on the player's thread) once it has been
         heard, or at once if cues are off or nothing can be played. True if it is playing."""
-        if not self.enabled or self.volume <= 0:
+        if self._closed or not self.enabled or self.volume <= 0:
             if on_done:
                 on_done()
             return False
@@ -106,8 +108,18 @@ class CuePlayer:
             return False
         data = (samples * gain(self.volume)).astype(np.float32)
         thread = threading.Thread(target=self._run, args=(data, rate, on_done), name=f"cue-{name}", daemon=True)
+        self._threads.add(thread)
         thread.start()
         return True
+
+    def close(self, timeout_s: float = 2.0) -> None:
+        """Play no more cues and wait for the ones playing (at quit). PortAudio is terminated when
+        the interpreter exits; a cue thread still writing then crashed the app ("double free or
+        corruption", seen when the app quit right after a stop cue)."""
+        self._closed = True
+        deadline = time.monotonic() + timeout_s
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _open(self, rate: int):
         factory = self._factory
@@ -135,3 +147,4 @@ class CuePlayer:
                 on_done()
             except Exception:
                 log.exception("cue callback failed")
+        self._threads.discard(threading.current_thread())

@@ -20,9 +20,12 @@ class Method(str, Enum):
 TYPE_MAX_CHARS = 20
 
 
-def choose_method(text: str, setting: Method | str) -> Method:
-    """The method to use for ``text`` under the user's setting (never AUTO)."""
+def choose_method(text: str, setting: Method | str, can_paste: bool = True) -> Method:
+    """The method to use for ``text`` under the user's setting (never AUTO); TYPE where the
+    desktop does not let Dictate set the clipboard (``can_paste`` False: GNOME on Wayland)."""
     setting = Method(setting)
+    if not can_paste:
+        return Method.TYPE
     if setting is not Method.AUTO:
         return setting
     if text.isascii() and len(text) <= TYPE_MAX_CHARS:

@@ -85,8 +85,8 @@ class Target:
     def reset(self) -> None:
         """Empty the field and give the window the focus (as a user clicking into it)."""
         self.command("clear")
-        self.desktop.xdotool("windowactivate", "--sync", str(self.wid))
-        wait_for(lambda: self.text() == "" and self.desktop.focused_window() == self.wid, 5, "target reset")
+        self.desktop.activate(self)
+        wait_for(lambda: self.text() == "" and self.desktop.is_active(self), 5, "target reset")
 
     def close(self) -> None:
         self.proc.stdin.close()  # the target quits when its stdin closes
@@ -221,7 +221,7 @@ def synthesize(desktop, text: str, path: Path, voice: str, pitch: int | None = N
 def start_talking(desktop, lead_s: float = LEAD_S) -> None:
     """F9 down, then what a user does before speaking: wait for the start cue, i.e. until the
     app's microphone is live, and a moment more (``lead_s``)."""
-    desktop.xdotool("keydown", "F9")
+    desktop.key_down("F9")
     wait_live(lambda: bench_microphone_live(desktop), APP_LIVE_TIMEOUT_S)
     time.sleep(lead_s)
 
@@ -254,7 +254,7 @@ def hold_to_talk(desktop, target, wav: Path, lead_s: float = LEAD_S,
         desktop.screenshot(recording_shot)  # the popup's level meter and elapsed time
     playing.wait(60)
     focus_during = desktop.focused_window()
-    desktop.xdotool("keyup", "F9")
+    desktop.key_up("F9")
     released = time.monotonic()
     wait_for(target.text, TEXT_TIMEOUT_S, "text in the target")
     arrived = time.monotonic()

@@ -331,6 +331,21 @@ class Desktop:
         """The id of the active window (``_NET_ACTIVE_WINDOW``), as xdotool reports it."""
         return int(self.xdotool("getactivewindow"))
 
+    # What the harness does on any bench (the sway bench has its own ways):
+
+    def key_down(self, key: str) -> None:
+        self.xdotool("keydown", key)
+
+    def key_up(self, key: str) -> None:
+        self.xdotool("keyup", key)
+
+    def activate(self, target) -> None:
+        """Give ``target`` (a harness window with ``wid`` and ``proc``) the focus, as a click would."""
+        self.xdotool("windowactivate", "--sync", str(target.wid))
+
+    def is_active(self, target) -> bool:
+        return self.focused_window() == target.wid
+
     def screenshot(self, path: str | os.PathLike) -> Path:
         """Save a PNG of the whole screen; a relative path goes under ``test-artifacts/``."""
         target = Path(path)

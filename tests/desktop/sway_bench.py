@@ -77,6 +77,7 @@ class SwayDesktop(Desktop):
         self.wayland_socket = ""
         self.swaysock = ""
         self.bus_address = ""
+        self._held: subprocess.Popen | None = None
 
     def start(self) -> "SwayDesktop":
         missing = missing_binaries()
@@ -210,6 +211,25 @@ class SwayDesktop(Desktop):
 
     def window_of_pid(self, pid: int) -> dict | None:
         return next((w for w in self.windows() if w.get("pid") == pid), None)
+
+    def key_down(self, key: str) -> None:
+        """Hold ``key`` (an xkb name) until :meth:`key_up`: a wtype process's virtual keyboard holds
+        it, and its going away releases it (sway then fires --release bindings: measured)."""
+        # -s 60 first: a new virtual keyboard's first key races its keymap (platforms.md).
+        self._held = subprocess.Popen(["wtype", "-s", "60", "-P", key, "-s", "600000", "-p", key], env=self.env)
+
+    def key_up(self, key: str) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.terminate()
+            held.wait(5)
+
+    def activate(self, target) -> None:
+        self.swaymsg(f"[pid={target.proc.pid}] focus")
+
+    def is_active(self, target) -> bool:
+        window = self.window_of_pid(target.proc.pid)
+        return bool(window and window.get("focused"))
 
     def wtype(self, *args: str, timeout: float = 30) -> None:
         """Run wtype (keys through a virtual keyboard) in the bench."""

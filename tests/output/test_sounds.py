@@ -102,3 +102,25 @@ def test_skip_covers_the_cue_inside_the_preroll():
     assert cue_skip_samples(400, 9.5, 10.0) == 0  # the cue ended before the pre-roll began
     assert cue_skip_samples(400, 10.2, 10.0) == 6400  # never more than the pre-roll
     assert cue_skip_samples(0, 9.99, 10.0) == 0  # opened on demand: nothing before the start
+
+
+def test_close_waits_for_the_cue_playing_and_plays_no_more():
+    # At quit PortAudio is terminated; a cue thread still writing then crashed the app.
+    release = threading.Event()
+
+    class SlowOutput(FakeOutput):
+        def write(self, data):
+            release.wait(5)
+            super().write(data)
+
+    player = CuePlayer(output_factory=SlowOutput)
+    assert player.play("stop")
+    closing = threading.Thread(target=player.close)
+    closing.start()
+    closing.join(0.2)
+    assert closing.is_alive()  # still waiting for the cue being written
+    release.set()
+    closing.join(5)
+    assert not closing.is_alive() and SlowOutput.streams[-1].written
+    called = []
+    assert player.play("start", lambda: called.append(1)) is False and called == [1]

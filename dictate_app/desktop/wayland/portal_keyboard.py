@@ -169,8 +169,15 @@ class PortalKeyboard:
         self._send(chord_events(chord))
 
     def type(self, text: str, clear_modifiers: bool = False) -> None:
-        """Type ``text``; characters missing from the user's layout are dropped by GNOME (see the
-        module's docstring). Raises :class:`InsertError`."""
+        """Type ``text``; raises :class:`InsertError`. Characters with no legacy keysym (CJK, emoji:
+        0x01000000 + code point) are on no keyboard layout, so GNOME and KDE would drop them while
+        the call succeeds (see the module's docstring): such text is refused before any key is
+        sent, rather than typed with holes."""
+        unreachable = sorted({c for c in text if char_keysym(c) >= 0x01000000})
+        if unreachable:
+            shown = "".join(unreachable[:8]) + ("…" if len(unreachable) > 8 else "")
+            raise InsertError(f"This desktop types through its remote-desktop portal, which cannot type {shown} "
+                              "(not on the keyboard layout): the text is in the history; use paste for it.")
         self._send(text_events(text))
 
     def held_modifiers(self) -> bool:

@@ -1,4 +1,5 @@
-"""The Qt clients of qt_client.py, driven from a test or a benchmark on the sway bench."""
+"""Other programs on the sway bench, driven from a test or a benchmark: the Qt clients of
+qt_client.py, and a clipboard owner (clip_owner.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 from tests.desktop.app_harness import wait_for
 
-CLIENT = Path(__file__).resolve().parent / "qt_client.py"
+HERE = Path(__file__).resolve().parent
+CLIENT = HERE / "qt_client.py"
 
 
 class _Client:
@@ -73,3 +75,24 @@ class Popup(_Client):
     def hide(self) -> None:
         self.command("hide")
         assert self.proc.stdout.readline().strip() == "hidden"
+
+
+class Owner:
+    """tests/desktop/wayland/clip_owner.py: another program owning the clipboard."""
+
+    def __init__(self, tmp_path: Path, offers: dict[str, bytes | None]):
+        args = []
+        for i, (mime, data) in enumerate(offers.items()):
+            path = ""
+            if data is not None:
+                path = str(tmp_path / f"offer{i}")
+                Path(path).write_bytes(data)
+            args.append(f"{mime}={path}")
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "clip_owner.py"), *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(10)

@@ -21,7 +21,7 @@ from dictate_app.desktop.wayland.wire import Connection, Registry
 def main(argv: list[str]) -> int:
     offers: dict[str, bytes | None] = {}
     for spec in argv:
-        mime, _, path = spec.partition("=")
+        mime, _, path = spec.rpartition("=")  # a MIME type may hold "=" (charset=utf-8); a path here does not
         offers[mime] = Path(path).read_bytes() if path else None
     connection = Connection.connect()
     registry = Registry(connection)

@@ -19,6 +19,7 @@ from dictate_app.desktop.wayland.datacontrol import HINT_TYPE, TEXT_TYPES, DataC
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.strategy import Method
 from tests.desktop.app_harness import Target, wait_for
+from tests.desktop.wayland.clients import Owner
 
 HERE = Path(__file__).resolve().parent
 TRANSCRIPT = "你好，世界 🙂 naïve café"
@@ -33,27 +34,6 @@ def wl_paste(*args: str) -> bytes:
 def wl_types() -> list[str]:
     done = subprocess.run(["wl-paste", "-l"], capture_output=True, text=True, timeout=10)
     return done.stdout.split() if done.returncode == 0 else []
-
-
-class Owner:
-    """tests/desktop/wayland/clip_owner.py: another program owning the clipboard."""
-
-    def __init__(self, tmp_path: Path, offers: dict[str, bytes | None]):
-        args = []
-        for i, (mime, data) in enumerate(offers.items()):
-            path = ""
-            if data is not None:
-                path = str(tmp_path / f"offer{i}")
-                Path(path).write_bytes(data)
-            args.append(f"{mime}={path}")
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "clip_owner.py"), *args],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "ready"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait(10)
 
 
 @pytest.fixture

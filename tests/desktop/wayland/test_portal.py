@@ -288,8 +288,18 @@ def test_chords_reach_the_backend_as_keysyms(portal, make_keyboard, chord):
 @pytest.mark.slow
 def test_text_reaches_the_backend_one_keysym_per_character(portal, make_keyboard):
     keyboard = make_keyboard(portal)
-    keyboard.type("hi 你好 🙂")
-    assert keysyms(portal) == [e for k in HI_NI_HAO for e in ((k, 1), (k, 0))]
+    keyboard.type("hi naïve Ёж")  # Latin-1 and Cyrillic have keysyms layouts carry
+    assert keysyms(portal) == [e for c in "hi naïve Ёж" for e in ((char_keysym(c), 1), (char_keysym(c), 0))]
+
+
+@pytest.mark.slow
+def test_text_no_layout_has_is_refused_before_any_key(portal, make_keyboard):
+    # GNOME and KDE would drop 你 and 🙂 (no key on any layout) while the call succeeds: the user
+    # would get "hi  " with holes. Refused whole instead, with where the text is.
+    keyboard = make_keyboard(portal)
+    with pytest.raises(InsertError, match="cannot type 你好🙂 .*the text is in the history"):
+        keyboard.type("hi 你好 🙂")
+    assert keysyms(portal) == []
 
 
 @pytest.mark.slow
