@@ -5,7 +5,7 @@ microphone, the model worker and the insertion backends. Module map:
 
 - ``coordinator``: executes the lifecycle's actions; the one place events enter.
 - ``worker``: model loading, speech trimming and transcription on a QThread.
-- ``hotkey``: pynput listener -> queued Qt signals (pynput imported lazily).
+- ``hotkey``: a desktop's hotkey source -> queued Qt signals, one press and release per hold.
 - ``tray``, ``icons``: tray icon, tooltip and menu; state icons drawn at run time.
 - ``popup``, ``popup_text``: the focus-less popup and its (Qt-free) contents.
 - ``model_setup``: the first-run window that downloads the model or takes its folder.

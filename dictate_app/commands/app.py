@@ -107,13 +107,8 @@ def run(args) -> int:
 
     settings = SettingsStore()
     session = choose(args.desktop or settings.settings.desktop)
-    # Qt's platform plugin must match the backend: the X11 backend watches xcb events, and a
-    # Wayland backend's popup rules name a Wayland window. Qt alone picks xcb on some Wayland
-    # sessions (no XDG_SESSION_TYPE) and wayland on others.
-    if not os.environ.get("QT_QPA_PLATFORM") and session.backend == "x11":
-        os.environ["QT_QPA_PLATFORM"] = "xcb"
-    elif not os.environ.get("QT_QPA_PLATFORM") and session.wayland:
-        os.environ["QT_QPA_PLATFORM"] = "wayland;xcb"
+    if not os.environ.get("QT_QPA_PLATFORM") and session.qt_platform:
+        os.environ["QT_QPA_PLATFORM"] = session.qt_platform  # the plugin must match the backend
     app = QApplication.instance() or QApplication(sys.argv[:1])
     # Until the shell is built, remote commands get a polite "starting" answer.
     instance = InstanceServer(lambda command: {"ok": False, "error": "Dictate is still starting."}, parent=app)

@@ -1,7 +1,7 @@
 """``dictate-app toggle|start|stop|cancel|status [--json]``: control the running tray app.
 
-For Wayland (no global hotkeys for X11 programs) and for window managers: bind these commands to
-keys in the desktop's own keyboard settings. ``start`` begins a recording if none is running,
+For desktops where Dictate has no hotkey backend (`dictate-app doctor` says which) and for window
+managers: bind these commands to keys in the desktop's own keyboard settings. ``start`` begins a recording if none is running,
 ``stop`` ends it (the words are recognised and inserted), ``toggle`` does whichever applies,
 ``cancel`` throws the recording away, ``status`` prints the state.
 """

@@ -30,6 +30,15 @@ class Session:
     def wayland(self) -> bool:
         return self.backend in ("sway", "hyprland", "wlroots", "gnome", "kde")
 
+    @property
+    def qt_platform(self) -> str | None:
+        """The Qt platform plugin this backend needs (None: Qt's own choice). The X11 backend
+        watches xcb events; a Wayland backend's popup rules name a Wayland window. Left alone, Qt
+        picks xcb on some Wayland sessions (no XDG_SESSION_TYPE) and wayland on others."""
+        if self.backend == "x11":
+            return "xcb"
+        return "wayland;xcb" if self.wayland else None
+
 
 def _desktops(env: Mapping[str, str]) -> list[str]:
     return [d.strip().lower() for d in env.get("XDG_CURRENT_DESKTOP", "").split(":") if d.strip()]

@@ -1,6 +1,7 @@
-"""Putting text into the focused application: paste or type, per platform.
+"""Putting text into the focused application: paste or type, whatever the desktop.
 
-``strategy`` holds the pure decisions (which method, which keys), ``inserter`` the sequence
-(check focus, wait for modifiers, save clipboard, paste, restore), ``x11`` the xdotool backend and
-``qt_clipboard`` the one backend that needs Qt (the app's own clipboard, so no helper process).
+``strategy`` holds the pure decisions (which method for which text), ``inserter`` the sequence
+(check focus, wait for modifiers, save clipboard, paste, restore after the target's read), and
+``per_app`` the user's per-application overrides. The desktop's keyboard, clipboard and focused
+window come from :mod:`dictate_app.desktop`; ``sounds`` plays the start and stop cues.
 """
