@@ -382,6 +382,31 @@ def _self_test(bench: Desktop) -> dict[str, object]:
     return {"tray": bench._tray_ready(), "recorded_s": round(got.size / rate, 3), "ncc": round(best, 4)}
 
 
+def serve(bench: Desktop, exported: tuple[str, ...], args, check=None) -> int:
+    """What ``python -m`` of a bench does with a started ``bench``: a shell inside it
+    (``--shell``), ``check(bench)`` (``--check``), or the ``exported`` variables printed for
+    another terminal until Ctrl+C; the bench is stopped in the end."""
+    try:
+        if args.check and check is not None:
+            os.environ.update(bench.env)  # before sounddevice initialises PortAudio
+            print(check(bench))
+        elif args.shell:
+            print("speak into the microphone with: paplay --device=vmic_sink FILE.wav", file=sys.stderr)
+            subprocess.run([os.environ.get("SHELL", "/bin/sh")], env=bench.env)
+        else:
+            for key in exported:
+                print(f"export {key}={bench.env[key]}")
+            print("# running; Ctrl+C stops the bench", file=sys.stderr)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bench.stop()
+        print(f"bench stopped in {bench.timings['stop_s']:.2f} s", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.desktop.bench", description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group()
@@ -394,27 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    try:
-        print(f"bench up on DISPLAY={bench.display} in {bench.timings['start_s']:.2f} s", file=sys.stderr)
-        if args.check:
-            os.environ.update(bench.env)  # before sounddevice initialises PortAudio
-            print(_self_test(bench))
-        elif args.shell:
-            print("speak into the microphone with: paplay --device=vmic_sink FILE.wav", file=sys.stderr)
-            subprocess.run([os.environ.get("SHELL", "/bin/sh")], env=bench.env)
-        else:
-            for key in ("DISPLAY", "QT_QPA_PLATFORM", "PULSE_SERVER", "PULSE_CLIENTCONFIG",
-                        "XDG_RUNTIME_DIR", "LANG"):
-                print(f"export {key}={bench.env[key]}")
-            print("# running; Ctrl+C stops the bench", file=sys.stderr)
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    except KeyboardInterrupt:
-        pass
-    finally:
-        bench.stop()
-        print(f"bench stopped in {bench.timings['stop_s']:.2f} s", file=sys.stderr)
-    return 0
+    print(f"bench up on DISPLAY={bench.display} in {bench.timings['start_s']:.2f} s", file=sys.stderr)
+    return serve(bench, ("DISPLAY", "QT_QPA_PLATFORM", "PULSE_SERVER", "PULSE_CLIENTCONFIG", "XDG_RUNTIME_DIR", "LANG"),
+                 args, _self_test)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Missing system packages are installed when we are root; otherwise the test fails
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -44,16 +45,18 @@ def refresh_portaudio() -> None:
         refresh_devices()
 
 
-@pytest.fixture(scope="session")
-def desktop():
-    """A running bench (:class:`tests.desktop.bench.Desktop`) for the whole session."""
+@contextlib.contextmanager
+def running_bench(bench, exported, hidden=()):
+    """``bench`` started, its ``exported`` variables in ``os.environ`` (``hidden`` ones removed)
+    while it runs, PortAudio told; all put back and the bench stopped afterwards."""
     try:
-        ensure_system_packages()
-        bench = Desktop().start()
+        bench.start()
     except BenchError as exc:
         pytest.fail(str(exc))
-    saved = {key: os.environ.get(key) for key in EXPORTED}
-    os.environ.update({key: bench.env[key] for key in EXPORTED})
+    saved = {key: os.environ.get(key) for key in (*exported, *hidden)}
+    for key in hidden:
+        os.environ.pop(key, None)
+    os.environ.update({key: bench.env[key] for key in exported})
     refresh_portaudio()
     try:
         yield bench
@@ -64,3 +67,15 @@ def desktop():
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        refresh_portaudio()
+
+
+@pytest.fixture(scope="session")
+def desktop():
+    """A running bench (:class:`tests.desktop.bench.Desktop`) for the whole session."""
+    try:
+        ensure_system_packages()
+    except BenchError as exc:
+        pytest.fail(str(exc))
+    with running_bench(Desktop(), EXPORTED) as bench:
+        yield bench

@@ -14,13 +14,11 @@ test. ``own_stack``: a stack of the test's own, for tests that kill or stop its 
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
 
-from tests.desktop.bench import BenchError
-from tests.desktop.conftest import refresh_portaudio
+from tests.desktop.conftest import running_bench
 from tests.desktop.sway_bench import SwayDesktop
 from tests.desktop.wayland.fake_compositor import FakeCompositor
 from tests.desktop.wayland.portal_stack import FRONTEND, PortalStack, StackError
@@ -33,25 +31,8 @@ HIDDEN = ("DISPLAY",)
 @pytest.fixture(scope="package")
 def sway():
     """A running :class:`tests.desktop.sway_bench.SwayDesktop` for the tests of this package."""
-    try:
-        bench = SwayDesktop().start()
-    except BenchError as exc:
-        pytest.fail(str(exc))
-    saved = {key: os.environ.get(key) for key in (*EXPORTED, *HIDDEN)}
-    for key in HIDDEN:
-        os.environ.pop(key, None)
-    os.environ.update({key: bench.env[key] for key in EXPORTED})
-    refresh_portaudio()
-    try:
+    with running_bench(SwayDesktop(), EXPORTED, HIDDEN) as bench:
         yield bench
-    finally:
-        bench.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        refresh_portaudio()
 
 
 def _require_tools() -> None:
