@@ -54,6 +54,11 @@ DEFAULT_OVERRIDES = (
     AppOverride("xterm", method="type"),
     AppOverride("terminal", paste_keys="ctrl+shift+v"),
     AppOverride("konsole", paste_keys="ctrl+shift+v"),
+    # Wayland terminals, by app_id: foot is sway's default; none of them pastes with Ctrl+V.
+    AppOverride("foot", paste_keys="ctrl+shift+v"),
+    AppOverride("kitty", paste_keys="ctrl+shift+v"),
+    AppOverride("alacritty", paste_keys="ctrl+shift+v"),
+    AppOverride("wezterm", paste_keys="ctrl+shift+v"),
 )
 
 

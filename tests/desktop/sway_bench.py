@@ -122,7 +122,7 @@ class SwayDesktop(Desktop):
         # virtual keyboards, which sway treats like any keyboard (bindings fire from them).
         config.write_text(f"output HEADLESS-1 resolution {width}x{height} position 0 0\n"
                           "default_border pixel 2\nfocus_follows_mouse no\n"
-                          "bar {\n  position bottom\n  tray_output *\n  status_command echo bench\n}\n")
+                          "bar {\n  position bottom\n  tray_output *\n}\n")
         config.chmod(0o644)
         base = {k: v for k, v in os.environ.items()
                 if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SWAYSOCK", "PYNPUT_BACKEND", "QT_QPA_PLATFORM")}

@@ -95,3 +95,11 @@ def test_a_hotkey_every_app_needs_falls_back_with_the_reason():
     loaded, problems = s.from_stored({"hotkey": "space", "desktop": "beos"})
     assert (loaded.hotkey, loaded.desktop) == ("f9", "auto")
     assert "Space cannot be the hotkey" in problems[0] and "desktop = 'beos'" in problems[1]
+
+
+def test_default_rules_cover_the_wayland_terminals():
+    """sway's default terminal (foot) and the other Wayland ones paste with Ctrl+Shift+V, by app_id."""
+    for app_id in ("foot", "kitty", "Alacritty", "org.wezfurlong.wezterm", "org.gnome.Terminal", "org.kde.konsole"):
+        override = s.DEFAULTS.override_for(app_id)
+        assert override is not None and override.paste_keys == "ctrl+shift+v", app_id
+    assert s.DEFAULTS.override_for("firefox") is None

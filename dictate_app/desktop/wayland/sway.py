@@ -33,7 +33,7 @@ from dictate_app.desktop.wayland.sway_config import (
 )
 from dictate_app.desktop.wayland.sway_ipc import (
     GET_CONFIG,
-    GET_OUTPUTS,
+    GET_WORKSPACES,
     GET_TREE,
     GET_VERSION,
     Connection,
@@ -90,10 +90,12 @@ def criteria(app_id: str, title: str) -> str:
     return f'[app_id="^{quote_regex(app_id)}$" title="^{quote_regex(title)}($|: )"]'
 
 
-def popup_commands(app_id: str, title: str, output_height: int) -> list[str]:
+def popup_commands(app_id: str, title: str, area_height: int) -> list[str]:
     """The runtime rules for the popup. ``for_window``'s command list is quoted: at run time sway
-    splits a command on unquoted commas before ``for_window`` sees it (sway/commands.c)."""
-    down = max(0, output_height // 2 - POPUP_CENTRE_ABOVE_BOTTOM_PX)
+    splits a command on unquoted commas before ``for_window`` sees it (sway/commands.c).
+    ``area_height``: the focused workspace's height, which is the output's less its bars (``move
+    position center`` centres in it), so the popup sits above a bottom bar, not on it."""
+    down = max(0, area_height // 2 - POPUP_CENTRE_ABOVE_BOTTOM_PX)
     rule = criteria(app_id, title)
     return [f"no_focus {rule}",
             f'for_window {rule} "floating enable, sticky enable, border none, '
@@ -332,9 +334,9 @@ class SwayPopup:
         if self._wanted is None:
             return
         try:
-            outputs = self._conn.request(GET_OUTPUTS) or []
-            output = next((o for o in outputs if o.get("focused")), outputs[0] if outputs else {})
-            height = int((output.get("rect") or {}).get("height") or 0)
+            workspaces = self._conn.request(GET_WORKSPACES) or []
+            workspace = next((w for w in workspaces if w.get("focused")), workspaces[0] if workspaces else {})
+            height = int((workspace.get("rect") or {}).get("height") or 0)
             for command in popup_commands(*self._wanted, height):
                 self._conn.run(command)
         except (SwayGone, SwayCommandError) as exc:

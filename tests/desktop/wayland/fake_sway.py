@@ -25,7 +25,7 @@ class FakeSway:
         self.commands: list[str] = []
         self.refuse: dict[str, str] = {}  # substring of a command -> sway's error for it
         self.tree: dict = {"type": "root", "nodes": [], "floating_nodes": []}
-        self.outputs: list[dict] = [{"name": "HEADLESS-1", "focused": True,
+        self.workspaces: list[dict] = [{"name": "HEADLESS-1", "focused": True,
                                      "rect": {"x": 0, "y": 0, "width": 1280, "height": 800}}]
         self.reachable = True
         self._subscribers: list[tuple[socket.socket, set[str]]] = []
@@ -68,8 +68,8 @@ class FakeSway:
             return {"human_readable": "1.7", "major": 1, "minor": 7, "loaded_config_file_name": self.config_path}
         if kind == sway_ipc.GET_TREE:
             return self.tree
-        if kind == sway_ipc.GET_OUTPUTS:
-            return self.outputs
+        if kind == sway_ipc.GET_WORKSPACES:
+            return self.workspaces
         return {"success": False}
 
     def emit(self, name: str, payload: dict) -> None:

@@ -379,7 +379,8 @@ def test_sway_windows_asks_sway_and_survives_its_absence():
 
 def test_popup_rules_are_applied_and_again_after_a_reload():
     sway = FakeSway()
-    sway.outputs = [{"focused": False, "rect": {"height": 600}}, {"focused": True, "rect": {"height": 1080}}]
+    # The focused workspace's area: the output's height less a bar.
+    sway.workspaces = [{"focused": False, "rect": {"height": 600}}, {"focused": True, "rect": {"height": 1080}}]
     popup = SwayPopup(connect=sway.connect)
     popup.prepare("dictate-app", "Dictate")
     assert sway.commands == popup_commands("dictate-app", "Dictate", 1080)
