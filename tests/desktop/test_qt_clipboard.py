@@ -3,10 +3,20 @@ clipboard-manager hint; reads count only through a read watch (X11's, tested on 
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QMimeData
 
 from dictate_app.desktop.base import Window
 from dictate_app.desktop.qt_clipboard import MANAGER_HINT, QtClipboard
+
+
+@pytest.fixture(autouse=True)
+def plain_clipboard_after(qapp):
+    """Leave no Python-made QMimeData owned by Qt's clipboard: destroyed after the interpreter's
+    shutdown, it crashed the test process at exit (the app swaps it at aboutToQuit: release())."""
+    yield
+    qapp.clipboard().clear()
+    qapp.processEvents()
 
 
 def test_every_format_survives_a_paste(qapp):
