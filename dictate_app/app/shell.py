@@ -152,6 +152,7 @@ class AppShell:
         self._desktop_notices = _DesktopNotices()
         self._desktop_notices.changed.connect(self._show_desktop_summary)
         desktop.listen(self._desktop_notices.changed.emit)
+
     def _load_engine(self, model_dir: str, device: str):
         """On the worker thread: the engine for the current model and server settings."""
         from dictate_app.engine.loader import load_engine

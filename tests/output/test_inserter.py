@@ -133,3 +133,29 @@ def test_a_paste_nobody_read_keeps_the_text_and_says_so():
     assert timer.delays == [100] * 5
     assert clip.text() == "nobody reads this" and "restore" not in clip.log
     assert results[0].status == "clipboard" and results[0].message == NOT_PASTED
+
+
+def test_restore_waits_until_the_target_stops_reading():
+    # Chromium reads several formats per paste: each new read by the target extends the grace.
+    clip = FakeClipboard({"text/plain": b"OLD"}, reads=[0, 1, 3, 3])
+    inserter, clip, keys, timer, results = make(clip=clip, poll_ms=20, fetch_grace_ms=50)
+    inserter.insert("read three times", W1, Method.PASTE, results.append)
+    timer.run_all()
+    assert timer.delays == [20, 50, 50]  # one poll, a grace after the 1st read, one more after the 3rd
+    assert clip.log[-1] == "restore" and results[0].inserted
+
+
+def test_the_reader_is_the_window_the_chord_goes_to():
+    # With no target (re-insertion from the history), the focused window at the chord is the reader.
+    inserter, clip, keys, timer, results = make(keys=FakeKeyboard(window="w7"))
+    inserter.insert("again", None, Method.PASTE, results.append)
+    timer.run_all()
+    assert clip.log[:3] == ["save", "set:again", "reader:w7"]
+
+
+def test_a_desktop_that_cannot_paste_types_instead():
+    # GNOME on Wayland: no data-control protocol, so Dictate cannot set the clipboard for the target.
+    inserter, clip, keys, timer, results = make(can_paste=False)
+    inserter.insert("a sentence long enough to paste", W1, Method.PASTE, results.append)
+    assert keys.sent == [("type", "a sentence long enough to paste", False)] and clip.log == []
+    assert results[0].method is Method.TYPE
