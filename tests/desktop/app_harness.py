@@ -260,3 +260,14 @@ def hold_to_talk(desktop, target, wav: Path, lead_s: float = LEAD_S,
     arrived = time.monotonic()
     return {"text": settled_text(target), "release_to_text_s": round(arrived - released, 3),
             "focus_during": focus_during}
+
+
+def doctor(desktop, data_dir: Path) -> tuple[int, dict]:
+    """``dictate-app doctor --json`` on the bench, as the user of the app in ``data_dir`` runs it:
+    the exit code and the report."""
+    import json
+
+    env = dict(desktop.env, DICTATE_DATA_DIR=str(data_dir), DICTATE_CONFIG_DIR=str(data_dir))
+    out = subprocess.run([sys.executable, "-m", "dictate_app", "doctor", "--json"], env=env, cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    return out.returncode, json.loads(out.stdout)

@@ -5,7 +5,6 @@ text that landed, the clipboard afterwards, the app's activation, the manager's 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import pytest
 
 from dictate_app.desktop.base import CAPABILITIES
 from tests.desktop.app_harness import (
-    OLD_CLIPBOARD, REPO, App, Target, clipboard, hold_to_talk, set_clipboard, synthesize, wait_for,
+    OLD_CLIPBOARD, REPO, App, Target, clipboard, doctor, hold_to_talk, set_clipboard, synthesize, wait_for,
 )
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
@@ -97,12 +96,9 @@ def test_holding_the_hotkey_leaves_the_focused_app_active(session):
 
 def test_doctor_reports_x11_and_asks_the_running_app(session):
     desktop, app, _wav, data = session
-    env = dict(desktop.env, DICTATE_DATA_DIR=str(data), DICTATE_CONFIG_DIR=str(data))
-    out = subprocess.run([sys.executable, "-m", "dictate_app", "doctor", "--json"], env=env, cwd=REPO,
-                         capture_output=True, text=True, timeout=60)
-    report = json.loads(out.stdout)
+    rc, report = doctor(desktop, data)
     assert report["backend"] == "x11" and report["reason"].startswith("an X11 session (DISPLAY=")
-    assert out.returncode == 0 and report["problems"] == [], report["problems"]
+    assert rc == 0 and report["problems"] == [], report["problems"]
     rows = {row["capability"]: row for row in report["checks"]}
     assert set(rows) == set(CAPABILITIES)
     # The running app answered, and its live grab (not a probe from here) is what the row says.

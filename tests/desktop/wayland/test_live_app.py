@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import statistics
 import subprocess
-import sys
 
 import pytest
 
 from dictate_app.desktop.base import CAPABILITIES
-from tests.desktop.app_harness import REPO, App, Target, hold_to_talk, synthesize, wait_for
+from tests.desktop.app_harness import App, Target, doctor, hold_to_talk, synthesize, wait_for
 from tests.desktop.mic import bench_microphone_live, wait_live
 from tests.desktop.wayland.clients import Owner
 
@@ -107,12 +106,9 @@ def test_a_text_copied_with_wl_copy_is_back(session, tmp_path):
 
 def test_the_tray_icon_is_in_the_bar_and_doctor_sees_sway(session):
     sway, _target, _app, data = session
-    env = dict(sway.env, DICTATE_DATA_DIR=str(data), DICTATE_CONFIG_DIR=str(data))
-    out = subprocess.run([sys.executable, "-m", "dictate_app", "doctor", "--json"], env=env, cwd=REPO,
-                         capture_output=True, text=True, timeout=60)
-    report = json.loads(out.stdout)
+    rc, report = doctor(sway, data)
     assert report["backend"] == "sway" and "SWAYSOCK" in report["reason"]
-    assert out.returncode == 0 and report["problems"] == [], report["problems"]
+    assert rc == 0 and report["problems"] == [], report["problems"]
     assert {row["capability"] for row in report["checks"]} == set(CAPABILITIES)
     assert report["running"]["desktop"]["backend"] == "sway"
     print(f"\ndoctor on sway:\n{json.dumps(report['checks'], indent=1, ensure_ascii=False)}")

@@ -8,7 +8,6 @@ import heapq
 import itertools
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
