@@ -40,13 +40,19 @@ def test_listener_that_cannot_run_points_to_the_alternatives(qtbot):
     assert "could not start" in message and "dictate-app toggle" in message and "tray menu" in message
 
 
-def test_press_release_with_auto_repeat_in_between(qtbot):
+def started_bridge() -> tuple[FakeHotkeySource, HotkeyBridge, list[tuple[str, float]]]:
+    """A started bridge on F9, its fake source, and the list its press/release signals fill."""
     source = FakeHotkeySource()
     bridge = HotkeyBridge(source, "f9")
     bridge.start()
-    events = []
+    events: list[tuple[str, float]] = []
     bridge.pressed.connect(lambda ms: events.append(("press", ms)))
     bridge.released.connect(lambda ms: events.append(("release", ms)))
+    return source, bridge, events
+
+
+def test_press_release_with_auto_repeat_in_between(qtbot):
+    source, _bridge, events = started_bridge()
     # What X11 auto-repeat delivers for one long hold: press, (release, press) pairs, release.
     source.press(1000.0)
     for t in (1500.0, 1530.0, 1560.0):
@@ -62,12 +68,7 @@ def test_press_release_with_auto_repeat_in_between(qtbot):
 
 def test_repeated_presses_without_releases_are_one_hold(qtbot):
     # sway repeats a held binding's press every ~40 ms and sends one release at key-up.
-    source = FakeHotkeySource()
-    bridge = HotkeyBridge(source, "f9")
-    bridge.start()
-    events = []
-    bridge.pressed.connect(lambda ms: events.append(("press", ms)))
-    bridge.released.connect(lambda ms: events.append(("release", ms)))
+    source, _bridge, events = started_bridge()
     for t in (0.0, 600.0, 640.0, 680.0):
         source.press(t)
     source.release(700.0)
