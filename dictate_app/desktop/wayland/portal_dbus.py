@@ -182,7 +182,10 @@ class PortalBus:
         except OSError as exc:
             with self._lock:
                 self._replies.pop(serial, None)
-            raise PortalError("gone", f"the D-Bus connection closed ({exc})") from exc
+            # Lost between the check above and the send: the portal left, and the owner of this
+            # bus closed it (its on_lost). That reason is the one to tell (seen once in CI as
+            # "[Errno 9] Bad file descriptor" after the frontend was killed).
+            raise PortalError("gone", self.lost or f"the D-Bus connection closed ({exc})") from exc
         return future
 
     def wait(self, future: Future, timeout: float | None, what: str) -> tuple:
