@@ -89,3 +89,18 @@ def test_doctor_command_json(monkeypatch, capsys):
     assert set(data) == {"backend", "reason", "checks", "problems", "summary", "running"}
     assert [row["capability"] for row in data["checks"]] == list(CAPABILITIES)
     assert data["problems"][0]["capability"] == "hotkey" and "Secure Event Input" in data["problems"][0]["detail"]
+
+
+def test_secure_input_changes_reach_the_desktop_listeners():
+    """The tray's desktop line is refreshed when Secure Event Input starts (the hotkey's
+    on_change is the Desktop's changed())."""
+    mac = FakeMac()
+    desktop = assemble(choose_session("macos", {}, "darwin"), mac)
+    heard = []
+    desktop.listen(lambda: heard.append(1))
+    desktop.hotkey.poll_s = 60
+    desktop.hotkey.start("f9", print, print, print)
+    mac.secure = True
+    desktop.hotkey.poll_secure_input()
+    desktop.hotkey.stop()
+    assert heard == [1]
