@@ -118,7 +118,8 @@ class MacHotkey:
         if event_type in (kc.TAP_DISABLED_BY_TIMEOUT, kc.TAP_DISABLED_BY_USER_INPUT):
             self.reenabled += 1
             log.info("the event tap was disabled by macOS (%#x); enabling it again", event_type)
-            self._tap.enable()
+            if self._tap is not None:  # (a disable before start_tap returned: the tap is new anyway)
+                self._tap.enable()
             return True
         if keycode != self.keycode:
             if event_type == kc.KEY_DOWN and keycode == kc.ESC and not autorepeat and self._callbacks:

@@ -167,9 +167,13 @@ class QuartzAdapter:
         import Quartz
 
         def handler(_proxy, event_type, event, _refcon):
-            keycode = Quartz.CGEventGetIntegerValueField(event, Quartz.kCGKeyboardEventKeycode)
-            repeat = bool(Quartz.CGEventGetIntegerValueField(event, Quartz.kCGKeyboardEventAutorepeat))
-            keep = callback(int(event_type), int(keycode), int(Quartz.CGEventGetFlags(event)), repeat)
+            try:
+                keycode = Quartz.CGEventGetIntegerValueField(event, Quartz.kCGKeyboardEventKeycode)
+                repeat = bool(Quartz.CGEventGetIntegerValueField(event, Quartz.kCGKeyboardEventAutorepeat))
+                keep = callback(int(event_type), int(keycode), int(Quartz.CGEventGetFlags(event)), repeat)
+            except Exception:  # a Python error must never swallow the user's keys (None drops them)
+                log.exception("hotkey tap callback failed")
+                keep = True
             return event if keep or listen_only else None
 
         mask = 0
@@ -343,7 +347,12 @@ def _provider_class():
         import objc
         from AppKit import NSData, NSObject
 
-        class DictateDataProvider(NSObject, protocols=[objc.protocolNamed("NSPasteboardItemDataProvider")]):
+        try:  # the formal protocol gives pyobjc the callbacks' exact signatures (void returns)
+            protocols = [objc.protocolNamed("NSPasteboardItemDataProvider")]
+        except objc.ProtocolError:
+            protocols = []
+
+        class DictateDataProvider(NSObject, protocols=protocols):
             def pasteboard_item_provideDataForType_(self, _board, item, pb_type):
                 payload = self.provide(str(pb_type))
                 item.setData_forType_(NSData.dataWithBytes_length_(payload, len(payload)), pb_type)
