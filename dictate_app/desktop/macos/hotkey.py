@@ -35,6 +35,9 @@ from dictate_app.desktop.macos.permissions import ACCESSIBILITY, INPUT_MONITORIN
 log = logging.getLogger(__name__)
 
 SECURE_POLL_S = 0.5
+# F1-F12 on Apple keyboards send brightness/media events (not key events) unless the user turns
+# on standard function keys or holds Fn: the default F9 then does nothing until they do.
+MEDIA_FKEYS = frozenset(f"f{i}" for i in range(1, 13))
 NO_KEYS_FIX = ("leave the password field (or turn off Terminal > Secure Keyboard Entry), or use Start "
                "dictation in the menu bar; a key such as F9 keeps working meanwhile")
 
@@ -205,7 +208,10 @@ class MacHotkey:
             extra = f" (macOS disabled it {self.reenabled} times; it was turned back on)" if self.reenabled else ""
             fn = (" Set System Settings > Keyboard > \"Press 🌐 key to\" to \"Do Nothing\" so the Globe key's own "
                   "action does not run too." if key == "fn" else "")
-            rows = [Check("hotkey", OK, f"a Quartz event tap sees {label}{extra}.{fn}")]
+            media = (f" On Apple keyboards {label} is a media key unless System Settings > Keyboard > \"Use F1, F2, "
+                     "etc. keys as standard function keys\" is on (or Fn is held)."
+                     if key in MEDIA_FKEYS else "")
+            rows = [Check("hotkey", OK, f"a Quartz event tap sees {label}{extra}.{fn}{media}")]
         if modifier:
             rows.append(Check("key kept from the app", OK, f"{label} is a modifier: it is passed on, and held alone "
                                                            "it types nothing."))

@@ -161,3 +161,11 @@ def test_secure_input_with_a_modifier_hotkey_says_what_to_do():
 def test_keys_with_no_mac_key_are_refused():
     with pytest.raises(HotkeyError, match="no key on a Mac"):
         MacHotkey(FakeMac()).start("f24", print, print, print)
+
+
+def test_f_keys_say_they_are_media_keys_on_apple_keyboards():
+    """F9 (the default) is "next track" on an Apple keyboard unless standard function keys are on."""
+    _mac, hotkey, _events, _ = started("f9")
+    assert "standard function keys" in hotkey.checks()[0].detail
+    _mac, hotkey, _events, _ = started("f13")
+    assert "standard function keys" not in hotkey.checks()[0].detail
