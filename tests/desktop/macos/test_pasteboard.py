@@ -15,13 +15,19 @@ OLD = [[(TEXT, b"OLD"), ("public.html", b"<b>OLD</b>"), ("com.example.private", 
        [("public.png", b"\x89PNG")]]
 
 
-def test_save_and_restore_every_item_and_type():
-    """Every pasteboard type of every item comes back byte for byte (not just the text)."""
+def saved_then_set(text):
+    """A pasteboard holding OLD, saved, then the transcript ``text`` put there."""
     mac = FakeMac()
     mac.items = [list(i) for i in OLD]
     board = MacPasteboard(mac)
     snapshot = board.save()
-    board.set_text("hello")
+    board.set_text(text)
+    return mac, board, snapshot
+
+
+def test_save_and_restore_every_item_and_type():
+    """Every pasteboard type of every item comes back byte for byte (not just the text)."""
+    mac, board, snapshot = saved_then_set("hello")
     board.restore(snapshot)
     assert mac.calls[-1] == ("pb_write", OLD)
     assert mac.items == OLD
@@ -64,11 +70,7 @@ def test_a_read_before_the_chord_makes_the_read_unknowable():
 def test_a_pasteboard_replaced_meanwhile_is_not_restored_over():
     """changeCount guard (VoiceInk's ownership check): when the user copies something after our
     write, fetched() cannot tell and restore leaves their newer content."""
-    mac = FakeMac()
-    mac.items = [list(i) for i in OLD]
-    board = MacPasteboard(mac)
-    snapshot = board.save()
-    board.set_text("hi")
+    mac, board, snapshot = saved_then_set("hi")
     board.expect_reader(None)
     mac.copy_elsewhere([[(TEXT, b"NEWER")]])
     assert board.fetched() is None
