@@ -38,6 +38,8 @@ _NAMED: dict[str, tuple[str, str]] = {
     "pause": ("Pause", "Pause"), "scroll_lock": ("Scroll Lock", "Scroll_Lock"),
     "caps_lock": ("Caps Lock", "Caps_Lock"), "num_lock": ("Num Lock", "Num_Lock"),
     "print_screen": ("Print Screen", "Print"), "menu": ("Menu", "Menu"),
+    # The Mac Fn / Globe key (a popular push-to-talk key there); on Linux XF86Fn, rarely delivered.
+    "fn": ("Fn / Globe", "XF86Fn"),
 }
 for _i in range(1, 25):
     _NAMED[f"f{_i}"] = (f"F{_i}", f"F{_i}")
@@ -64,7 +66,7 @@ _ALIASES = {
     "next": "page_down", "pageup": "page_up", "pagedown": "page_down", "pgup": "page_up",
     "pgdn": "page_down", "print": "print_screen", "printscreen": "print_screen", "sysrq": "print_screen",
     "scrolllock": "scroll_lock", "capslock": "caps_lock", "numlock": "num_lock", "break": "pause",
-    "bksp": "backspace",
+    "bksp": "backspace", "globe": "fn",
 }
 
 # The chords that paste: most apps take Ctrl+V; terminals want Ctrl+Shift+V or Shift+Insert.
@@ -172,6 +174,7 @@ _KEYSYM_VALUES = {
     "Insert": 0xFF63, "Delete": 0xFFFF, "Home": 0xFF50, "End": 0xFF57, "Prior": 0xFF55, "Next": 0xFF56,
     "Up": 0xFF52, "Down": 0xFF54, "Left": 0xFF51, "Right": 0xFF53, "Pause": 0xFF13,
     "Scroll_Lock": 0xFF14, "Caps_Lock": 0xFFE5, "Num_Lock": 0xFF7F, "Print": 0xFF61, "Menu": 0xFF67,
+    "XF86Fn": 0x100811D0,
     **{f"F{i}": 0xFFBE + i - 1 for i in range(1, 25)},
     **{c: ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789"},
 }
