@@ -1,0 +1,453 @@
+"""The Windows adapter: the ONLY module of Dictate that touches Win32 (``ctypes.windll``), one small
+method per OS call. Everything that decides (which key, what to suppress, when to re-install the
+hook, which clipboard formats, who read the clipboard, whether the target is elevated) lives in
+the modules that take this adapter as an argument, and is tested on Linux with a double of it
+(``tests/desktop/windows/fake_win32.py``) that records the exact calls.
+
+Written against the documentation (learn.microsoft.com: SendInput, KEYBDINPUT, SetWindowsHookExW
+and LowLevelKeyboardProc, RegisterRawInputDevices, WTSRegisterSessionNotification, the clipboard
+functions and "Clipboard Operations", OpenProcessToken/GetTokenInformation(TokenElevation),
+QueryFullProcessImageNameW); **never run on Windows**. Importing it anywhere is safe: the DLLs are
+loaded in :func:`load`, which raises OSError off Windows.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from dictate_app.desktop.windows.vk import DICTATE_MARK
+
+log = logging.getLogger(__name__)
+
+WM_QUIT, WM_TIMER, WM_INPUT, WM_WTSSESSION_CHANGE = 0x0012, 0x0113, 0x00FF, 0x02B1
+WTS_SESSION_UNLOCK, NOTIFY_FOR_THIS_SESSION = 0x8, 0
+WH_KEYBOARD_LL, HC_ACTION = 13, 0
+RIDEV_INPUTSINK = 0x100
+INPUT_KEYBOARD = 1
+GMEM_MOVEABLE = 0x0002
+CF_ENHMETAFILE = 14
+PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_ELEVATION_CLASS = 0x1000, 0x0008, 20
+MAPVK_VK_TO_VSC = 0
+PM_NOREMOVE, PM_QS_SENDMESSAGE = 0x0000, 0x0040 << 16
+HWND_MESSAGE = -3
+
+
+@dataclass(frozen=True)
+class KeyInput:
+    """One KEYBDINPUT: virtual key, scan code (the UTF-16 unit with KEYEVENTF_UNICODE), flags."""
+
+    vk: int
+    scan: int
+    flags: int
+
+
+# Hook callbacks (see Win32.run_hook_thread): each returns quickly; on_key's True suppresses.
+OnKey = Callable[[int, int, int, int, int], bool]  # vk, scan, flags, time, extra -> suppress
+
+
+def load() -> Win32:
+    """The adapter over the real DLLs; OSError off Windows."""
+    if not sys.platform.startswith("win"):
+        raise OSError("the Windows backend runs only on Windows")
+    return Win32()
+
+
+class Win32:
+    """Thin ctypes wrappers. Methods return plain Python values; failures return False/None/0
+    as the Win32 call does (the callers decide what that means)."""
+
+    def __init__(self) -> None:
+        from ctypes import wintypes as w
+
+        self.w = w
+        self.user32 = ctypes.WinDLL("user32", use_last_error=True)
+        self.kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        self.advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)
+        self.gdi32 = ctypes.WinDLL("gdi32", use_last_error=True)
+        self.wtsapi32 = ctypes.WinDLL("wtsapi32", use_last_error=True)
+        ulong_ptr = ctypes.c_size_t
+        self.LRESULT = ctypes.c_ssize_t
+
+        class KEYBDINPUT(ctypes.Structure):
+            _fields_ = [("wVk", w.WORD), ("wScan", w.WORD), ("dwFlags", w.DWORD), ("time", w.DWORD),
+                        ("dwExtraInfo", ulong_ptr)]
+
+        class MOUSEINPUT(ctypes.Structure):  # only for the union's size
+            _fields_ = [("dx", w.LONG), ("dy", w.LONG), ("mouseData", w.DWORD), ("dwFlags", w.DWORD),
+                        ("time", w.DWORD), ("dwExtraInfo", ulong_ptr)]
+
+        class _U(ctypes.Union):
+            _fields_ = [("ki", KEYBDINPUT), ("mi", MOUSEINPUT)]
+
+        class INPUT(ctypes.Structure):
+            _fields_ = [("type", w.DWORD), ("u", _U)]
+
+        class KBDLLHOOKSTRUCT(ctypes.Structure):
+            _fields_ = [("vkCode", w.DWORD), ("scanCode", w.DWORD), ("flags", w.DWORD), ("time", w.DWORD),
+                        ("dwExtraInfo", ulong_ptr)]
+
+        class RAWINPUTDEVICE(ctypes.Structure):
+            _fields_ = [("usUsagePage", w.USHORT), ("usUsage", w.USHORT), ("dwFlags", w.DWORD),
+                        ("hwndTarget", w.HWND)]
+
+        self.INPUT, self.KEYBDINPUT, self.KBDLLHOOKSTRUCT, self.RAWINPUTDEVICE = INPUT, KEYBDINPUT, KBDLLHOOKSTRUCT, RAWINPUTDEVICE
+        self.WNDPROC = ctypes.WINFUNCTYPE(self.LRESULT, w.HWND, w.UINT, w.WPARAM, w.LPARAM)
+        self.HOOKPROC = ctypes.WINFUNCTYPE(self.LRESULT, ctypes.c_int, w.WPARAM, w.LPARAM)
+
+        class WNDCLASSW(ctypes.Structure):
+            _fields_ = [("style", w.UINT), ("lpfnWndProc", self.WNDPROC), ("cbClsExtra", ctypes.c_int),
+                        ("cbWndExtra", ctypes.c_int), ("hInstance", w.HINSTANCE), ("hIcon", w.HICON),
+                        ("hCursor", w.HANDLE), ("hbrBackground", w.HBRUSH), ("lpszMenuName", w.LPCWSTR),
+                        ("lpszClassName", w.LPCWSTR)]
+
+        self.WNDCLASSW = WNDCLASSW
+        u, k, a = self.user32, self.kernel32, self.advapi32
+        u.SendInput.argtypes, u.SendInput.restype = [w.UINT, ctypes.POINTER(INPUT), ctypes.c_int], w.UINT
+        u.GetAsyncKeyState.argtypes, u.GetAsyncKeyState.restype = [ctypes.c_int], w.SHORT
+        u.GetForegroundWindow.restype = w.HWND
+        u.GetWindowThreadProcessId.argtypes, u.GetWindowThreadProcessId.restype = [w.HWND, ctypes.POINTER(w.DWORD)], w.DWORD
+        u.GetKeyboardLayout.argtypes, u.GetKeyboardLayout.restype = [w.DWORD], w.HKL
+        u.MapVirtualKeyExW.argtypes, u.MapVirtualKeyExW.restype = [w.UINT, w.UINT, w.HKL], w.UINT
+        u.GetWindowTextLengthW.argtypes, u.GetWindowTextLengthW.restype = [w.HWND], ctypes.c_int
+        u.GetWindowTextW.argtypes, u.GetWindowTextW.restype = [w.HWND, w.LPWSTR, ctypes.c_int], ctypes.c_int
+        u.OpenClipboard.argtypes, u.OpenClipboard.restype = [w.HWND], w.BOOL
+        u.CloseClipboard.restype = w.BOOL
+        u.EmptyClipboard.restype = w.BOOL
+        u.EnumClipboardFormats.argtypes, u.EnumClipboardFormats.restype = [w.UINT], w.UINT
+        u.GetClipboardFormatNameW.argtypes, u.GetClipboardFormatNameW.restype = [w.UINT, w.LPWSTR, ctypes.c_int], ctypes.c_int
+        u.RegisterClipboardFormatW.argtypes, u.RegisterClipboardFormatW.restype = [w.LPCWSTR], w.UINT
+        u.GetClipboardData.argtypes, u.GetClipboardData.restype = [w.UINT], w.HANDLE
+        u.SetClipboardData.argtypes, u.SetClipboardData.restype = [w.UINT, w.HANDLE], w.HANDLE
+        u.GetClipboardSequenceNumber.restype = w.DWORD
+        u.GetOpenClipboardWindow.restype = w.HWND
+        u.GetClipboardOwner.restype = w.HWND
+        u.RegisterClassW.argtypes, u.RegisterClassW.restype = [ctypes.POINTER(WNDCLASSW)], w.ATOM
+        u.CreateWindowExW.argtypes = [w.DWORD, w.LPCWSTR, w.LPCWSTR, w.DWORD, ctypes.c_int, ctypes.c_int,
+                                      ctypes.c_int, ctypes.c_int, w.HWND, w.HMENU, w.HINSTANCE, w.LPVOID]
+        u.CreateWindowExW.restype = w.HWND
+        u.DestroyWindow.argtypes, u.DestroyWindow.restype = [w.HWND], w.BOOL
+        u.DefWindowProcW.argtypes, u.DefWindowProcW.restype = [w.HWND, w.UINT, w.WPARAM, w.LPARAM], self.LRESULT
+        u.PeekMessageW.argtypes, u.PeekMessageW.restype = [ctypes.POINTER(w.MSG), w.HWND, w.UINT, w.UINT, w.UINT], w.BOOL
+        u.GetMessageW.argtypes, u.GetMessageW.restype = [ctypes.POINTER(w.MSG), w.HWND, w.UINT, w.UINT], w.BOOL
+        u.TranslateMessage.argtypes = [ctypes.POINTER(w.MSG)]
+        u.DispatchMessageW.argtypes, u.DispatchMessageW.restype = [ctypes.POINTER(w.MSG)], self.LRESULT
+        u.PostThreadMessageW.argtypes, u.PostThreadMessageW.restype = [w.DWORD, w.UINT, w.WPARAM, w.LPARAM], w.BOOL
+        u.SetWindowsHookExW.argtypes, u.SetWindowsHookExW.restype = [ctypes.c_int, self.HOOKPROC, w.HINSTANCE, w.DWORD], w.HHOOK
+        u.UnhookWindowsHookEx.argtypes, u.UnhookWindowsHookEx.restype = [w.HHOOK], w.BOOL
+        u.CallNextHookEx.argtypes, u.CallNextHookEx.restype = [w.HHOOK, ctypes.c_int, w.WPARAM, w.LPARAM], self.LRESULT
+        u.SetTimer.argtypes, u.SetTimer.restype = [w.HWND, ctypes.c_size_t, w.UINT, w.LPVOID], ctypes.c_size_t
+        u.GetMessageTime.restype = w.LONG
+        u.RegisterRawInputDevices.argtypes = [ctypes.POINTER(RAWINPUTDEVICE), w.UINT, w.UINT]
+        u.RegisterRawInputDevices.restype = w.BOOL
+        self.wtsapi32.WTSRegisterSessionNotification.argtypes = [w.HWND, w.DWORD]
+        self.wtsapi32.WTSUnRegisterSessionNotification.argtypes = [w.HWND]
+        k.GetModuleHandleW.argtypes, k.GetModuleHandleW.restype = [w.LPCWSTR], w.HMODULE
+        k.GlobalAlloc.argtypes, k.GlobalAlloc.restype = [w.UINT, ctypes.c_size_t], w.HGLOBAL
+        k.GlobalLock.argtypes, k.GlobalLock.restype = [w.HGLOBAL], w.LPVOID
+        k.GlobalUnlock.argtypes, k.GlobalUnlock.restype = [w.HGLOBAL], w.BOOL
+        k.GlobalSize.argtypes, k.GlobalSize.restype = [w.HGLOBAL], ctypes.c_size_t
+        k.GlobalFree.argtypes, k.GlobalFree.restype = [w.HGLOBAL], w.HGLOBAL
+        k.OpenProcess.argtypes, k.OpenProcess.restype = [w.DWORD, w.BOOL, w.DWORD], w.HANDLE
+        k.CloseHandle.argtypes, k.CloseHandle.restype = [w.HANDLE], w.BOOL
+        k.GetCurrentProcess.restype = w.HANDLE
+        k.GetCurrentThreadId.restype = w.DWORD
+        k.GetTickCount.restype = w.DWORD
+        k.QueryFullProcessImageNameW.argtypes = [w.HANDLE, w.DWORD, w.LPWSTR, ctypes.POINTER(w.DWORD)]
+        k.QueryFullProcessImageNameW.restype = w.BOOL
+        a.OpenProcessToken.argtypes, a.OpenProcessToken.restype = [w.HANDLE, w.DWORD, ctypes.POINTER(w.HANDLE)], w.BOOL
+        a.GetTokenInformation.argtypes = [w.HANDLE, ctypes.c_int, w.LPVOID, w.DWORD, ctypes.POINTER(w.DWORD)]
+        a.GetTokenInformation.restype = w.BOOL
+        self.gdi32.GetEnhMetaFileBits.argtypes = [w.HANDLE, w.UINT, ctypes.c_void_p]
+        self.gdi32.GetEnhMetaFileBits.restype = w.UINT
+        self.gdi32.SetEnhMetaFileBits.argtypes, self.gdi32.SetEnhMetaFileBits.restype = [w.UINT, ctypes.c_char_p], w.HANDLE
+        self._keep: list = []  # window procedures ctypes must not collect while their window lives
+
+    # --- keyboard -------------------------------------------------------------------------------
+    def send_input(self, inputs: Sequence[KeyInput]) -> int:
+        """SendInput of keyboard events, all marked with DICTATE_MARK; how many Windows took."""
+        array = (self.INPUT * len(inputs))()
+        for slot, event in zip(array, inputs):
+            slot.type = INPUT_KEYBOARD
+            slot.u.ki = self.KEYBDINPUT(event.vk, event.scan, event.flags, 0, DICTATE_MARK)
+        return int(self.user32.SendInput(len(inputs), array, ctypes.sizeof(self.INPUT)))
+
+    def key_down(self, vk: int) -> bool:
+        """GetAsyncKeyState's high bit: the key is physically down now."""
+        return bool(self.user32.GetAsyncKeyState(vk) & 0x8000)
+
+    def scan_code(self, vk: int, hwnd: int) -> int:
+        """The scan code of ``vk`` in the keyboard layout of ``hwnd``'s thread (0: none)."""
+        thread = self.user32.GetWindowThreadProcessId(hwnd, None) if hwnd else 0
+        return int(self.user32.MapVirtualKeyExW(vk, MAPVK_VK_TO_VSC, self.user32.GetKeyboardLayout(thread)))
+
+    # --- windows and processes ------------------------------------------------------------------
+    def foreground_window(self) -> int:
+        return int(self.user32.GetForegroundWindow() or 0)
+
+    def window_pid(self, hwnd: int) -> int | None:
+        pid = self.w.DWORD(0)
+        self.user32.GetWindowThreadProcessId(hwnd, ctypes.byref(pid))
+        return int(pid.value) or None
+
+    def window_title(self, hwnd: int) -> str:
+        size = self.user32.GetWindowTextLengthW(hwnd)
+        buf = ctypes.create_unicode_buffer(size + 1)
+        self.user32.GetWindowTextW(hwnd, buf, size + 1)
+        return buf.value
+
+    def process_image(self, pid: int) -> str:
+        """The full path of ``pid``'s executable ('' when it cannot be read)."""
+        handle = self.kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+        if not handle:
+            return ""
+        try:
+            size = self.w.DWORD(32768)
+            buf = ctypes.create_unicode_buffer(size.value)
+            ok = self.kernel32.QueryFullProcessImageNameW(handle, 0, buf, ctypes.byref(size))
+            return buf.value if ok else ""
+        finally:
+            self.kernel32.CloseHandle(handle)
+
+    def own_pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+    def process_elevated(self, pid: int | None) -> bool | None:
+        """TokenElevation of ``pid`` (None: ours). None when the process or its token cannot be
+        opened, which for a window of our own session means it runs above our integrity level."""
+        if pid is None:
+            handle, close = self.kernel32.GetCurrentProcess(), False
+        else:
+            handle, close = self.kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid), True
+        if not handle:
+            return None
+        token = self.w.HANDLE()
+        try:
+            if not self.advapi32.OpenProcessToken(handle, TOKEN_QUERY, ctypes.byref(token)):
+                return None
+            try:
+                elevated, size = self.w.DWORD(0), self.w.DWORD(0)
+                if not self.advapi32.GetTokenInformation(token, TOKEN_ELEVATION_CLASS, ctypes.byref(elevated),
+                                                         ctypes.sizeof(elevated), ctypes.byref(size)):
+                    return None
+                return bool(elevated.value)
+            finally:
+                self.kernel32.CloseHandle(token)
+        finally:
+            if close:
+                self.kernel32.CloseHandle(handle)
+
+    # --- clipboard ------------------------------------------------------------------------------
+    def create_message_window(self, wndproc: Callable[[int, int, int, int], int | None]) -> int:
+        """A message-only window on the calling thread whose messages go to ``wndproc``
+        (returning None means DefWindowProcW). Its thread's message loop must run."""
+        def proc(hwnd, msg, wparam, lparam):
+            try:
+                result = wndproc(int(hwnd or 0), int(msg), int(wparam or 0), int(lparam or 0))
+            except Exception:  # an exception must not cross back into Windows
+                log.exception("window procedure failed")
+                result = None
+            return self.user32.DefWindowProcW(hwnd, msg, wparam, lparam) if result is None else result
+
+        callback = self.WNDPROC(proc)
+        name = f"DictateWindow{len(self._keep)}"
+        cls = self.WNDCLASSW(lpfnWndProc=callback, hInstance=self.kernel32.GetModuleHandleW(None), lpszClassName=name)
+        if not self.user32.RegisterClassW(ctypes.byref(cls)):
+            raise OSError(f"RegisterClassW failed (error {ctypes.get_last_error()})")
+        hwnd = self.user32.CreateWindowExW(0, name, name, 0, 0, 0, 0, 0, HWND_MESSAGE, None, cls.hInstance, None)
+        if not hwnd:
+            raise OSError(f"CreateWindowExW failed (error {ctypes.get_last_error()})")
+        self._keep.append((callback, cls))
+        return int(hwnd)
+
+    def destroy_window(self, hwnd: int) -> None:
+        self.user32.DestroyWindow(hwnd)
+
+    def open_clipboard(self, hwnd: int) -> bool:
+        return bool(self.user32.OpenClipboard(hwnd))
+
+    def close_clipboard(self) -> None:
+        self.user32.CloseClipboard()
+
+    def empty_clipboard(self) -> bool:
+        return bool(self.user32.EmptyClipboard())
+
+    def enum_formats(self) -> list[int]:
+        formats, fmt = [], 0
+        while True:
+            fmt = self.user32.EnumClipboardFormats(fmt)
+            if not fmt:
+                return formats
+            formats.append(int(fmt))
+
+    def format_name(self, fmt: int) -> str:
+        buf = ctypes.create_unicode_buffer(256)
+        return buf.value if self.user32.GetClipboardFormatNameW(fmt, buf, 256) else ""
+
+    def register_format(self, name: str) -> int:
+        return int(self.user32.RegisterClipboardFormatW(name))
+
+    def get_data(self, fmt: int) -> bytes | None:
+        """The bytes of an HGLOBAL format (the clipboard must be open); CF_ENHMETAFILE through
+        GetEnhMetaFileBits. None when the format cannot be had."""
+        handle = self.user32.GetClipboardData(fmt)
+        if not handle:
+            return None
+        if fmt == CF_ENHMETAFILE:
+            size = self.gdi32.GetEnhMetaFileBits(handle, 0, None)
+            buf = ctypes.create_string_buffer(size)
+            return buf.raw if size and self.gdi32.GetEnhMetaFileBits(handle, size, buf) else None
+        pointer = self.kernel32.GlobalLock(handle)
+        if not pointer:
+            return None
+        try:
+            return ctypes.string_at(pointer, self.kernel32.GlobalSize(handle))
+        finally:
+            self.kernel32.GlobalUnlock(handle)
+
+    def set_data(self, fmt: int, data: bytes | None) -> bool:
+        """SetClipboardData: ``None`` offers the format by delayed rendering (NULL handle);
+        the system owns the memory once the call succeeds."""
+        if data is None:
+            ctypes.set_last_error(0)
+            return self.user32.SetClipboardData(fmt, None) is not None or ctypes.get_last_error() == 0
+        if fmt == CF_ENHMETAFILE:
+            return bool(self.user32.SetClipboardData(fmt, self.gdi32.SetEnhMetaFileBits(len(data), data)))
+        handle = self.kernel32.GlobalAlloc(GMEM_MOVEABLE, max(len(data), 1))
+        if not handle:
+            return False
+        pointer = self.kernel32.GlobalLock(handle)
+        ctypes.memmove(pointer, data, len(data))
+        self.kernel32.GlobalUnlock(handle)
+        if not self.user32.SetClipboardData(fmt, handle):
+            self.kernel32.GlobalFree(handle)
+            return False
+        return True
+
+    def sequence_number(self) -> int:
+        return int(self.user32.GetClipboardSequenceNumber())
+
+    def open_clipboard_window(self) -> int:
+        """The window that has the clipboard open now (the reader, during WM_RENDERFORMAT)."""
+        return int(self.user32.GetOpenClipboardWindow() or 0)
+
+    def clipboard_owner(self) -> int:
+        return int(self.user32.GetClipboardOwner() or 0)
+
+    def pump_sent_messages(self) -> None:
+        """Deliver messages other threads *sent* to our windows (a reader blocked in
+        GetClipboardData waits for our WM_RENDERFORMAT) without taking posted ones."""
+        msg = self.w.MSG()
+        self.user32.PeekMessageW(ctypes.byref(msg), None, 0, 0, PM_NOREMOVE | PM_QS_SENDMESSAGE)
+
+    # --- the hook thread ------------------------------------------------------------------------
+    def tick_count(self) -> int:
+        return int(self.kernel32.GetTickCount())
+
+    def run_hook_thread(self, on_key: OnKey, on_raw_key: Callable[[int], None],
+                        on_unlock: Callable[[], bool], on_tick: Callable[[int], bool], tick_ms: int) -> HookThread:
+        """Start a thread with a WH_KEYBOARD_LL hook calling ``on_key``, a message-only window
+        that receives raw keyboard input (``on_raw_key(time)``, RIDEV_INPUTSINK: independent of
+        the hook chain) and session changes (``on_unlock()`` at WTS_SESSION_UNLOCK), and a timer
+        (``on_tick(now)`` every ``tick_ms``). When on_unlock or on_tick returns True the hook is
+        removed and installed again. Raises OSError when the hook cannot be installed."""
+        thread = HookThread(self, on_key, on_raw_key, on_unlock, on_tick, tick_ms)
+        thread.start()
+        return thread
+
+
+class HookThread:
+    """The thread that owns the low-level keyboard hook and pumps its messages (a LL hook is
+    called on the installing thread, inside its GetMessage)."""
+
+    def __init__(self, api: Win32, on_key: OnKey, on_raw_key, on_unlock, on_tick, tick_ms: int):
+        self.api, self.on_key, self.on_raw_key = api, on_key, on_raw_key
+        self.on_unlock, self.on_tick, self.tick_ms = on_unlock, on_tick, tick_ms
+        self.installs = 0
+        self._hook = None
+        self._thread_id = 0
+        self._error: str | None = None
+        self._ready = threading.Event()
+        self._proc = api.HOOKPROC(self._hook_proc)  # kept: the system calls it for the hook's life
+        self._thread = threading.Thread(target=self._run, name="dictate-keyboard-hook", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(5)
+        if self._error or not self._ready.is_set():
+            raise OSError(self._error or "the keyboard hook thread did not start")
+
+    def _hook_proc(self, code, wparam, lparam):
+        u = self.api.user32
+        if code == HC_ACTION:
+            event = self.api.KBDLLHOOKSTRUCT.from_address(lparam)
+            try:
+                suppress = self.on_key(event.vkCode, event.scanCode, event.flags, event.time, event.dwExtraInfo)
+            except Exception:  # never let an exception into the hook chain
+                log.exception("keyboard hook callback failed")
+                suppress = False
+            if suppress:
+                return 1
+        return u.CallNextHookEx(None, code, wparam, lparam)
+
+    def _install(self) -> bool:
+        u = self.api.user32
+        if self._hook:
+            u.UnhookWindowsHookEx(self._hook)
+        self._hook = u.SetWindowsHookExW(WH_KEYBOARD_LL, self._proc, self.api.kernel32.GetModuleHandleW(None), 0)
+        if self._hook:
+            self.installs += 1
+        return bool(self._hook)
+
+    def _window(self, hwnd, msg, wparam, lparam):
+        if msg == WM_INPUT:
+            self.on_raw_key(int(self.api.user32.GetMessageTime()) & 0xFFFFFFFF)
+            return None  # DefWindowProc cleans the raw input up
+        reinstall = False
+        if msg == WM_WTSSESSION_CHANGE and wparam == WTS_SESSION_UNLOCK:
+            reinstall = self.on_unlock()
+        elif msg == WM_TIMER:
+            reinstall = self.on_tick(self.api.tick_count())
+        if reinstall and not self._install():
+            log.warning("the keyboard hook could not be installed again (error %s)", ctypes.get_last_error())
+        return 0 if msg in (WM_TIMER, WM_WTSSESSION_CHANGE) else None
+
+    def _run(self) -> None:
+        api, u = self.api, self.api.user32
+        self._thread_id = api.kernel32.GetCurrentThreadId()
+        try:
+            hwnd = api.create_message_window(self._window)
+        except OSError as exc:
+            self._error = str(exc)
+            self._ready.set()
+            return
+        device = api.RAWINPUTDEVICE(0x01, 0x06, RIDEV_INPUTSINK, hwnd)  # generic desktop, keyboard
+        if not u.RegisterRawInputDevices(ctypes.byref(device), 1, ctypes.sizeof(device)):
+            log.warning("raw keyboard input unavailable: a dropped hook is found only at unlock")
+        session = bool(api.wtsapi32.WTSRegisterSessionNotification(hwnd, NOTIFY_FOR_THIS_SESSION))
+        if not self._install():
+            self._error = f"SetWindowsHookExW failed (error {ctypes.get_last_error()})"
+            self._ready.set()
+            return
+        u.SetTimer(hwnd, 1, self.tick_ms, None)
+        self._ready.set()
+        msg = api.w.MSG()
+        while u.GetMessageW(ctypes.byref(msg), None, 0, 0) > 0:
+            u.TranslateMessage(ctypes.byref(msg))
+            u.DispatchMessageW(ctypes.byref(msg))
+        if self._hook:
+            u.UnhookWindowsHookEx(self._hook)
+        if session:
+            api.wtsapi32.WTSUnRegisterSessionNotification(hwnd)
+        api.destroy_window(hwnd)
+
+    def stop(self) -> None:
+        if self._thread_id:
+            self.api.user32.PostThreadMessageW(self._thread_id, WM_QUIT, 0, 0)
+        self._thread.join(2)
