@@ -3,7 +3,9 @@
 
 ``Window.app`` is the executable's file name (``notepad.exe``, ``WindowsTerminal.exe``), so
 per-app rules (a case-insensitive part of :meth:`Window.describe`) match it; ``pid`` lets the
-clipboard tell the target's read from a clipboard manager's. Written against the documentation
+clipboard tell the target's read from a clipboard manager's. Store (UWP) apps are framed by
+``ApplicationFrameHost.exe``, which owns their foreground window for every such app; the app
+itself is the process of a child window, so that one is named (and its reads are the target's). Written against the documentation
 (GetForegroundWindow, GetWindowThreadProcessId, QueryFullProcessImageNameW); never run on Windows.
 """
 
@@ -12,6 +14,9 @@ from __future__ import annotations
 import ntpath
 
 from dictate_app.desktop.base import OK, UNSUPPORTED, Check, Window
+
+
+FRAME_HOST = "applicationframehost.exe"
 
 
 class WindowsFocus:
@@ -28,6 +33,10 @@ class WindowsFocus:
             return None
         pid = self.api.window_pid(hwnd)
         exe = ntpath.basename(self.api.process_image(pid)) if pid else ""
+        if exe.lower() == FRAME_HOST:
+            inner = next((child for child in self.api.child_window_pids(hwnd) if child != pid), None)
+            if inner is not None:
+                pid, exe = inner, ntpath.basename(self.api.process_image(inner))
         return Window(str(hwnd), exe, self.api.window_title(hwnd), pid)
 
     def checks(self) -> list[Check]:

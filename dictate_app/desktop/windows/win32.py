@@ -14,6 +14,7 @@ loaded in :func:`load`, which raises OSError off Windows.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import sys
 import threading
@@ -35,6 +36,7 @@ PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_ELEVATION_CLASS = 0x1000, 
 MAPVK_VK_TO_VSC = 0
 PM_NOREMOVE, PM_QS_SENDMESSAGE = 0x0000, 0x0040 << 16
 HWND_MESSAGE = -3
+_class_numbers = itertools.count()  # a window class name is process-wide: each of ours is unique
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,14 @@ class Win32:
         self.user32.GetWindowThreadProcessId(hwnd, ctypes.byref(pid))
         return int(pid.value) or None
 
+    def child_window_pids(self, hwnd: int) -> list[int]:
+        """The processes of ``hwnd``'s child windows (EnumChildWindows), in enumeration order."""
+        pids: list[int] = []
+        callback = ctypes.WINFUNCTYPE(self.w.BOOL, self.w.HWND, self.w.LPARAM)(
+            lambda child, _lparam: (pids.append(self.window_pid(child) or 0), True)[1])
+        self.user32.EnumChildWindows(hwnd, callback, 0)
+        return [pid for pid in pids if pid]
+
     def window_title(self, hwnd: int) -> str:
         size = self.user32.GetWindowTextLengthW(hwnd)
         buf = ctypes.create_unicode_buffer(size + 1)
@@ -256,7 +266,7 @@ class Win32:
             return self.user32.DefWindowProcW(hwnd, msg, wparam, lparam) if result is None else result
 
         callback = self.WNDPROC(proc)
-        name = f"DictateWindow{len(self._keep)}"
+        name = f"DictateWindow{next(_class_numbers)}"
         cls = self.WNDCLASSW(lpfnWndProc=callback, hInstance=self.kernel32.GetModuleHandleW(None), lpszClassName=name)
         if not self.user32.RegisterClassW(ctypes.byref(cls)):
             raise OSError(f"RegisterClassW failed (error {ctypes.get_last_error()})")

@@ -59,6 +59,7 @@ class FakeWin32:
         self.pids: dict[int, int] = {}
         self.images: dict[int, str] = {}
         self.titles: dict[int, str] = {}
+        self.children: dict[int, list[int]] = {}  # hwnd -> pids of its child windows
         self.elevation: dict[int | None, bool | None] = {None: False}
         self.keys: dict[int, bool] = {}
         self.accept = None  # SendInput takes only this many events (None: all)
@@ -85,6 +86,9 @@ class FakeWin32:
 
     def window_pid(self, hwnd):
         return self.pids.get(hwnd)
+
+    def child_window_pids(self, hwnd):
+        return list(self.children.get(hwnd, []))
 
     def window_title(self, hwnd):
         return self.titles.get(hwnd, "")
@@ -185,6 +189,13 @@ class FakeWin32:
         self.empty_clipboard()
         self.formats = dict(formats)
         self.seq += 1
+        self.open_by = None
+
+    def add_as(self, hwnd, fmt, data):
+        """Another program adds a format without emptying the clipboard (it does not become the
+        owner, so nobody gets WM_DESTROYCLIPBOARD; the sequence number still changes)."""
+        self.open_by = hwnd
+        self.set_data(fmt, data)
         self.open_by = None
 
     # hook

@@ -84,6 +84,19 @@ def test_a_new_copy_by_the_user_is_never_overwritten_by_the_restore():
     assert api.formats == {CF_UNICODETEXT: utf16("new copy")}
 
 
+def test_a_change_that_leaves_us_the_owner_is_still_seen():
+    """The sequence number, not ownership alone: a program that adds a format without emptying the
+    clipboard leaves us the owner (no WM_DESTROYCLIPBOARD), yet the clipboard is no longer just ours."""
+    api, clip = setup()
+    snapshot = clip.save()
+    clip.set_text("transcript")
+    clip.expect_reader(None)
+    api.add_as(MANAGER, api.register_format("Tool marker"), b"1")
+    assert api.owner == clip.hwnd and clip.fetched() is None
+    clip.restore(snapshot)
+    assert api.formats[CF_UNICODETEXT] is None  # left as it is: not restored over
+
+
 def test_every_format_is_saved_and_restored_in_order():
     """Pitfall: the paste destroyed the user's clipboard (Handy PR #1231): every memory format comes
     back byte for byte, registered ones too; GDI handle formats are skipped (Windows synthesises

@@ -29,3 +29,14 @@ def test_a_process_we_cannot_query_still_has_its_window():
     api = FakeWin32()
     api.foreground, api.pids[0x42] = 0x42, 99
     assert WindowsFocus(api).focused() == Window(str(0x42), "", "", 99)
+
+
+def test_a_store_app_is_named_by_its_own_process_not_its_frame():
+    """Pitfall: every Store (UWP) app's foreground window belongs to ApplicationFrameHost.exe; the
+    app is the process of a child window (per-app rules and the clipboard's reader need that one)."""
+    api = FakeWin32()
+    api.foreground, api.pids[0x42] = 0x42, 500
+    api.images.update({500: r"C:\Windows\System32\ApplicationFrameHost.exe",
+                       600: r"C:\Program Files\WindowsApps\Microsoft.WindowsCalculator\CalculatorApp.exe"})
+    api.children[0x42] = [500, 600]
+    assert WindowsFocus(api).focused() == Window(str(0x42), "CalculatorApp.exe", "", 600)
