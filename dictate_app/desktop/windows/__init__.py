@@ -21,8 +21,8 @@ def clipboard_checks() -> list[Check]:
         Check("clipboard read detection", OK, "the transcript is offered by delayed rendering: the target's "
                                               "request for it is the read, and the old clipboard comes back after it."),
         Check("clipboard-manager hint", OK, "transcripts carry ExcludeClipboardContentFromMonitorProcessing and "
-                                            "CanIncludeInClipboardHistory=0, CanUploadToCloudClipboard=0: clipboard "
-                                            "history and cloud sync skip them."),
+                                            "CanIncludeInClipboardHistory=0, CanUploadToCloudClipboard=0 and Clipboard "
+                                            "Viewer Ignore: Win+V history, cloud sync, Ditto and CopyQ skip them."),
     ]
 
 

@@ -30,7 +30,8 @@ rest. Here:
   saved by anyone.
 - **Privacy**: with the transcript go ``ExcludeClipboardContentFromMonitorProcessing``,
   ``CanIncludeInClipboardHistory`` = 0 and ``CanUploadToCloudClipboard`` = 0 (DWORDs), so Windows
-  clipboard history (Win+V), cloud sync and monitors that honour them skip it.
+  clipboard history (Win+V), cloud sync and monitors that honour them skip it; and
+  ``Clipboard Viewer Ignore``, which Ditto and CopyQ skip.
 - At quit, WM_RENDERALLFORMATS renders a transcript nobody read yet, so it survives us.
 
 Written against the documentation (learn.microsoft.com "Clipboard Operations", "Using the
@@ -55,7 +56,9 @@ HANDLE_FORMATS = frozenset({CF_BITMAP, CF_METAFILEPICT, CF_PALETTE, CF_OWNERDISP
                             CF_DSPMETAFILEPICT, CF_DSPENHMETAFILE})
 PRIVACY_FORMATS = (("ExcludeClipboardContentFromMonitorProcessing", b"\0\0\0\0"),
                    ("CanIncludeInClipboardHistory", b"\0\0\0\0"),
-                   ("CanUploadToCloudClipboard", b"\0\0\0\0"))
+                   ("CanUploadToCloudClipboard", b"\0\0\0\0"),
+                   # The older convention of third-party clipboard managers (Ditto, CopyQ): presence is enough.
+                   ("Clipboard Viewer Ignore", b""))
 OPEN_ATTEMPTS = 10
 OPEN_RETRY_S = 0.02
 

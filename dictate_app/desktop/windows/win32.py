@@ -7,7 +7,7 @@ the modules that take this adapter as an argument, and is tested on Linux with a
 Written against the documentation (learn.microsoft.com: SendInput, KEYBDINPUT, SetWindowsHookExW
 and LowLevelKeyboardProc, RegisterRawInputDevices, WTSRegisterSessionNotification, the clipboard
 functions and "Clipboard Operations", OpenProcessToken/GetTokenInformation(TokenElevation),
-QueryFullProcessImageNameW); **never run on Windows**. Importing it anywhere is safe: the DLLs are
+QueryFullProcessImageNameW, GetNamedPipeClientProcessId and its kin); **never run on Windows**. Importing it anywhere is safe: the DLLs are
 loaded in :func:`load`, which raises OSError off Windows.
 """
 
@@ -32,7 +32,7 @@ RIDEV_INPUTSINK = 0x100
 INPUT_KEYBOARD = 1
 GMEM_MOVEABLE = 0x0002
 CF_ENHMETAFILE = 14
-PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_ELEVATION_CLASS = 0x1000, 0x0008, 20
+PROCESS_QUERY_LIMITED_INFORMATION, TOKEN_QUERY, TOKEN_USER_CLASS, TOKEN_ELEVATION_CLASS = 0x1000, 0x0008, 1, 20
 MAPVK_VK_TO_VSC = 0
 PM_NOREMOVE, PM_QS_SENDMESSAGE = 0x0000, 0x0040 << 16
 HWND_MESSAGE = -3
@@ -100,6 +100,7 @@ class Win32:
         self.INPUT, self.KEYBDINPUT, self.KBDLLHOOKSTRUCT, self.RAWINPUTDEVICE = INPUT, KEYBDINPUT, KBDLLHOOKSTRUCT, RAWINPUTDEVICE
         self.WNDPROC = ctypes.WINFUNCTYPE(self.LRESULT, w.HWND, w.UINT, w.WPARAM, w.LPARAM)
         self.HOOKPROC = ctypes.WINFUNCTYPE(self.LRESULT, ctypes.c_int, w.WPARAM, w.LPARAM)
+        self.WNDENUMPROC = ctypes.WINFUNCTYPE(w.BOOL, w.HWND, w.LPARAM)
 
         class WNDCLASSW(ctypes.Structure):
             _fields_ = [("style", w.UINT), ("lpfnWndProc", self.WNDPROC), ("cbClsExtra", ctypes.c_int),
@@ -115,6 +116,7 @@ class Win32:
         u.GetWindowThreadProcessId.argtypes, u.GetWindowThreadProcessId.restype = [w.HWND, ctypes.POINTER(w.DWORD)], w.DWORD
         u.GetKeyboardLayout.argtypes, u.GetKeyboardLayout.restype = [w.DWORD], w.HKL
         u.MapVirtualKeyExW.argtypes, u.MapVirtualKeyExW.restype = [w.UINT, w.UINT, w.HKL], w.UINT
+        u.EnumChildWindows.argtypes, u.EnumChildWindows.restype = [w.HWND, self.WNDENUMPROC, w.LPARAM], w.BOOL
         u.GetWindowTextLengthW.argtypes, u.GetWindowTextLengthW.restype = [w.HWND], ctypes.c_int
         u.GetWindowTextW.argtypes, u.GetWindowTextW.restype = [w.HWND, w.LPWSTR, ctypes.c_int], ctypes.c_int
         u.OpenClipboard.argtypes, u.OpenClipboard.restype = [w.HWND], w.BOOL
@@ -164,6 +166,14 @@ class Win32:
         a.OpenProcessToken.argtypes, a.OpenProcessToken.restype = [w.HANDLE, w.DWORD, ctypes.POINTER(w.HANDLE)], w.BOOL
         a.GetTokenInformation.argtypes = [w.HANDLE, ctypes.c_int, w.LPVOID, w.DWORD, ctypes.POINTER(w.DWORD)]
         a.GetTokenInformation.restype = w.BOOL
+        for side in ("Client", "Server"):
+            for what in ("ProcessId", "SessionId"):
+                function = getattr(k, f"GetNamedPipe{side}{what}")
+                function.argtypes, function.restype = [w.HANDLE, ctypes.POINTER(w.ULONG)], w.BOOL
+        k.ProcessIdToSessionId.argtypes, k.ProcessIdToSessionId.restype = [w.DWORD, ctypes.POINTER(w.DWORD)], w.BOOL
+        k.GetCurrentProcessId.restype = w.DWORD
+        k.LocalFree.argtypes, k.LocalFree.restype = [w.HLOCAL], w.HLOCAL
+        a.ConvertSidToStringSidW.argtypes, a.ConvertSidToStringSidW.restype = [ctypes.c_void_p, ctypes.POINTER(w.LPWSTR)], w.BOOL
         self.gdi32.GetEnhMetaFileBits.argtypes = [w.HANDLE, w.UINT, ctypes.c_void_p]
         self.gdi32.GetEnhMetaFileBits.restype = w.UINT
         self.gdi32.SetEnhMetaFileBits.argtypes, self.gdi32.SetEnhMetaFileBits.restype = [w.UINT, ctypes.c_char_p], w.HANDLE
@@ -199,8 +209,7 @@ class Win32:
     def child_window_pids(self, hwnd: int) -> list[int]:
         """The processes of ``hwnd``'s child windows (EnumChildWindows), in enumeration order."""
         pids: list[int] = []
-        callback = ctypes.WINFUNCTYPE(self.w.BOOL, self.w.HWND, self.w.LPARAM)(
-            lambda child, _lparam: (pids.append(self.window_pid(child) or 0), True)[1])
+        callback = self.WNDENUMPROC(lambda child, _lparam: (pids.append(self.window_pid(child) or 0), True)[1])
         self.user32.EnumChildWindows(hwnd, callback, 0)
         return [pid for pid in pids if pid]
 
@@ -252,6 +261,51 @@ class Win32:
         finally:
             if close:
                 self.kernel32.CloseHandle(handle)
+
+    def process_user_sid(self, pid: int | None) -> str | None:
+        """The user SID (``S-1-5-21-...``) of ``pid``'s token (None: ours); None when unreadable."""
+        handle = (self.kernel32.GetCurrentProcess() if pid is None
+                  else self.kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid))
+        if not handle:
+            return None
+        token = self.w.HANDLE()
+        try:
+            if not self.advapi32.OpenProcessToken(handle, TOKEN_QUERY, ctypes.byref(token)):
+                return None
+            try:
+                size = self.w.DWORD(0)
+                self.advapi32.GetTokenInformation(token, TOKEN_USER_CLASS, None, 0, ctypes.byref(size))
+                buf = ctypes.create_string_buffer(size.value)
+                if not size.value or not self.advapi32.GetTokenInformation(token, TOKEN_USER_CLASS, buf, size,
+                                                                           ctypes.byref(size)):
+                    return None
+                sid = ctypes.c_void_p.from_buffer(buf).value  # TOKEN_USER starts with SID_AND_ATTRIBUTES.Sid
+                text = self.w.LPWSTR()
+                if not self.advapi32.ConvertSidToStringSidW(sid, ctypes.byref(text)):
+                    return None
+                try:
+                    return text.value
+                finally:
+                    self.kernel32.LocalFree(text)
+            finally:
+                self.kernel32.CloseHandle(token)
+        finally:
+            if pid is not None:
+                self.kernel32.CloseHandle(handle)
+
+    def pipe_peer(self, handle: int, peer_is_client: bool) -> tuple[int | None, int | None]:
+        """The process id and session id of the other end of the named pipe ``handle``
+        (GetNamedPipeClient/ServerProcessId and ...SessionId); None where Windows does not say."""
+        pid, session = self.w.ULONG(0), self.w.ULONG(0)
+        side = "Client" if peer_is_client else "Server"
+        got_pid = getattr(self.kernel32, f"GetNamedPipe{side}ProcessId")(handle, ctypes.byref(pid))
+        got_session = getattr(self.kernel32, f"GetNamedPipe{side}SessionId")(handle, ctypes.byref(session))
+        return (int(pid.value) if got_pid else None), (int(session.value) if got_session else None)
+
+    def own_session(self) -> int | None:
+        session = self.w.DWORD(0)
+        ok = self.kernel32.ProcessIdToSessionId(self.kernel32.GetCurrentProcessId(), ctypes.byref(session))
+        return int(session.value) if ok else None
 
     # --- clipboard ------------------------------------------------------------------------------
     def create_message_window(self, wndproc: Callable[[int, int, int, int], int | None]) -> int:

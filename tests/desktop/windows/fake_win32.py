@@ -62,6 +62,9 @@ class FakeWin32:
         self.children: dict[int, list[int]] = {}  # hwnd -> pids of its child windows
         self.elevation: dict[int | None, bool | None] = {None: False}
         self.keys: dict[int, bool] = {}
+        self.sids: dict[int | None, str | None] = {None: "S-1-5-21-1-2-3-1001"}
+        self.pipe_peers: dict[int, tuple] = {}  # pipe handle -> (peer pid, peer session)
+        self.session = 1
         self.accept = None  # SendInput takes only this many events (None: all)
         self.sent: list = []
         self.hook: FakeHookThread | None = None
@@ -102,6 +105,17 @@ class FakeWin32:
     def process_elevated(self, pid):
         self.calls.append(("elevated", pid))
         return self.elevation.get(pid, False)
+
+    def process_user_sid(self, pid):
+        self.calls.append(("sid", pid))
+        return self.sids.get(pid)
+
+    def pipe_peer(self, handle, peer_is_client):
+        self.calls.append(("pipe_peer", handle, peer_is_client))
+        return self.pipe_peers.get(handle, (None, None))
+
+    def own_session(self):
+        return self.session
 
     # clipboard
     def create_message_window(self, wndproc):

@@ -38,6 +38,7 @@ def test_the_transcript_is_offered_by_delayed_rendering_with_the_privacy_formats
     assert api.formats[names["ExcludeClipboardContentFromMonitorProcessing"]] == b"\0\0\0\0"
     assert api.formats[names["CanIncludeInClipboardHistory"]] == b"\0\0\0\0"
     assert api.formats[names["CanUploadToCloudClipboard"]] == b"\0\0\0\0"
+    assert api.formats[names["Clipboard Viewer Ignore"]] == b""  # Ditto's and CopyQ's convention
     assert api.owner == clip.hwnd and clip.text() == "héllo 😀"
 
 
