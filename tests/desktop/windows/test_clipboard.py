@@ -184,3 +184,13 @@ def test_inserter_into_an_elevated_window_says_so_and_leaves_the_text():
     outcomes = run_insert(api, clip, "dictated", reads_after_chord=True)
     assert outcomes[0].status == "failed" and "run Dictate as administrator" in outcomes[0].message
     assert api.sent == [] and api.read_as(TARGET) == utf16("dictated")
+
+
+def test_inserter_with_the_clipboard_held_by_another_program_sends_no_chord():
+    """Pitfall: OpenClipboard failing for good (another program keeps it open): the paste chord
+    would paste the *old* clipboard, so none is sent and the outcome says what happened."""
+    api, clip = setup()
+    api.hold_open = 1000
+    outcomes = run_insert(api, clip, "dictated", reads_after_chord=True)
+    assert outcomes[0].status == "failed" and "keeps the clipboard open" in outcomes[0].message
+    assert api.sent == []
