@@ -75,26 +75,30 @@ class Win32:
         ulong_ptr = ctypes.c_size_t
         self.LRESULT = ctypes.c_ssize_t
 
+        # Structure fields with fixed widths (Windows' DWORD is 32 bits; wintypes.DWORD is a C long,
+        # which is 64 bits off Windows, so these also have their Windows layout in Linux tests).
+        dword, word, long_, ushort = ctypes.c_uint32, ctypes.c_uint16, ctypes.c_int32, ctypes.c_uint16
+
         class KEYBDINPUT(ctypes.Structure):
-            _fields_ = [("wVk", w.WORD), ("wScan", w.WORD), ("dwFlags", w.DWORD), ("time", w.DWORD),
+            _fields_ = [("wVk", word), ("wScan", word), ("dwFlags", dword), ("time", dword),
                         ("dwExtraInfo", ulong_ptr)]
 
         class MOUSEINPUT(ctypes.Structure):  # only for the union's size
-            _fields_ = [("dx", w.LONG), ("dy", w.LONG), ("mouseData", w.DWORD), ("dwFlags", w.DWORD),
-                        ("time", w.DWORD), ("dwExtraInfo", ulong_ptr)]
+            _fields_ = [("dx", long_), ("dy", long_), ("mouseData", dword), ("dwFlags", dword),
+                        ("time", dword), ("dwExtraInfo", ulong_ptr)]
 
         class _U(ctypes.Union):
             _fields_ = [("ki", KEYBDINPUT), ("mi", MOUSEINPUT)]
 
         class INPUT(ctypes.Structure):
-            _fields_ = [("type", w.DWORD), ("u", _U)]
+            _fields_ = [("type", dword), ("u", _U)]
 
         class KBDLLHOOKSTRUCT(ctypes.Structure):
-            _fields_ = [("vkCode", w.DWORD), ("scanCode", w.DWORD), ("flags", w.DWORD), ("time", w.DWORD),
+            _fields_ = [("vkCode", dword), ("scanCode", dword), ("flags", dword), ("time", dword),
                         ("dwExtraInfo", ulong_ptr)]
 
         class RAWINPUTDEVICE(ctypes.Structure):
-            _fields_ = [("usUsagePage", w.USHORT), ("usUsage", w.USHORT), ("dwFlags", w.DWORD),
+            _fields_ = [("usUsagePage", ushort), ("usUsage", ushort), ("dwFlags", dword),
                         ("hwndTarget", w.HWND)]
 
         self.INPUT, self.KEYBDINPUT, self.KBDLLHOOKSTRUCT, self.RAWINPUTDEVICE = INPUT, KEYBDINPUT, KBDLLHOOKSTRUCT, RAWINPUTDEVICE
