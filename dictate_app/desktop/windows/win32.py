@@ -13,6 +13,7 @@ loaded in :func:`load`, which raises OSError off Windows.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import logging
@@ -241,61 +242,50 @@ class Win32:
 
         return os.getpid()
 
+    @contextlib.contextmanager
+    def _token(self, pid: int | None):
+        """``pid``'s process token opened for TOKEN_QUERY (None: ours), or None when it cannot be."""
+        handle = (self.kernel32.GetCurrentProcess() if pid is None
+                  else self.kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid))
+        token = self.w.HANDLE()
+        opened = bool(handle) and bool(self.advapi32.OpenProcessToken(handle, TOKEN_QUERY, ctypes.byref(token)))
+        try:
+            yield token if opened else None
+        finally:
+            if opened:
+                self.kernel32.CloseHandle(token)
+            if handle and pid is not None:
+                self.kernel32.CloseHandle(handle)
+
     def process_elevated(self, pid: int | None) -> bool | None:
         """TokenElevation of ``pid`` (None: ours). None when the process or its token cannot be
         opened, which for a window of our own session means it runs above our integrity level."""
-        if pid is None:
-            handle, close = self.kernel32.GetCurrentProcess(), False
-        else:
-            handle, close = self.kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid), True
-        if not handle:
-            return None
-        token = self.w.HANDLE()
-        try:
-            if not self.advapi32.OpenProcessToken(handle, TOKEN_QUERY, ctypes.byref(token)):
+        with self._token(pid) as token:
+            elevated, size = self.w.DWORD(0), self.w.DWORD(0)
+            if token is None or not self.advapi32.GetTokenInformation(
+                    token, TOKEN_ELEVATION_CLASS, ctypes.byref(elevated), ctypes.sizeof(elevated), ctypes.byref(size)):
                 return None
-            try:
-                elevated, size = self.w.DWORD(0), self.w.DWORD(0)
-                if not self.advapi32.GetTokenInformation(token, TOKEN_ELEVATION_CLASS, ctypes.byref(elevated),
-                                                         ctypes.sizeof(elevated), ctypes.byref(size)):
-                    return None
-                return bool(elevated.value)
-            finally:
-                self.kernel32.CloseHandle(token)
-        finally:
-            if close:
-                self.kernel32.CloseHandle(handle)
+            return bool(elevated.value)
 
     def process_user_sid(self, pid: int | None) -> str | None:
         """The user SID (``S-1-5-21-...``) of ``pid``'s token (None: ours); None when unreadable."""
-        handle = (self.kernel32.GetCurrentProcess() if pid is None
-                  else self.kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid))
-        if not handle:
-            return None
-        token = self.w.HANDLE()
-        try:
-            if not self.advapi32.OpenProcessToken(handle, TOKEN_QUERY, ctypes.byref(token)):
+        with self._token(pid) as token:
+            if token is None:
+                return None
+            size = self.w.DWORD(0)
+            self.advapi32.GetTokenInformation(token, TOKEN_USER_CLASS, None, 0, ctypes.byref(size))
+            buf = ctypes.create_string_buffer(size.value)
+            if not size.value or not self.advapi32.GetTokenInformation(token, TOKEN_USER_CLASS, buf, size,
+                                                                       ctypes.byref(size)):
+                return None
+            sid = ctypes.c_void_p.from_buffer(buf).value  # TOKEN_USER starts with SID_AND_ATTRIBUTES.Sid
+            text = self.w.LPWSTR()
+            if not self.advapi32.ConvertSidToStringSidW(sid, ctypes.byref(text)):
                 return None
             try:
-                size = self.w.DWORD(0)
-                self.advapi32.GetTokenInformation(token, TOKEN_USER_CLASS, None, 0, ctypes.byref(size))
-                buf = ctypes.create_string_buffer(size.value)
-                if not size.value or not self.advapi32.GetTokenInformation(token, TOKEN_USER_CLASS, buf, size,
-                                                                           ctypes.byref(size)):
-                    return None
-                sid = ctypes.c_void_p.from_buffer(buf).value  # TOKEN_USER starts with SID_AND_ATTRIBUTES.Sid
-                text = self.w.LPWSTR()
-                if not self.advapi32.ConvertSidToStringSidW(sid, ctypes.byref(text)):
-                    return None
-                try:
-                    return text.value
-                finally:
-                    self.kernel32.LocalFree(text)
+                return text.value
             finally:
-                self.kernel32.CloseHandle(token)
-        finally:
-            if pid is not None:
-                self.kernel32.CloseHandle(handle)
+                self.kernel32.LocalFree(text)
 
     def pipe_peer(self, handle: int, peer_is_client: bool) -> tuple[int | None, int | None]:
         """The process id and session id of the other end of the named pipe ``handle``
