@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from dictate_app.desktop.base import OK, Check, HotkeyError, PressCallback
+from dictate_app.desktop.base import MISSING, OK, Check, HotkeyError, PressCallback
 from dictate_app.desktop.keys import MODIFIER_KEYS, key_label, normalize_key
 from dictate_app.desktop.windows.vk import (
     ALTGR_FAKE_CTRL_SCAN, DICTATE_MARK, LLKHF_UP, VK_ESCAPE, VK_LCONTROL, vks,
@@ -41,6 +41,9 @@ from dictate_app.desktop.windows.vk import (
 log = logging.getLogger(__name__)
 
 TICK_MS = 500
+# Modifiers whose lone tap does something in Windows: Alt opens the focused app's menu bar, Win the
+# Start menu. Not suppressed (as every modifier), so as a push-to-talk key they do that at release.
+MENU_KEYS = frozenset({"alt", "alt_l", "alt_r", "super", "super_l", "super_r"})
 # Raw input events with no hook event in one tick that mean "the hook is gone": a key's down and
 # up. One alone may be a tick boundary falling between the hook's call and the raw input's.
 MISSED_EVENTS = 2
@@ -155,7 +158,12 @@ class WindowsHotkey:
         key = self.key or "f9"
         rows = [Check("hotkey", OK, "a low-level keyboard hook sees the key (any key, Right Ctrl too); it is "
                                     "installed again after an unlock or when Windows drops it.")]
-        if key in MODIFIER_KEYS:
+        if key in MENU_KEYS:
+            rows.append(Check("key kept from the app", MISSING,
+                              f"{key_label(key)} is a modifier the hook does not take from the app, and let go alone "
+                              "it opens the app's menu bar or the Start menu.",
+                              "choose F9, Right Ctrl or another key (--hotkey or Settings)"))
+        elif key in MODIFIER_KEYS:
             rows.append(Check("key kept from the app", OK, f"{key_label(key)} is a modifier: it is not taken "
                                                            "from the app, and held alone it types nothing."))
         else:

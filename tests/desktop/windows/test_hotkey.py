@@ -130,3 +130,15 @@ def test_checks_and_stop():
     assert rows["hotkey"].status == "ok" and "F9" in rows["key kept from the app"].detail
     source.stop()
     assert api.hook.stopped
+
+
+def test_alt_or_win_as_the_hotkey_is_reported_with_the_fix():
+    """A lone Alt (Win) tap opens the app's menu bar (the Start menu): doctor says so and names the fix."""
+    for key in ("alt_r", "super_l"):
+        source = WindowsHotkey(FakeWin32())
+        source.key = key
+        row = {r.capability: r for r in source.checks()}["key kept from the app"]
+        assert row.status == "missing" and "F9" in row.fix
+    source = WindowsHotkey(FakeWin32())
+    source.key = "alt_gr"  # AltGr is Ctrl+Alt: no menu
+    assert {r.capability: r for r in source.checks()}["key kept from the app"].status == "ok"
