@@ -19,7 +19,7 @@ from tests.desktop.windows.fake_win32 import FakeWin32
 def test_every_module_imports_without_windows():
     """Importing the package on Linux must not fail: windll is loaded only in win32.load()."""
     names = [m.name for m in pkgutil.iter_modules(windows_pkg.__path__)]
-    assert {"win32", "hotkey", "keyboard", "clipboard", "focus", "vk"} <= set(names)
+    assert {"win32", "win32_hook", "hotkey", "keyboard", "clipboard", "focus", "vk", "pipe_peer"} <= set(names)
     for name in names:
         importlib.import_module(f"dictate_app.desktop.windows.{name}")
 

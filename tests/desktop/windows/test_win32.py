@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from dictate_app.desktop.windows import win32
+from dictate_app.desktop.windows import win32, win32_hook
 from dictate_app.desktop.windows.vk import DICTATE_MARK
 from dictate_app.desktop.windows.win32 import KeyInput
 
@@ -84,7 +84,7 @@ def test_the_hook_procedure_suppresses_what_the_logic_says(api):
         keys.append((vk, scan, flags, time, extra))
         return vk == 0x78
 
-    thread = win32.HookThread(api, on_key, lambda t: None, lambda: False, lambda now: False, 500)
+    thread = win32_hook.HookThread(api, on_key, lambda t: None, lambda: False, lambda now: False, 500)
     event = api.KBDLLHOOKSTRUCT(0x78, 0x43, 0x80, 1234, 0)
     assert thread._hook_proc(0, 0x101, ctypes.addressof(event)) == 1
     other = api.KBDLLHOOKSTRUCT(0x41, 0x1E, 0, 1235, DICTATE_MARK)
@@ -97,15 +97,15 @@ def test_the_hook_procedure_suppresses_what_the_logic_says(api):
 
 def test_the_hook_window_reinstalls_when_asked(api):
     ticks, raws = [], []
-    thread = win32.HookThread(api, lambda *a: False, raws.append, lambda: True,
+    thread = win32_hook.HookThread(api, lambda *a: False, raws.append, lambda: True,
                               lambda now: ticks.append(now) or len(ticks) == 2, 500)
     api.results.update(SetWindowsHookExW=0x99, GetMessageTime=777, GetTickCount=5000)
-    assert thread._window(1, win32.WM_INPUT, 0, 0) is None and raws == [777]
-    thread._window(1, win32.WM_TIMER, 1, 0)
+    assert thread._window(1, win32_hook.WM_INPUT, 0, 0) is None and raws == [777]
+    thread._window(1, win32_hook.WM_TIMER, 1, 0)
     assert thread.installs == 0
-    thread._window(1, win32.WM_TIMER, 1, 0)
+    thread._window(1, win32_hook.WM_TIMER, 1, 0)
     assert thread.installs == 1 and ticks == [5000, 5000]
-    thread._window(1, win32.WM_WTSSESSION_CHANGE, win32.WTS_SESSION_UNLOCK, 0)
+    thread._window(1, win32_hook.WM_WTSSESSION_CHANGE, win32_hook.WTS_SESSION_UNLOCK, 0)
     assert thread.installs == 2
     names = [name for name, _ in api.log]
     assert names.count("SetWindowsHookExW") == 2 and names.count("UnhookWindowsHookEx") == 1
