@@ -5,7 +5,8 @@
 per-app rules (a case-insensitive part of :meth:`Window.describe`) match it; ``pid`` lets the
 clipboard tell the target's read from a clipboard manager's. Store (UWP) apps are framed by
 ``ApplicationFrameHost.exe``, which owns their foreground window for every such app; the app
-itself is the process of a child window, so that one is named (and its reads are the target's). Written against the documentation
+itself is the process of a child window, so that one is named (and its reads are the target's).
+Written against the documentation
 (GetForegroundWindow, GetWindowThreadProcessId, QueryFullProcessImageNameW); never run on Windows.
 """
 
@@ -41,6 +42,7 @@ class WindowsFocus:
 
     def checks(self) -> list[Check]:
         if self.api is None:
-            return [Check("focus identity", UNSUPPORTED, "the Windows API cannot be loaded here.", "run Dictate on Windows")]
+            return [Check("focus identity", UNSUPPORTED, "the Windows API cannot be loaded here.",
+                          "run Dictate on Windows")]
         return [Check("focus identity", OK, "the foreground window and its program's executable name "
                                             "(notepad.exe) identify the target; per-app rules match that name.")]

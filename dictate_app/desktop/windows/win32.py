@@ -1,14 +1,15 @@
 """The Windows adapter: with its hook thread (:mod:`~dictate_app.desktop.windows.win32_hook`) the ONLY
-code of Dictate that touches Win32 (the DLLs are loaded here), one small method per OS call. Everything that decides (which key, what to suppress, when to re-install the
-hook, which clipboard formats, who read the clipboard, whether the target is elevated) lives in
-the modules that take this adapter as an argument, and is tested on Linux with a double of it
+code of Dictate that touches Win32 (the DLLs are loaded here), one small method per OS call.
+Everything that decides (which key, what to suppress, when to re-install the hook, which clipboard
+formats, who read the clipboard, whether the target is elevated) lives in the modules that take
+this adapter as an argument, and is tested on Linux with a double of it
 (``tests/desktop/windows/fake_win32.py``) that records the exact calls.
 
 Written against the documentation (learn.microsoft.com: SendInput, KEYBDINPUT, SetWindowsHookExW
 and LowLevelKeyboardProc, RegisterRawInputDevices, WTSRegisterSessionNotification, the clipboard
 functions and "Clipboard Operations", OpenProcessToken/GetTokenInformation(TokenElevation),
-QueryFullProcessImageNameW, GetNamedPipeClientProcessId and its kin); **never run on Windows**. Importing it anywhere is safe: the DLLs are
-loaded in :func:`load`, which raises OSError off Windows.
+QueryFullProcessImageNameW, GetNamedPipeClientProcessId and its kin); **never run on Windows**.
+Importing it anywhere is safe: the DLLs are loaded in :func:`load`, which raises OSError off Windows.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ class KeyInput:
 
 # Hook callbacks (see Win32.run_hook_thread): each returns quickly; on_key's True suppresses.
 OnKey = Callable[[int, int, int, int, int], bool]  # vk, scan, flags, time, extra -> suppress
+
+
+def _sig(function, restype, *argtypes) -> None:
+    """Declare a DLL function's result and argument types (ctypes would guess them wrong)."""
+    function.restype, function.argtypes = restype, list(argtypes)
 
 
 def load() -> Win32:
@@ -97,7 +103,8 @@ class Win32:
             _fields_ = [("usUsagePage", ushort), ("usUsage", ushort), ("dwFlags", dword),
                         ("hwndTarget", w.HWND)]
 
-        self.INPUT, self.KEYBDINPUT, self.KBDLLHOOKSTRUCT, self.RAWINPUTDEVICE = INPUT, KEYBDINPUT, KBDLLHOOKSTRUCT, RAWINPUTDEVICE
+        self.INPUT, self.KEYBDINPUT = INPUT, KEYBDINPUT
+        self.KBDLLHOOKSTRUCT, self.RAWINPUTDEVICE = KBDLLHOOKSTRUCT, RAWINPUTDEVICE
         self.WNDPROC = ctypes.WINFUNCTYPE(self.LRESULT, w.HWND, w.UINT, w.WPARAM, w.LPARAM)
         self.HOOKPROC = ctypes.WINFUNCTYPE(self.LRESULT, ctypes.c_int, w.WPARAM, w.LPARAM)
         self.WNDENUMPROC = ctypes.WINFUNCTYPE(w.BOOL, w.HWND, w.LPARAM)
@@ -110,73 +117,73 @@ class Win32:
 
         self.WNDCLASSW = WNDCLASSW
         u, k, a = self.user32, self.kernel32, self.advapi32
-        u.SendInput.argtypes, u.SendInput.restype = [w.UINT, ctypes.POINTER(INPUT), ctypes.c_int], w.UINT
-        u.GetAsyncKeyState.argtypes, u.GetAsyncKeyState.restype = [ctypes.c_int], w.SHORT
+        _sig(u.SendInput, w.UINT, w.UINT, ctypes.POINTER(INPUT), ctypes.c_int)
+        _sig(u.GetAsyncKeyState, w.SHORT, ctypes.c_int)
         u.GetForegroundWindow.restype = w.HWND
-        u.GetWindowThreadProcessId.argtypes, u.GetWindowThreadProcessId.restype = [w.HWND, ctypes.POINTER(w.DWORD)], w.DWORD
-        u.GetKeyboardLayout.argtypes, u.GetKeyboardLayout.restype = [w.DWORD], w.HKL
-        u.MapVirtualKeyExW.argtypes, u.MapVirtualKeyExW.restype = [w.UINT, w.UINT, w.HKL], w.UINT
-        u.EnumChildWindows.argtypes, u.EnumChildWindows.restype = [w.HWND, self.WNDENUMPROC, w.LPARAM], w.BOOL
-        u.GetWindowTextLengthW.argtypes, u.GetWindowTextLengthW.restype = [w.HWND], ctypes.c_int
-        u.GetWindowTextW.argtypes, u.GetWindowTextW.restype = [w.HWND, w.LPWSTR, ctypes.c_int], ctypes.c_int
-        u.OpenClipboard.argtypes, u.OpenClipboard.restype = [w.HWND], w.BOOL
+        _sig(u.GetWindowThreadProcessId, w.DWORD, w.HWND, ctypes.POINTER(w.DWORD))
+        _sig(u.GetKeyboardLayout, w.HKL, w.DWORD)
+        _sig(u.MapVirtualKeyExW, w.UINT, w.UINT, w.UINT, w.HKL)
+        _sig(u.EnumChildWindows, w.BOOL, w.HWND, self.WNDENUMPROC, w.LPARAM)
+        _sig(u.GetWindowTextLengthW, ctypes.c_int, w.HWND)
+        _sig(u.GetWindowTextW, ctypes.c_int, w.HWND, w.LPWSTR, ctypes.c_int)
+        _sig(u.OpenClipboard, w.BOOL, w.HWND)
         u.CloseClipboard.restype = w.BOOL
         u.EmptyClipboard.restype = w.BOOL
-        u.EnumClipboardFormats.argtypes, u.EnumClipboardFormats.restype = [w.UINT], w.UINT
-        u.GetClipboardFormatNameW.argtypes, u.GetClipboardFormatNameW.restype = [w.UINT, w.LPWSTR, ctypes.c_int], ctypes.c_int
-        u.RegisterClipboardFormatW.argtypes, u.RegisterClipboardFormatW.restype = [w.LPCWSTR], w.UINT
-        u.GetClipboardData.argtypes, u.GetClipboardData.restype = [w.UINT], w.HANDLE
-        u.SetClipboardData.argtypes, u.SetClipboardData.restype = [w.UINT, w.HANDLE], w.HANDLE
+        _sig(u.EnumClipboardFormats, w.UINT, w.UINT)
+        _sig(u.GetClipboardFormatNameW, ctypes.c_int, w.UINT, w.LPWSTR, ctypes.c_int)
+        _sig(u.RegisterClipboardFormatW, w.UINT, w.LPCWSTR)
+        _sig(u.GetClipboardData, w.HANDLE, w.UINT)
+        _sig(u.SetClipboardData, w.HANDLE, w.UINT, w.HANDLE)
         u.GetClipboardSequenceNumber.restype = w.DWORD
         u.GetOpenClipboardWindow.restype = w.HWND
         u.GetClipboardOwner.restype = w.HWND
-        u.RegisterClassW.argtypes, u.RegisterClassW.restype = [ctypes.POINTER(WNDCLASSW)], w.ATOM
+        _sig(u.RegisterClassW, w.ATOM, ctypes.POINTER(WNDCLASSW))
         u.CreateWindowExW.argtypes = [w.DWORD, w.LPCWSTR, w.LPCWSTR, w.DWORD, ctypes.c_int, ctypes.c_int,
                                       ctypes.c_int, ctypes.c_int, w.HWND, w.HMENU, w.HINSTANCE, w.LPVOID]
         u.CreateWindowExW.restype = w.HWND
-        u.DestroyWindow.argtypes, u.DestroyWindow.restype = [w.HWND], w.BOOL
-        u.DefWindowProcW.argtypes, u.DefWindowProcW.restype = [w.HWND, w.UINT, w.WPARAM, w.LPARAM], self.LRESULT
-        u.PeekMessageW.argtypes, u.PeekMessageW.restype = [ctypes.POINTER(w.MSG), w.HWND, w.UINT, w.UINT, w.UINT], w.BOOL
-        u.GetMessageW.argtypes, u.GetMessageW.restype = [ctypes.POINTER(w.MSG), w.HWND, w.UINT, w.UINT], w.BOOL
+        _sig(u.DestroyWindow, w.BOOL, w.HWND)
+        _sig(u.DefWindowProcW, self.LRESULT, w.HWND, w.UINT, w.WPARAM, w.LPARAM)
+        _sig(u.PeekMessageW, w.BOOL, ctypes.POINTER(w.MSG), w.HWND, w.UINT, w.UINT, w.UINT)
+        _sig(u.GetMessageW, w.BOOL, ctypes.POINTER(w.MSG), w.HWND, w.UINT, w.UINT)
         u.TranslateMessage.argtypes = [ctypes.POINTER(w.MSG)]
-        u.DispatchMessageW.argtypes, u.DispatchMessageW.restype = [ctypes.POINTER(w.MSG)], self.LRESULT
-        u.PostThreadMessageW.argtypes, u.PostThreadMessageW.restype = [w.DWORD, w.UINT, w.WPARAM, w.LPARAM], w.BOOL
-        u.SetWindowsHookExW.argtypes, u.SetWindowsHookExW.restype = [ctypes.c_int, self.HOOKPROC, w.HINSTANCE, w.DWORD], w.HHOOK
-        u.UnhookWindowsHookEx.argtypes, u.UnhookWindowsHookEx.restype = [w.HHOOK], w.BOOL
-        u.CallNextHookEx.argtypes, u.CallNextHookEx.restype = [w.HHOOK, ctypes.c_int, w.WPARAM, w.LPARAM], self.LRESULT
-        u.SetTimer.argtypes, u.SetTimer.restype = [w.HWND, ctypes.c_size_t, w.UINT, w.LPVOID], ctypes.c_size_t
+        _sig(u.DispatchMessageW, self.LRESULT, ctypes.POINTER(w.MSG))
+        _sig(u.PostThreadMessageW, w.BOOL, w.DWORD, w.UINT, w.WPARAM, w.LPARAM)
+        _sig(u.SetWindowsHookExW, w.HHOOK, ctypes.c_int, self.HOOKPROC, w.HINSTANCE, w.DWORD)
+        _sig(u.UnhookWindowsHookEx, w.BOOL, w.HHOOK)
+        _sig(u.CallNextHookEx, self.LRESULT, w.HHOOK, ctypes.c_int, w.WPARAM, w.LPARAM)
+        _sig(u.SetTimer, ctypes.c_size_t, w.HWND, ctypes.c_size_t, w.UINT, w.LPVOID)
         u.GetMessageTime.restype = w.LONG
         u.RegisterRawInputDevices.argtypes = [ctypes.POINTER(RAWINPUTDEVICE), w.UINT, w.UINT]
         u.RegisterRawInputDevices.restype = w.BOOL
         self.wtsapi32.WTSRegisterSessionNotification.argtypes = [w.HWND, w.DWORD]
         self.wtsapi32.WTSUnRegisterSessionNotification.argtypes = [w.HWND]
-        k.GetModuleHandleW.argtypes, k.GetModuleHandleW.restype = [w.LPCWSTR], w.HMODULE
-        k.GlobalAlloc.argtypes, k.GlobalAlloc.restype = [w.UINT, ctypes.c_size_t], w.HGLOBAL
-        k.GlobalLock.argtypes, k.GlobalLock.restype = [w.HGLOBAL], w.LPVOID
-        k.GlobalUnlock.argtypes, k.GlobalUnlock.restype = [w.HGLOBAL], w.BOOL
-        k.GlobalSize.argtypes, k.GlobalSize.restype = [w.HGLOBAL], ctypes.c_size_t
-        k.GlobalFree.argtypes, k.GlobalFree.restype = [w.HGLOBAL], w.HGLOBAL
-        k.OpenProcess.argtypes, k.OpenProcess.restype = [w.DWORD, w.BOOL, w.DWORD], w.HANDLE
-        k.CloseHandle.argtypes, k.CloseHandle.restype = [w.HANDLE], w.BOOL
+        _sig(k.GetModuleHandleW, w.HMODULE, w.LPCWSTR)
+        _sig(k.GlobalAlloc, w.HGLOBAL, w.UINT, ctypes.c_size_t)
+        _sig(k.GlobalLock, w.LPVOID, w.HGLOBAL)
+        _sig(k.GlobalUnlock, w.BOOL, w.HGLOBAL)
+        _sig(k.GlobalSize, ctypes.c_size_t, w.HGLOBAL)
+        _sig(k.GlobalFree, w.HGLOBAL, w.HGLOBAL)
+        _sig(k.OpenProcess, w.HANDLE, w.DWORD, w.BOOL, w.DWORD)
+        _sig(k.CloseHandle, w.BOOL, w.HANDLE)
         k.GetCurrentProcess.restype = w.HANDLE
         k.GetCurrentThreadId.restype = w.DWORD
         k.GetTickCount.restype = w.DWORD
         k.QueryFullProcessImageNameW.argtypes = [w.HANDLE, w.DWORD, w.LPWSTR, ctypes.POINTER(w.DWORD)]
         k.QueryFullProcessImageNameW.restype = w.BOOL
-        a.OpenProcessToken.argtypes, a.OpenProcessToken.restype = [w.HANDLE, w.DWORD, ctypes.POINTER(w.HANDLE)], w.BOOL
+        _sig(a.OpenProcessToken, w.BOOL, w.HANDLE, w.DWORD, ctypes.POINTER(w.HANDLE))
         a.GetTokenInformation.argtypes = [w.HANDLE, ctypes.c_int, w.LPVOID, w.DWORD, ctypes.POINTER(w.DWORD)]
         a.GetTokenInformation.restype = w.BOOL
         for side in ("Client", "Server"):
             for what in ("ProcessId", "SessionId"):
                 function = getattr(k, f"GetNamedPipe{side}{what}")
-                function.argtypes, function.restype = [w.HANDLE, ctypes.POINTER(w.ULONG)], w.BOOL
-        k.ProcessIdToSessionId.argtypes, k.ProcessIdToSessionId.restype = [w.DWORD, ctypes.POINTER(w.DWORD)], w.BOOL
+                _sig(function, w.BOOL, w.HANDLE, ctypes.POINTER(w.ULONG))
+        _sig(k.ProcessIdToSessionId, w.BOOL, w.DWORD, ctypes.POINTER(w.DWORD))
         k.GetCurrentProcessId.restype = w.DWORD
-        k.LocalFree.argtypes, k.LocalFree.restype = [w.HLOCAL], w.HLOCAL
-        a.ConvertSidToStringSidW.argtypes, a.ConvertSidToStringSidW.restype = [ctypes.c_void_p, ctypes.POINTER(w.LPWSTR)], w.BOOL
+        _sig(k.LocalFree, w.HLOCAL, w.HLOCAL)
+        _sig(a.ConvertSidToStringSidW, w.BOOL, ctypes.c_void_p, ctypes.POINTER(w.LPWSTR))
         self.gdi32.GetEnhMetaFileBits.argtypes = [w.HANDLE, w.UINT, ctypes.c_void_p]
         self.gdi32.GetEnhMetaFileBits.restype = w.UINT
-        self.gdi32.SetEnhMetaFileBits.argtypes, self.gdi32.SetEnhMetaFileBits.restype = [w.UINT, ctypes.c_char_p], w.HANDLE
+        _sig(self.gdi32.SetEnhMetaFileBits, w.HANDLE, w.UINT, ctypes.c_char_p)
         self._keep: list = []  # window procedures ctypes must not collect while their window lives
 
     # --- keyboard -------------------------------------------------------------------------------

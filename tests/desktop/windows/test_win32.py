@@ -23,7 +23,8 @@ def test_declarations_and_structure_sizes(stub_api):
     assert stub_api.user32.SendInput.argtypes[1]._type_ is stub_api.INPUT
     if ctypes.sizeof(ctypes.c_void_p) == 8:
         # learn.microsoft.com: sizeof(INPUT) is 40 on 64-bit Windows, KEYBDINPUT 24, KBDLLHOOKSTRUCT 24.
-        assert (ctypes.sizeof(stub_api.INPUT), ctypes.sizeof(stub_api.KEYBDINPUT), ctypes.sizeof(stub_api.KBDLLHOOKSTRUCT)) == (40, 24, 24)
+        sizes = [ctypes.sizeof(t) for t in (stub_api.INPUT, stub_api.KEYBDINPUT, stub_api.KBDLLHOOKSTRUCT)]
+        assert sizes == [40, 24, 24]
         assert stub_api.INPUT.u.offset == 8
 
 
