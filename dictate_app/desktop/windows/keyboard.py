@@ -74,8 +74,9 @@ class WindowsKeyboard:
             raise InsertError("Dictate cannot send keys here (the Windows API cannot be loaded): your text is on "
                               "the clipboard, paste it by hand.")
         hwnd = self.api.foreground_window()
-        if hwnd and not self.api.process_elevated(None):
-            elevated = self.api.process_elevated(self.api.window_pid(hwnd))
+        pid = self.api.window_pid(hwnd) if hwnd else None  # None: the window is gone, nothing to ask
+        if pid is not None and not self.api.process_elevated(None):
+            elevated = self.api.process_elevated(pid)
             if elevated is None or elevated:
                 log.warning("the foreground window %#x runs above us (elevated: %s)", hwnd, elevated)
                 raise InsertError(ELEVATED)

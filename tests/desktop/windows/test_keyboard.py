@@ -98,6 +98,15 @@ def test_an_elevated_target_is_refused_with_the_fix(target):
     assert api.sent == []
 
 
+def test_a_window_gone_before_the_keys_is_not_taken_for_ours():
+    """No process for the foreground window (it just closed): not asked as "None", which means us."""
+    api, keyboard = desktop()
+    api.elevation[None] = None
+    del api.pids[TARGET]
+    keyboard.key("ctrl+v")
+    assert ("elevated", None) not in api.calls and len(api.sent) == 4
+
+
 def test_an_elevated_dictate_may_send_to_an_elevated_target():
     api, keyboard = desktop()
     api.elevation[None] = True
