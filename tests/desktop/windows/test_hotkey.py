@@ -142,3 +142,30 @@ def test_alt_or_win_as_the_hotkey_is_reported_with_the_fix():
     source = WindowsHotkey(FakeWin32())
     source.key = "alt_gr"  # AltGr is Ctrl+Alt: no menu
     assert {r.capability: r for r in source.checks()}["key kept from the app"].status == "ok"
+
+
+def test_the_bridge_gets_one_hold_from_the_hook_thread(qtbot):
+    """Hold and toggle are the coordinator's; what they need from Windows is one press and one
+    release per hold, delivered from the hook's own thread to the GUI thread (queued signals)."""
+    import threading
+
+    from dictate_app.app.hotkey import HotkeyBridge
+
+    api = FakeWin32()
+    bridge = HotkeyBridge(WindowsHotkey(api), "ctrl_r")
+    assert bridge.start() is None
+    events = []
+    bridge.pressed.connect(lambda ms: events.append("press"))
+    bridge.released.connect(lambda ms: events.append("release"))
+
+    def hold():  # as the hook thread sees a long hold: down, auto-repeat downs, up
+        for _ in range(5):
+            api.hook.key(VK_RCONTROL, flags=0x01)
+        api.hook.key(VK_RCONTROL, up=True, flags=0x01)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: events == ["press", "release"], timeout=1000)
+    bridge.stop()
+    assert api.hook.stopped
