@@ -21,9 +21,10 @@ check the other's uid with ``SO_PEERCRED``: the server drops a client of another
 does not trust (or talk to) a server of another user, and both log it. Elsewhere the check is not
 available from Python's socket module: macOS relies on the private directory alone.
 
-Windows (not run here): QLocalServer is a named pipe there, ``dictate-app-<hash>`` with
-the user name in the hash, and UserAccessOption gives it an ACL for this user only; the peer
-check (``GetNamedPipeClientProcessId`` and the process token) is not implemented.
+Windows (written against the documentation, never run there): QLocalServer is a named pipe,
+``dictate-app-<hash>`` with the user name in the hash, and UserAccessOption gives it an ACL for this
+user only. Pipe names are machine-wide, so both ends also check the peer's session and, where its
+process token can be read, its user SID (:mod:`dictate_app.desktop.windows.pipe_peer`).
 """
 
 from __future__ import annotations
@@ -87,10 +88,20 @@ def peer_uid(fd: int) -> int | None:
     return uid
 
 
-def foreign_peer(sock: QLocalSocket) -> int | None:
-    """The uid of ``sock``'s peer if it is another user, else None (ours, or unknown)."""
+def foreign_peer(sock: QLocalSocket, peer_is_client: bool = True) -> int | str | None:
+    """``sock``'s peer if it is another user (its uid; on Windows its session or SID), else None
+    (ours, or unknown). ``peer_is_client``: we are the server end."""
+    if sys.platform.startswith("win"):
+        from dictate_app.desktop.windows.pipe_peer import foreign_pipe_peer
+
+        return foreign_pipe_peer(int(sock.socketDescriptor()), peer_is_client)
     uid = peer_uid(int(sock.socketDescriptor()))
     return uid if uid is not None and uid != os.getuid() else None
+
+
+def _who(peer: int | str) -> str:
+    """A foreign peer as messages name it: "uid 1001", "session 2", "S-1-5-21-..."."""
+    return f"uid {peer}" if isinstance(peer, int) else peer
 
 
 class InstanceServer(QObject):
@@ -135,7 +146,7 @@ class InstanceServer(QObject):
             sock = self._server.nextPendingConnection()
             uid = foreign_peer(sock)
             if uid is not None:
-                log.warning("refused a control connection from another user (uid %s)", uid)
+                log.warning("refused a control connection from another user (%s)", _who(uid))
                 sock.abort()
                 sock.deleteLater()
                 continue
@@ -193,7 +204,7 @@ def send(command: str, name: str | None = None, timeout_ms: int = REPLY_TIMEOUT_
     sock, uid = connected
     if uid is not None:
         sock.abort()
-        return {"ok": False, "error": f"The control socket {name} belongs to another user (uid {uid}), not to "
+        return {"ok": False, "error": f"The control socket {name} belongs to another user ({_who(uid)}), not to "
                                       "your Dictate: remove it and start dictate-app again."}
     sock.write(json.dumps({"command": command}).encode() + b"\n")
     sock.waitForBytesWritten(timeout_ms)
@@ -223,8 +234,8 @@ def is_running(name: str | None = None) -> bool:
     sock, uid = connected
     sock.abort()
     if uid is not None:
-        log.warning("the control socket %s is held by another user (uid %s): not trusted, replacing it",
-                    name or server_name(), uid)
+        log.warning("the control socket %s is held by another user (%s): not trusted, replacing it",
+                    name or server_name(), _who(uid))
     return uid is None
 
 
@@ -236,7 +247,7 @@ def _connect(name: str) -> tuple[QLocalSocket, int | None] | None:
     sock.connectToServer(name)
     if not sock.waitForConnected(CONNECT_TIMEOUT_MS):
         return None
-    return sock, foreign_peer(sock)
+    return sock, foreign_peer(sock, peer_is_client=False)
 
 
 _keep_app: list = []  # the QCoreApplication made for a command-line client lives as long as we do

@@ -16,6 +16,7 @@ BUILDERS = {
     "wlroots": ("dictate_app.desktop.wayland.assemble", "build_wlroots"),
     "gnome": ("dictate_app.desktop.wayland.assemble", "build_gnome"),
     "kde": ("dictate_app.desktop.wayland.assemble", "build_kde"),
+    "windows": ("dictate_app.desktop.windows", "build"),
     "macos": ("dictate_app.desktop.macos", "build"),
 }
 

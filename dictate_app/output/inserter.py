@@ -113,8 +113,13 @@ class Inserter:
         on_done(InsertOutcome("inserted", Method.TYPE, "", target))
 
     def _paste(self, text, target, reader, clear, on_done) -> None:
-        snapshot = self.clipboard.save()
-        self.clipboard.set_text(text)
+        try:
+            snapshot = self.clipboard.save()
+            self.clipboard.set_text(text)
+        except DictateError as exc:
+            # Another program holds the clipboard open (Windows): no chord, it would paste the old content.
+            on_done(InsertOutcome("failed", Method.PASTE, str(exc), target))
+            return
         self.clipboard.expect_reader(reader)  # the window the chord goes to; its app's reads count
         try:
             self.keyboard.key(self.paste_keys, clear_modifiers=clear)
