@@ -111,6 +111,7 @@ class AppShell:
         self.inserter = PerAppInserter(Inserter(
             desktop.make_clipboard(), desktop.keyboard, desktop.windows.focused,
             lambda ms, fn: QTimer.singleShot(ms, fn), paste_keys=options.paste_keys, can_paste=desktop.can_paste,
+            fetch_grace_ms=desktop.fetch_grace_ms,
         ), lambda: self.settings.get("app_overrides"))
         self.coordinator = Coordinator(
             options, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),

@@ -54,6 +54,9 @@ CAPABILITIES = (
 )
 OK, MISSING, UNSUPPORTED = "ok", "missing", "unsupported"
 
+# Desktop.fetch_grace_ms where only the first read of a transcript is seen (Handy's value).
+ONLY_FIRST_READ_GRACE_MS = 200
+
 # KDE's convention, honoured by Klipper and CopyQ: content that carries this format with the value
 # "secret" is not recorded in the clipboard history. A transcript may be dictated private text.
 # Shared by the clipboards of every backend.
@@ -174,7 +177,10 @@ class Desktop:
     ``can_paste`` is False where Dictate cannot set the clipboard for another app (GNOME on Wayland:
     no data-control protocol), so text is typed. ``prepare_popup(app_id, title)`` lets a compositor
     keep Dictate's popup on top and unfocused (sway rules); ``extra_checks`` are facts of the session
-    itself (a missing tool...). ``start_parts`` run when the app starts (a portal's permission dialog
+    itself (a missing tool...). ``fetch_grace_ms``: how long after the target's last *seen* read the
+    old clipboard comes back; where only the first read can be seen (Windows' delayed rendering and
+    macOS's promise hand the data to the system once, later reads are served from its copy) it is
+    longer, as Handy's reliable paste waits 200 ms. ``start_parts`` run when the app starts (a portal's permission dialog
     then, not at the first paste). Parts whose facts change later (a portal's dialog answered) call
     :meth:`changed`, which calls every function given to :meth:`listen`, from any thread."""
 
@@ -189,6 +195,7 @@ class Desktop:
     close_parts: list[Callable[[], None]] = field(default_factory=list)
     start_parts: list[Callable[[], None]] = field(default_factory=list)
     can_paste: bool = True
+    fetch_grace_ms: int = 50
     _listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def listen(self, listener: Callable[[], None]) -> None:

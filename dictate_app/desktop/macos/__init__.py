@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from dictate_app.desktop.base import OK, Check, Desktop
+from dictate_app.desktop.base import OK, ONLY_FIRST_READ_GRACE_MS, Check, Desktop
 from dictate_app.desktop.session import Session
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ def assemble(session: Session, adapter) -> Desktop:
 
     desktop = Desktop("macos", session.reason, hotkey, MacWindows(adapter, permissions),
                       MacKeyboard(adapter, permissions), make_clipboard, extra_checks=clipboard_checks,
-                      start_parts=[ask_permissions], close_parts=[release_clipboards])
+                      start_parts=[ask_permissions], close_parts=[release_clipboards],
+                      fetch_grace_ms=ONLY_FIRST_READ_GRACE_MS)
     hotkey.on_change = desktop.changed
     return desktop
 

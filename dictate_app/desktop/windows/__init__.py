@@ -9,7 +9,7 @@ Importing this package anywhere is safe.
 
 from __future__ import annotations
 
-from dictate_app.desktop.base import OK, UNSUPPORTED, Check, Desktop
+from dictate_app.desktop.base import OK, ONLY_FIRST_READ_GRACE_MS, UNSUPPORTED, Check, Desktop
 from dictate_app.desktop.session import Session
 from dictate_app.desktop.windows.focus import WindowsFocus
 from dictate_app.desktop.windows.hotkey import WindowsHotkey
@@ -55,7 +55,8 @@ def build(session: Session, api=None) -> Desktop:
             clipboard.close()
 
     return Desktop("windows", session.reason, WindowsHotkey(api), WindowsFocus(api), WindowsKeyboard(api),
-                   make_clipboard, extra_checks=clipboard_checks, close_parts=[close])
+                   make_clipboard, extra_checks=clipboard_checks, close_parts=[close],
+                   fetch_grace_ms=ONLY_FIRST_READ_GRACE_MS)
 
 
 def _without_api(session: Session, why: str) -> Desktop:

@@ -9,7 +9,7 @@ import sys
 from argparse import Namespace
 
 from dictate_app.desktop import choose
-from dictate_app.desktop.base import CAPABILITIES
+from dictate_app.desktop.base import CAPABILITIES, ONLY_FIRST_READ_GRACE_MS, Desktop
 from dictate_app.desktop.doctor import report
 from dictate_app.desktop.macos import assemble
 from dictate_app.desktop.session import choose as choose_session
@@ -43,6 +43,8 @@ def test_doctor_rows_all_well():
     assert data["backend"] == "macos" and data["reason"] == "this is macOS"
     assert [row["capability"] for row in data["checks"]] == list(CAPABILITIES)
     assert data["problems"] == [] and data["summary"] == "everything works here"
+    # The promise shows only the first read: the restore waits longer after it.
+    assert desktop.fetch_grace_ms == ONLY_FIRST_READ_GRACE_MS > Desktop.fetch_grace_ms
 
 
 def test_doctor_without_permissions_names_each_pane():

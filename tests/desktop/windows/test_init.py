@@ -9,7 +9,7 @@ import pkgutil
 from types import SimpleNamespace
 
 import dictate_app.desktop.windows as windows_pkg
-from dictate_app.desktop.base import CAPABILITIES
+from dictate_app.desktop.base import CAPABILITIES, ONLY_FIRST_READ_GRACE_MS, Desktop
 from dictate_app.desktop.choose import build as choose_build
 from dictate_app.desktop.session import Session, choose
 from dictate_app.desktop.windows import build
@@ -44,7 +44,9 @@ def test_over_the_double_every_capability_works():
     clipboard = desktop.make_clipboard()
     clipboard.set_text("x")
     desktop.close()
-    assert ("DestroyWindow", clipboard.hwnd) in api.calls  # Windows renders what nobody read, then
+    assert ("DestroyWindow", clipboard.hwnd) in api.calls
+    # Delayed rendering shows only the first read: the restore waits longer after it.
+    assert desktop.fetch_grace_ms == ONLY_FIRST_READ_GRACE_MS > Desktop.fetch_grace_ms  # Windows renders what nobody read, then
 
 
 def test_doctor_json_through_the_windows_backend(monkeypatch, tmp_path, capsys):
