@@ -10,6 +10,7 @@ versions used pynput and xdotool spellings (``<pause>``, ``shift+Insert``, ``cmd
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 
@@ -143,13 +144,20 @@ def key_label(name: str) -> str:
         return name.strip()
 
 
-def chord_label(text: str) -> str:
-    """How a chord reads: ``"ctrl+shift+v"`` -> "Ctrl+Shift+V"."""
+# On macOS a chord's ctrl (Qt's convention) and super are Command, alt is Option: the macOS backend
+# sends them so (dictate_app.desktop.macos.keycodes.CHORD_MODIFIERS), and labels say what is sent.
+_MAC_MODIFIER_LABELS = {"ctrl": "Cmd", "super": "Cmd", "alt": "Option"}
+
+
+def chord_label(text: str, platform: str | None = None) -> str:
+    """How a chord reads: ``"ctrl+shift+v"`` -> "Ctrl+Shift+V" ("Cmd+Shift+V" on macOS)."""
     try:
         chord = parse_chord(text)
     except KeyNameError:
         return text.strip()
-    return "+".join(key_label(part) for part in (*chord.modifiers, chord.key))
+    mac = (platform or sys.platform) == "darwin"
+    modifiers = [_MAC_MODIFIER_LABELS.get(m, key_label(m)) if mac else key_label(m) for m in chord.modifiers]
+    return "+".join((*modifiers, key_label(chord.key)))
 
 
 def xkb_name(name: str) -> str:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from dictate_app.desktop.base import Clipboard, Keyboard, Window
+from dictate_app.desktop.keys import chord_label
 from dictate_app.errors import DictateError
 from dictate_app.output.strategy import InsertOutcome, Method, choose_method
 
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 Schedule = Callable[[int, Callable[[], None]], None]
 Focused = Callable[[], "Window | None"]
 
-FOCUS_MOVED = "The window changed while you were speaking: the text is on the clipboard, paste it with Ctrl+V."
+FOCUS_MOVED = ("The window changed while you were speaking: the text is on the clipboard, "
+               f"paste it with {chord_label('ctrl+v')}.")
 NOT_PASTED = ("The window did not take the paste: the text is on the clipboard, paste it by hand "
               "(terminals: Ctrl+Shift+V), or choose typing for this app.")
 

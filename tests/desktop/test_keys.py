@@ -52,6 +52,9 @@ def test_labels():
     assert [key_label(k) for k in ("f9", "F12", "pause", "ctrl_r", "<scroll_lock>", "a", "super_l")] == [
         "F9", "F12", "Pause", "Right Ctrl", "Scroll Lock", "A", "Left Super"]
     assert [chord_label(c) for c in PASTE_CHORDS] == ["Ctrl+V", "Ctrl+Shift+V", "Shift+Insert"]
+    # The macOS backend sends ctrl (and super) as Command, alt as Option: labels say so there.
+    assert [chord_label(c, "darwin") for c in (*PASTE_CHORDS, "super+v", "alt+shift+f9")] == [
+        "Cmd+V", "Cmd+Shift+V", "Shift+Insert", "Cmd+V", "Shift+Option+F9"]
 
 
 def test_xkb_names_and_keysyms_agree():
