@@ -13,6 +13,8 @@
 # Environment: PYTHON (default python3; `python` on Windows), NICE (default "nice -n 10": the build
 # is CPU-heavy and the machine shared; NICE= turns it off). Runs in Git Bash on Windows too (the
 # GitHub workflow): the venv's programs are in Scripts\ there, and no tarball is made.
+# PACKAGES=no: the bundle only, no tarball or .deb (packaging/ci.sh's full flavour, whose bundle is
+# what the frozen tests run; its packages take about 4 minutes to compress on the 2-core machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,7 +63,7 @@ bundle=dist/$flavour/dictate
 "$bundle/dictate-app" --version
 
 # ---- the Linux tarball ----------------------------------------------------------------------
-if [ "$(uname -s)" = Linux ]; then
+if [ "$(uname -s)" = Linux ] && [ "${PACKAGES:-yes}" != no ]; then
   name=dictate-$version-linux-$(uname -m)-$flavour
   stage=build/tarball-$flavour/$name
   rm -rf "build/tarball-$flavour"

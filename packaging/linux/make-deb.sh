@@ -30,14 +30,17 @@ arch=$(dpkg --print-architecture)
 # the wheels' libraries): the oldest libc6 the package can run on.
 glibc=$(find "$bundle" -type f \( -name '*.so*' -o -name dictate-app \) -exec objdump -T {} + 2>/dev/null \
   | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)
-# Run time, beside libc6: ALSA, fontconfig and FreeType are the system's on purpose (dictate.spec's
-# SYSTEM_LIBRARIES); OpenGL/EGL and libxkbcommon are what Qt's xcb plugin links and does not
-# bundle; xdotool presses the paste keys and types on X11. Recommends: the route from ALSA to
-# PulseAudio/PipeWire, typing on wlroots Wayland, and fonts for the popup's emoji and CJK text.
-depends="libc6 (>= $glibc), libasound2, libfontconfig1, libfreetype6, libgl1, libegl1, libx11-6, libx11-xcb1, libxcb1, libxkbcommon0, libxkbcommon-x11-0, libglib2.0-0, libdbus-1-3, xdotool"
+# Run time, beside libc6: the libraries the bundle links from the system (check-deb.sh checks
+# every one it resolves outside the bundle comes from these or their own dependencies): ALSA,
+# fontconfig and FreeType on purpose (dictate.spec's SYSTEM_LIBRARIES); OpenGL/EGL, libdrm, libxcb
+# and the Wayland client libraries that Qt's platform plugins link and PyInstaller leaves to the
+# system; xdotool presses the paste keys and types on X11. Recommends: the route from ALSA to
+# PulseAudio/PipeWire, typing on wlroots Wayland, Qt's EGL buffers on Wayland, and fonts for the
+# popup's emoji and CJK text.
+depends="libc6 (>= $glibc), libasound2, libfontconfig1, libfreetype6, libgl1, libegl1, libdrm2, libxcb1, libwayland-client0, libwayland-cursor0, xdotool"
 # Who answers for the package: set DEB_MAINTAINER when publishing (the default is a placeholder).
 maintainer=${DEB_MAINTAINER:-Dictate contributors <dictate-app@users.noreply.github.com>}
-recommends="libasound2-plugins | pipewire-alsa, wtype, fonts-noto-color-emoji, fonts-wqy-microhei | fonts-noto-cjk"
+recommends="libasound2-plugins | pipewire-alsa, wtype, libwayland-egl1, fonts-noto-color-emoji, fonts-wqy-microhei | fonts-noto-cjk"
 
 stage=build/deb-$flavour
 root=$stage/root
@@ -55,6 +58,9 @@ printf '%s (%s) unstable; urgency=medium\n\n  * Built from the Dictate repositor
 # Debian policy: directories 755, files 644 or 755 (executables), owned by root (--root-owner-group).
 find "$root" -type d -exec chmod 755 {} +
 find "$root/usr" -type f -exec chmod go-w {} +
+# Shared libraries are loaded, not run: no execute bit (lintian's shared-library-is-executable;
+# PyInstaller keeps the wheels' modes). The bundle is otherwise byte for byte the tarball's.
+find "$root/usr/lib/dictate-app" -type f -name '*.so*' -exec chmod 644 {} +
 # Installed-Size is in KiB (policy 5.6.20): the sum of the files' sizes, as dpkg-gencontrol counts.
 size=$(du -sk --apparent-size "$root/usr" | cut -f1)
 cat > "$root/DEBIAN/control" <<EOF
@@ -75,8 +81,8 @@ Description: offline push-to-talk dictation (SenseVoice, $flavour build)
  Speech recognition runs on this computer (SenseVoiceSmall); the model is
  downloaded on first start. Also a command line (dictate-app transcribe, serve).
 EOF
-# gzip, not xz: 4-5 times faster on the 2-core CI machine for a package of compressed models and
+# gzip -6 (as the tarball), not xz: several times faster on the 2-core CI machine for a package of
 # libraries that xz shrinks only a little more.
 deb=dist/${package}_${version}_$arch.deb
-dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip -z6 --build "$root" "$deb" >/dev/null
 echo "== $deb: $(du -h "$deb" | cut -f1), installed $((size / 1024)) MiB"
