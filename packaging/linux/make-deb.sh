@@ -10,8 +10,8 @@
 # entry in /usr/share/applications/, the icon in /usr/share/icons/hicolor/256x256/apps/, the
 # copyright and changelog in /usr/share/doc/<package>/. No maintainer scripts: the menu and icon
 # caches are refreshed by the triggers of desktop-file-utils and hicolor-icon-theme.
-# Depends: what the bundle does not carry (check-deps.sh checks every library it links is in the
-# bundle or in one of these, or in a package every Debian system has).
+# Depends: the system packages whose libraries the bundle links (check-deb.sh fails when a library
+# resolved outside the bundle belongs to a package that is neither here nor a dependency of one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
