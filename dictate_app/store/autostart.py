@@ -10,6 +10,7 @@ it is saved reads the old entry or the new one, never a truncated one.
 
 from __future__ import annotations
 
+import ntpath
 import os
 import plistlib
 import sys
@@ -94,10 +95,13 @@ def launch_agent_plist(command: list[str]) -> bytes:
 def _windows_command(command: list[str]) -> str:
     import subprocess
 
-    # pythonw.exe: no console window at login.
+    # No console window at login: pythonw.exe for a venv; in the frozen bundle the windowed
+    # Dictate.exe beside the console CLI dictate-app.exe (the tray app may run from either).
     exe = command[0]
-    if exe.lower().endswith("python.exe") and Path(exe[:-10] + "pythonw.exe").exists():
-        command = [exe[:-10] + "pythonw.exe", *command[1:]]
+    name = ntpath.basename(exe)  # either separator
+    windowless = {"python.exe": "pythonw.exe", "dictate-app.exe": "Dictate.exe"}.get(name.lower())
+    if windowless and Path(exe[:-len(name)] + windowless).exists():
+        command = [exe[:-len(name)] + windowless, *command[1:]]
     return subprocess.list2cmdline(command)
 
 

@@ -124,3 +124,10 @@ def test_windows_run_key_command(tmp_path):
     assert autostart._windows_command([r"C:\Program Files\Dictate\Dictate.exe"]) == \
         r'"C:\Program Files\Dictate\Dictate.exe"'
     assert autostart.location("win32").endswith(r"CurrentVersion\Run\dictate-app")
+    # The frozen bundle: the tray app started from the console CLI still signs in windowless.
+    bundle = tmp_path / "Dictate"
+    bundle.mkdir()
+    (bundle / "dictate-app.exe").write_text("")
+    assert autostart._windows_command([str(bundle / "dictate-app.exe")]) == str(bundle / "dictate-app.exe")
+    (bundle / "Dictate.exe").write_text("")
+    assert autostart._windows_command([str(bundle / "dictate-app.exe")]) == str(bundle / "Dictate.exe")
