@@ -6,8 +6,6 @@ what to do instead (Qt-free).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from dictate_app.desktop.base import UNSUPPORTED, Check, Desktop, HotkeyError, InsertError, Window
 from dictate_app.desktop.session import Session
 
@@ -66,16 +64,18 @@ class _NoKeyboard:
         return [Check("typing", UNSUPPORTED, f"{self.why}.", fix), Check("paste", UNSUPPORTED, f"{self.why}.", fix)]
 
 
-def unsupported(session: Session, make_clipboard: Callable | None = None) -> Desktop:
+def qt_clipboard():
+    """Qt's plain clipboard, imported only when the GUI thread makes it: the clipboard of desktops
+    without a clipboard of their own (the text stays there for the user to paste)."""
+    from dictate_app.desktop.qt_clipboard import QtClipboard
+
+    return QtClipboard()
+
+
+def unsupported(session: Session) -> Desktop:
     """Parts for a desktop Dictate has no backend for: the tray, the history and the clipboard
     still work, and every check says why the rest does not."""
     why = (f"Dictate has no {session.backend} backend yet" if session.backend != "none"
            else "there is no graphical session")
-
-    def qt_clipboard():
-        from dictate_app.desktop.qt_clipboard import QtClipboard
-
-        return QtClipboard()
-
     return Desktop(session.backend, session.reason, NoHotkey(why), NoWindows(), _NoKeyboard(why),
-                   make_clipboard or qt_clipboard)
+                   qt_clipboard)

@@ -18,7 +18,7 @@ import logging
 
 from dictate_app.desktop.base import Desktop
 from dictate_app.desktop.session import Session
-from dictate_app.desktop.unsupported import NoHotkey, NoWindows
+from dictate_app.desktop.unsupported import NoHotkey, NoWindows, qt_clipboard
 
 log = logging.getLogger(__name__)
 WLROOTS_HOTKEY_HELP = ("bind `dictate-app start` to the key's press and `dictate-app stop` to its release in "
@@ -41,12 +41,7 @@ def _clipboard_parts(globals_) -> tuple:
     from dictate_app.desktop.wayland.datacontrol import PROTOCOLS, DataControlClipboard, clipboard_checks
 
     offered = {g.interface for g in globals_}
-    if not offered & set(PROTOCOLS):
-        def qt_clipboard():  # only for "the text is on the clipboard" where the desktop allows it
-            from dictate_app.desktop.qt_clipboard import QtClipboard
-
-            return QtClipboard()
-
+    if not offered & set(PROTOCOLS):  # Qt's, only for "the text is on the clipboard" where allowed
         return qt_clipboard, clipboard_checks(globals_), False
     return DataControlClipboard, clipboard_checks(globals_), True
 

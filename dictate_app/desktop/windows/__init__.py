@@ -61,13 +61,7 @@ def build(session: Session, api=None) -> Desktop:
 
 def _without_api(session: Session, why: str) -> Desktop:
     """``--desktop windows`` off Windows (doctor): every part says why nothing works."""
-    from dictate_app.desktop.unsupported import NoHotkey
+    from dictate_app.desktop.unsupported import NoHotkey, qt_clipboard
 
     return Desktop("windows", f"{session.reason}; {why}", NoHotkey(why, "run Dictate on Windows"), WindowsFocus(None),
-                   WindowsKeyboard(None), _no_clipboard, extra_checks=lambda: _no_api_checks(why))
-
-
-def _no_clipboard():
-    from dictate_app.desktop.qt_clipboard import QtClipboard
-
-    return QtClipboard()
+                   WindowsKeyboard(None), qt_clipboard, extra_checks=lambda: _no_api_checks(why))
