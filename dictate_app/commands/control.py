@@ -1,9 +1,9 @@
 """``dictate-app toggle|start|stop|cancel|status [--json]``: control the running tray app.
 
 For desktops where Dictate has no hotkey backend (`dictate-app doctor` says which) and for window
-managers: bind these commands to keys in the desktop's own keyboard settings. ``start`` begins a recording if none is running,
-``stop`` ends it (the words are recognised and inserted), ``toggle`` does whichever applies,
-``cancel`` throws the recording away, ``status`` prints the state.
+managers: bind these commands to keys in the desktop's own keyboard settings. ``start`` begins a
+recording if none is running, ``stop`` ends it (the words are recognised and inserted),
+``toggle`` does whichever applies, ``cancel`` throws the recording away, ``status`` prints the state.
 """
 
 from __future__ import annotations

@@ -54,7 +54,9 @@ CAPABILITIES = (
 )
 OK, MISSING, UNSUPPORTED = "ok", "missing", "unsupported"
 
-# Desktop.fetch_grace_ms where only the first read of a transcript is seen (Handy's value).
+# Desktop.fetch_grace_ms: where every read of a transcript is seen (X11, Wayland data-control),
+# and where only the first is (Windows, macOS: Handy's value).
+FETCH_GRACE_MS = 50
 ONLY_FIRST_READ_GRACE_MS = 200
 
 # KDE's convention, honoured by Klipper and CopyQ: content that carries this format with the value
@@ -180,9 +182,10 @@ class Desktop:
     itself (a missing tool...). ``fetch_grace_ms``: how long after the target's last *seen* read the
     old clipboard comes back; where only the first read can be seen (Windows' delayed rendering and
     macOS's promise hand the data to the system once, later reads are served from its copy) it is
-    longer, as Handy's reliable paste waits 200 ms. ``start_parts`` run when the app starts (a portal's permission dialog
-    then, not at the first paste). Parts whose facts change later (a portal's dialog answered) call
-    :meth:`changed`, which calls every function given to :meth:`listen`, from any thread."""
+    longer, as Handy's reliable paste waits 200 ms. ``start_parts`` run when the app starts (a
+    portal's permission dialog then, not at the first paste). Parts whose facts change later (a
+    portal's dialog answered) call :meth:`changed`, which calls every function given to
+    :meth:`listen`, from any thread."""
 
     name: str
     reason: str
@@ -195,7 +198,7 @@ class Desktop:
     close_parts: list[Callable[[], None]] = field(default_factory=list)
     start_parts: list[Callable[[], None]] = field(default_factory=list)
     can_paste: bool = True
-    fetch_grace_ms: int = 50
+    fetch_grace_ms: int = FETCH_GRACE_MS
     _listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def listen(self, listener: Callable[[], None]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from dictate_app.desktop.base import Clipboard, Keyboard, Window
+from dictate_app.desktop.base import FETCH_GRACE_MS, Clipboard, Keyboard, Window
 from dictate_app.desktop.keys import chord_label
 from dictate_app.errors import DictateError
 from dictate_app.output.strategy import InsertOutcome, Method, choose_method
@@ -55,7 +55,7 @@ class Inserter:
         paste_keys: str = "ctrl+v",
         can_paste: bool = True,
         restore_delay_ms: int = 250,
-        fetch_grace_ms: int = 50,
+        fetch_grace_ms: int = FETCH_GRACE_MS,
         fetch_timeout_ms: int = 1500,
         modifier_wait_ms: int = 600,
         poll_ms: int = 20,
