@@ -4,7 +4,9 @@ other processes, the clipboard, speech synthesis, and one push-to-talk round tri
 from __future__ import annotations
 
 import inspect
+import json
 import select
+import statistics
 import subprocess
 import sys
 import time
@@ -265,9 +267,20 @@ def hold_to_talk(desktop, target, wav: Path, lead_s: float = LEAD_S,
 def doctor(desktop, data_dir: Path) -> tuple[int, dict]:
     """``dictate-app doctor --json`` on the bench, as the user of the app in ``data_dir`` runs it:
     the exit code and the report."""
-    import json
-
     env = dict(desktop.env, DICTATE_DATA_DIR=str(data_dir), DICTATE_CONFIG_DIR=str(data_dir))
     out = subprocess.run([sys.executable, "-m", "dictate_app", "doctor", "--json"], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=60)
     return out.returncode, json.loads(out.stdout)
+
+
+def report_release_to_text(desktop, name: str, rows: list[dict]) -> None:
+    """Print the release-to-text figures of a test module's utterances (median, min, max) and keep
+    them as the ``name`` artifact; a figure, not a pass/fail threshold."""
+    if not rows:
+        return
+    figures = sorted(row["release_to_text_s"] for row in rows)
+    median = statistics.median(figures)
+    print(f"\n{name}: release-to-text over {len(figures)} utterances: median {median * 1000:.0f} ms, "
+          f"min {figures[0] * 1000:.0f} ms, max {figures[-1] * 1000:.0f} ms")
+    desktop.artifact(name).write_text(json.dumps({"median_s": median, "utterances": rows}, indent=2,
+                                                 ensure_ascii=False), encoding="utf-8")

@@ -12,8 +12,6 @@ Release-to-text (key up to text in the target) is measured, printed, and written
 
 from __future__ import annotations
 
-import json
-import statistics
 import time
 
 import pytest
@@ -24,6 +22,7 @@ from tests.desktop.app_harness import (
     Target,
     clipboard,
     hold_to_talk,
+    report_release_to_text,
     set_clipboard,
     start_talking,
     synthesize,
@@ -44,13 +43,7 @@ def session(desktop, fixture_model_dir, tmp_path_factory):
     yield desktop, target, app
     rc = app.close()
     target.close()
-    if LATENCIES:
-        figures = sorted(row["release_to_text_s"] for row in LATENCIES)
-        median = statistics.median(figures)
-        print(f"\nrelease-to-text over {len(figures)} utterances: median {median * 1000:.0f} ms, "
-              f"min {figures[0] * 1000:.0f} ms, max {figures[-1] * 1000:.0f} ms")
-        desktop.artifact("app-release-to-text.json").write_text(json.dumps(
-            {"median_s": median, "utterances": LATENCIES}, indent=2, ensure_ascii=False), encoding="utf-8")
+    report_release_to_text(desktop, "app-release-to-text.json", LATENCIES)
     assert rc == 0, app.stderr()[-3000:]
 
 

@@ -11,13 +11,20 @@ wtype virtual keyboard, which sway's bindings see like any keyboard.
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 
 import pytest
 
 from dictate_app.desktop.base import CAPABILITIES
-from tests.desktop.app_harness import App, Target, doctor, hold_to_talk, synthesize, wait_for
+from tests.desktop.app_harness import (
+    App,
+    Target,
+    doctor,
+    hold_to_talk,
+    report_release_to_text,
+    synthesize,
+    wait_for,
+)
 from tests.desktop.mic import bench_microphone_live, wait_live
 from tests.desktop.wayland.clients import Owner
 
@@ -48,11 +55,7 @@ def session(sway, fixture_model_dir, tmp_path_factory):
     yield sway, target, app, data
     rc = app.close()
     target.close()
-    if LATENCIES:
-        median = statistics.median(row["release_to_text_s"] for row in LATENCIES)
-        print(f"\nsway release-to-text over {len(LATENCIES)} utterances: median {median * 1000:.0f} ms")
-        sway.artifact("sway-app-release-to-text.json").write_text(json.dumps(
-            {"median_s": median, "utterances": LATENCIES}, indent=2, ensure_ascii=False), encoding="utf-8")
+    report_release_to_text(sway, "sway-app-release-to-text.json", LATENCIES)
     assert rc == 0, app.stderr()[-3000:]
 
 
