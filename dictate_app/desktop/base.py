@@ -147,8 +147,9 @@ class Clipboard(Protocol):
     pasting a transcript does not destroy what the user copied. ``set_text`` marks the text so
     clipboard managers skip it where the desktop has a convention (KDE's
     ``x-kde-passwordManagerHint``). ``expect_reader(window)`` is called right before the paste
-    chord; from then on ``fetched()`` tells whether *that* window's application has read the text
-    (True), not yet (False), or cannot be told (None: the inserter then restores after a delay).
+    chord; from then on ``fetched()`` tells how often *that* window's application has read the
+    text (0: not yet; the inserter restores once the count stops growing), or None where that
+    cannot be told (the inserter then restores after a delay).
     A clipboard manager reading every new clipboard must not count as the target's read.
     """
 
@@ -162,7 +163,7 @@ class Clipboard(Protocol):
 
     def expect_reader(self, window: Window | None) -> None: ...
 
-    def fetched(self) -> bool | None: ...
+    def fetched(self) -> int | None: ...
 
 
 @runtime_checkable
