@@ -103,7 +103,7 @@ def test_the_cpu_flavour_sends_a_funasr_model_to_the_onnx_download(frozen_exe, b
         pytest.skip("the full flavour runs funasr models")
     done = run_frozen(frozen_exe, "transcribe", "--model", fixture_model_dir, speech_files[0])
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.startswith("error: ") and "model download --format onnx-int8" in done.stderr, done.stderr
+    assert done.stderr.startswith("error: ") and "model download` to fetch the int8 ONNX model" in done.stderr, done.stderr
 
 
 def test_the_full_flavour_exports_onnx_and_transcribes_with_it(frozen_exe, build_info, fixture_model_dir,
