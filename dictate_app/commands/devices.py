@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from dictate_app.commands.options import add_microphone_option
 from dictate_app.errors import DeviceError
 
 
@@ -11,9 +12,9 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "devices", help="list microphones (* system default, > the one in use)",
         description="List the input devices PortAudio sees. '*' marks the system default and "
-                    "'>' the one Dictate records from (the --device name, else the default).")
-    parser.add_argument("--device", metavar="NAME", default=None,
-                        help="the microphone name to mark as in use (as given to `listen --device`)")
+                    "'>' the one Dictate records from (--microphone, else the saved setting, else "
+                    "the default).")
+    add_microphone_option(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per device")
     parser.set_defaults(run=run)
 
@@ -26,7 +27,9 @@ def run(args) -> int:
         from dictate_app.audio.devices import NO_MICROPHONE
 
         raise DeviceError(NO_MICROPHONE)
-    in_use = find_input_device(args.device).index
+    from dictate_app.commands.listen import microphone
+
+    in_use = find_input_device(microphone(args)).index
     for device in found:
         if args.json:
             print(json.dumps(dict(device.to_dict(), in_use=device.index == in_use), ensure_ascii=False))

@@ -14,7 +14,7 @@ from tests.audio.test_devices import LISTING, FakeSd
 
 def test_marks_the_default_and_the_one_in_use(monkeypatch, capsys):
     monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
-    assert main(["devices", "--device", "pulse"]) == 0
+    assert main(["devices", "--microphone", "pulse"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         "   HDA Intel PCH: ALC892 Analog (hw:0,0)  (ALSA, 2 ch, 48000 Hz)",
@@ -34,7 +34,7 @@ def test_json_lines(monkeypatch, capsys):
 
 def test_an_unknown_name_is_one_sentence_exit_4(monkeypatch, capsys):
     monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
-    assert main(["devices", "--device", "USB"]) == 4
+    assert main(["devices", "--microphone", "USB"]) == 4
     err = capsys.readouterr().err
     assert err.startswith('error: no microphone is called "USB"') and err.count("\n") == 1
 
