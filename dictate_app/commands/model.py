@@ -14,7 +14,8 @@ def register(subparsers) -> None:
     from dictate_app.commands.options import add_model_options
 
     parser = subparsers.add_parser("model", help="download, verify or locate the SenseVoiceSmall model")
-    actions = parser.add_subparsers(dest="model_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="model_action", metavar="ACTION", required=True,
+                                    help="what to do with the model folder in use")
 
     download = actions.add_parser("download", help="download SenseVoiceSmall and verify every file")
     download.add_argument("--source", choices=("modelscope", "huggingface"), default=None,
