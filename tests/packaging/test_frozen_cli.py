@@ -87,8 +87,8 @@ def test_the_cpu_flavour_carries_neither_torch_nor_funasr(frozen_exe, build_info
     internal = bundle_dir(frozen_exe) / "_internal"
     present = [name for name in ("torch", "funasr", "silero_vad", "onnx") if (internal / name).exists()]
     assert not present
-    assert (internal / "resources" / "vad" / "silero_vad.onnx").is_file()
-    assert (internal / "resources" / "sounds" / "start.wav").is_file()
+    assert (internal / "dictate_app" / "data" / "vad" / "silero_vad.onnx").is_file()
+    assert (internal / "dictate_app" / "data" / "sounds" / "start.wav").is_file()
 
 
 def test_a_missing_model_is_one_sentence_not_a_traceback(frozen_exe, tmp_path, speech_files):
