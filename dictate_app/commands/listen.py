@@ -87,13 +87,16 @@ def record(args, stop: threading.Event, *, stream_factory=None, stdin=None, on_l
         if on_live is not None:
             on_live()
 
-    recorder = Recorder(device=microphone(args), max_s=args.max_seconds, stream_factory=stream_factory,
+    # The sound server's id ("pulse:alsa_input..."), found by label or id; tests' fake streams take the name.
+    mic = chosen_microphone(args) if stream_factory is None else None
+    device = (mic.id or None) if mic is not None else microphone(args)
+    recorder = Recorder(device=device, max_s=args.max_seconds, stream_factory=stream_factory,
                         on_level=meter, on_warning=warned, on_live=live,
                         on_segment=(lambda _segment: stop.set()) if args.vad else None,
                         segment_silence_s=args.pause)
 
     def recorder_name() -> str:
-        return microphone(args) or "default microphone"
+        return mic.label if mic is not None else microphone(args) or "default microphone"
     stdin = sys.stdin if stdin is None else stdin
 
     def wait_for_enter() -> None:
@@ -124,6 +127,13 @@ def microphone(args) -> str | None:
 
     given = getattr(args, "microphone", None)
     return given if given is not None else (saved_setting("microphone") or None)
+
+
+def chosen_microphone(args):
+    """The :class:`~dictate_app.audio.sources.Microphone` to record from (DeviceError if none)."""
+    from dictate_app.audio.sources import find_microphone
+
+    return find_microphone(microphone(args))
 
 
 def _recording_info(recording, speech) -> dict:
@@ -164,7 +174,8 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
             validate_model_dir(model_dir)
         if stream_factory is None:
             # No microphone, or a name that is not there, is one error now, before "listening".
-            find_input_device(microphone(args))
+            find_input_device(None)
+            chosen_microphone(args)
 
         def load():
             return load_engine(model_dir, device=args.device)
