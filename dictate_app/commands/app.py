@@ -77,10 +77,22 @@ def build_options(args, s):
         insert=Method(args.insert or s.insert_method),
         paste_keys=args.paste_keys or s.paste_keys,
         language=args.language or s.language,
-        microphone=args.microphone if args.microphone is not None else (s.microphone or None),
+        microphone=_microphone_id(args.microphone) if args.microphone is not None else (s.microphone or None),
         keep_mic_ready=args.keep_mic_ready if args.keep_mic_ready is not None else s.keep_mic_ready,
         tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
     )
+
+
+def _microphone_id(given: str) -> str | None:
+    """``--microphone`` as the id the recorder opens: "USB" -> ``pulse:alsa_input.usb-...``. A name
+    not found now is kept as given: the recorder then says so and uses the default, the app runs."""
+    from dictate_app.audio.sources import find_microphone
+    from dictate_app.errors import DeviceError
+
+    try:
+        return find_microphone(given).id or None
+    except DeviceError:
+        return given
 
 
 def _check_display() -> None:
