@@ -38,12 +38,12 @@ def register(subparsers) -> None:
                     "load it as the app would.")
     verify.add_argument("dir", nargs="?", type=Path, default=None,
                         help="the folder to check (default: the one in use, see `model path`)")
-    add_model_options(verify)
+    add_model_options(verify, device=False)  # verify loads on the CPU, as the CPU flavour would
     verify.add_argument("--no-load", action="store_true", help="check files only, do not load the weights")
     verify.set_defaults(run=run_verify)
 
     where = actions.add_parser("path", help="print the model folder in use, and why that one")
-    add_model_options(where)
+    add_model_options(where, device=False)
     where.set_defaults(run=run_path)
 
     export = actions.add_parser(

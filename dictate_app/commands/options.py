@@ -25,11 +25,14 @@ def device_type(value: str) -> str:
     return value
 
 
-def add_model_options(parser, top_level: bool = False) -> None:
-    """``--model DIR`` and ``--device``; ``top_level``: on the top-level parser (real defaults)."""
+def add_model_options(parser, top_level: bool = False, device: bool = True) -> None:
+    """``--model DIR`` and (``device``) ``--device``; ``top_level``: on the top-level parser (real
+    defaults). A command given ``--device`` only on the top level still reads ``args.device``."""
     parser.add_argument("--model", type=Path, metavar="DIR", default=None if top_level else argparse.SUPPRESS,
                         help="the model folder for this run (default: the model_dir setting, else "
                              "$DICTATE_MODEL_DIR, else the model store; `dictate-app model path` shows it)")
+    if not device:
+        return
     parser.add_argument("--device", type=device_type, metavar="{auto,cpu,cuda}",
                         default="auto" if top_level else argparse.SUPPRESS,
                         help="where to run the model; auto: the GPU if this install can use one")
