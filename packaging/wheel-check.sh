@@ -15,7 +15,9 @@
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: bash packaging/wheel-check.sh MODEL_DIR AUDIO_FILE..." >&2; exit 2; }
 cd "$(dirname "$0")/.."
-python=$(realpath "${PYTHON:-.venv/bin/python}")
+python=${PYTHON:-.venv/bin/python}
+# Absolute, but not resolved: a venv's python is a link, and resolving it would leave the venv.
+python=$(cd "$(dirname "$python")" && pwd)/$(basename "$python")
 model=$(realpath "$1"); shift
 files=(); for file in "$@"; do files+=("$(realpath "$file")"); done
 if [ -n "${WORK:-}" ]; then work=$WORK; mkdir -p "$work"; else
