@@ -242,6 +242,6 @@ def test_serve_runs_without_torch_or_funasr(blocked_env, fixture_onnx_dir, clips
 def test_a_funasr_model_in_the_cpu_build_is_a_sentence_saying_what_to_download(monkeypatch, fixture_model_dir):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in ("torch", "funasr") else real(name, *a))
-    with pytest.raises(ModelError, match=r"no torch or funasr \(the CPU build\); run `dictate-app model download "
-                                         r"--format onnx-int8`"):
+    with pytest.raises(ModelError, match=r"no torch or funasr \(the CPU build\); run `dictate-app model download` "
+                                         r"to fetch the int8 ONNX model"):
         load_engine(fixture_model_dir, device="cpu")

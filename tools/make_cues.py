@@ -5,7 +5,7 @@ they do not click: the start cue rises a fourth (E5 -> A5), the stop cue falls (
 Short on purpose (about 0.12 s): the start cue delays the recording by its length.
 Written as 16-bit mono WAV at 48 kHz (the rate most desktop audio runs at, so no resampling).
 
-    python tools/make_cues.py            # writes resources/sounds/start.wav and stop.wav
+    python tools/make_cues.py            # writes dictate_app/data/sounds/start.wav and stop.wav
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ RATE = 48_000
 E5, A5 = 659.26, 880.0
 NOTE_S, GAP_S = 0.055, 0.01
 PEAK = 0.5  # full volume leaves headroom; the player scales it down further
-OUT = Path(__file__).resolve().parent.parent / "resources" / "sounds"
+OUT = Path(__file__).resolve().parent.parent / "dictate_app" / "data" / "sounds"
 
 
 def note(freq: float, seconds: float, rate: int = RATE) -> np.ndarray:

@@ -42,6 +42,26 @@ def _unlist(value: Any) -> Any:
     return ", ".join(map(str, value)) if isinstance(value, list) else value
 
 
+def _read_raw(qs: QSettings) -> dict[str, Any]:
+    qs.beginGroup(GROUP)
+    raw = {key: _unlist(qs.value(key)) for key in KEYS if qs.contains(key)}
+    qs.endGroup()
+    return raw
+
+
+def saved_settings(path: str | Path | None = None) -> Settings:
+    """The saved settings, read only: for commands (``transcribe``, ``model path``...) that follow
+    what the tray app uses without creating, repairing or rewriting the file. A missing file gives
+    the defaults; a bad value its default (the tray app reports and repairs it)."""
+    path = Path(path) if path is not None else config_dir() / FILE_NAME
+    if not path.is_file():
+        return Settings()
+    settings, problems = from_stored(_read_raw(QSettings(str(path), QSettings.Format.IniFormat)))
+    for message in problems:
+        log.info("%s", message)
+    return settings
+
+
 class SettingsStore(QObject):
     """Typed, validated settings persisted in QSettings; ``changed(key)`` after each real change."""
 
@@ -58,10 +78,7 @@ class SettingsStore(QObject):
             # Unreadable as INI at all: every value takes its default (and the file is rewritten).
             self.problems.append(f"The settings file {self.path} could not be read; all settings "
                                  "were reset to their defaults.")
-        self._qs.beginGroup(GROUP)
-        raw = {key: _unlist(self._qs.value(key)) for key in KEYS if self._qs.contains(key)}
-        self._qs.endGroup()
-        self.settings, problems = from_stored(raw)
+        self.settings, problems = from_stored(_read_raw(self._qs))
         self.problems += problems
         for message in self.problems:
             log.warning("%s", message)

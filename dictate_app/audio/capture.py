@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from dictate_app.audio import devices
+from dictate_app.audio import devices, sources
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.level import LevelMeter
 from dictate_app.errors import DeviceError
@@ -59,11 +59,13 @@ class Recording:
 class StreamHandle:
     """An open, started input stream with what the recorder needs to know about it."""
 
-    def __init__(self, stream, name: str, rate: int, notes: list[str]) -> None:
+    def __init__(self, stream, name: str, rate: int, notes: list[str],
+                 release: Callable[[], None] = lambda: None) -> None:
         self.stream = stream
         self.name = name
         self.rate = rate
         self.notes = notes  # things the user should hear about (a fallback device)
+        self._release = release  # un-names the sound server's source (audio.sources.hold_source)
 
     def close(self) -> None:
         """Stop at once (abort: nothing after this point is wanted) and release the device."""
@@ -75,6 +77,7 @@ class StreamHandle:
             self.stream.close()
         except Exception:
             pass
+        self._release()
         devices.track_stream(False)
 
 
@@ -104,13 +107,17 @@ def open_stream(device: str | None, factory, callback: Callable, finished: Calla
                             int(stream.samplerate), [])
 
     sd = devices.sounddevice()
+    source = sources.server_source(device)  # "pulse:<name>": the sound server's source, by its stable name
     last_error: BaseException | None = None
-    for attempt in range(2):
+    for attempt in range(3 if source else 2):
         if attempt:
             devices.refresh_devices()  # a no-op while another stream is open
         notes: list[str] = []
+        if source and attempt == 2:  # that source is gone (unplugged): the default, and say so
+            notes.append(f'the microphone "{source}" was not found; using the system default instead')
+            source, device = None, None
         try:
-            info = devices.find_input_device(device)
+            info = (_server_device() if source else None) or devices.find_input_device(device)
         except DeviceError:
             if not device:
                 raise
@@ -123,18 +130,26 @@ def open_stream(device: str | None, factory, callback: Callable, finished: Calla
         except Exception:  # some hardware devices only open in stereo; we down-mix
             channels = min(2, info.channels)
         try:
+            release = sources.hold_source(source)  # named to the sound server while the stream is open
             stream = sd.InputStream(device=info.index, samplerate=rate, channels=channels,
                                     dtype="float32", blocksize=int(rate * BLOCK_S),
                                     callback=callback, finished_callback=finished)
             if start:
                 stream.start()
         except Exception as exc:  # sd.PortAudioError and its kin: a device that went away
-            last_error = _open_error(info.name, exc)
+            release()
+            last_error = _open_error(device if source else info.name, exc)
             continue
         devices.track_stream(True)
-        return StreamHandle(stream, info.name, rate, notes)
+        return StreamHandle(stream, device if source else info.name, rate, notes, release)
     assert last_error is not None
     raise last_error
+
+
+def _server_device():
+    """PortAudio's device that reaches the sound server (``pulse``, else ``default``), or None."""
+    listed = {d.name: d for d in devices.list_input_devices()}
+    return next((listed[name] for name in sources.SERVER_DEVICES if name in listed), None)
 
 
 def warm_up(device: str | None) -> None:

@@ -4,7 +4,7 @@ Used to split long audio into model-sized windows at pauses, to trim silence fro
 to notice recordings that hold no speech at all (so nothing is typed and the model is not run).
 All functions take 16 kHz mono float32, the output of :func:`dictate_app.audio.convert.to_model_input`.
 
-The model is ``resources/vad/silero_vad.onnx`` (see the README there). Facts it relies on, read
+The model is ``dictate_app/data/vad/silero_vad.onnx`` (see the README there). Facts it relies on, read
 from the ``silero-vad`` 6.2.3 package: at 16 kHz it scores 512-sample (32 ms) frames, each passed
 with the last 64 samples of the previous frame in front (576 samples in all); a recurrent state of
 shape (2, 1, 128) carries over from frame to frame; inputs ``input``, ``state``, ``sr``, outputs
@@ -44,9 +44,9 @@ class VadError(DictateError):
 
 
 def model_path() -> Path:
-    """The Silero VAD ONNX file: ``resources/vad`` (checkout or bundle), else the copy inside an
-    installed ``silero-vad`` package (a wheel install of Dictate has no ``resources/``). The package
-    is located, not imported: its ``__init__`` imports torch."""
+    """The Silero VAD ONNX file: ``dictate_app/data/vad`` (package data in every install, and in
+    the bundle), else the copy inside an installed ``silero-vad`` package (a damaged install). The
+    package is located, not imported: its ``__init__`` imports torch."""
     shipped = resource_dir("vad") / MODEL_FILE
     if shipped.is_file():
         return shipped

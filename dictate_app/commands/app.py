@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 
+from dictate_app.commands.options import add_microphone_option
 from dictate_app.commands.transcribe import add_engine_arguments, resolve_token
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.errors import DictateError
@@ -39,8 +40,10 @@ def _chord(value: str) -> str:
 
 def add_arguments(parser) -> None:
     """Add the tray app's options to the top-level parser."""
+    model = parser.add_argument_group(
+        "model options (the tray app's, and every command's: dictate-app --model DIR transcribe FILE)")
+    add_engine_arguments(model, top_level=True)
     group = parser.add_argument_group("tray app options (dictate-app with no command)")
-    add_engine_arguments(group)
     group.add_argument("--hotkey", default=None, metavar="KEY", type=_key,
                        help="the push-to-talk key: f9 (default), ctrl_r, pause, scroll_lock, a letter...")
     group.add_argument("--mode", choices=[m.value for m in Mode], default=None,
@@ -51,8 +54,7 @@ def add_arguments(parser) -> None:
                        help="the paste chord (terminals want ctrl+shift+v or shift+insert)")
     group.add_argument("--language", choices=LANGUAGE_CHOICES, default=None,
                        help="spoken language (auto: let the model detect it)")
-    group.add_argument("--microphone", metavar="NAME", default=None,
-                       help="input device name (default: the system default; see `dictate-app devices`)")
+    add_microphone_option(group, top_level=True)
     group.add_argument("--keep-mic-ready", action="store_true", default=None,
                        help="keep the microphone open for instant start with pre-roll (less private)")
     group.add_argument("--tail-ms", type=int, default=None, metavar="MS",
@@ -65,20 +67,32 @@ def add_arguments(parser) -> None:
 def build_options(args, s):
     """This run's options: each command-line option given wins over the saved setting ``s``."""
     from dictate_app.app.coordinator import AppOptions
-    from dictate_app.store.model_store import default_model_dir
+    from dictate_app.store.model_store import resolve_model_dir
 
     return AppOptions(
-        model_dir=str(args.model or s.model_dir or default_model_dir()),
+        model_dir=str(resolve_model_dir(args.model, s.model_dir).path),
         device=args.device if args.device not in (None, "auto") else s.device,
         hotkey=args.hotkey or s.hotkey,
         mode=Mode(args.mode or s.mode),
         insert=Method(args.insert or s.insert_method),
         paste_keys=args.paste_keys or s.paste_keys,
         language=args.language or s.language,
-        microphone=args.microphone if args.microphone is not None else (s.microphone or None),
+        microphone=_microphone_id(args.microphone) if args.microphone is not None else (s.microphone or None),
         keep_mic_ready=args.keep_mic_ready if args.keep_mic_ready is not None else s.keep_mic_ready,
         tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
     )
+
+
+def _microphone_id(given: str) -> str | None:
+    """``--microphone`` as the id the recorder opens: "USB" -> ``pulse:alsa_input.usb-...``. A name
+    not found now is kept as given: the recorder then says so and uses the default, the app runs."""
+    from dictate_app.audio.sources import find_microphone
+    from dictate_app.errors import DeviceError
+
+    try:
+        return find_microphone(given).id or None
+    except DeviceError:
+        return given
 
 
 def _check_display() -> None:

@@ -14,7 +14,7 @@ from dictate_app.errors import DictateError
 
 ACTIONS = {
     "toggle": "start dictating, or stop and insert the words",
-    "start": "start dictating (nothing happens if already recording)",
+    "start": "start dictating; nothing happens if already recording",
     "stop": "stop dictating and insert the words",
     "cancel": "stop dictating and throw the recording away",
     "status": "print what the running Dictate is doing",
@@ -27,7 +27,7 @@ class NotRunningError(DictateError):
 
 def register(subparsers) -> None:
     for action, text in ACTIONS.items():
-        parser = subparsers.add_parser(action, help=f"{text} (in the running tray app)")
+        parser = subparsers.add_parser(action, help=f"{text}, in the running tray app")
         parser.add_argument("--json", action="store_true", help="print the reply as JSON")
         parser.set_defaults(run=run, control_action=action)
 

@@ -4,34 +4,36 @@ from __future__ import annotations
 
 import json
 
+from dictate_app.commands.options import add_microphone_option
 from dictate_app.errors import DeviceError
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "devices", help="list microphones (* system default, > the one in use)",
-        description="List the input devices PortAudio sees. '*' marks the system default and "
-                    "'>' the one Dictate records from (the --device name, else the default).")
-    parser.add_argument("--device", metavar="NAME", default=None,
-                        help="the microphone name to mark as in use (as given to `listen --device`)")
-    parser.add_argument("--json", action="store_true", help="one JSON object per device")
+        description="List the microphones by the names the sound server gives them, with the id "
+                    "Dictate keeps (stable across reboots and re-plugging). '*' marks the system "
+                    "default and '>' the one Dictate records from (--microphone, else the saved "
+                    "setting, else the default).")
+    add_microphone_option(parser)
+    parser.add_argument("--json", action="store_true", help="one JSON object per microphone")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from dictate_app.audio.devices import find_input_device, list_input_devices
+    from dictate_app.audio.sources import find_microphone, list_microphones
+    from dictate_app.commands.listen import microphone
 
-    found = list_input_devices(refresh=True)
-    if not found:
+    mics = list_microphones()
+    if len(mics) == 1:  # only "System default": no input at all
         from dictate_app.audio.devices import NO_MICROPHONE
 
         raise DeviceError(NO_MICROPHONE)
-    in_use = find_input_device(args.device).index
-    for device in found:
+    in_use = find_microphone(microphone(args)).id
+    for mic in mics:
         if args.json:
-            print(json.dumps(dict(device.to_dict(), in_use=device.index == in_use), ensure_ascii=False))
+            print(json.dumps(dict(mic.to_dict(), in_use=mic.id == in_use), ensure_ascii=False))
             continue
-        marks = ("*" if device.is_default else " ") + (">" if device.index == in_use else " ")
-        print(f"{marks} {device.name}  ({device.hostapi}, {device.channels} ch, "
-              f"{device.default_rate:g} Hz)")
+        marks = ("*" if mic.is_default else " ") + (">" if mic.id == in_use else " ")
+        print(f"{marks} {mic.label}" + (f"  ({mic.id})" if mic.id and mic.id != mic.label else ""))
     return 0

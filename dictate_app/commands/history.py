@@ -30,11 +30,12 @@ def _common(nested: bool) -> argparse.ArgumentParser:
 def register(subparsers) -> None:
     parser = subparsers.add_parser("history", parents=[_common(False)], help="list, search, export or delete past dictations")
     parser.set_defaults(run=run, history_action="list")
-    actions = parser.add_subparsers(dest="history_action", metavar="ACTION")
+    actions = parser.add_subparsers(dest="history_action", metavar="ACTION",
+                                    help="none: list the latest entries (--export writes them to a file)")
     search = actions.add_parser("search", parents=[_common(True)], help="entries whose text contains every word of TEXT")
-    search.add_argument("text", nargs="+")
+    search.add_argument("text", nargs="+", metavar="TEXT", help="the words to look for (any order, any case)")
     delete = actions.add_parser("delete", help="delete entries by id")
-    delete.add_argument("ids", nargs="+", type=int, metavar="ID")
+    delete.add_argument("ids", nargs="+", type=int, metavar="ID", help="entry ids: the first column of `dictate-app history`")
     clear = actions.add_parser("clear", help="delete every entry")
     clear.add_argument("--yes", action="store_true", help="required: confirms deleting everything")
 

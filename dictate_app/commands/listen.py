@@ -13,8 +13,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
-
+from dictate_app.commands.options import add_microphone_option, add_model_options
 from dictate_app.engine.base import LANGUAGE_CHOICES
 
 
@@ -23,12 +22,8 @@ def register(subparsers) -> None:
         "listen", help="record from the microphone and print what was said (no tray, no Qt)",
         description="Record until Enter (or a pause with --vad), then transcribe and print the "
                     "text and SenseVoice's tags.")
-    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
-                        help="SenseVoiceSmall directory (default: the model store, or $DICTATE_MODEL_DIR)")
-    parser.add_argument("--device", metavar="NAME", default=None,
-                        help="microphone name, as `dictate-app devices` lists it (default: the system default)")
-    parser.add_argument("--compute", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="where to run the model (auto: the GPU if torch sees one)")
+    add_model_options(parser)
+    add_microphone_option(parser)
     parser.add_argument("--vad", action="store_true", help="stop at the first pause after speech")
     parser.add_argument("--pause", type=float, default=0.8, metavar="S",
                         help="with --vad: the silence that ends the recording (default 0.8 s)")
@@ -36,7 +31,8 @@ def register(subparsers) -> None:
                         help="stop after this long (for scripts; Enter still stops earlier)")
     parser.add_argument("--max-seconds", type=float, default=300.0, metavar="S",
                         help="the longest recording (default 300 s; a warning comes before)")
-    parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto")
+    parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto",
+                        help="the spoken language; auto (default): the model detects it")
     parser.add_argument("--no-itn", dest="itn", action="store_false",
                         help="no punctuation or inverse text normalisation")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -91,13 +87,16 @@ def record(args, stop: threading.Event, *, stream_factory=None, stdin=None, on_l
         if on_live is not None:
             on_live()
 
-    recorder = Recorder(device=args.device, max_s=args.max_seconds, stream_factory=stream_factory,
+    # The sound server's id ("pulse:alsa_input..."), found by label or id; tests' fake streams take the name.
+    mic = chosen_microphone(args) if stream_factory is None else None
+    device = (mic.id or None) if mic is not None else microphone(args)
+    recorder = Recorder(device=device, max_s=args.max_seconds, stream_factory=stream_factory,
                         on_level=meter, on_warning=warned, on_live=live,
                         on_segment=(lambda _segment: stop.set()) if args.vad else None,
                         segment_silence_s=args.pause)
 
     def recorder_name() -> str:
-        return args.device or "default microphone"
+        return mic.label if mic is not None else microphone(args) or "default microphone"
     stdin = sys.stdin if stdin is None else stdin
 
     def wait_for_enter() -> None:
@@ -122,6 +121,21 @@ def record(args, stop: threading.Event, *, stream_factory=None, stdin=None, on_l
         recorder.close()
 
 
+def microphone(args) -> str | None:
+    """``--microphone``, else the tray app's saved microphone, else None (the system default)."""
+    from dictate_app.commands.options import saved_setting
+
+    given = getattr(args, "microphone", None)
+    return given if given is not None else (saved_setting("microphone") or None)
+
+
+def chosen_microphone(args):
+    """The :class:`~dictate_app.audio.sources.Microphone` to record from (DeviceError if none)."""
+    from dictate_app.audio.sources import find_microphone
+
+    return find_microphone(microphone(args))
+
+
 def _recording_info(recording, speech) -> dict:
     return {
         "duration_s": round(recording.duration_s, 3),
@@ -142,20 +156,29 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
     if load is None:
         from dictate_app.audio.devices import find_input_device
         from dictate_app.engine.loader import choose_backend, load_engine
+        from dictate_app.commands.options import model_folder
+        from dictate_app.engine.forms import forms_in, no_model_message
         from dictate_app.engine.modeldir import validate_model_dir
-        from dictate_app.store.model_store import default_model_dir
 
-        model_dir = args.model or default_model_dir()
+        model_dir = model_folder(args).path
         # A missing model is said before the user speaks, not after (an int8 ONNX model that the
         # loader will pick is there, and checked as it loads).
-        if choose_backend(model_dir, args.compute) == "funasr":
+        if not forms_in(model_dir):
+            from dictate_app.errors import ModelError
+
+            raise ModelError(no_model_message(model_dir, args.device))
+        if choose_backend(model_dir, args.device) == "funasr":
+            from dictate_app.engine.loader import require_funasr
+
+            require_funasr(model_dir)
             validate_model_dir(model_dir)
         if stream_factory is None:
             # No microphone, or a name that is not there, is one error now, before "listening".
-            find_input_device(args.device)
+            find_input_device(None)
+            chosen_microphone(args)
 
         def load():
-            return load_engine(model_dir, device=args.compute)
+            return load_engine(model_dir, device=args.device)
 
     # The model loads while the user speaks, so it is (nearly) ready when they stop; it starts
     # once audio flows, because importing torch at the same time slowed the open to 0.7 s.

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("rules", help="show, check or try the replacement rules and vocabulary")
-    actions = parser.add_subparsers(dest="rules_action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="rules_action", metavar="ACTION", required=True,
+                                    help="what to do with rules.txt")
     actions.add_parser("path", help="print the rules file's path (created with a commented template if missing)")
     actions.add_parser("check", help="parse the rules file and report bad lines")
     apply = actions.add_parser("apply", help="print TEXT after the rules")
-    apply.add_argument("text", nargs="+")
+    apply.add_argument("text", nargs="+", metavar="TEXT", help="the text to correct, as if it had been dictated")
     parser.set_defaults(run=run)
 
 

@@ -109,14 +109,14 @@ def run(args) -> int:
     from dictate_app.server.protocol import (ConnectionLimits, connection_budget, open_files_now, protocol_class,
                                              raise_open_files_limit)
     from dictate_app.server.settings import access_line
-    from dictate_app.store.model_store import default_model_dir
+    from dictate_app.commands.options import model_folder
 
     settings = settings_from_args(args)
     check_exposure(settings)
     sock = bind(settings.host, settings.port)
     try:
         open_files = raise_open_files_limit()
-        model_dir = args.model or default_model_dir()
+        model_dir = model_folder(args).path
         print(f"loading the model from {model_dir} ...", file=sys.stderr, flush=True)
         engine = load_engine(model_dir, device=args.device, threads=args.threads, backend=args.backend)
         app = create_app(engine, settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -17,21 +18,22 @@ def ps_warning(option: str) -> str:
     return f"visible to other users in `ps`: prefer $DICTATE_SERVER_TOKEN or {option}-file"
 
 
-def add_engine_arguments(parser, remote: bool = True, backend: bool = False) -> None:
+def add_engine_arguments(parser, remote: bool = True, backend: bool = False, top_level: bool = False) -> None:
     """The model options shared by every command that loads the engine (``remote``: also
     ``--server``/``--server-token``, to use a ``dictate-app serve`` instead of a local model;
-    ``backend``: also ``--backend``, to force funasr or the ONNX model)."""
-    parser.add_argument("--model", type=Path, default=None, metavar="DIR",
-                        help="SenseVoiceSmall directory (default: the model store, or $DICTATE_MODEL_DIR)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="where to run the model (auto: the GPU if torch sees one)")
+    ``backend``: also ``--backend``, to force funasr or the ONNX model; ``top_level``: on the
+    top-level parser, see :mod:`dictate_app.commands.options`)."""
+    from dictate_app.commands.options import add_model_options
+
+    add_model_options(parser, top_level=top_level)
+    unset = None if top_level else argparse.SUPPRESS
     if remote:
-        parser.add_argument("--server", default=None, metavar="URL",
+        parser.add_argument("--server", default=unset, metavar="URL",
                             help="use a Dictate server (dictate-app serve) instead of a local model; "
                                  "falls back to the local model if the server cannot be reached")
-        parser.add_argument("--server-token", default=None, metavar="TOKEN",
+        parser.add_argument("--server-token", default=unset, metavar="TOKEN",
                             help=f"the server's token (default: $DICTATE_SERVER_TOKEN); {ps_warning('--server-token')}")
-        parser.add_argument("--server-token-file", type=Path, default=None, metavar="PATH",
+        parser.add_argument("--server-token-file", type=Path, default=unset, metavar="PATH",
                             help="read the server's token from this file (its first line)")
     if backend:
         from dictate_app.engine.loader import BACKEND_CHOICES
@@ -64,22 +66,24 @@ def resolve_token(given: str | None, file: Path | None, option: str) -> str | No
 def register(subparsers) -> None:
     parser = subparsers.add_parser("transcribe", help="transcribe audio files (wav, flac, ogg, mp3, aiff)")
     add_engine_arguments(parser, backend=True)
-    parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto")
+    parser.add_argument("--language", choices=LANGUAGE_CHOICES, default="auto",
+                        help="the spoken language; auto (default): the model detects it per file")
     parser.add_argument("--no-itn", dest="itn", action="store_false",
                         help="no punctuation or inverse text normalisation (digits as words)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                        help="audio files: wav, flac, ogg (Vorbis, Opus), mp3, aiff; up to 4 hours each")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     from dictate_app.audio.convert import MODEL_RATE
     from dictate_app.audio.files import decode_file
+    from dictate_app.commands.options import model_folder
     from dictate_app.engine.loader import load_engine
-    from dictate_app.store.model_store import default_model_dir
 
     token = resolve_token(args.server_token, args.server_token_file, "--server-token")
-    engine = load_engine(args.model or default_model_dir(), device=args.device,
+    engine = load_engine(model_folder(args).path, device=args.device,
                          server=args.server, token=token, backend=args.backend)
     failed = False
     for path in args.files:

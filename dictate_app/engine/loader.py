@@ -3,17 +3,19 @@ sherpa-onnx, or a Dictate server.
 
 ``backend="auto"``: funasr on a CUDA GPU; on the CPU the int8 ONNX model when one exists in the
 model directory or its ``onnx/`` subdirectory (about 1.7x faster, a third of the memory, no
-torch import); else funasr on the CPU."""
+torch import); else funasr on the CPU. A GPU with only the ONNX model in the folder runs that on
+the CPU. A folder with no model file at all (the first run, or a download that failed) is the
+sentence of :func:`dictate_app.engine.forms.no_model_message`, naming the form this install runs."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import shutil
 from pathlib import Path
 
 from dictate_app.engine.base import Engine
+from dictate_app.engine.forms import PYTORCH, can_run, forms_in, no_model_message, unrunnable_message
 from dictate_app.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ def load_engine(
 
     if model_dir is None:
         raise ModelError("no model directory was given; pass --model DIR or run `dictate-app model download`")
+    if not forms_in(model_dir):  # missing, empty, or an unfinished download: say what to fetch
+        raise ModelError(no_model_message(model_dir, device))
     if choose_backend(model_dir, device, backend) == "onnx":
         from dictate_app.engine.onnx_backend import OnnxEngine
 
@@ -63,11 +67,8 @@ def load_engine(
 def require_funasr(model_dir: str | Path) -> None:
     """Say what to do when the funasr backend is needed but this is the CPU build (no torch, no
     funasr: requirements/cpu.txt) instead of failing on the import. Looked up, not imported."""
-    missing = [name for name in ("torch", "funasr") if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ModelError(
-            f"{model_dir} needs the funasr backend, but this Dictate has no {' or '.join(missing)} (the CPU "
-            "build); run `dictate-app model download --format onnx-int8` for the int8 ONNX model it runs")
+    if not can_run(PYTORCH):
+        raise ModelError(unrunnable_message(model_dir))
 
 
 def choose_backend(model_dir: str | Path, device: str = "auto", backend: str = "auto") -> str:
@@ -80,9 +81,11 @@ def choose_backend(model_dir: str | Path, device: str = "auto", backend: str = "
         return backend
     from dictate_app.engine.onnxdir import find_onnx_model
 
-    if gpu_wanted(device):
+    onnx = find_onnx_model(model_dir, "int8") is not None
+    if device == "cuda" or (gpu_wanted(device) and (PYTORCH in forms_in(model_dir) or not onnx)):
         return "funasr"
-    return "onnx" if find_onnx_model(model_dir, "int8") is not None else "funasr"
+    # auto on a GPU with only the ONNX model in the folder: that model, on the CPU, not an error.
+    return "onnx" if onnx else "funasr"
 
 
 def gpu_wanted(device: str) -> bool:
@@ -105,13 +108,19 @@ def has_cuda() -> bool:
 
 
 def _usable_model(model_dir: str | Path | None) -> bool:
-    """True when ``model_dir`` passes validation (the fallback must not trade one error for another)."""
-    if model_dir is None:
+    """True when ``model_dir`` holds a model that passes validation in a form this install runs
+    (the fallback must not trade one error for another)."""
+    if model_dir is None or not forms_in(model_dir):
         return False
     from dictate_app.engine.modeldir import validate_model_dir
+    from dictate_app.engine.onnxdir import find_onnx_model, validate_onnx_model
 
     try:
-        validate_model_dir(model_dir)
+        if choose_backend(model_dir, "cpu") == "onnx":
+            validate_onnx_model(find_onnx_model(model_dir, "int8"))
+        else:
+            require_funasr(model_dir)
+            validate_model_dir(model_dir)
     except ModelError:
         return False
     return True

@@ -31,7 +31,9 @@ REQUIRED_METADATA = (
     "without_itn", "lang_auto", "lang_zh", "lang_en", "lang_ja", "lang_ko", "lang_yue",
     "neg_mean", "inv_stddev",
 )
-EXPORT_HINT = "run `dictate-app model export-onnx` or `dictate-app model download --format onnx-int8`"
+# The download first: the CPU flavour cannot export (that needs PyTorch).
+EXPORT_HINT = ("run `dictate-app model download --format onnx-int8` for the published one, or "
+               "`dictate-app model export-onnx` on the full install")
 
 
 @dataclass(frozen=True)

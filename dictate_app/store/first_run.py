@@ -9,12 +9,12 @@ route to the same files.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dictate_app.engine.forms import ONNX_INT8, PYTORCH
 from dictate_app.errors import ModelError
 from dictate_app.store.model_store import (
     ONNX_INT8_SOURCES,
@@ -26,8 +26,6 @@ from dictate_app.store.model_store import (
     download_model,
 )
 
-ONNX_INT8 = "onnx-int8"
-PYTORCH = "pytorch"
 # A downloaded file is written beside its .part copy only by rename, so the model needs its own
 # size free; keep a little more for the file system and whatever else writes meanwhile.
 SPACE_MARGIN_BYTES = 16 * 1024 * 1024
@@ -43,47 +41,49 @@ class DownloadCancelled(Exception):
 def model_problem(model_dir: str | Path) -> str | None:
     """``None`` when ``model_dir`` holds a model the app can load, else why not (one sentence).
 
-    Either layout counts, as in the loader: the int8 ONNX model (in the directory or its
-    ``onnx/``) or the funasr SenseVoiceSmall files. Only structure is checked (milliseconds, fine
-    on the GUI thread at start-up); hashing 936 MB with ``check_files`` would take seconds at
-    every start, and custom or fine-tuned models are valid without the published digests.
+    Either form counts, as in the loader: the int8 ONNX model (in the folder or its ``onnx/``) or
+    the funasr directory. A folder with no model file (the first run, or what a failed download
+    leaves: ``.part`` files, an empty ``onnx/``) is "no model yet" with the form to fetch, never a
+    list of missing files (the same words as for a missing folder: the window offers the download
+    beside them); a form this install cannot run is said as such. Only structure is
+    checked (milliseconds, fine on the GUI thread at start-up); hashing 936 MB with
+    ``check_files`` would take seconds at every start, and custom or fine-tuned models are valid
+    without the published digests.
     """
-    from dictate_app.engine.loader import require_funasr
+    from dictate_app.engine.forms import ONNX_INT8, PYTORCH, can_run, forms_in, unrunnable_message
     from dictate_app.engine.modeldir import validate_model_dir
-    from dictate_app.engine.onnxdir import find_onnx_model, validate_onnx_model
+    from dictate_app.engine.onnxdir import EXPORT_HINT, find_onnx_model, validate_onnx_model
 
     path = Path(model_dir).expanduser()
-    if not path.exists() or (path.is_dir() and not any(path.iterdir())):
-        return f"there is no speech model in {path} yet"  # the first run: no need to list five files
-    found = find_onnx_model(path, "int8")
-    onnx_problem = None
-    if found is not None:
+    present = forms_in(path)
+    if not present:  # the first run: the window offers the download, so no command-line advice
+        return f"there is no speech model in {path} yet"
+    runnable = [form for form in present if can_run(form)]
+    if not runnable:
+        return unrunnable_message(path)
+    problems = []
+    for form in runnable:  # ONNX first: with both, the loader runs it on the CPU
         try:
-            validate_onnx_model(found)
+            if form == ONNX_INT8:
+                found = find_onnx_model(path, "int8")
+                if found is None:
+                    raise ModelError(f"the int8 ONNX model in {path} is incomplete: it needs model.int8.onnx "
+                                     f"and tokens.txt side by side; {EXPORT_HINT}")
+                validate_onnx_model(found)
+            elif form == PYTORCH:
+                validate_model_dir(path)
             return None
         except ModelError as exc:
-            onnx_problem = str(exc)
-    try:
-        validate_model_dir(path)
-        require_funasr(path)  # the CPU build cannot run this layout: say so now, not after a load
-        return None
-    except ModelError as exc:
-        # A broken ONNX model says more than "config.yaml is missing" next to it.
-        return onnx_problem or str(exc)
+            problems.append(str(exc))
+    return problems[0]  # the form this install would run first says more than the other
 
 
 def download_format(device: str = "auto") -> str:
-    """The format this install should download: what ``backend="auto"`` would then load.
+    """The format this install should download: what ``backend="auto"`` would then load
+    (:func:`dictate_app.engine.forms.preferred_form`)."""
+    from dictate_app.engine.forms import preferred_form
 
-    The loader runs funasr on a CUDA GPU and prefers the int8 ONNX model on the CPU
-    (:func:`dictate_app.engine.loader.choose_backend`); the ONNX model also needs sherpa-onnx,
-    which the full (torch) build may lack.
-    """
-    from dictate_app.engine.loader import gpu_wanted
-
-    if gpu_wanted(device):
-        return PYTORCH
-    return ONNX_INT8 if importlib.util.find_spec("sherpa_onnx") is not None else PYTORCH
+    return preferred_form(device)
 
 
 @dataclass(frozen=True)

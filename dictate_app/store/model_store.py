@@ -71,14 +71,56 @@ CONNECT_TIMEOUT_S = 10.0
 CHUNK = 1 << 20
 
 
+def store_dir() -> Path:
+    """The model store: ``<data dir>/models/SenseVoiceSmall`` (``~/.local/share/dictate-app/...``)."""
+    from dictate_app.store.paths import data_dir
+
+    return data_dir() / "models" / MODEL_NAME
+
+
 def default_model_dir() -> Path:
-    """``$DICTATE_MODEL_DIR`` if set, else ``<user data dir>/dictate-app/models/SenseVoiceSmall``."""
+    """``$DICTATE_MODEL_DIR`` if set, else the model store: the folder used when neither
+    ``--model`` nor the ``model_dir`` setting names one."""
     override = os.environ.get(ENV_MODEL_DIR)
     if override:
         return Path(override).expanduser()
-    import platformdirs
+    return store_dir()
 
-    return Path(platformdirs.user_data_dir("dictate-app", appauthor=False)) / "models" / MODEL_NAME
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """The model folder in use and where that choice came from (for ``model path`` and messages)."""
+
+    path: Path
+    source: str  # one of SOURCES_OF_CHOICE
+
+    def describe(self) -> str:
+        return SOURCES_OF_CHOICE[self.source]
+
+
+SOURCES_OF_CHOICE = {
+    "option": "--model",
+    "setting": "the model_dir setting, chosen in the setup window or Settings",
+    "environment": f"${ENV_MODEL_DIR}",
+    "store": "no folder chosen, so the model store",
+}
+
+
+def resolve_model_dir(given: str | Path | None = None, saved: str = "") -> ModelFolder:
+    """The one model folder the tray app and every command use.
+
+    ``given`` (``--model DIR``, this run only) wins; then ``saved``, the ``model_dir`` setting the
+    setup window and Settings write; then ``$DICTATE_MODEL_DIR``; then the store. The setting comes
+    before the environment so that the tray app started from the desktop menu (which does not see
+    a shell's variables) and a command typed in a terminal agree.
+    """
+    if given is not None and str(given).strip():
+        return ModelFolder(Path(given).expanduser(), "option")
+    if saved and saved.strip():
+        return ModelFolder(Path(saved.strip()).expanduser(), "setting")
+    if os.environ.get(ENV_MODEL_DIR):
+        return ModelFolder(default_model_dir(), "environment")
+    return ModelFolder(store_dir(), "store")
 
 
 def manual_placement_hint(dest: Path, manifest=SENSEVOICE_SMALL) -> str:

@@ -80,7 +80,7 @@ Name: "autostart"; Description: "Start Dictate when I sign in to Windows"; Group
 
 [Files]
 ; The whole one-folder bundle: both executables and _internal\ (Python, Qt, the models' runtimes,
-; resources\ with the sounds and the VAD model). The speech model is not included: it is
+; dictate_app\data\ with the sounds and the VAD model). The speech model is not included: it is
 ; downloaded on first use (`dictate-app model download`).
 Source: "{#BundleDir}\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 

@@ -50,3 +50,17 @@ def test_no_display_is_one_sentence_not_a_qt_abort():
     assert done.returncode == 1
     assert done.stderr.startswith("error: No graphical display found (DISPLAY is not set)")
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_a_microphone_given_by_name_opens_by_the_sound_servers_id(monkeypatch):
+    from dictate_app.audio import sources
+    from dictate_app.commands.app import build_options
+    from dictate_app.store.settings import Settings
+    from tests.audio.test_sources import HEADSET, FakePactl
+
+    monkeypatch.setattr(sources, "_run", FakePactl())
+    options = build_options(build_parser().parse_args(["--microphone", "USB"]), Settings())
+    assert options.microphone == HEADSET
+    options = build_options(build_parser().parse_args(["--microphone", "Blue Yeti"]), Settings())
+    assert options.microphone == "Blue Yeti"  # not there now: the recorder falls back, with a note
+    assert build_options(build_parser().parse_args(["--microphone", "default"]), Settings()).microphone is None

@@ -182,7 +182,7 @@ def test_choosing_a_folder_validates_it_saves_it_and_loads_it(shell, qtbot, tmp_
     shell.start()
     dialog = shell.setup.dialog
     qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
-    assert dialog.status.text().startswith(f"That folder cannot be used: the model in {tmp_path} is unusable: missing")
+    assert dialog.status.text().startswith(f"That folder cannot be used: there is no speech model in {tmp_path} yet")
     assert shell.loads == [] and shell.settings.get("model_dir") == ""
     picked.append(str(FIXTURE_MODEL))
     with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):

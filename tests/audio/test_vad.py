@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +22,9 @@ from dictate_app.audio.vad import (STREAM_WINDOW, FrameScorer, SileroVad, Span, 
 from tests.audio.conftest import silence
 
 
-def test_the_model_ships_in_resources_with_its_licence():
+def test_the_model_ships_as_package_data_with_its_licence():
     path = model_path()
-    assert path.parent.name == "vad" and path.parent.parent.name == "resources"
+    assert path.parent.parent == Path(vad_module.__file__).resolve().parents[1] / "data"  # dictate_app/data/vad
     assert path.stat().st_size == 2_327_524
     assert "MIT License" in (path.parent / "LICENSE").read_text()
 

@@ -7,36 +7,62 @@ from pathlib import Path
 
 import pytest
 
-from dictate_app.audio import devices
+from dictate_app.audio import devices, sources
 from dictate_app.cli import main
 from tests.audio.test_devices import LISTING, FakeSd
+from tests.audio.test_sources import FakePactl
 
 
-def test_marks_the_default_and_the_one_in_use(monkeypatch, capsys):
+@pytest.fixture
+def no_server(monkeypatch):
+    """No sound server: PortAudio's devices are the microphones (Windows, macOS, bare ALSA)."""
     monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
-    assert main(["devices", "--device", "pulse"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == [
-        "   HDA Intel PCH: ALC892 Analog (hw:0,0)  (ALSA, 2 ch, 48000 Hz)",
-        " > pulse  (ALSA, 32 ch, 44100 Hz)",
-        "*  default  (ALSA, 32 ch, 44100 Hz)",
+    monkeypatch.setattr(sources, "_run", FakePactl(fail=FileNotFoundError("pactl")))
+
+
+@pytest.fixture
+def server(monkeypatch):
+    monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
+    monkeypatch.setattr(sources, "_run", FakePactl())
+
+
+def test_the_sound_servers_names_with_their_ids(server, capsys):
+    assert main(["devices"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        " > System default (USB Headset Mono)",
+        "*  USB Headset Mono  (pulse:alsa_input.usb-Logitech_USB_Headset_0123-00.mono-fallback)",
+        "   Built-in Audio Analog Stereo  (pulse:alsa_input.pci-0000_00_1f.3.analog-stereo)",
+    ]
+    assert main(["devices", "--microphone", "built-in"]) == 0  # by a part of its label
+    assert capsys.readouterr().out.splitlines()[2].startswith(" > Built-in Audio Analog Stereo")
+
+
+def test_marks_the_default_and_the_one_in_use_without_a_server(no_server, capsys):
+    assert main(["devices", "--microphone", "HDA Intel"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "   System default",
+        " > HDA Intel PCH: ALC892 Analog (hw:0,0)",  # "pulse" and "default" are the system default
     ]
     assert main(["devices"]) == 0
-    assert capsys.readouterr().out.splitlines()[2].startswith("*> default")
+    assert capsys.readouterr().out.splitlines()[0] == " > System default"
 
 
-def test_json_lines(monkeypatch, capsys):
-    monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
+def test_the_saved_microphone_is_the_one_in_use(server, capsys, private_folders):
+    (private_folders / "config").mkdir()
+    (private_folders / "config" / "settings.ini").write_text(
+        "[dictate]\nmicrophone=pulse:alsa_input.pci-0000_00_1f.3.analog-stereo\n")
     assert main(["devices", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["name"], r["is_default"], r["in_use"]) for r in rows][-1] == ("default", True, True)
+    assert [(r["label"], r["is_default"], r["in_use"]) for r in rows] == [
+        ("System default (USB Headset Mono)", False, False), ("USB Headset Mono", True, False),
+        ("Built-in Audio Analog Stereo", False, True)]
 
 
-def test_an_unknown_name_is_one_sentence_exit_4(monkeypatch, capsys):
-    monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
-    assert main(["devices", "--device", "USB"]) == 4
+def test_an_unknown_name_is_one_sentence_exit_4(server, capsys):
+    assert main(["devices", "--microphone", "Blue Yeti"]) == 4
     err = capsys.readouterr().err
-    assert err.startswith('error: no microphone is called "USB"') and err.count("\n") == 1
+    assert err.startswith('error: "Blue Yeti" is not one of them: the microphones are "USB Headset Mono", ')
+    assert err.count("\n") == 1
 
 
 def _has_sound_cards() -> bool:

@@ -92,5 +92,25 @@ def test_end_of_input_does_not_stop_a_recording(capsys):
 
 def test_parser_defaults():
     args = args_for()
-    assert (args.device, args.vad, args.language, args.itn, args.json) == (None, False, "auto", True, False)
+    assert (args.device, args.microphone, args.model, args.vad, args.language, args.itn, args.json) == (
+        "auto", None, None, False, "auto", True, False)
     assert args.max_seconds == 300.0
+
+
+def test_device_is_where_the_model_runs_and_microphone_the_input(capsys):
+    args = args_for("--device", "cpu", "--microphone", "USB Headset", "--model", "/m")
+    assert (args.device, args.microphone, str(args.model)) == ("cpu", "USB Headset", "/m")
+    assert listen.microphone(args) == "USB Headset"
+    # Given before the command, the same options mean the same thing (and are not reset by it).
+    args = build_parser().parse_args(["--device", "cuda", "--microphone", "USB", "--model", "/top", "listen"])
+    assert (args.device, args.microphone, str(args.model)) == ("cuda", "USB", "/top")
+    with pytest.raises(SystemExit):
+        args_for("--device", "USB Headset")  # the old meaning: refused, pointing at --microphone
+    assert "choose the microphone with --microphone NAME" in capsys.readouterr().err
+
+
+def test_the_saved_microphone_is_the_default(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.ini").write_text("[dictate]\nmicrophone=Built-in Audio Analog Stereo\n")
+    assert listen.microphone(args_for()) == "Built-in Audio Analog Stereo"
+    assert listen.microphone(args_for("--microphone", "USB")) == "USB"

@@ -36,7 +36,7 @@ def test_limits_must_be_positive(cli):
 
 def test_a_missing_model_is_the_usual_model_error(cli, tmp_path):
     proc = cli("serve", "--port", "0", "--model", tmp_path / "none")
-    assert proc.returncode == 3 and f"no model directory at {tmp_path / 'none'}" in proc.stderr
+    assert proc.returncode == 3 and f"there is no speech model in {tmp_path / 'none'} yet" in proc.stderr
 
 
 def serve_settings(*argv):
@@ -70,7 +70,7 @@ def test_a_network_server_starts_with_a_token_from_a_file(cli, tmp_path):
     token_file.write_text("team-secret\n")
     # Past the token rule (which exits 1 before anything else), up to the missing model (exit 3).
     proc = cli("serve", "--host", "0.0.0.0", "--port", "0", "--token-file", token_file, "--model", tmp_path / "none")
-    assert proc.returncode == 3 and "no model directory" in proc.stderr
+    assert proc.returncode == 3 and "there is no speech model in" in proc.stderr
 
 
 @pytest.mark.parametrize("command", [["serve"], ["transcribe"], []])

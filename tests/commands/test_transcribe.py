@@ -113,8 +113,9 @@ def test_missing_model_exits_3_with_the_fix_and_no_traceback(cli, tmp_path):
     proc = cli("transcribe", "--model", tmp_path / "no-model", wav)
     assert proc.returncode == 3
     assert proc.stderr.strip() == (
-        f"error: no model directory at {tmp_path / 'no-model'}; run `dictate-app model download`, "
-        "or pass --model DIR with a complete SenseVoiceSmall directory"
+        f"error: there is no speech model in {tmp_path / 'no-model'} yet; run `dictate-app model download` "
+        "to fetch the int8 ONNX model (model.int8.onnx and tokens.txt, 240 MB), or choose a folder that "
+        "holds one (--model DIR, or the model_dir setting)"
     )
     assert proc.stdout == ""
 

@@ -113,6 +113,9 @@ def test_auto_prefers_the_int8_onnx_model_on_cpu_and_funasr_on_cuda(tmp_path, mo
     assert loader.choose_backend(tmp_path, device="cuda") == "funasr"
     assert loader.choose_backend(tmp_path, backend="funasr") == "funasr"
     monkeypatch.setattr(loader, "has_cuda", lambda: True)
+    assert loader.choose_backend(tmp_path) == "onnx"  # a GPU, but only the ONNX model here: run that
+    assert loader.choose_backend(tmp_path, device="cpu") == "onnx"
+    (tmp_path / "config.yaml").write_text("model: SenseVoiceSmall\n")  # the funasr form too
     assert loader.choose_backend(tmp_path) == "funasr"
     assert loader.choose_backend(tmp_path, device="cpu") == "onnx"
     with pytest.raises(ModelError, match="backend 'tensorrt' is not one of auto, funasr, onnx"):

@@ -60,7 +60,7 @@ def test_cue_files_are_short_mono_and_quiet_enough():
 
 def test_generator_reproduces_the_committed_files(tmp_path):
     subprocess.run([sys.executable, "tools/make_cues.py", "--out", str(tmp_path)], check=True,
-                   capture_output=True, cwd=sounds_dir().parents[1])
+                   capture_output=True, cwd=sounds_dir().parents[2])  # the checkout: dictate_app/data/sounds
     for name in CUES:
         assert (tmp_path / f"{name}.wav").read_bytes() == (sounds_dir() / f"{name}.wav").read_bytes()
 

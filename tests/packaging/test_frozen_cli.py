@@ -87,8 +87,8 @@ def test_the_cpu_flavour_carries_neither_torch_nor_funasr(frozen_exe, build_info
     internal = bundle_dir(frozen_exe) / "_internal"
     present = [name for name in ("torch", "funasr", "silero_vad", "onnx") if (internal / name).exists()]
     assert not present
-    assert (internal / "resources" / "vad" / "silero_vad.onnx").is_file()
-    assert (internal / "resources" / "sounds" / "start.wav").is_file()
+    assert (internal / "dictate_app" / "data" / "vad" / "silero_vad.onnx").is_file()
+    assert (internal / "dictate_app" / "data" / "sounds" / "start.wav").is_file()
 
 
 def test_a_missing_model_is_one_sentence_not_a_traceback(frozen_exe, tmp_path, speech_files):
@@ -103,7 +103,7 @@ def test_the_cpu_flavour_sends_a_funasr_model_to_the_onnx_download(frozen_exe, b
         pytest.skip("the full flavour runs funasr models")
     done = run_frozen(frozen_exe, "transcribe", "--model", fixture_model_dir, speech_files[0])
     assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.startswith("error: ") and "model download --format onnx-int8" in done.stderr, done.stderr
+    assert done.stderr.startswith("error: ") and "model download` to fetch the int8 ONNX model" in done.stderr, done.stderr
 
 
 def test_the_full_flavour_exports_onnx_and_transcribes_with_it(frozen_exe, build_info, fixture_model_dir,

@@ -1,7 +1,7 @@
 """The frozen tray app on the desktop bench: it gets ready, dictates, answers remote control and
 quits cleanly; without a model it opens the first-run setup window. Everything the bundle must carry for that is exercised: Qt's xcb platform plugin and
 tray, pynput's X11 backend (a hidden import), PortAudio capture from the virtual microphone, the
-Silero VAD model in resources/, the ONNX speech model, the clipboard paste with xdotool (and the
+Silero VAD model in dictate_app/data/, the ONNX speech model, the clipboard paste with xdotool (and the
 user's clipboard back afterwards).
 """
 

@@ -70,7 +70,8 @@ def test_the_uninstaller_deletes_user_data_only_when_asked():
     user_data_dir with appauthor=False; the config dir is the same folder): DelTree runs only
     after a Yes to a question whose default is No, and never in a silent uninstall."""
     assert define("DataDirName") == paths.APP_NAME == "dictate-app"
-    assert "platformdirs.user_data_dir(\"dictate-app\", appauthor=False)" in Path(model_store.__file__).read_text()
+    assert "platformdirs.user_data_dir(APP_NAME, appauthor=False)" in Path(paths.__file__).read_text()
+    assert model_store.store_dir().parents[1] == paths.data_dir()  # the models live in that folder too
     code = ISS.split("[Code]", 1)[1]
     assert "ExpandConstant('{localappdata}\\{#DataDirName}')" in code
     assert "CurUninstallStep = usPostUninstall" in code

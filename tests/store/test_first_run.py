@@ -3,6 +3,7 @@ downloads, a plan's download (progress, cancel with a resumable .part, verificat
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import threading
 from types import SimpleNamespace
@@ -38,24 +39,59 @@ def test_model_problem_accepts_either_layout_and_names_what_is_wrong(tmp_path):
     assert model_problem(tmp_path / "nowhere") == f"there is no speech model in {tmp_path / 'nowhere'} yet"
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert model_problem(empty) == f"there is no speech model in {empty} yet"
     (empty / "notes.txt").write_text("not a model")
-    assert model_problem(empty).startswith(f"the model in {empty} is unusable: missing config.yaml")
+    assert model_problem(empty) == f"there is no speech model in {empty} yet"
+    (empty / "config.yaml").write_text("model: SenseVoiceSmall\n")
+    assert model_problem(empty).startswith(f"the model in {empty} is unusable: missing configuration.json")
     onnx_dir = tmp_path / "onnx-only"
     write_onnx(onnx_dir / "onnx" / "model.int8.onnx", sherpa_metadata())
     write_tokens(onnx_dir / "onnx" / "tokens.txt")
     assert model_problem(onnx_dir) is None  # the int8 ONNX layout (model download --format onnx-int8)
     write_tokens(onnx_dir / "onnx" / "tokens.txt", count=3)
     assert "lists 3 tokens but the model has 12" in model_problem(onnx_dir)  # the ONNX problem, not "missing config.yaml"
+    top = tmp_path / "onnx-at-top"  # sherpa-onnx's own download: the two files at the folder's top
+    write_onnx(top / "model.int8.onnx", sherpa_metadata())
+    write_tokens(top / "tokens.txt")
+    assert model_problem(top) is None
 
 
-def test_a_funasr_folder_is_a_problem_for_the_cpu_build(monkeypatch):
-    real_find_spec = first_run.importlib.util.find_spec
-    monkeypatch.setattr(first_run.importlib.util, "find_spec",  # torch and funasr not installed
+def test_what_a_failed_download_leaves_is_still_no_model_yet(tmp_path, monkeypatch):
+    """.part files and an empty onnx/ do not turn "no model yet" into a list of PyTorch files."""
+    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    folder = tmp_path / "SenseVoiceSmall"
+    (folder / "onnx").mkdir(parents=True)
+    (folder / "onnx" / "model.int8.onnx.part").write_bytes(b"\0" * 1000)
+    (folder / "config.yaml.part").write_bytes(b"model")
+    assert model_problem(folder) == f"there is no speech model in {folder} yet"
+    fresh = tmp_path / "fresh" / "SenseVoiceSmall"  # what a first start sees: the same sentence
+    assert model_problem(folder).replace(str(folder), "DIR") == model_problem(fresh).replace(str(fresh), "DIR")
+    # The command line says the same, with the form this install runs to fetch.
+    with pytest.raises(ModelError) as caught:
+        loader.load_engine(folder, device="cpu")
+    assert str(caught.value) == (
+        f"there is no speech model in {folder} yet; run `dictate-app model download` to fetch the int8 ONNX "
+        "model (model.int8.onnx and tokens.txt, 240 MB), or choose a folder that holds one (--model DIR, or "
+        "the model_dir setting)")
+
+
+def cpu_build(monkeypatch):
+    """torch and funasr not installed, as in the CPU flavour (requirements/cpu.txt)."""
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name in ("torch", "funasr") else real_find_spec(name, *a))
+
+
+def test_a_funasr_folder_is_a_problem_for_the_cpu_build(monkeypatch, tmp_path):
+    cpu_build(monkeypatch)
     assert model_problem(FIXTURE_MODEL) == (
-        f"{FIXTURE_MODEL} needs the funasr backend, but this Dictate has no torch or funasr (the CPU build); "
-        "run `dictate-app model download --format onnx-int8` for the int8 ONNX model it runs")
+        f"{FIXTURE_MODEL} holds the PyTorch model, which needs funasr, but this Dictate has no torch or funasr "
+        "(the CPU build); run `dictate-app model download` to fetch the int8 ONNX model (model.int8.onnx and "
+        "tokens.txt, 240 MB) it runs")
+    # Both forms in one folder: the CPU build runs the ONNX one and is content.
+    both = shutil.copytree(FIXTURE_MODEL, tmp_path / "both")
+    write_onnx(both / "onnx" / "model.int8.onnx", sherpa_metadata())
+    write_tokens(both / "onnx" / "tokens.txt")
+    assert model_problem(both) is None
 
 
 def test_download_format_follows_the_auto_backend(monkeypatch):
@@ -66,7 +102,13 @@ def test_download_format_follows_the_auto_backend(monkeypatch):
     monkeypatch.setattr(loader, "has_cuda", lambda: True)
     assert download_format("auto") == PYTORCH
     assert download_format("cpu") == ONNX_INT8
-    monkeypatch.setattr(first_run.importlib.util, "find_spec", lambda name: None)  # a build without sherpa-onnx
+    cpu_build(monkeypatch)  # the CPU flavour never gets the PyTorch model, even asked for cuda
+    assert download_format("cuda") == ONNX_INT8 and download_format("auto") == ONNX_INT8
+    monkeypatch.undo()
+    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",  # a build without sherpa-onnx
+                        lambda name, *a: None if name == "sherpa_onnx" else real_find_spec(name, *a))
     assert download_format("cpu") == PYTORCH
 
 
