@@ -239,7 +239,8 @@ class Coordinator(QObject):
             self._drop(action.uid, "no_speech")
         elif isinstance(action, lc.Notify):
             self._notify(action.message, action.error)
-            self.popup.show_message("Dictate could not do that", action.message)
+            if action.error:  # a calm notice is said once, by the notification alone
+                self.popup.show_message("Dictate could not do that", action.message)
 
     def _start_recording(self, uid: int, target: Window | None, incremental: bool = False) -> None:
         self._targets[uid] = target

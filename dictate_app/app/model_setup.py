@@ -9,16 +9,20 @@ shell's ``use_model`` callback (load it, and save a chosen folder in the setting
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
+from dictate_app.app.hints import WHERE_SETTINGS
 from dictate_app.app.worker import start_worker, stop_worker, user_message
 from dictate_app.store.first_run import (
     DownloadCancelled, DownloadPlan, Progress, download_format, download_plan, model_problem,
@@ -27,7 +31,9 @@ from dictate_app.store.first_run import (
 log = logging.getLogger(__name__)
 
 TITLE = "Dictate – speech model setup"
-READY_HIDE_MS = 2500  # long enough to read "Ready", short enough not to be in the way
+# The ready line has about 18 words ("Ready: hold F9 ... tray icon."): at a reading pace of about
+# 4 words a second that is 4.5 s; 7 s leaves room to look up from the keyboard first.
+READY_HIDE_MS = 7000
 # A download blocked in a socket read notices Cancel only when the read returns: at most the
 # store's 10 s timeout. Waiting a little longer at quit means the thread never outlives the app.
 STOP_TIMEOUT_MS = 15_000
@@ -36,6 +42,42 @@ BAR_STEPS = 1000  # QProgressBar holds an int: show per-mille, not bytes (939 MB
 
 def _mb(n: int) -> str:
     return f"{n / 1e6:,.1f} MB"
+
+
+def nothing_there_yet(model_dir: str | Path) -> bool:
+    """True when ``model_dir`` holds no model file at all: missing, empty, or only what a stopped
+    or failed download leaves (empty folders, ``.part`` files). That is the normal first start,
+    told calmly, not a broken folder. (The model code's ``model_problem`` says why a folder
+    cannot load; this only tells "not yet" from "broken" for the window's tone.)"""
+    path = Path(model_dir).expanduser()
+    if not path.is_dir():
+        return not path.exists()
+    return not any(f.is_file() and not f.name.endswith(".part") for f in path.rglob("*"))
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """"No internet connection" / "The download server could not be reached" when ``exc`` (or the
+    network error it was raised from: the store raises its ModelError ``from None``, which keeps
+    ``__context__``) means the machine cannot reach the server; None for any other failure."""
+    cause = exc.__cause__ or exc.__context__ or exc
+    reason = getattr(cause, "reason", cause)
+    if isinstance(reason, socket.gaierror) or (
+            isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)):
+        return "No internet connection"  # no DNS answer or no route: this machine is offline
+    if isinstance(reason, (ConnectionError, TimeoutError, socket.timeout)):
+        return "The download server could not be reached"
+    return None
+
+
+def failure_sentence(exc: BaseException) -> tuple[str, bool]:
+    """What the window says after a failed download, and whether the network was the cause (then
+    the user is offered the links, the folder, and Choose a folder as the default button)."""
+    headline = _unreachable(exc)
+    if headline:
+        return (f"{headline}. Download the model files on another computer (Copy links), put them in "
+                "the folder below (Open folder), then choose that folder here."), True
+    message = user_message(exc, "Downloading the model")
+    return message[:1].upper() + message[1:], False
 
 
 class DownloadWorker(QObject):
@@ -47,7 +89,7 @@ class DownloadWorker(QObject):
 
     progress = Signal(str, object, object)  # object: byte counts can exceed a 32-bit int
     finished = Signal(str)
-    failed = Signal(str)
+    failed = Signal(str, bool)  # the sentence, and whether the network was the cause
     cancelled = Signal()
 
     def __init__(self):
@@ -72,13 +114,14 @@ class DownloadWorker(QObject):
             self.cancelled.emit()
         except Exception as exc:  # ModelError speaks for itself; anything else is named
             log.debug("model download failed", exc_info=True)
-            self.failed.emit(user_message(exc, "Downloading the model"))
+            self.failed.emit(*failure_sentence(exc))
         else:
             self.finished.emit(str(model_dir))
 
 
 class ModelSetupDialog(QDialog):
-    """The window: why a model is needed, progress, a status line and four buttons."""
+    """The window: why a model is needed, progress, a status line, what to do by hand after a
+    failed download (the folder, Copy links, Open folder) and the buttons."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -90,6 +133,17 @@ class ModelSetupDialog(QDialog):
         self.overall_label = QLabel()
         self.overall_bar = QProgressBar(maximum=BAR_STEPS)
         self.status = QLabel(wordWrap=True)
+        # After a failed download: where the files go (selectable) and two buttons, instead of a
+        # shell command in the sentence.
+        self.folder = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_button = QPushButton("Copy &links")
+        self.open_button = QPushButton("&Open folder")
+        self.manual = QWidget()
+        manual = QHBoxLayout(self.manual)
+        manual.setContentsMargins(0, 0, 0, 0)
+        manual.addWidget(self.folder, 1)
+        manual.addWidget(self.copy_button)
+        manual.addWidget(self.open_button)
         # What works on this desktop (`dictate-app doctor`'s summary): a new user learns here, not
         # at the first failed paste, that a tool is missing.
         self.desktop = QLabel(wordWrap=True)
@@ -97,7 +151,11 @@ class ModelSetupDialog(QDialog):
         self.cancel_button = QPushButton("&Cancel download")
         self.choose_button = QPushButton("C&hoose a folder…")
         self.quit_button = QPushButton("&Quit Dictate")
-        self.download_button.setDefault(True)
+        # Enter must never quit (it did after a failed download disabled Download and left the
+        # focus on Quit): no auto-default, and no focus from clicks or a disabled neighbour.
+        for button in (self.quit_button, self.cancel_button, self.copy_button, self.open_button):
+            button.setAutoDefault(False)
+        self.quit_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         buttons = QHBoxLayout()
         for button in (self.download_button, self.cancel_button, self.choose_button):
             buttons.addWidget(button)
@@ -105,10 +163,11 @@ class ModelSetupDialog(QDialog):
         buttons.addWidget(self.quit_button)
         layout = QVBoxLayout(self)
         for widget in (self.intro, self.file_label, self.file_bar, self.overall_label, self.overall_bar,
-                       self.status, self.desktop):
+                       self.status, self.manual, self.desktop):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         self.setMinimumWidth(560)
+        self.manual.hide()
         self.show_progress(False)
         self.set_busy(False)
 
@@ -117,13 +176,36 @@ class ModelSetupDialog(QDialog):
             widget.setVisible(visible)
         self._fit()
 
+    def show_manual(self, folder: Path | None) -> None:
+        """The folder line and its two buttons (after a failed download), or nothing (``None``)."""
+        self.manual.setVisible(folder is not None)
+        self.folder.setText(f"Folder: {folder}" if folder is not None else "")
+        self.copy_button.setText("Copy &links")
+        self._fit()
+
     def set_busy(self, downloading: bool, loading: bool = False) -> None:
         """Only what makes sense now is enabled: Cancel while downloading, the rest otherwise."""
         self.download_button.setEnabled(not downloading and not loading)
         self.choose_button.setEnabled(not downloading and not loading)
         self.cancel_button.setEnabled(downloading)
+        self._focus_default()
+
+    def set_default(self, button: QPushButton) -> None:
+        """Make ``button`` (Download, or Choose a folder when offline is known) the Enter button."""
+        for other in (self.download_button, self.choose_button):
+            other.setDefault(other is button)
+        self._focus_default()
+
+    def _focus_default(self) -> None:
+        """Keep the keyboard focus on the default button (else on Choose a folder), never on Quit."""
+        default = self.choose_button if self.choose_button.isDefault() else self.download_button
+        for button in (default, self.choose_button, self.download_button, self.cancel_button):
+            if button.isEnabled():
+                button.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
 
     def set_status(self, text: str, error: bool = False) -> None:
+        """A line in the normal colour; red only for ``error`` (a failure, not the first start)."""
         self.status.setText(text)
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self._fit()
@@ -135,7 +217,7 @@ class ModelSetupDialog(QDialog):
                     else self.sizeHint().height())
 
     def set_file_progress(self, name: str, done: int, total: int, verifying: bool) -> None:
-        what = f"Verifying {name}…" if verifying else f"{name}: {_mb(done)} of {_mb(total)}"
+        what = f"Checking {name}…" if verifying else f"{name}: {_mb(done)} of {_mb(total)}"
         self.file_label.setText(what)
         self.file_bar.setValue(int(BAR_STEPS * done / total) if total else BAR_STEPS)
 
@@ -151,6 +233,7 @@ class ModelSetup(QObject):
     keep it in the settings); the shell then loads it and reports back through
     :meth:`model_ready` or :meth:`load_failed`. ``quit_requested`` comes from Quit;
     ``dismissed`` when the window is closed while there is still no model and no download.
+    ``how_to_use()`` says how to dictate now ("hold F9 anywhere, speak, release") for the ready line.
     """
 
     quit_requested = Signal()
@@ -160,9 +243,11 @@ class ModelSetup(QObject):
     def __init__(self, *, model_dir: Callable[[], str], device: Callable[[], str],
                  use_model: Callable[[str, bool], None],
                  plan_for: Callable[[str, str], DownloadPlan] | None = None,
-                 desktop_note: Callable[[], str] = str, parent: QObject | None = None):
+                 desktop_note: Callable[[], str] = str, how_to_use: Callable[[], str] = str,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self._desktop_note = desktop_note
+        self._how_to_use = how_to_use
         self._model_dir = model_dir
         self._device = device
         self._use_model = use_model
@@ -180,6 +265,8 @@ class ModelSetup(QObject):
         # Python cannot collect, and the window would then outlive the QApplication.
         self.dialog.choose_button.clicked.connect(self._choose_clicked)
         self.dialog.quit_button.clicked.connect(self.quit_requested)
+        self.dialog.copy_button.clicked.connect(self.copy_links)
+        self.dialog.open_button.clicked.connect(self.open_folder)
         # Esc and the window's close button both reject() the dialog; a running download goes
         # on (the tray menu brings the window back).
         self.dialog.finished.connect(self._closed)
@@ -201,18 +288,22 @@ class ModelSetup(QObject):
         d = self.dialog
         if not self._downloading and self._loading is None:
             self._plan = self._plan_for(self._model_dir(), self._device())
-            d.download_button.setText(f"&Download ({self._plan.total_bytes / 1e6:,.0f} MB)")
+            size = f"{self._plan.total_bytes / 1e6:,.0f} MB"
+            d.download_button.setText(f"&Download ({size})")
             d.download_button.setToolTip(f"Into {self._plan.dest}; a stopped download resumes where it stopped.")
-            if problem:
-                d.intro.setText(f"Dictate needs its speech model once: download {self._plan.describe()}, "
-                                "or choose a folder that already holds SenseVoiceSmall.")
-                d.set_status(problem, error=True)
-            elif self._ready:
+            d.show_progress(False)
+            d.show_manual(None)
+            d.set_default(d.download_button)
+            if self._ready:
                 d.intro.setText("The speech model is loaded. You can download it again or choose another folder.")
-                d.set_status(f"Ready: {self._ready}.")
+                d.set_status(self._ready_line())
             else:
-                d.intro.setText("Download SenseVoiceSmall, or choose a folder that holds it.")
-                d.set_status("")
+                d.intro.setText(f"Dictate turns your speech into text on this computer. It needs its speech "
+                                f"model once: download it ({size}), or choose a folder that already has it.")
+                if problem and not nothing_there_yet(self._model_dir()):
+                    d.set_status(problem[:1].upper() + problem[1:], error=True)  # a broken folder
+                else:  # the normal first start (or what a failed download left): not an error
+                    d.set_status(f"No speech model yet. Download saves it in {self._plan.dest}.")
         note = self._desktop_note()
         d.desktop.setText(f"Desktop: {note}" if note else "")
         d.desktop.setVisible(bool(note))
@@ -234,10 +325,11 @@ class ModelSetup(QObject):
         self._progress = Progress(plan.manifest)
         d = self.dialog
         d.set_busy(True)
+        d.show_manual(None)
         d.show_progress(True)
         d.set_file_progress(plan.manifest[0].name, 0, plan.manifest[0].size, False)
         d.set_overall_progress(0, plan.total_bytes)
-        d.set_status(f"Downloading {plan.describe()} into {plan.dest}…")
+        d.set_status(f"Downloading the speech model into {plan.dest}…")
         self.worker.reset()
         self._start_download.emit(plan)
 
@@ -262,20 +354,48 @@ class ModelSetup(QObject):
         self.dialog.set_overall_progress(total, total)
         self._hand_over(model_dir, save=False, what="Downloaded and verified")
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
+    @Slot(str, bool)
+    def _on_failed(self, message: str, unreachable: bool) -> None:
         self._downloading = False
-        self.dialog.set_busy(False)
-        self.dialog.set_status(message, error=True)
-        if not self.dialog.isVisible():  # closed while downloading: the user must still see this
-            self.dialog.show()
+        d = self.dialog
+        d.show_progress(False)  # bars frozen at some point say nothing more after a failure
+        d.set_status(message, error=True)
+        if unreachable:  # trying again will not help now: choosing a folder may
+            d.show_manual(self._plan.dest)
+            d.set_default(d.choose_button)
+        d.set_busy(False)
+        if not d.isVisible():  # closed while downloading: the user must still see this
+            d.show()
+
+    def links(self) -> list[str]:
+        """The address of each file of the current plan (what Copy links puts on the clipboard)."""
+        plan = self._plan or self._plan_for(self._model_dir(), self._device())
+        base = plan.base_url or plan.sources[plan.source]
+        return [base + spec.name for spec in plan.manifest]
+
+    @Slot()
+    def copy_links(self) -> None:
+        QGuiApplication.clipboard().setText("\n".join(self.links()) + "\n")
+        self.dialog.copy_button.setText("Links copied")
+
+    @Slot()
+    def open_folder(self) -> None:
+        """Open the folder the files go in (made now if needed) in the file manager."""
+        dest = (self._plan or self._plan_for(self._model_dir(), self._device())).dest
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.dialog.set_status(f"The folder {dest} cannot be made: {exc.strerror or exc}.", error=True)
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(dest)))
 
     @Slot()
     def _on_cancelled(self) -> None:
         self._downloading = False
         self.dialog.set_busy(False)
+        self.dialog.show_progress(False)
         kept = self._progress.overall_done if self._progress else 0
-        self.dialog.set_status(f"Download cancelled ({_mb(kept)} kept): Download resumes where it stopped.")
+        self.dialog.set_status(f"Download stopped with {_mb(kept)} saved: Download goes on from there.")
 
     # ---- choose a folder ----
 
@@ -292,7 +412,7 @@ class ModelSetup(QObject):
             return  # the file dialog was cancelled
         problem = model_problem(folder)
         if problem:
-            self.dialog.set_status(f"That folder cannot be used: {problem}", error=True)
+            self.dialog.set_status(f"That folder cannot be used: {problem}.", error=True)
             return
         self._hand_over(folder, save=True, what="Model found")
 
@@ -300,6 +420,7 @@ class ModelSetup(QObject):
 
     def _hand_over(self, model_dir: str, save: bool, what: str) -> None:
         self._loading = model_dir
+        self.dialog.show_manual(None)
         self.dialog.set_busy(False, loading=True)
         self.dialog.set_status(f"{what} in {model_dir}. Loading the speech model…")
         self._use_model(model_dir, save)
@@ -312,9 +433,16 @@ class ModelSetup(QObject):
             return
         self._loading = None
         self.dialog.set_busy(False)
-        self.dialog.set_status(f"Ready: {description}. Dictate is ready to use.")
+        self.dialog.show_progress(False)
+        self.dialog.intro.setText("The speech model is loaded.")
+        self.dialog.set_status(self._ready_line())
         if self.dialog.isVisible():
             self._hide_timer.start()
+
+    def _ready_line(self) -> str:
+        """"Ready: hold F9 anywhere, speak, release. Settings and history are in ..." (the real key)."""
+        how = self._how_to_use()
+        return f"Ready: {how}. {WHERE_SETTINGS}" if how else f"Ready. {WHERE_SETTINGS}"
 
     @Slot(str)
     def load_failed(self, message: str) -> None:

@@ -98,6 +98,13 @@ class Popup(QWidget):
         self._update_elapsed()
         self._appear(stay=True)
 
+    def set_note(self, note: str) -> None:
+        """A small line under what is shown now (while recording: how to stop it)."""
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
+        if self.isVisible():
+            self._appear(stay=self._tick.isActive())  # a recording stays; a result keeps fading
+
     def set_level(self, rms: float) -> None:
         if self._tick.isActive():
             self.meter.setValue(int(level_fraction(rms) * 1000))

@@ -18,6 +18,7 @@ from dictate_app.app.coordinator import AppOptions, Coordinator
 from dictate_app.app.cued_recorder import CuedRecorder
 from dictate_app.app.daily_use import DailyUse
 from dictate_app.app.gui_gc import GuiThreadCollector
+from dictate_app.app.hints import NO_HOTKEY, WHERE_SETTINGS, how_to_dictate, how_to_stop
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.app.remote import make_handler
 from dictate_app.app.settings_store import SettingsStore
@@ -28,8 +29,7 @@ from dictate_app.app.tray import Tray
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.desktop.base import Desktop
 from dictate_app.desktop.doctor import summary
-from dictate_app.desktop.keys import key_label
-from dictate_app.lifecycle import Mode, ModelFailed, ModelStatus, Phase
+from dictate_app.lifecycle import ModelFailed, ModelStatus, Phase
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
@@ -126,12 +126,12 @@ class AppShell:
         self.coordinator.phase_changed.connect(self._phase_changed)
         self.coordinator.model_ready.connect(self._model_ready)
         if self.tray is not None:
-            self.tray.toggle_requested.connect(self.coordinator.toggle)
+            self.tray.toggle_requested.connect(self._tray_toggle)
             self.tray.quit_requested.connect(self.quit)
         # First run (no usable model): the setup window downloads one or takes a folder.
         self.setup = ModelSetup(model_dir=lambda: self.coordinator.options.model_dir,
                                 device=lambda: self.coordinator.options.device, use_model=self._use_model,
-                                desktop_note=self.desktop_summary)
+                                desktop_note=self.desktop_summary, how_to_use=self.usage)
         self.setup.quit_requested.connect(self.quit)
         self.setup.dismissed.connect(self._setup_dismissed)
         self.coordinator.model_ready.connect(self.setup.model_ready)
@@ -182,7 +182,7 @@ class AppShell:
             # setup window. The microphone opens at the first press (or after a settings change).
             say(f"Dictate needs its speech model: {problem}")
             if self.tray is not None:
-                self.tray.set_phase(Phase.LOADING, "(waiting for the model setup)")
+                self.tray.set_no_model()  # Start dictation waits for a model
                 self.tray.set_model_info("not set up yet")
             self.setup.show(problem)
         else:
@@ -234,7 +234,8 @@ class AppShell:
     def _setup_dismissed(self) -> None:
         """The setup window was closed without a model: presses now say why nothing records."""
         if self.coordinator.state.model is ModelStatus.LOADING:  # a failed load has said why already
-            self.coordinator.post(ModelFailed(NO_MODEL))
+            # One calm notice (not an error popup and balloon); presses then say it again.
+            self.coordinator.post(ModelFailed(NO_MODEL, error=False))
 
     def quit(self) -> None:
         self.app.quit()
@@ -248,20 +249,29 @@ class AppShell:
     def _phase_changed(self, phase: Phase) -> None:
         self.hotkey.set_escape(phase is Phase.RECORDING)  # compositor bindings take Esc only now
         if self.tray is not None:
-            self.tray.set_phase(phase)
+            if phase is Phase.ERROR and self.coordinator.state.model_error == NO_MODEL:
+                self.tray.set_no_model()  # not a failure: nothing is set up yet
+            else:
+                self.tray.set_phase(phase)
         log.info("phase: %s", phase.value)
+
+    def _tray_toggle(self) -> None:
+        """Start or stop from the tray; a recording started there says how to stop it."""
+        was_recording = self.coordinator.state.recording is not None
+        self.coordinator.toggle()
+        if not was_recording and self.coordinator.state.recording is not None:
+            self.popup.set_note(how_to_stop(self.coordinator.options.hotkey, self.tray.toggled_by_click))
 
     def _model_ready(self, description: str) -> None:
         if self.tray is not None:
             # The coordinator's directory: the setup window or the settings may have changed it.
             self.tray.set_model_info(f"{self.coordinator.options.model_dir} ({description})")
+        say(f"Dictate is ready ({description}): {self.usage()}. {WHERE_SETTINGS}")
+
+    def usage(self) -> str:
+        """How to dictate now: the hotkey in its mode, or the tray menu when the hotkey failed."""
         options = self.coordinator.options  # the settings may have changed the key or mode since start
-        key = key_label(options.hotkey)
-        if self._hotkey_ok:
-            how = f"hold {key}, speak, release" if options.mode is Mode.HOLD else f"press {key} to start and stop"
-        else:
-            how = "use Start dictation in the tray menu"
-        say(f"Dictate is ready ({description}): {how}.")
+        return how_to_dictate(options.hotkey, options.mode) if self._hotkey_ok else NO_HOTKEY
 
     def _shutdown(self) -> None:
         self.setup.shutdown()

@@ -35,3 +35,24 @@ def collect_qt_garbage_like_the_app(request):
     finally:
         gc.collect()
         collector.stop()
+
+
+@pytest.fixture
+def screenshot(tmp_path_factory):
+    """``screenshot(widget, name)`` saves ``widget.grab()`` as ``name.png`` and returns the path:
+    in $DICTATE_SCREENSHOTS when set (a documented artefacts folder to look at), else in this
+    session's pytest temporary folder, ``screenshots/``. Offscreen grabs render real fonts and
+    layout, so clipped headers and wrapped lines show."""
+    from pathlib import Path
+
+    folder = Path(os.environ.get("DICTATE_SCREENSHOTS") or tmp_path_factory.getbasetemp() / "screenshots")
+
+    def shoot(widget, name: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        if widget.layout() is not None:
+            widget.layout().activate()
+        assert widget.grab().save(str(path)), f"could not save {path}"
+        return path
+
+    return shoot

@@ -1,0 +1,30 @@
+"""What the app tells a new user about using it: the hotkey in its mode, how to stop a recording
+started from the tray, and where the settings are. Qt-free, one wording for the setup window,
+the tray and the terminal line."""
+
+from __future__ import annotations
+
+from dictate_app.desktop.keys import key_label
+from dictate_app.lifecycle import Mode
+
+WHERE_SETTINGS = "Settings and history are in the menu of Dictate's tray icon."
+NO_HOTKEY = "use Start dictation in the menu of Dictate's tray icon"
+
+
+def how_to_dictate(hotkey: str, mode: Mode | str) -> str:
+    """"hold F9 anywhere, speak, release" (hold mode) or "press F9 anywhere to start, again to stop"."""
+    key = key_label(hotkey)
+    if Mode(mode) is Mode.HOLD:
+        return f"hold {key} anywhere, speak, release"
+    return f"press {key} anywhere to start, again to stop"
+
+
+def hotkey_in_mode(hotkey: str, mode: Mode | str) -> str:
+    """The short form for a menu entry's shortcut column: "Hold F9" or "Press F9"."""
+    return f"{'Hold' if Mode(mode) is Mode.HOLD else 'Press'} {key_label(hotkey)}"
+
+
+def how_to_stop(hotkey: str, clicked: bool) -> str:
+    """After a recording was started from the tray (``clicked``: by a left click on the icon)."""
+    where = "click Dictate's tray icon again" if clicked else "choose Stop dictation in the tray menu"
+    return f"To stop: {where}, or press {key_label(hotkey)}."
