@@ -4,11 +4,17 @@ the tray and the terminal line."""
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
+from pathlib import Path
+
 from dictate_app.desktop.keys import key_label
 from dictate_app.lifecycle import Mode
 
 WHERE_SETTINGS = "Settings and history are in the menu of Dictate's tray icon."
 NO_HOTKEY = "use Start dictation in the menu of Dictate's tray icon"
+GPU_SWITCH = ("This computer has an NVIDIA graphics card, and this is Dictate's CPU build: the full build "
+              "runs the model on the card (see “GPU” in the README).")
 
 
 def how_to_dictate(hotkey: str, mode: Mode | str) -> str:
@@ -22,6 +28,22 @@ def how_to_dictate(hotkey: str, mode: Mode | str) -> str:
 def hotkey_in_mode(hotkey: str, mode: Mode | str) -> str:
     """The short form for a menu entry's shortcut column: "Hold F9" or "Press F9"."""
     return f"{'Hold' if Mode(mode) is Mode.HOLD else 'Press'} {key_label(hotkey)}"
+
+
+def cpu_build() -> bool:
+    """True for the CPU build (no torch: requirements/cpu.txt), which runs the model on the
+    processor only. Looked up, not imported (importing torch takes seconds)."""
+    return importlib.util.find_spec("torch") is None
+
+
+def nvidia_gpu_present() -> bool:
+    """The NVIDIA driver is installed (what the loader's ``has_cuda`` checks before asking torch)."""
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+
+
+def gpu_switch_hint() -> str:
+    """One line for the setup window when the CPU build runs on a machine with an NVIDIA card."""
+    return GPU_SWITCH if cpu_build() and nvidia_gpu_present() else ""
 
 
 def how_to_stop(hotkey: str, clicked: bool) -> str:

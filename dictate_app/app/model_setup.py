@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
 )
 
-from dictate_app.app.hints import WHERE_SETTINGS
+from dictate_app.app.hints import WHERE_SETTINGS, gpu_switch_hint
 from dictate_app.app.worker import start_worker, stop_worker, user_message
 from dictate_app.store.first_run import (
     DownloadCancelled, DownloadPlan, Progress, download_format, download_plan, model_problem,
@@ -147,6 +147,8 @@ class ModelSetupDialog(QDialog):
         # What works on this desktop (`dictate-app doctor`'s summary): a new user learns here, not
         # at the first failed paste, that a tool is missing.
         self.desktop = QLabel(wordWrap=True)
+        # The CPU build on a machine with an NVIDIA card: how to switch, in one line.
+        self.gpu = QLabel(wordWrap=True)
         self.download_button = QPushButton("&Download")
         self.cancel_button = QPushButton("&Cancel download")
         self.choose_button = QPushButton("C&hoose a folder…")
@@ -163,25 +165,26 @@ class ModelSetupDialog(QDialog):
         buttons.addWidget(self.quit_button)
         layout = QVBoxLayout(self)
         for widget in (self.intro, self.file_label, self.file_bar, self.overall_label, self.overall_bar,
-                       self.status, self.manual, self.desktop):
+                       self.status, self.manual, self.desktop, self.gpu):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         self.setMinimumWidth(560)
         self.manual.hide()
+        self.gpu.hide()
         self.show_progress(False)
         self.set_busy(False)
 
     def show_progress(self, visible: bool) -> None:
         for widget in (self.file_label, self.file_bar, self.overall_label, self.overall_bar):
             widget.setVisible(visible)
-        self._fit()
+        self.fit()
 
     def show_manual(self, folder: Path | None) -> None:
         """The folder line and its two buttons (after a failed download), or nothing (``None``)."""
         self.manual.setVisible(folder is not None)
         self.folder.setText(f"Folder: {folder}" if folder is not None else "")
         self.copy_button.setText("Copy &links")
-        self._fit()
+        self.fit()
 
     def set_busy(self, downloading: bool, loading: bool = False) -> None:
         """Only what makes sense now is enabled: Cancel while downloading, the rest otherwise."""
@@ -208,9 +211,9 @@ class ModelSetupDialog(QDialog):
         """A line in the normal colour; red only for ``error`` (a failure, not the first start)."""
         self.status.setText(text)
         self.status.setStyleSheet("color: #b00020;" if error else "")
-        self._fit()
+        self.fit()
 
-    def _fit(self) -> None:
+    def fit(self) -> None:
         """Grow (or shrink) to what is shown now: wrapped labels do not resize a shown window."""
         self.layout().activate()
         self.resize(self.width(), self.heightForWidth(self.width()) if self.hasHeightForWidth()
@@ -244,8 +247,9 @@ class ModelSetup(QObject):
                  use_model: Callable[[str, bool], None],
                  plan_for: Callable[[str, str], DownloadPlan] | None = None,
                  desktop_note: Callable[[], str] = str, how_to_use: Callable[[], str] = str,
-                 parent: QObject | None = None):
+                 gpu_note: Callable[[], str] = gpu_switch_hint, parent: QObject | None = None):
         super().__init__(parent)
+        self._gpu_note = gpu_note
         self._desktop_note = desktop_note
         self._how_to_use = how_to_use
         self._model_dir = model_dir
@@ -307,6 +311,10 @@ class ModelSetup(QObject):
         note = self._desktop_note()
         d.desktop.setText(f"Desktop: {note}" if note else "")
         d.desktop.setVisible(bool(note))
+        gpu = self._gpu_note()
+        d.gpu.setText(gpu)
+        d.gpu.setVisible(bool(gpu))
+        d.fit()
         d.show()
         d.raise_()
         d.activateWindow()

@@ -4,7 +4,6 @@ saved); the store's ``changed(key)`` then applies each change live."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from dictate_app.app.hints import cpu_build
 from dictate_app.app.settings_help import CPU_BUILD, NO_AUDIO_KEPT, OVERRIDE_COLUMNS, SERVER_EXAMPLE, TOOLTIPS
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.engine.base import LANGUAGE_CHOICES
@@ -215,7 +215,7 @@ class SettingsDialog(QDialog):
             widget.setToolTip(TOOLTIPS[key])
         w["start_at_login"].setToolTip(f"{TOOLTIPS['start_at_login']} ({autostart.location()})")
         w["history_audio"].toggled.connect(self._grey_out)
-        if not gpu_possible():
+        if cpu_build():
             w["device"].setEnabled(False)
             w["device"].setToolTip(CPU_BUILD)
         self.load(store.settings)
@@ -370,12 +370,6 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         if self.apply():
             super().accept()
-
-
-def gpu_possible() -> bool:
-    """False on the CPU build (no torch: requirements/cpu.txt), where only the processor runs the
-    model. Looked up, not imported (importing torch takes seconds)."""
-    return importlib.util.find_spec("torch") is not None
 
 
 class Seconds(QDoubleSpinBox):

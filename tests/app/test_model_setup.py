@@ -380,3 +380,21 @@ def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray
     tray.toggle_action.trigger()  # from the menu
     assert shell.popup.note_label.text() == "To stop: choose Stop dictation in the tray menu, or press F9."
     shell.coordinator.cancel()
+
+
+def test_the_cpu_build_on_an_nvidia_machine_says_how_to_switch(qtbot, tmp_path, monkeypatch, screenshot):
+    from dictate_app.app import hints
+
+    monkeypatch.setattr(hints, "cpu_build", lambda: True)
+    monkeypatch.setattr(hints, "nvidia_gpu_present", lambda: True)
+    setup = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "auto",
+                       use_model=lambda path, save: None)
+    try:
+        setup.show()
+        assert setup.dialog.gpu.isVisible() and setup.dialog.gpu.text() == hints.GPU_SWITCH
+        screenshot(setup.dialog, "setup-5-cpu-build-with-nvidia")
+        monkeypatch.setattr(hints, "nvidia_gpu_present", lambda: False)
+        setup.show()
+        assert not setup.dialog.gpu.isVisible()
+    finally:
+        setup.shutdown()

@@ -114,10 +114,10 @@ def test_audio_size_limit_is_greyed_while_audio_is_not_kept(tmp_path, qtbot):
 
 
 def test_gpu_choice_is_greyed_on_the_cpu_build(tmp_path, qtbot, monkeypatch):
-    monkeypatch.setattr(settings_dialog, "gpu_possible", lambda: False)
+    monkeypatch.setattr(settings_dialog, "cpu_build", lambda: True)
     _store, dialog = _dialog(tmp_path, qtbot)
     assert not dialog.widgets["device"].isEnabled() and dialog.widgets["device"].toolTip() == CPU_BUILD
-    monkeypatch.setattr(settings_dialog, "gpu_possible", lambda: True)
+    monkeypatch.setattr(settings_dialog, "cpu_build", lambda: False)
     _store, dialog = _dialog(tmp_path, qtbot)
     assert dialog.widgets["device"].isEnabled()
 
