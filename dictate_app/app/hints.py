@@ -26,8 +26,8 @@ def how_to_dictate(hotkey: str, mode: Mode | str) -> str:
 
 
 def hotkey_in_mode(hotkey: str, mode: Mode | str) -> str:
-    """The short form for a menu entry's shortcut column: "Hold F9" or "Press F9"."""
-    return f"{'Hold' if Mode(mode) is Mode.HOLD else 'Press'} {key_label(hotkey)}"
+    """The short form for a menu entry: "hold F9" or "press F9"."""
+    return f"{'hold' if Mode(mode) is Mode.HOLD else 'press'} {key_label(hotkey)}"
 
 
 def cpu_build() -> bool:

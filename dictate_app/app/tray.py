@@ -203,11 +203,12 @@ class Tray(QObject):
         self.icon.setIcon(phase_icon(phase))
         self.icon.setToolTip(f"Dictate: {words}\n{how[:1].upper()}{how[1:]}")
         self.status_action.setText(words)
-        # The hotkey in the shortcut column: "Start dictation   Hold F9".
+        # The hotkey in words, not in a "\t" shortcut column: a tray host that draws the menu
+        # itself (StatusNotifierItem over D-Bus) is handed the label as it is.
         if phase is Phase.RECORDING:
-            self.toggle_action.setText(f"Stop dictation\tPress {key_label(self.hotkey)}")
+            self.toggle_action.setText(f"Stop dictation (press {key_label(self.hotkey)})")
         else:
-            self.toggle_action.setText(f"Start dictation\t{hotkey_in_mode(self.hotkey, self.mode)}")
+            self.toggle_action.setText(f"Start dictation ({hotkey_in_mode(self.hotkey, self.mode)})")
         self.toggle_action.setEnabled(True)
 
     def set_model_info(self, text: str) -> None:

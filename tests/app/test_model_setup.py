@@ -358,7 +358,7 @@ def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray
     assert ("Dictate is ready (fake on cpu): press F9 anywhere to start, again to stop. "
             "Settings and history are in the menu of Dictate's tray icon.") in capsys.readouterr().out
     tray = shell.tray
-    assert tray.toggle_action.isEnabled() and tray.toggle_action.text() == "Start dictation\tPress F9"
+    assert tray.toggle_action.isEnabled() and tray.toggle_action.text() == "Start dictation (press F9)"
 
     class Recorder:  # the microphone seam: the coordinator only starts, stops and closes it
         def start(self, **_kw):
@@ -375,7 +375,7 @@ def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray
     tray._activated(QSystemTrayIcon.ActivationReason.Trigger)  # a left click on the icon
     assert shell.coordinator.state.recording is not None
     assert shell.popup.note_label.text() == "To stop: click Dictate's tray icon again, or press F9."
-    assert tray.toggle_action.text() == "Stop dictation\tPress F9"
+    assert tray.toggle_action.text() == "Stop dictation (press F9)"
     shell.coordinator.cancel()
     tray.toggle_action.trigger()  # from the menu
     assert shell.popup.note_label.text() == "To stop: choose Stop dictation in the tray menu, or press F9."

@@ -31,7 +31,7 @@ def test_menu_has_every_entry(qapp):
     tray = make_tray()
     top = labels(tray.menu)
     assert top[0] == "Loading the speech model…" and not tray.status_action.isEnabled()
-    for entry in ("Start dictation\tHold F9", "Hotkey mode", "Language", "Insert text by", "Paste keys",
+    for entry in ("Start dictation (hold F9)", "Hotkey mode", "Language", "Insert text by", "Paste keys",
                   "Microphone", "Model: loading…", "Set up the model…", "History…", "Settings…", "Quit Dictate"):
         assert entry in top
     assert not any("coming soon" in a.text() for a in tray.menu.actions())
@@ -64,10 +64,10 @@ def test_phase_changes_icon_tooltip_and_toggle_label(qapp):
     tray = make_tray()
     tray.set_phase(Phase.RECORDING)
     assert tray.icon.toolTip() == "Dictate: Recording…\nHold F9 anywhere, speak, release"
-    assert tray.toggle_action.text() == "Stop dictation\tPress F9" and tray.status_action.text() == "Recording…"
+    assert tray.toggle_action.text() == "Stop dictation (press F9)" and tray.status_action.text() == "Recording…"
     tray.set_phase(Phase.IDLE)
     assert tray.icon.toolTip() == "Dictate: Ready\nHold F9 anywhere, speak, release"
-    assert tray.toggle_action.text() == "Start dictation\tHold F9"
+    assert tray.toggle_action.text() == "Start dictation (hold F9)"
 
 
 def test_tooltip_and_start_entry_teach_the_key_in_its_mode(qapp, screenshot):
@@ -75,9 +75,9 @@ def test_tooltip_and_start_entry_teach_the_key_in_its_mode(qapp, screenshot):
     tray.set_phase(Phase.IDLE)
     tray.set_choice("mode", "toggle")  # from the settings (or the tray's own Hotkey mode menu)
     assert tray.icon.toolTip() == "Dictate: Ready\nPress F9 anywhere to start, again to stop"
-    assert tray.toggle_action.text() == "Start dictation\tPress F9"
+    assert tray.toggle_action.text() == "Start dictation (press F9)"
     tray.set_hotkey("ctrl_r")
-    assert tray.toggle_action.text() == "Start dictation\tPress Right Ctrl"
+    assert tray.toggle_action.text() == "Start dictation (press Right Ctrl)"
     assert tray.icon.toolTip().endswith("Press Right Ctrl anywhere to start, again to stop")
     tray.set_model_info("/home/u/models (onnx on cpu)")
     tray.set_desktop_info("X11: everything works here")
