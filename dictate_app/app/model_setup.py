@@ -415,7 +415,7 @@ class ModelSetup(QObject):
         """Ask for a folder (or take ``folder``), check it, and use it if it holds a model."""
         if folder is None:
             start = self._model_dir() if Path(self._model_dir()).is_dir() else str(Path.home())
-            folder = QFileDialog.getExistingDirectory(self.dialog, "Choose the SenseVoiceSmall folder", start)
+            folder = QFileDialog.getExistingDirectory(self.dialog, "Choose the speech model folder", start)
         if not folder:
             return  # the file dialog was cancelled
         problem = model_problem(folder)

@@ -268,7 +268,7 @@ class SettingsDialog(QDialog):
         row.addWidget(line)
         browse = QPushButton("Choose…")
         browse.clicked.connect(lambda: line.setText(
-            QFileDialog.getExistingDirectory(self, "SenseVoiceSmall folder", line.text()) or line.text()))
+            QFileDialog.getExistingDirectory(self, "The speech model folder", line.text()) or line.text()))
         row.addWidget(browse)
         return box
 

@@ -38,14 +38,15 @@ def collect_qt_garbage_like_the_app(request):
 
 
 @pytest.fixture
-def screenshot(tmp_path_factory):
+def screenshot():
     """``screenshot(widget, name)`` saves ``widget.grab()`` as ``name.png`` and returns the path:
-    in $DICTATE_SCREENSHOTS when set (a documented artefacts folder to look at), else in this
-    session's pytest temporary folder, ``screenshots/``. Offscreen grabs render real fonts and
-    layout, so clipped headers and wrapped lines show."""
+    in ``test-artifacts/screenshots/`` (beside the desktop tier's screenshots), or in
+    $DICTATE_SCREENSHOTS when set. Offscreen grabs render real fonts and layout, so clipped
+    headers and wrapped lines show: look at them after changing a window."""
     from pathlib import Path
 
-    folder = Path(os.environ.get("DICTATE_SCREENSHOTS") or tmp_path_factory.getbasetemp() / "screenshots")
+    repo = Path(__file__).resolve().parents[2]
+    folder = Path(os.environ.get("DICTATE_SCREENSHOTS") or repo / "test-artifacts" / "screenshots")
 
     def shoot(widget, name: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
