@@ -119,6 +119,7 @@ class AppShell:
             transcript_log=self.log, notify=self.notify, postprocess=self.rules.apply_to,
         )
         self.coordinator.finished.connect(self.log.finished)
+        self.coordinator.finished.connect(self._first_dictation)
         self.hotkey = HotkeyBridge(desktop.hotkey, options.hotkey)
         self.hotkey.pressed.connect(self.coordinator.press)
         self.hotkey.released.connect(self.coordinator.release)
@@ -254,6 +255,17 @@ class AppShell:
             else:
                 self.tray.set_phase(phase)
         log.info("phase: %s", phase.value)
+
+    def _first_dictation(self, _uid: int, details: dict) -> None:
+        """The very first dictation that landed (the history holds just it) says where the
+        settings are, under its text in the popup; later ones do not."""
+        if details.get("status") == "inserted" and not details.get("message"):
+            try:
+                first = self.history.count() == 1
+            except Exception:  # a history that cannot be read has said so when saving
+                return
+            if first:
+                self.popup.set_note(WHERE_SETTINGS)
 
     def _tray_toggle(self) -> None:
         """Start or stop from the tray; a recording started there says how to stop it."""

@@ -349,7 +349,7 @@ def test_closing_without_a_model_says_it_once_calmly_and_start_is_disabled(shell
     assert tray.icon.toolTip().startswith("Dictate: no speech model yet")
 
 
-def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray, qtbot, capsys):
+def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray, qtbot, capsys, screenshot):
     shell = shell_with_tray
     shell.settings.update({"mode": "toggle"})
     shell.start()
@@ -375,6 +375,7 @@ def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray
     tray._activated(QSystemTrayIcon.ActivationReason.Trigger)  # a left click on the icon
     assert shell.coordinator.state.recording is not None
     assert shell.popup.note_label.text() == "To stop: click Dictate's tray icon again, or press F9."
+    screenshot(shell.popup, "popup-recording-started-from-the-tray")
     assert tray.toggle_action.text() == "Stop dictation (press F9)"
     shell.coordinator.cancel()
     tray.toggle_action.trigger()  # from the menu
@@ -398,3 +399,20 @@ def test_the_cpu_build_on_an_nvidia_machine_says_how_to_switch(qtbot, tmp_path, 
         assert not setup.dialog.gpu.isVisible()
     finally:
         setup.shutdown()
+
+
+def test_the_first_dictation_ever_says_where_the_settings_are(shell, qtbot, screenshot):
+    from dictate_app.app.hints import WHERE_SETTINGS
+
+    shell.history.add(Transcript(text="hello there", language="en"))
+    shell.popup.show_message("hello there")  # what the coordinator shows for an inserted text
+    shell.coordinator.finished.emit(1, {"status": "inserted", "message": "", "text": "hello there"})
+    assert shell.popup.note_label.text() == WHERE_SETTINGS
+    screenshot(shell.popup, "popup-first-dictation")
+    shell.history.add(Transcript(text="and again", language="en"))
+    shell.popup.show_message("and again")
+    shell.coordinator.finished.emit(2, {"status": "inserted", "message": "", "text": "and again"})
+    assert shell.popup.note_label.text() == ""  # only the first one
+    shell.popup.show_message("x", "The focus moved: the text is on the clipboard.")
+    shell._first_dictation(3, {"status": "left_on_clipboard", "message": "The focus moved: ..."})
+    assert shell.popup.note_label.text() == "The focus moved: the text is on the clipboard."
