@@ -150,6 +150,7 @@ class AppShell:
         self._signal_pump.timeout.connect(lambda: None)
         self._collector = GuiThreadCollector()
         self._hotkey_ok = False
+        self._waiting_for_setup = False  # started without a model, none handed to the loader yet
         self.hotkey_problem: str | None = None  # why the hotkey does not work (or its warning)
         self._desktop_notices = _DesktopNotices()
         self._desktop_notices.changed.connect(self._show_desktop_summary)
@@ -183,8 +184,9 @@ class AppShell:
             # setup window. The microphone opens at the first press (or after a settings change).
             say(f"Dictate needs its speech model: {problem}")
             if self.tray is not None:
-                self.tray.set_no_model()  # Start dictation waits for a model
                 self.tray.set_model_info("not set up yet")
+            self._waiting_for_setup = True
+            self._show_phase(Phase.LOADING)  # "No speech model yet": Start dictation waits for one
             self.setup.show(problem)
         else:
             self.coordinator.start()
@@ -220,6 +222,9 @@ class AppShell:
 
     def _use_model(self, model_dir: str, save: bool) -> None:
         """Load ``model_dir`` now (from the setup window); a chosen folder is also saved."""
+        self._waiting_for_setup = False
+        if self.tray is not None:
+            self.tray.set_phase(Phase.LOADING)  # from "No speech model yet" to "Loading…"
         if save and "model_dir" in self.settings.update({"model_dir": model_dir}):
             return  # DailyUse.apply loads it, as for a folder chosen in the settings dialog
         self.coordinator.set_option("model_dir", model_dir)
@@ -249,12 +254,21 @@ class AppShell:
 
     def _phase_changed(self, phase: Phase) -> None:
         self.hotkey.set_escape(phase is Phase.RECORDING)  # compositor bindings take Esc only now
-        if self.tray is not None:
-            if phase is Phase.ERROR and self.coordinator.state.model_error == NO_MODEL:
-                self.tray.set_no_model()  # not a failure: nothing is set up yet
-            else:
-                self.tray.set_phase(phase)
+        self._show_phase(phase)
         log.info("phase: %s", phase.value)
+
+    def _show_phase(self, phase: Phase) -> None:
+        """The tray's state; no model set up yet is its own calm state, not "Loading" or "Error"."""
+        if self.tray is None:
+            return
+        if phase is Phase.ERROR:
+            no_model = self.coordinator.state.model_error == NO_MODEL
+        else:
+            no_model = phase is Phase.LOADING and self._waiting_for_setup
+        if no_model:
+            self.tray.set_no_model()
+        else:
+            self.tray.set_phase(phase)
 
     def _first_dictation(self, _uid: int, details: dict) -> None:
         """The very first dictation that landed (the history holds just it) says where the

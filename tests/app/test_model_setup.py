@@ -44,6 +44,24 @@ class FakeEngine:
         return Transcript(text="", language="nospeech")
 
 
+class SilentRecorder:
+    """The microphone seam for tests that only start and cancel a recording."""
+
+    def start(self, **_kw):
+        pass
+
+    def cancel(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def _silent_microphone(shell) -> None:
+    shell.coordinator.recorder = SilentRecorder()
+    shell.coordinator._recorder_mic = shell.coordinator.options.microphone  # not rebuilt at the press
+
+
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     """The small ONNX model on a local server, and the setup's plan pointed at it (CHUNK small:
@@ -360,18 +378,7 @@ def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray
     tray = shell.tray
     assert tray.toggle_action.isEnabled() and tray.toggle_action.text() == "Start dictation (press F9)"
 
-    class Recorder:  # the microphone seam: the coordinator only starts, stops and closes it
-        def start(self, **_kw):
-            pass
-
-        def cancel(self):
-            pass
-
-        def close(self):
-            pass
-
-    shell.coordinator.recorder = Recorder()
-    shell.coordinator._recorder_mic = shell.coordinator.options.microphone
+    _silent_microphone(shell)
     tray._activated(QSystemTrayIcon.ActivationReason.Trigger)  # a left click on the icon
     assert shell.coordinator.state.recording is not None
     assert shell.popup.note_label.text() == "To stop: click Dictate's tray icon again, or press F9."
@@ -416,3 +423,20 @@ def test_the_first_dictation_ever_says_where_the_settings_are(shell, qtbot, scre
     shell.popup.show_message("x", "The focus moved: the text is on the clipboard.")
     shell._first_dictation(3, {"status": "left_on_clipboard", "message": "The focus moved: ..."})
     assert shell.popup.note_label.text() == "The focus moved: the text is on the clipboard."
+
+
+def test_the_tray_stays_in_no_model_yet_around_a_press_and_shows_loading_once_a_folder_is_chosen(
+        shell_with_tray, qtbot):
+    shell = shell_with_tray
+    shell.start()
+    tray = shell.tray
+    assert tray.status_action.text() == "No speech model yet"
+    _silent_microphone(shell)
+    shell.coordinator.press(0.0)  # the hotkey, while the setup window is open
+    assert tray.status_action.text() == "Recording…"
+    shell.coordinator.cancel()
+    assert tray.status_action.text() == "No speech model yet" and not tray.toggle_action.isEnabled()
+    with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
+        shell.setup.choose_folder(str(FIXTURE_MODEL))
+        assert tray.status_action.text() == "Loading the speech model…"
+    assert tray.status_action.text() == "Ready" and tray.toggle_action.isEnabled()
