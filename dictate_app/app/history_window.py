@@ -25,6 +25,8 @@ PAGE = 500
 EMPTY = ("Nothing dictated yet.\n\nEach dictation will be listed here, newest first, with its time, "
          "language and emotion: search it, copy it, insert it again or export it.")
 TEXT_COLUMN = 1
+# The store's insert_status in words; "pending" is an insertion the app never finished (it quit).
+INSERTED = {"inserted": "yes", "clipboard": "on the clipboard", "failed": "no", "pending": "no"}
 
 
 def dictations(n: int) -> str:
@@ -97,12 +99,14 @@ class HistoryWindow(QWidget):
         self.entries = self.history.search(query, PAGE) if query else self.history.recent(PAGE)
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
-            status = e.insert_status if e.insert_status != "inserted" else "yes"
+            status = INSERTED.get(e.insert_status, e.insert_status)
             cells = (e.local_time, e.text, LANGUAGE_NAMES.get(e.language or "", e.language or ""), _tags(e), status)
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if col == 1:
                     item.setToolTip(e.text)
+                elif col == 4 and e.insert_message:
+                    item.setToolTip(e.insert_message)  # why it was not inserted
                 self.table.setItem(row, col, item)
         total = self.history.count()
         self.count_label.setText(f"{len(self.entries)} shown of {total}" if query else dictations(total))

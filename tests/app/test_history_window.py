@@ -124,3 +124,14 @@ def test_columns_are_not_clipped_and_the_time_is_on_one_line(tmp_path, qtbot, sc
     assert header.sectionSize(0) >= table.fontMetrics().horizontalAdvance(time_text)
     assert not table.wordWrap()
     screenshot(window, "history-2-filled")
+
+
+def test_the_inserted_column_is_in_words_with_the_reason_as_tooltip(tmp_path, qtbot):
+    history, window = _window(tmp_path, qtbot)
+    newest, middle, oldest = (e.id for e in history.recent())
+    history.set_result(newest, "inserted", "paste")
+    history.set_result(middle, "clipboard", "paste", "The window changed: the text is on the clipboard.")
+    window.refresh()
+    column = [window.table.item(row, 4) for row in range(3)]
+    assert [item.text() for item in column] == ["yes", "on the clipboard", "no"]  # oldest: never finished
+    assert column[1].toolTip() == "The window changed: the text is on the clipboard."
