@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
     QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox,
@@ -277,6 +277,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.addWidget(QLabel(f"Applied to every transcript before it is inserted. Saved in {self.rules_path}"))
         self.rules_edit = QPlainTextEdit()
+        # Fixed width: the template's examples line up in columns.
+        self.rules_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         try:
             self.rules_edit.setPlainText(self.rules_path.read_text(encoding="utf-8"))
         except OSError:
@@ -297,7 +299,7 @@ class SettingsDialog(QDialog):
 
     def _check_rules(self) -> None:
         rules = parse_rules(self.rules_edit.toPlainText())
-        counts = f"{len(rules.rules)} rules, {len(rules.vocabulary.terms)} vocabulary words"
+        counts = f"{_count(len(rules.rules), 'rule')}, {_count(len(rules.vocabulary.terms), 'vocabulary word')}"
         self.rules_status.setText(counts + ("" if not rules.problems else "\n" + "\n".join(rules.problems)))
         sample = self.rules_try.text()
         self.rules_result.setText(f"→ {rules.apply(sample)}" if sample else "")
@@ -381,6 +383,10 @@ class Seconds(QDoubleSpinBox):
 
     def textFromValue(self, value: float) -> str:
         return f"{value:g}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _spin(box, low, high, suffix: str, step):

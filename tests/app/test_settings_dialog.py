@@ -5,7 +5,7 @@ press, edits per-app overrides and the rules file with a live preview."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFontInfo, QKeyEvent
 
 from dictate_app.app import settings_dialog
 from dictate_app.app.settings_dialog import OverridesTable, SettingsDialog, key_name
@@ -90,7 +90,7 @@ def test_rules_tab_previews_and_saves(tmp_path, qtbot):
     dialog.rules_edit.appendPlainText("vocab: Kubernetes\nteh => the\nre: ([ => x")
     dialog.rules_try.setText("teh kubernetis cluster")
     assert dialog.rules_result.text() == "→ the Kubernetes cluster"
-    assert "1 rules, 1 vocabulary words" in dialog.rules_status.text() and "Line" in dialog.rules_status.text()
+    assert "1 rule, 1 vocabulary word" in dialog.rules_status.text() and "Line" in dialog.rules_status.text()
     with qtbot.waitSignal(dialog.rules_saved):
         assert dialog.apply()
     assert "teh => the" in (tmp_path / "rules.txt").read_text(encoding="utf-8")
@@ -168,3 +168,4 @@ def test_nothing_is_cut_at_the_default_size(tmp_path, qtbot, screenshot):
         name = dialog.tabs.tabText(index).lower().replace(" ", "-")
         screenshot(dialog, f"settings-{index + 1}-{name}")
     assert dialog.tabs.tabText(1) == "Microphone and sounds"
+    assert QFontInfo(dialog.rules_edit.font()).fixedPitch()  # the template's columns line up
