@@ -46,7 +46,8 @@ def gpu_switch_hint() -> str:
     return GPU_SWITCH if cpu_build() and nvidia_gpu_present() else ""
 
 
-def how_to_stop(hotkey: str, clicked: bool) -> str:
-    """After a recording was started from the tray (``clicked``: by a left click on the icon)."""
+def how_to_stop(hotkey: str | None, clicked: bool) -> str:
+    """After a recording was started from the tray (``clicked``: by a left click on the icon);
+    ``hotkey`` None when it does not work here."""
     where = "click Dictate's tray icon again" if clicked else "choose Stop dictation in the tray menu"
-    return f"To stop: {where}, or press {key_label(hotkey)}."
+    return f"To stop: {where}, or press {key_label(hotkey)}." if hotkey else f"To stop: {where}."

@@ -202,6 +202,8 @@ class AppShell:
         except HotkeyError as exc:
             self._hotkey_ok, self.hotkey_problem = False, str(exc)
             self.notify(str(exc), True)
+        if self.tray is not None:
+            self.tray.set_hotkey_works(self._hotkey_ok)
         self._show_desktop_summary()
 
     def desktop_summary(self) -> str:
@@ -286,7 +288,8 @@ class AppShell:
         was_recording = self.coordinator.state.recording is not None
         self.coordinator.toggle()
         if not was_recording and self.coordinator.state.recording is not None:
-            self.popup.set_note(how_to_stop(self.coordinator.options.hotkey, self.tray.toggled_by_click))
+            hotkey = self.coordinator.options.hotkey if self._hotkey_ok else None
+            self.popup.set_note(how_to_stop(hotkey, self.tray.toggled_by_click))
 
     def _model_ready(self, description: str) -> None:
         if self.tray is not None:

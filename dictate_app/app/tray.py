@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from dictate_app.app.hints import how_to_dictate, hotkey_in_mode
+from dictate_app.app.hints import NO_HOTKEY, how_to_dictate, hotkey_in_mode
 from dictate_app.app.icons import phase_icon
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
@@ -67,6 +67,7 @@ class Tray(QObject):
         super().__init__(parent)
         self.hotkey = hotkey
         self.mode = Mode(mode)
+        self.hotkey_works = True  # False: the tooltip and Start dictation do not offer the key
         self._phase, self._detail, self._no_model = Phase.LOADING, "", False
         # Whether the last toggle_requested came from a left click on the icon (else the menu):
         # the shell then says how to stop in the words that fit.
@@ -130,6 +131,11 @@ class Tray(QObject):
         labels = dict(_mode_labels(hotkey))
         for action in self.mode_menu.actions():
             action.setText(labels[action.data()])
+        self._refresh()
+
+    def set_hotkey_works(self, works: bool) -> None:
+        """Whether the hotkey started; without it the tray is the way to dictate."""
+        self.hotkey_works = works
         self._refresh()
 
     def set_choice(self, option: str, value: str) -> None:
@@ -199,13 +205,15 @@ class Tray(QObject):
             return
         phase = self._phase
         words = STATUS_WORDS[phase] + (f" {self._detail}" if self._detail else "")
-        how = how_to_dictate(self.hotkey, self.mode)
+        how = how_to_dictate(self.hotkey, self.mode) if self.hotkey_works else NO_HOTKEY
         self.icon.setIcon(phase_icon(phase))
         self.icon.setToolTip(f"Dictate: {words}\n{how[:1].upper()}{how[1:]}")
         self.status_action.setText(words)
         # The hotkey in words, not in a "\t" shortcut column: a tray host that draws the menu
         # itself (StatusNotifierItem over D-Bus) is handed the label as it is.
-        if phase is Phase.RECORDING:
+        if not self.hotkey_works:
+            self.toggle_action.setText("Stop dictation" if phase is Phase.RECORDING else "Start dictation")
+        elif phase is Phase.RECORDING:
             self.toggle_action.setText(f"Stop dictation (press {key_label(self.hotkey)})")
         else:
             self.toggle_action.setText(f"Start dictation ({hotkey_in_mode(self.hotkey, self.mode)})")

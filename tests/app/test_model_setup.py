@@ -440,3 +440,25 @@ def test_the_tray_stays_in_no_model_yet_around_a_press_and_shows_loading_once_a_
         shell.setup.choose_folder(str(FIXTURE_MODEL))
         assert tray.status_action.text() == "Loading the speech model…"
     assert tray.status_action.text() == "Ready" and tray.toggle_action.isEnabled()
+
+
+def test_a_hotkey_that_cannot_start_is_not_offered_by_the_tray_or_the_ready_line(shell_with_tray, qtbot, capsys):
+    from dictate_app.desktop.base import HotkeyError
+
+    shell = shell_with_tray
+
+    def refuse(*_args):
+        raise HotkeyError("F9 is taken by another program: choose another key in Settings.")
+
+    shell.desktop.hotkey.start = refuse
+    shell.start()
+    assert shell.tray.hotkey_works is False
+    with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
+        shell.setup.choose_folder(str(FIXTURE_MODEL))
+    assert shell.tray.toggle_action.text() == "Start dictation"
+    assert ("Dictate is ready (fake on cpu): use Start dictation in the menu of Dictate's tray icon."
+            in capsys.readouterr().out)
+    _silent_microphone(shell)
+    shell.tray._activated(QSystemTrayIcon.ActivationReason.Trigger)
+    assert shell.popup.note_label.text() == "To stop: click Dictate's tray icon again."
+    shell.coordinator.cancel()

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from dictate_app.app.hints import how_to_stop
 from dictate_app.app.icons import COLORS, draw_icon, phase_icon
 from dictate_app.app.tray import Tray
 from dictate_app.lifecycle import Mode, Phase
@@ -141,3 +142,14 @@ def test_mode_labels_follow_a_changed_hotkey(qapp):
     tray.set_hotkey("scroll_lock")
     assert labels(tray.mode_menu) == ["Hold Scroll Lock to talk", "Press Scroll Lock to start and stop"]
     assert [a.isChecked() for a in tray.mode_menu.actions()] == [True, False]  # the mode itself is unchanged
+
+
+def test_without_a_working_hotkey_the_tray_does_not_offer_it(qapp):
+    tray = make_tray()
+    tray.set_phase(Phase.IDLE)
+    tray.set_hotkey_works(False)
+    assert tray.icon.toolTip() == "Dictate: Ready\nUse Start dictation in the menu of Dictate's tray icon"
+    assert tray.toggle_action.text() == "Start dictation"
+    tray.set_phase(Phase.RECORDING)
+    assert tray.toggle_action.text() == "Stop dictation"
+    assert how_to_stop(None, True) == "To stop: click Dictate's tray icon again."
