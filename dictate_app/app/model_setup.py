@@ -146,6 +146,7 @@ class ModelSetup(QObject):
         self._downloading = False
         self._loading: str | None = None  # the directory handed to use_model, until it loads or fails
         self._ready = ""
+        self._offline = ""  # the sentence of the last download that could not reach the server
         self.dialog = ModelSetupDialog()
         self.dialog.download_button.clicked.connect(self.download)
         self.dialog.cancel_button.clicked.connect(self.cancel)
@@ -185,6 +186,10 @@ class ModelSetup(QObject):
             if self._ready:
                 d.intro.setText("The speech model is loaded. You can download it again or choose another folder.")
                 d.set_status(self._ready_line())
+            elif self._offline:  # known offline: reopened, the window says so again, Choose a folder first
+                d.set_status(self._offline, error=True)
+                d.show_manual(self._plan.dest)
+                d.set_default(d.choose_button)
             else:
                 d.intro.setText(f"Dictate turns your speech into text on this computer. It needs its speech "
                                 f"model once: download it ({size}), or choose a folder that already has it.")
@@ -242,6 +247,7 @@ class ModelSetup(QObject):
     @Slot(str)
     def _on_downloaded(self, model_dir: str) -> None:
         self._downloading = False
+        self._offline = ""
         total = self._plan.total_bytes
         self.dialog.set_overall_progress(total, total)
         self._hand_over(model_dir, save=False, what="Downloaded and verified")
@@ -252,6 +258,7 @@ class ModelSetup(QObject):
         d = self.dialog
         d.show_progress(False)  # bars frozen at some point say nothing more after a failure
         d.set_status(message, error=True)
+        self._offline = message if unreachable else ""
         if unreachable:  # trying again will not help now: choosing a folder may
             d.show_manual(self._plan.dest)
             d.set_default(d.choose_button)

@@ -234,12 +234,21 @@ def test_offline_says_what_happened_in_a_sentence_with_links_and_folder(served, 
         assert QGuiApplication.clipboard().text() == "".join(f"{base}{spec.name}\n" for spec in manifest)
         qtbot.mouseClick(d.open_button, Qt.MouseButton.LeftButton)
         assert [url.toLocalFile() for url in opened] == [str(dest)] and dest.is_dir()
+        failed = d.status.text()
+        d.reject()
         setup.show("the model in X is unusable: missing model.int8.onnx")  # reopened from the tray
-        assert not d.manual.isVisible() and d.download_button.isDefault()
-        # What the failed download left (an onnx/ folder) is still "no model yet", not an error.
-        assert d.status.text().startswith("No speech model yet.") and d.status.styleSheet() == ""
+        assert d.status.text() == failed and d.manual.isVisible() and d.choose_button.isDefault()  # still offline
     finally:
         setup.shutdown()
+    # What the failed download left (an onnx/ folder) is still "no model yet" at the next start.
+    again = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "cpu",
+                       use_model=lambda path, save: None)
+    try:
+        again.show("the model in X is unusable: missing model.int8.onnx")
+        assert again.dialog.status.text().startswith("No speech model yet.") and again.dialog.status.styleSheet() == ""
+        assert not again.dialog.manual.isVisible() and again.dialog.download_button.isDefault()
+    finally:
+        again.shutdown()
 
 
 def test_no_internet_is_named_and_other_failures_are_sentences():
