@@ -171,8 +171,12 @@ class Tray(QObject):
         self.option_changed.emit("microphone", self._microphone)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason == QSystemTrayIcon.ActivationReason.Trigger and self.toggle_action.isEnabled():
-            self.toggled_by_click = True  # left click: start/stop (not without a model)
+        if reason != QSystemTrayIcon.ActivationReason.Trigger:
+            return
+        if self._no_model:  # a left click without a model: the window that sets one up
+            self.setup_requested.emit()
+        else:  # left click: start/stop
+            self.toggled_by_click = True
             self.toggle_requested.emit()
 
     def _menu_toggle(self) -> None:

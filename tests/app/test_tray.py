@@ -92,10 +92,11 @@ def test_without_a_model_the_tray_is_calm_and_start_is_disabled(qtbot, screensho
     assert not tray.toggle_action.isEnabled()
     assert tray.icon.toolTip() == "Dictate: no speech model yet\nChoose Set up the model… in this icon's menu"
     assert tray.icon.icon().cacheKey() == phase_icon(Phase.LOADING).cacheKey()  # not the red "!"
-    toggles = []
+    toggles, setups = [], []
     tray.toggle_requested.connect(lambda: toggles.append(1))
-    tray._activated(QSystemTrayIcon.ActivationReason.Trigger)  # a left click does nothing now
-    assert toggles == []
+    tray.setup_requested.connect(lambda: setups.append(1))
+    tray._activated(QSystemTrayIcon.ActivationReason.Trigger)  # a left click opens the setup window
+    assert toggles == [] and setups == [1]
     screenshot(tray.menu, "tray-menu-no-model")
     tray.set_phase(Phase.IDLE)  # the model loaded
     assert tray.toggle_action.isEnabled() and tray.status_action.text() == "Ready"
