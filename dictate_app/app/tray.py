@@ -202,7 +202,7 @@ class Tray(QObject):
     def _refresh(self) -> None:
         if self._no_model:
             self.icon.setIcon(phase_icon(Phase.LOADING))
-            self.icon.setToolTip(f"Dictate: {NO_MODEL_WORDS.lower()}\nChoose Set up the model… in this icon's menu")
+            self.icon.setToolTip(f"Dictate: {NO_MODEL_WORDS.lower()}\nClick to set it up (or Set up the model… in the menu)")
             self.status_action.setText(NO_MODEL_WORDS)
             self.toggle_action.setText("Start dictation")
             self.toggle_action.setEnabled(False)

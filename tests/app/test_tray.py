@@ -90,7 +90,7 @@ def test_without_a_model_the_tray_is_calm_and_start_is_disabled(qtbot, screensho
     tray.set_no_model()
     assert tray.status_action.text() == "No speech model yet"
     assert not tray.toggle_action.isEnabled()
-    assert tray.icon.toolTip() == "Dictate: no speech model yet\nChoose Set up the model… in this icon's menu"
+    assert tray.icon.toolTip() == "Dictate: no speech model yet\nClick to set it up (or Set up the model… in the menu)"
     assert tray.icon.icon().cacheKey() == phase_icon(Phase.LOADING).cacheKey()  # not the red "!"
     toggles, setups = [], []
     tray.toggle_requested.connect(lambda: toggles.append(1))
