@@ -85,10 +85,11 @@ class ModelSetupDialog(QDialog):
         self.fit()
 
     def set_busy(self, downloading: bool, loading: bool = False) -> None:
-        """Only what makes sense now is enabled: Cancel while downloading, the rest otherwise."""
+        """Only what makes sense now is enabled: Cancel (shown) while downloading, the rest otherwise."""
         self.download_button.setEnabled(not downloading and not loading)
         self.choose_button.setEnabled(not downloading and not loading)
         self.cancel_button.setEnabled(downloading)
+        self.cancel_button.setVisible(downloading)  # a greyed "Cancel download" with nothing to cancel only puzzles
         self._focus_default()
 
     def set_default(self, button: QPushButton) -> None:

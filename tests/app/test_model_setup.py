@@ -135,12 +135,14 @@ def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served,
                                           "speech model once: download it (0 MB), or choose a folder")
     assert "ONNX" not in dialog.intro.text() + dialog.status.text() and "SenseVoice" not in dialog.intro.text()
     assert dialog.download_button.isDefault() and dialog.focusWidget() is dialog.download_button
+    assert dialog.cancel_button.isHidden()  # nothing to cancel yet
     screenshot(dialog, "setup-1-no-model-yet")
     progress = []
     setup.worker.progress.connect(lambda *a: progress.append(a))
     with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
         qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
         assert not dialog.download_button.isEnabled() and dialog.cancel_button.isEnabled()
+        assert dialog.cancel_button.isVisible()
     dest = Path(shell.coordinator.options.model_dir) / "onnx"
     assert all(check.ok for check in model_store.check_files(dest, manifest))
     assert shell.loads == [str(dest.parent)]  # loaded without a restart, from the configured folder
