@@ -114,14 +114,18 @@ def test_delete_asks_first_with_no_as_the_default(tmp_path, qtbot, monkeypatch):
 
 
 def test_columns_are_not_clipped_and_the_time_is_on_one_line(tmp_path, qtbot, screenshot):
-    _history, window = _window(tmp_path, qtbot)
+    history, window = _window(tmp_path, qtbot)
+    newest, middle, _oldest = (e.id for e in history.recent())
+    history.set_result(newest, "inserted", "paste")
+    history.set_result(middle, "clipboard", "paste", "The window changed: the text is on the clipboard.")
     window.show()
     qtbot.waitExposed(window)
     header, table = window.table.horizontalHeader(), window.table
     for column, title in enumerate(COLUMNS):
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title) + 8, title
-    time_text = table.item(0, 0).text()
-    assert header.sectionSize(0) >= table.fontMetrics().horizontalAdvance(time_text)
+    for column in (0, 2, 3, 4):  # every cell of the sized columns fits (the text column elides)
+        widest = max(table.fontMetrics().horizontalAdvance(table.item(row, column).text()) for row in range(3))
+        assert header.sectionSize(column) >= widest, COLUMNS[column]
     assert not table.wordWrap()
     screenshot(window, "history-2-filled")
 
