@@ -99,7 +99,10 @@ class ModelLoaded:
 
 @dataclass(frozen=True)
 class ModelFailed:
+    """``error`` False: not a failure but a calm notice (no model set up yet)."""
+
     message: str
+    error: bool = True
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,7 @@ def step(state: State, event: Event) -> tuple[State, list[Action]]:
         state = replace(state, model=ModelStatus.READY, model_error="")
     elif isinstance(event, ModelFailed):
         state = replace(state, model=ModelStatus.FAILED, model_error=event.message)
-        actions.append(Notify(event.message))
+        actions.append(Notify(event.message, event.error))
         # Utterances waiting for the model can never be transcribed: the notice says why.
         state = replace(state, awaiting_audio=(), queued=(), arrived=frozenset())
     elif isinstance(event, AudioReady):

@@ -129,6 +129,14 @@ def test_model_failure_notifies_drops_waiting_and_refuses_to_record():
     assert state.recording is None
 
 
+
+def test_no_model_yet_is_a_calm_notice_then_presses_say_it_as_errors():
+    state, actions = run(State(), ModelFailed("No model yet: set it up.", error=False))
+    assert actions == [Notify("No model yet: set it up.", False)]  # the app shows no error popup for it
+    state, actions = run(state, Press(0))
+    assert actions == [Notify("No model yet: set it up.")] and state.recording is None
+
+
 def test_no_speech_shows_notice_and_inserts_nothing():
     state, actions = run(ready(), Press(0), Release(900), AudioReady(1), Transcribed(1, False))
     assert actions[-1] == ShowNoSpeech(1) and not any(isinstance(a, Insert) for a in actions)

@@ -239,7 +239,8 @@ class Coordinator(QObject):
             self._drop(action.uid, "no_speech")
         elif isinstance(action, lc.Notify):
             self._notify(action.message, action.error)
-            self.popup.show_message("Dictate could not do that", action.message)
+            if action.error:  # a calm notice is said once, by the notification alone
+                self.popup.show_message("Dictate could not do that", action.message)
 
     def _start_recording(self, uid: int, target: Window | None, incremental: bool = False) -> None:
         self._targets[uid] = target
@@ -335,8 +336,9 @@ class Coordinator(QObject):
             try:
                 extra = {"audio": audio} if audio is not None else {}
                 target = self._targets.get(uid)
-                # The history names the application (and title) the words were meant for.
-                self.transcript_log.append(transcript, target=target.describe() or target.id if target else None,
+                # The history names the application (and title) the words were meant for; a
+                # window the desktop names nothing about stays unnamed (its id means nothing to a reader).
+                self.transcript_log.append(transcript, target=(target.describe() or None) if target else None,
                                            uid=uid, **extra)
             except (OSError, DictateError) as exc:
                 self._notify(f"The transcript could not be saved ({exc}); it will still be inserted.", True)

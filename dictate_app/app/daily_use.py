@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from dictate_app.app.history_window import HistoryWindow
 from dictate_app.app.settings_dialog import SettingsDialog
-from dictate_app.desktop.keys import key_label
+from dictate_app.app.hints import WHERE_SETTINGS
 from dictate_app.store import autostart
 
 if TYPE_CHECKING:
@@ -160,5 +160,6 @@ class DailyUse(QObject):
 
     def show_running(self) -> None:
         """A second ``dictate-app`` was started: show that this one is here and how to use it."""
-        key = key_label(self.shell.coordinator.options.hotkey)
-        self.shell.popup.show_message("Dictate is already running", f"Hold {key} to dictate; settings are in the tray menu.")
+        how = self.shell.usage()
+        self.shell.popup.show_message("Dictate is already running", f"{how[:1].upper()}{how[1:]}. {WHERE_SETTINGS}",
+                                      warning=False)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
-    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from dictate_app.engine.tags import EMOTION_WORDS, EVENT_WORDS, LANGUAGE_NAMES
@@ -22,6 +22,16 @@ from dictate_app.store.history_export import export
 COLUMNS = ("Time", "Text", "Language", "Emotion / sounds", "Inserted")
 SEARCH_DELAY_MS = 200  # search after typing pauses, not on every key
 PAGE = 500
+EMPTY = ("Nothing dictated yet.\n\nEach dictation will be listed here, newest first, with its time, "
+         "language and emotion: search it, copy it, insert it again or export it.")
+TEXT_COLUMN = 1
+# The store's insert_status in words; "pending" is an insertion the app never finished (it quit).
+INSERTED = {"inserted": "yes", "clipboard": "on the clipboard", "failed": "no", "pending": "no"}
+
+
+def dictations(n: int) -> str:
+    """"1 dictation", "2 dictations"."""
+    return f"{n} dictation" if n == 1 else f"{n} dictations"
 
 
 def _tags(e: Entry) -> str:
@@ -51,8 +61,19 @@ class HistoryWindow(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)  # the time on one line; a long text is elided, its tooltip has it all
+        header = self.table.horizontalHeader()
+        for column in range(len(COLUMNS)):  # every column as wide as its header and cells...
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)  # ...the text takes the rest
         self.table.doubleClicked.connect(lambda _i: self.copy())
+        self.table.itemSelectionChanged.connect(self._enable_buttons)
+        # An empty history (or search) says what belongs here instead of showing a blank grid.
+        self.empty_label = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setContentsMargins(40, 20, 40, 20)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(self.empty_label)
         self.count_label = QLabel()
         buttons = QHBoxLayout()
         self.buttons = {}
@@ -66,7 +87,7 @@ class HistoryWindow(QWidget):
         buttons.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
-        layout.addWidget(self.table)
+        layout.addWidget(self.pages)
         layout.addLayout(buttons)
         QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy)
         QShortcut(QKeySequence.StandardKey.Delete, self.table, self.delete)
@@ -78,15 +99,27 @@ class HistoryWindow(QWidget):
         self.entries = self.history.search(query, PAGE) if query else self.history.recent(PAGE)
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
-            status = e.insert_status if e.insert_status != "inserted" else "yes"
+            status = INSERTED.get(e.insert_status, e.insert_status)
             cells = (e.local_time, e.text, LANGUAGE_NAMES.get(e.language or "", e.language or ""), _tags(e), status)
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if col == 1:
                     item.setToolTip(e.text)
+                elif col == 4 and e.insert_message:
+                    item.setToolTip(e.insert_message)  # why it was not inserted
                 self.table.setItem(row, col, item)
         total = self.history.count()
-        self.count_label.setText(f"{len(self.entries)} shown of {total}" if query else f"{total} dictations")
+        self.count_label.setText(f"{len(self.entries)} shown of {total}" if query else dictations(total))
+        self.empty_label.setText(f"Nothing matches “{query}”." if query and total else EMPTY)
+        self.pages.setCurrentWidget(self.table if self.entries else self.empty_label)
+        self._enable_buttons()
+
+    def _enable_buttons(self) -> None:
+        """Copy, Insert again and Delete act on the selection; Export on the selection or all shown."""
+        chosen = bool(self.table.selectionModel().selectedRows())
+        for name in ("copy", "reinsert", "delete"):
+            self.buttons[name].setEnabled(chosen)
+        self.buttons["export"].setEnabled(bool(self.entries))
 
     def selected(self) -> list[Entry]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -107,8 +140,11 @@ class HistoryWindow(QWidget):
         chosen = self.selected()
         if not chosen:
             return 0
+        no, yes = QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes
         if confirm and QMessageBox.question(
-                self, "Delete", f"Delete {len(chosen)} dictation(s) from the history?") != QMessageBox.StandardButton.Yes:
+                self, "Delete from the history",
+                f"Delete {dictations(len(chosen))} from the history? This cannot be undone.",
+                yes | no, no) != yes:  # No is the default: Enter keeps them
             return 0
         deleted = self.history.delete(e.id for e in chosen)
         self.refresh()

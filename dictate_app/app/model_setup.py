@@ -4,21 +4,25 @@ progress and Cancel), choose a folder that holds it, or quit.
 Thin Qt over :mod:`dictate_app.store.first_run` and the model store: the download, its
 resumption and its verification are the store's; the dialog only shows them. The download runs
 on its own QThread (:class:`DownloadWorker`); what to do with a usable model directory is the
-shell's ``use_model`` callback (load it, and save a chosen folder in the settings).
+shell's ``use_model`` callback (load it, and save a chosen folder in the settings). The window's
+widgets are :mod:`dictate_app.app.setup_dialog`; this module decides what they show.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
-from PySide6.QtWidgets import (
-    QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
-)
+from PySide6.QtCore import QObject, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QFileDialog
 
+from dictate_app.app.hints import WHERE_SETTINGS, gpu_switch_hint
+from dictate_app.app.setup_dialog import ModelSetupDialog, mb
 from dictate_app.app.worker import start_worker, stop_worker, user_message
 from dictate_app.store.first_run import (
     DownloadCancelled, DownloadPlan, Progress, download_format, download_plan, model_problem,
@@ -26,16 +30,48 @@ from dictate_app.store.first_run import (
 
 log = logging.getLogger(__name__)
 
-TITLE = "Dictate – speech model setup"
-READY_HIDE_MS = 2500  # long enough to read "Ready", short enough not to be in the way
+# The ready line has about 18 words ("Ready: hold F9 ... tray icon."): at a reading pace of about
+# 4 words a second that is 4.5 s; 7 s leaves room to look up from the keyboard first.
+READY_HIDE_MS = 7000
 # A download blocked in a socket read notices Cancel only when the read returns: at most the
 # store's 10 s timeout. Waiting a little longer at quit means the thread never outlives the app.
 STOP_TIMEOUT_MS = 15_000
-BAR_STEPS = 1000  # QProgressBar holds an int: show per-mille, not bytes (939 MB > 2**31 is close)
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB"
+def nothing_there_yet(model_dir: str | Path) -> bool:
+    """True when ``model_dir`` holds no model file at all: missing, empty, or only what a stopped
+    or failed download leaves (empty folders, ``.part`` files). That is the normal first start,
+    told calmly, not a broken folder. (The model code's ``model_problem`` says why a folder
+    cannot load; this only tells "not yet" from "broken" for the window's tone.)"""
+    path = Path(model_dir).expanduser()
+    if not path.is_dir():
+        return not path.exists()
+    return not any(f.is_file() and not f.name.endswith(".part") for f in path.rglob("*"))
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """"No internet connection" / "The download server could not be reached" when ``exc`` (or the
+    network error it was raised from: the store raises its ModelError ``from None``, which keeps
+    ``__context__``) means the machine cannot reach the server; None for any other failure."""
+    cause = exc.__cause__ or exc.__context__ or exc
+    reason = getattr(cause, "reason", cause)
+    if isinstance(reason, socket.gaierror) or (
+            isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)):
+        return "No internet connection"  # no DNS answer or no route: this machine is offline
+    if isinstance(reason, (ConnectionError, TimeoutError, socket.timeout)):
+        return "The download server could not be reached"
+    return None
+
+
+def failure_sentence(exc: BaseException) -> tuple[str, bool]:
+    """What the window says after a failed download, and whether the network was the cause (then
+    the user is offered the links, the folder, and Choose a folder as the default button)."""
+    headline = _unreachable(exc)
+    if headline:
+        return (f"{headline}. Download the model files on another computer (Copy links), put them in "
+                "the folder below (Open folder), then choose that folder here."), True
+    message = user_message(exc, "Downloading the model")
+    return message[:1].upper() + message[1:], False
 
 
 class DownloadWorker(QObject):
@@ -47,7 +83,7 @@ class DownloadWorker(QObject):
 
     progress = Signal(str, object, object)  # object: byte counts can exceed a 32-bit int
     finished = Signal(str)
-    failed = Signal(str)
+    failed = Signal(str, bool)  # the sentence, and whether the network was the cause
     cancelled = Signal()
 
     def __init__(self):
@@ -72,76 +108,9 @@ class DownloadWorker(QObject):
             self.cancelled.emit()
         except Exception as exc:  # ModelError speaks for itself; anything else is named
             log.debug("model download failed", exc_info=True)
-            self.failed.emit(user_message(exc, "Downloading the model"))
+            self.failed.emit(*failure_sentence(exc))
         else:
             self.finished.emit(str(model_dir))
-
-
-class ModelSetupDialog(QDialog):
-    """The window: why a model is needed, progress, a status line and four buttons."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle(TITLE)
-        self.setModal(False)  # the tray menu, settings and history stay usable meanwhile
-        self.intro = QLabel(wordWrap=True)
-        self.file_label = QLabel()
-        self.file_bar = QProgressBar(maximum=BAR_STEPS)
-        self.overall_label = QLabel()
-        self.overall_bar = QProgressBar(maximum=BAR_STEPS)
-        self.status = QLabel(wordWrap=True)
-        # What works on this desktop (`dictate-app doctor`'s summary): a new user learns here, not
-        # at the first failed paste, that a tool is missing.
-        self.desktop = QLabel(wordWrap=True)
-        self.download_button = QPushButton("&Download")
-        self.cancel_button = QPushButton("&Cancel download")
-        self.choose_button = QPushButton("C&hoose a folder…")
-        self.quit_button = QPushButton("&Quit Dictate")
-        self.download_button.setDefault(True)
-        buttons = QHBoxLayout()
-        for button in (self.download_button, self.cancel_button, self.choose_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.quit_button)
-        layout = QVBoxLayout(self)
-        for widget in (self.intro, self.file_label, self.file_bar, self.overall_label, self.overall_bar,
-                       self.status, self.desktop):
-            layout.addWidget(widget)
-        layout.addLayout(buttons)
-        self.setMinimumWidth(560)
-        self.show_progress(False)
-        self.set_busy(False)
-
-    def show_progress(self, visible: bool) -> None:
-        for widget in (self.file_label, self.file_bar, self.overall_label, self.overall_bar):
-            widget.setVisible(visible)
-        self._fit()
-
-    def set_busy(self, downloading: bool, loading: bool = False) -> None:
-        """Only what makes sense now is enabled: Cancel while downloading, the rest otherwise."""
-        self.download_button.setEnabled(not downloading and not loading)
-        self.choose_button.setEnabled(not downloading and not loading)
-        self.cancel_button.setEnabled(downloading)
-
-    def set_status(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #b00020;" if error else "")
-        self._fit()
-
-    def _fit(self) -> None:
-        """Grow (or shrink) to what is shown now: wrapped labels do not resize a shown window."""
-        self.layout().activate()
-        self.resize(self.width(), self.heightForWidth(self.width()) if self.hasHeightForWidth()
-                    else self.sizeHint().height())
-
-    def set_file_progress(self, name: str, done: int, total: int, verifying: bool) -> None:
-        what = f"Verifying {name}…" if verifying else f"{name}: {_mb(done)} of {_mb(total)}"
-        self.file_label.setText(what)
-        self.file_bar.setValue(int(BAR_STEPS * done / total) if total else BAR_STEPS)
-
-    def set_overall_progress(self, done: int, total: int) -> None:
-        self.overall_label.setText(f"Overall: {_mb(done)} of {_mb(total)}")
-        self.overall_bar.setValue(int(BAR_STEPS * done / total) if total else BAR_STEPS)
 
 
 class ModelSetup(QObject):
@@ -151,6 +120,7 @@ class ModelSetup(QObject):
     keep it in the settings); the shell then loads it and reports back through
     :meth:`model_ready` or :meth:`load_failed`. ``quit_requested`` comes from Quit;
     ``dismissed`` when the window is closed while there is still no model and no download.
+    ``how_to_use()`` says how to dictate now ("hold F9 anywhere, speak, release") for the ready line.
     """
 
     quit_requested = Signal()
@@ -160,9 +130,12 @@ class ModelSetup(QObject):
     def __init__(self, *, model_dir: Callable[[], str], device: Callable[[], str],
                  use_model: Callable[[str, bool], None],
                  plan_for: Callable[[str, str], DownloadPlan] | None = None,
-                 desktop_note: Callable[[], str] = str, parent: QObject | None = None):
+                 desktop_note: Callable[[], str] = str, how_to_use: Callable[[], str] = str,
+                 gpu_note: Callable[[], str] = gpu_switch_hint, parent: QObject | None = None):
         super().__init__(parent)
+        self._gpu_note = gpu_note
         self._desktop_note = desktop_note
+        self._how_to_use = how_to_use
         self._model_dir = model_dir
         self._device = device
         self._use_model = use_model
@@ -173,6 +146,7 @@ class ModelSetup(QObject):
         self._downloading = False
         self._loading: str | None = None  # the directory handed to use_model, until it loads or fails
         self._ready = ""
+        self._offline = ""  # the sentence of the last download that could not reach the server
         self.dialog = ModelSetupDialog()
         self.dialog.download_button.clicked.connect(self.download)
         self.dialog.cancel_button.clicked.connect(self.cancel)
@@ -180,6 +154,8 @@ class ModelSetup(QObject):
         # Python cannot collect, and the window would then outlive the QApplication.
         self.dialog.choose_button.clicked.connect(self._choose_clicked)
         self.dialog.quit_button.clicked.connect(self.quit_requested)
+        self.dialog.copy_button.clicked.connect(self.copy_links)
+        self.dialog.open_button.clicked.connect(self.open_folder)
         # Esc and the window's close button both reject() the dialog; a running download goes
         # on (the tray menu brings the window back).
         self.dialog.finished.connect(self._closed)
@@ -201,21 +177,33 @@ class ModelSetup(QObject):
         d = self.dialog
         if not self._downloading and self._loading is None:
             self._plan = self._plan_for(self._model_dir(), self._device())
-            d.download_button.setText(f"&Download ({self._plan.total_bytes / 1e6:,.0f} MB)")
+            size = f"{self._plan.total_bytes / 1e6:,.0f} MB"
+            d.download_button.setText(f"&Download ({size})")
             d.download_button.setToolTip(f"Into {self._plan.dest}; a stopped download resumes where it stopped.")
-            if problem:
-                d.intro.setText(f"Dictate needs its speech model once: download {self._plan.describe()}, "
-                                "or choose a folder that already holds SenseVoiceSmall.")
-                d.set_status(problem, error=True)
-            elif self._ready:
+            d.show_progress(False)
+            d.show_manual(None)
+            d.set_default(d.download_button)
+            if self._ready:
                 d.intro.setText("The speech model is loaded. You can download it again or choose another folder.")
-                d.set_status(f"Ready: {self._ready}.")
+                d.set_status(self._ready_line())
+            elif self._offline:  # known offline: reopened, the window says so again, Choose a folder first
+                d.set_status(self._offline, error=True)
+                d.show_manual(self._plan.dest)
+                d.set_default(d.choose_button)
             else:
-                d.intro.setText("Download SenseVoiceSmall, or choose a folder that holds it.")
-                d.set_status("")
+                d.intro.setText(f"Dictate turns your speech into text on this computer. It needs its speech "
+                                f"model once: download it ({size}), or choose a folder that already has it.")
+                if problem and not nothing_there_yet(self._model_dir()):
+                    d.set_status(problem[:1].upper() + problem[1:], error=True)  # a broken folder
+                else:  # the normal first start (or what a failed download left): not an error
+                    d.set_status(f"No speech model yet. Download saves it in {self._plan.dest}.")
         note = self._desktop_note()
         d.desktop.setText(f"Desktop: {note}" if note else "")
         d.desktop.setVisible(bool(note))
+        gpu = self._gpu_note()
+        d.gpu.setText(gpu)
+        d.gpu.setVisible(bool(gpu))
+        d.fit()
         d.show()
         d.raise_()
         d.activateWindow()
@@ -234,10 +222,11 @@ class ModelSetup(QObject):
         self._progress = Progress(plan.manifest)
         d = self.dialog
         d.set_busy(True)
+        d.show_manual(None)
         d.show_progress(True)
         d.set_file_progress(plan.manifest[0].name, 0, plan.manifest[0].size, False)
         d.set_overall_progress(0, plan.total_bytes)
-        d.set_status(f"Downloading {plan.describe()} into {plan.dest}…")
+        d.set_status(f"Downloading the speech model into {plan.dest}…")
         self.worker.reset()
         self._start_download.emit(plan)
 
@@ -258,24 +247,54 @@ class ModelSetup(QObject):
     @Slot(str)
     def _on_downloaded(self, model_dir: str) -> None:
         self._downloading = False
+        self._offline = ""
         total = self._plan.total_bytes
         self.dialog.set_overall_progress(total, total)
         self._hand_over(model_dir, save=False, what="Downloaded and verified")
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
+    @Slot(str, bool)
+    def _on_failed(self, message: str, unreachable: bool) -> None:
         self._downloading = False
-        self.dialog.set_busy(False)
-        self.dialog.set_status(message, error=True)
-        if not self.dialog.isVisible():  # closed while downloading: the user must still see this
-            self.dialog.show()
+        d = self.dialog
+        d.show_progress(False)  # bars frozen at some point say nothing more after a failure
+        d.set_status(message, error=True)
+        self._offline = message if unreachable else ""
+        if unreachable:  # trying again will not help now: choosing a folder may
+            d.show_manual(self._plan.dest)
+            d.set_default(d.choose_button)
+        d.set_busy(False)
+        if not d.isVisible():  # closed while downloading: the user must still see this
+            d.show()
+
+    def links(self) -> list[str]:
+        """The address of each file of the current plan (what Copy links puts on the clipboard)."""
+        plan = self._plan or self._plan_for(self._model_dir(), self._device())
+        base = plan.base_url or plan.sources[plan.source]
+        return [base + spec.name for spec in plan.manifest]
+
+    @Slot()
+    def copy_links(self) -> None:
+        QGuiApplication.clipboard().setText("\n".join(self.links()) + "\n")
+        self.dialog.copy_button.setText("Links copied")
+
+    @Slot()
+    def open_folder(self) -> None:
+        """Open the folder the files go in (made now if needed) in the file manager."""
+        dest = (self._plan or self._plan_for(self._model_dir(), self._device())).dest
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.dialog.set_status(f"The folder {dest} cannot be made: {exc.strerror or exc}.", error=True)
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(dest)))
 
     @Slot()
     def _on_cancelled(self) -> None:
         self._downloading = False
         self.dialog.set_busy(False)
+        self.dialog.show_progress(False)
         kept = self._progress.overall_done if self._progress else 0
-        self.dialog.set_status(f"Download cancelled ({_mb(kept)} kept): Download resumes where it stopped.")
+        self.dialog.set_status(f"Download stopped with {mb(kept)} saved: Download goes on from there.")
 
     # ---- choose a folder ----
 
@@ -287,12 +306,12 @@ class ModelSetup(QObject):
         """Ask for a folder (or take ``folder``), check it, and use it if it holds a model."""
         if folder is None:
             start = self._model_dir() if Path(self._model_dir()).is_dir() else str(Path.home())
-            folder = QFileDialog.getExistingDirectory(self.dialog, "Choose the SenseVoiceSmall folder", start)
+            folder = QFileDialog.getExistingDirectory(self.dialog, "Choose the speech model folder", start)
         if not folder:
             return  # the file dialog was cancelled
         problem = model_problem(folder)
         if problem:
-            self.dialog.set_status(f"That folder cannot be used: {problem}", error=True)
+            self.dialog.set_status(f"That folder cannot be used: {problem}.", error=True)
             return
         self._hand_over(folder, save=True, what="Model found")
 
@@ -300,6 +319,7 @@ class ModelSetup(QObject):
 
     def _hand_over(self, model_dir: str, save: bool, what: str) -> None:
         self._loading = model_dir
+        self.dialog.show_manual(None)
         self.dialog.set_busy(False, loading=True)
         self.dialog.set_status(f"{what} in {model_dir}. Loading the speech model…")
         self._use_model(model_dir, save)
@@ -312,9 +332,16 @@ class ModelSetup(QObject):
             return
         self._loading = None
         self.dialog.set_busy(False)
-        self.dialog.set_status(f"Ready: {description}. Dictate is ready to use.")
+        self.dialog.show_progress(False)
+        self.dialog.intro.setText("The speech model is loaded.")
+        self.dialog.set_status(self._ready_line())
         if self.dialog.isVisible():
             self._hide_timer.start()
+
+    def _ready_line(self) -> str:
+        """"Ready: hold F9 anywhere, speak, release. Settings and history are in ..." (the real key)."""
+        how = self._how_to_use()
+        return f"Ready: {how}. {WHERE_SETTINGS}" if how else f"Ready. {WHERE_SETTINGS}"
 
     @Slot(str)
     def load_failed(self, message: str) -> None:

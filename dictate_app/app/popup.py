@@ -30,10 +30,13 @@ QLabel { color: #f1f1f1; }
 #status { color: #bdbdbd; font-size: 12px; }
 #text { font-size: 17px; }
 #tags { color: #ffd54f; font-size: 14px; }
-#note { color: #ff8a80; font-size: 12px; }
+#note { font-size: 12px; }
 QProgressBar { background: #444; border: none; border-radius: 3px; max-height: 6px; }
 QProgressBar::chunk { background: #66bb6a; border-radius: 3px; }
 """
+# The note under the text: red only for a warning (the focus moved, an insertion failed), the
+# status grey for a hint (how to stop, where the settings are).
+NOTE_WARNING, NOTE_INFO = "color: #ff8a80;", "color: #bdbdbd;"
 
 
 def level_fraction(rms: float) -> float:
@@ -98,6 +101,14 @@ class Popup(QWidget):
         self._update_elapsed()
         self._appear(stay=True)
 
+    def set_note(self, note: str) -> None:
+        """A hint under what is shown now (while recording: how to stop it), in the status grey."""
+        self.note_label.setText(note)
+        self.note_label.setStyleSheet(NOTE_INFO)
+        self.note_label.setVisible(bool(note))
+        if self.isVisible():
+            self._appear(stay=self._tick.isActive())  # a recording stays; a result keeps fading
+
     def set_level(self, rms: float) -> None:
         if self._tick.isActive():
             self.meter.setValue(int(level_fraction(rms) * 1000))
@@ -118,15 +129,16 @@ class Popup(QWidget):
         self.meter.hide()
         self.status_label.setText(status)
         self.status_label.setVisible(bool(status))
-        self._set(content.text, content.tags, content.note)
+        self._set(content.text, content.tags, content.note, content.warning)
         self._appear(stay=False)
 
-    def show_message(self, text: str, note: str = "") -> None:
-        self.show_content(PopupContent(text, (), note))
+    def show_message(self, text: str, note: str = "", warning: bool = True) -> None:
+        """A message; its ``note`` is red unless ``warning`` is False (a hint)."""
+        self.show_content(PopupContent(text, (), note, warning))
 
     # ---- internals ----
 
-    def _set(self, text: str, tags: tuple[str, ...], note: str) -> None:
+    def _set(self, text: str, tags: tuple[str, ...], note: str, warning: bool = True) -> None:
         # The window title mirrors the text: screen readers and the desktop tests read it (WM_NAME).
         self.setWindowTitle(f"Dictate: {text}" if text else "Dictate")
         self.text_label.setText(text)
@@ -134,6 +146,7 @@ class Popup(QWidget):
         self.tags_label.setText("   ".join(tags))
         self.tags_label.setVisible(bool(tags))
         self.note_label.setText(note)
+        self.note_label.setStyleSheet(NOTE_WARNING if warning else NOTE_INFO)
         self.note_label.setVisible(bool(note))
 
     def _update_elapsed(self) -> None:

@@ -8,13 +8,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-    QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox, QTableWidget,
-    QTabWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox,
+    QTableWidget, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from dictate_app.app.hints import cpu_build
+from dictate_app.app.settings_help import CPU_BUILD, NO_AUDIO_KEPT, OVERRIDE_COLUMNS, SERVER_EXAMPLE, TOOLTIPS
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
@@ -89,13 +91,22 @@ class HotkeyButton(QPushButton):
 class OverridesTable(QWidget):
     """Per-application insertion: which apps get paste or typing, other paste keys, Enter after."""
 
-    COLUMNS = ("Window class or name contains", "Insert by", "Paste keys", "Press Enter after")
+    COLUMNS = tuple(title for title, _tip in OVERRIDE_COLUMNS)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, (_title, tip) in enumerate(OVERRIDE_COLUMNS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
+        self.table.verticalHeader().setVisible(False)  # row numbers mean nothing here
+        # The app column takes the room left; the others are as wide as their header or widest
+        # choice, so neither is cut ("class or name c", "as set abov..." at the default size).
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(self.COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(60)
         add, remove = QPushButton("Add app"), QPushButton("Remove")
         add.clicked.connect(lambda: self.add_row(AppOverride("")))
         remove.clicked.connect(lambda: self.table.removeRow(self.table.currentRow()))
@@ -116,12 +127,15 @@ class OverridesTable(QWidget):
     def add_row(self, o: AppOverride) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
-        self.table.setCellWidget(row, 0, QLineEdit(o.match))
-        self.table.setCellWidget(row, 1, _combo([("", "as set above"), ("paste", "paste"), ("type", "type keys")], o.method))
-        self.table.setCellWidget(row, 2, _combo([("", "as set above"), *[(k, chord_label(k)) for k in PASTE_CHORDS]], o.paste_keys))
+        match = QLineEdit(o.match)
+        match.setPlaceholderText("e.g. kitty")
+        self.table.setCellWidget(row, 0, match)
+        self.table.setCellWidget(row, 1, _combo([("", "As set above"), ("paste", "Paste"), ("type", "Type keys")], o.method))
+        self.table.setCellWidget(row, 2, _combo([("", "As set above"), *[(k, chord_label(k)) for k in PASTE_CHORDS]], o.paste_keys))
         enter = QCheckBox()
         enter.setChecked(o.auto_enter)
         self.table.setCellWidget(row, 3, enter)
+        self.table.resizeColumnsToContents()  # the column widths follow the widgets just added
 
     def overrides(self) -> list[dict]:
         rows = []
@@ -171,8 +185,8 @@ class SettingsDialog(QDialog):
                     "Dictation")
         tabs.addTab(self._form([("Microphone", w["microphone"]), ("", w["keep_mic_ready"]),
                                 ("Keep recording after release", w["tail_ms"]), ("", w["sounds"]),
-                                ("Cue volume", w["sound_volume"]), ("Show results for", w["popup_seconds"])]),
-                    "Sound and popup")
+                                ("Sound volume", w["sound_volume"]), ("Show results for", w["popup_seconds"])]),
+                    "Microphone and sounds")
         tabs.addTab(self._form([("Model folder", self._with_browse(w["model_dir"])), ("Run the model on", w["device"]),
                                 ("Dictate server", w["server_url"])]), "Model")
         tabs.addTab(self._form([("", w["start_at_login"]), ("", w["history_audio"]),
@@ -196,6 +210,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self.resize(760, 520)  # the per-application table's four columns fit without cutting
+        for key, widget in w.items():
+            widget.setToolTip(TOOLTIPS[key])
+        w["start_at_login"].setToolTip(f"{TOOLTIPS['start_at_login']} ({autostart.location()})")
+        w["history_audio"].toggled.connect(self._grey_out)
+        if cpu_build():
+            w["device"].setEnabled(False)
+            w["device"].setToolTip(CPU_BUILD)
         self.load(store.settings)
 
     # ---- building ----
@@ -218,15 +240,14 @@ class SettingsDialog(QDialog):
         w["sounds"] = QCheckBox("Play a sound when recording starts and stops")
         w["sound_volume"] = QSlider(Qt.Orientation.Horizontal)
         w["sound_volume"].setRange(0, 100)
-        w["popup_seconds"] = _spin(QDoubleSpinBox(), 0.5, 30, " s", 0.5)
+        w["popup_seconds"] = _spin(Seconds(), 0.5, 30, " s", 0.5)
         w["model_dir"] = QLineEdit()
-        w["model_dir"].setPlaceholderText("the model store (dictate-app model path)")
+        w["model_dir"].setPlaceholderText("empty: the folder Dictate downloads the model to")
         w["device"] = _combo([(d, {"auto": "GPU if available, else CPU", "cpu": "CPU", "cuda": "GPU (CUDA)"}[d])
                               for d in DEVICES], "auto")
         w["server_url"] = QLineEdit()
-        w["server_url"].setPlaceholderText("empty: recognise on this computer (e.g. http://host:8765)")
+        w["server_url"].setPlaceholderText(f"empty: recognise on this computer (e.g. {SERVER_EXAMPLE})")
         w["start_at_login"] = QCheckBox("Start Dictate when I log in")
-        w["start_at_login"].setToolTip(autostart.location())
         w["history_audio"] = QCheckBox("Keep the audio of each dictation in the history")
         w["history_audio_cap_mb"] = _spin(QSpinBox(), 1, 100_000, " MB", 50)
         w["history_retention_days"] = _spin(QSpinBox(), 0, 36_500, " days", 1)
@@ -247,7 +268,7 @@ class SettingsDialog(QDialog):
         row.addWidget(line)
         browse = QPushButton("Choose…")
         browse.clicked.connect(lambda: line.setText(
-            QFileDialog.getExistingDirectory(self, "SenseVoiceSmall folder", line.text()) or line.text()))
+            QFileDialog.getExistingDirectory(self, "The speech model folder", line.text()) or line.text()))
         row.addWidget(browse)
         return box
 
@@ -256,6 +277,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(page)
         layout.addWidget(QLabel(f"Applied to every transcript before it is inserted. Saved in {self.rules_path}"))
         self.rules_edit = QPlainTextEdit()
+        # Fixed width: the template's examples line up in columns.
+        self.rules_edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         try:
             self.rules_edit.setPlainText(self.rules_path.read_text(encoding="utf-8"))
         except OSError:
@@ -276,10 +299,16 @@ class SettingsDialog(QDialog):
 
     def _check_rules(self) -> None:
         rules = parse_rules(self.rules_edit.toPlainText())
-        counts = f"{len(rules.rules)} rules, {len(rules.vocabulary.terms)} vocabulary words"
+        counts = f"{_count(len(rules.rules), 'rule')}, {_count(len(rules.vocabulary.terms), 'vocabulary word')}"
         self.rules_status.setText(counts + ("" if not rules.problems else "\n" + "\n".join(rules.problems)))
         sample = self.rules_try.text()
         self.rules_result.setText(f"→ {rules.apply(sample)}" if sample else "")
+
+    def _grey_out(self, *_args) -> None:
+        """Settings that do not apply now are greyed out, with the reason as their tooltip."""
+        cap, keeps = self.widgets["history_audio_cap_mb"], self.widgets["history_audio"].isChecked()
+        cap.setEnabled(keeps)
+        cap.setToolTip(TOOLTIPS["history_audio_cap_mb"] if keeps else NO_AUDIO_KEPT)
 
     # ---- values ----
 
@@ -293,6 +322,7 @@ class SettingsDialog(QDialog):
             w[key].setChecked(getattr(s, key))
         for key in ("tail_ms", "sound_volume", "popup_seconds", "history_audio_cap_mb", "history_retention_days"):
             w[key].setValue(getattr(s, key))
+        self._grey_out()
         w["model_dir"].setText(s.model_dir)
         w["server_url"].setText(s.server_url)
         w["app_overrides"].set_overrides(s.app_overrides)
@@ -342,6 +372,21 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         if self.apply():
             super().accept()
+
+
+class Seconds(QDoubleSpinBox):
+    """Seconds as people write them: "4 s", "2.5 s" (not "4.00 s")."""
+
+    def __init__(self):
+        super().__init__()
+        self.setDecimals(1)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:g}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _spin(box, low, high, suffix: str, step):

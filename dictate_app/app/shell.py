@@ -18,6 +18,7 @@ from dictate_app.app.coordinator import AppOptions, Coordinator
 from dictate_app.app.cued_recorder import CuedRecorder
 from dictate_app.app.daily_use import DailyUse
 from dictate_app.app.gui_gc import GuiThreadCollector
+from dictate_app.app.hints import NO_HOTKEY, WHERE_SETTINGS, how_to_dictate, how_to_stop
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.app.remote import make_handler
 from dictate_app.app.settings_store import SettingsStore
@@ -28,8 +29,7 @@ from dictate_app.app.tray import Tray
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.desktop.base import Desktop
 from dictate_app.desktop.doctor import summary
-from dictate_app.desktop.keys import key_label
-from dictate_app.lifecycle import Mode, ModelFailed, ModelStatus, Phase
+from dictate_app.lifecycle import ModelFailed, ModelStatus, Phase
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
@@ -119,6 +119,7 @@ class AppShell:
             transcript_log=self.log, notify=self.notify, postprocess=self.rules.apply_to,
         )
         self.coordinator.finished.connect(self.log.finished)
+        self.coordinator.finished.connect(self._first_dictation)
         self.hotkey = HotkeyBridge(desktop.hotkey, options.hotkey)
         self.hotkey.pressed.connect(self.coordinator.press)
         self.hotkey.released.connect(self.coordinator.release)
@@ -126,12 +127,12 @@ class AppShell:
         self.coordinator.phase_changed.connect(self._phase_changed)
         self.coordinator.model_ready.connect(self._model_ready)
         if self.tray is not None:
-            self.tray.toggle_requested.connect(self.coordinator.toggle)
+            self.tray.toggle_requested.connect(self._tray_toggle)
             self.tray.quit_requested.connect(self.quit)
         # First run (no usable model): the setup window downloads one or takes a folder.
         self.setup = ModelSetup(model_dir=lambda: self.coordinator.options.model_dir,
                                 device=lambda: self.coordinator.options.device, use_model=self._use_model,
-                                desktop_note=self.desktop_summary)
+                                desktop_note=self.desktop_summary, how_to_use=self.usage)
         self.setup.quit_requested.connect(self.quit)
         self.setup.dismissed.connect(self._setup_dismissed)
         self.coordinator.model_ready.connect(self.setup.model_ready)
@@ -149,6 +150,7 @@ class AppShell:
         self._signal_pump.timeout.connect(lambda: None)
         self._collector = GuiThreadCollector()
         self._hotkey_ok = False
+        self._waiting_for_setup = False  # started without a model, none handed to the loader yet
         self.hotkey_problem: str | None = None  # why the hotkey does not work (or its warning)
         self._desktop_notices = _DesktopNotices()
         self._desktop_notices.changed.connect(self._show_desktop_summary)
@@ -182,8 +184,9 @@ class AppShell:
             # setup window. The microphone opens at the first press (or after a settings change).
             say(f"Dictate needs its speech model: {problem}")
             if self.tray is not None:
-                self.tray.set_phase(Phase.LOADING, "(waiting for the model setup)")
                 self.tray.set_model_info("not set up yet")
+            self._waiting_for_setup = True
+            self._show_phase(Phase.LOADING)  # "No speech model yet": Start dictation waits for one
             self.setup.show(problem)
         else:
             self.coordinator.start()
@@ -199,6 +202,8 @@ class AppShell:
         except HotkeyError as exc:
             self._hotkey_ok, self.hotkey_problem = False, str(exc)
             self.notify(str(exc), True)
+        if self.tray is not None:
+            self.tray.set_hotkey_works(self._hotkey_ok)
         self._show_desktop_summary()
 
     def desktop_summary(self) -> str:
@@ -219,6 +224,9 @@ class AppShell:
 
     def _use_model(self, model_dir: str, save: bool) -> None:
         """Load ``model_dir`` now (from the setup window); a chosen folder is also saved."""
+        self._waiting_for_setup = False
+        if self.tray is not None:
+            self.tray.set_phase(Phase.LOADING)  # from "No speech model yet" to "Loading…"
         if save and "model_dir" in self.settings.update({"model_dir": model_dir}):
             return  # DailyUse.apply loads it, as for a folder chosen in the settings dialog
         self.coordinator.set_option("model_dir", model_dir)
@@ -234,7 +242,8 @@ class AppShell:
     def _setup_dismissed(self) -> None:
         """The setup window was closed without a model: presses now say why nothing records."""
         if self.coordinator.state.model is ModelStatus.LOADING:  # a failed load has said why already
-            self.coordinator.post(ModelFailed(NO_MODEL))
+            # One calm notice (not an error popup and balloon); presses then say it again.
+            self.coordinator.post(ModelFailed(NO_MODEL, error=False))
 
     def quit(self) -> None:
         self.app.quit()
@@ -247,21 +256,51 @@ class AppShell:
 
     def _phase_changed(self, phase: Phase) -> None:
         self.hotkey.set_escape(phase is Phase.RECORDING)  # compositor bindings take Esc only now
-        if self.tray is not None:
-            self.tray.set_phase(phase)
+        self._show_phase(phase)
         log.info("phase: %s", phase.value)
+
+    def _show_phase(self, phase: Phase) -> None:
+        """The tray's state; no model set up yet is its own calm state, not "Loading" or "Error"."""
+        if self.tray is None:
+            return
+        if phase is Phase.ERROR:
+            no_model = self.coordinator.state.model_error == NO_MODEL
+        else:
+            no_model = phase is Phase.LOADING and self._waiting_for_setup
+        if no_model:
+            self.tray.set_no_model()
+        else:
+            self.tray.set_phase(phase)
+
+    def _first_dictation(self, _uid: int, details: dict) -> None:
+        """The very first dictation that landed (the history holds just it) says where the
+        settings are, under its text in the popup; later ones do not."""
+        if details.get("status") == "inserted" and not details.get("message"):
+            try:
+                first = self.history.count() == 1
+            except Exception:  # a history that cannot be read has said so when saving
+                return
+            if first:
+                self.popup.set_note(WHERE_SETTINGS)
+
+    def _tray_toggle(self) -> None:
+        """Start or stop from the tray; a recording started there says how to stop it."""
+        was_recording = self.coordinator.state.recording is not None
+        self.coordinator.toggle()
+        if not was_recording and self.coordinator.state.recording is not None:
+            hotkey = self.coordinator.options.hotkey if self._hotkey_ok else None
+            self.popup.set_note(how_to_stop(hotkey, self.tray.toggled_by_click))
 
     def _model_ready(self, description: str) -> None:
         if self.tray is not None:
             # The coordinator's directory: the setup window or the settings may have changed it.
             self.tray.set_model_info(f"{self.coordinator.options.model_dir} ({description})")
+        say(f"Dictate is ready ({description}): {self.usage()}. {WHERE_SETTINGS}")
+
+    def usage(self) -> str:
+        """How to dictate now: the hotkey in its mode, or the tray menu when the hotkey failed."""
         options = self.coordinator.options  # the settings may have changed the key or mode since start
-        key = key_label(options.hotkey)
-        if self._hotkey_ok:
-            how = f"hold {key}, speak, release" if options.mode is Mode.HOLD else f"press {key} to start and stop"
-        else:
-            how = "use Start dictation in the tray menu"
-        say(f"Dictate is ready ({description}): {how}.")
+        return how_to_dictate(options.hotkey, options.mode) if self._hotkey_ok else NO_HOTKEY
 
     def _shutdown(self) -> None:
         self.setup.shutdown()

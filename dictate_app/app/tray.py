@@ -1,5 +1,6 @@
 """The tray icon and its menu. It only shows state and emits what the user picked; the
-coordinator decides what that means."""
+coordinator decides what that means. The tooltip and "Start dictation" teach the hotkey in its
+mode ("Hold F9"), so a user who never read the README finds it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from dictate_app.app.hints import NO_HOTKEY, how_to_dictate, hotkey_in_mode
 from dictate_app.app.icons import phase_icon
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
@@ -30,6 +32,7 @@ INSERT_LABELS = {
     Method.AUTO: "Auto (type short ASCII, paste the rest)",
 }
 DEFAULT_MIC = ""  # the system default microphone
+NO_MODEL_WORDS = "No speech model yet"
 
 
 def _mode_labels(hotkey: str) -> list[tuple[str, str]]:
@@ -63,6 +66,12 @@ class Tray(QObject):
     ):
         super().__init__(parent)
         self.hotkey = hotkey
+        self.mode = Mode(mode)
+        self.hotkey_works = True  # False: the tooltip and Start dictation do not offer the key
+        self._phase, self._detail, self._no_model = Phase.LOADING, "", False
+        # Whether the last toggle_requested came from a left click on the icon (else the menu):
+        # the shell then says how to stop in the words that fit.
+        self.toggled_by_click = False
         self._list_microphones = list_microphones
         self._microphone = microphone or DEFAULT_MIC
         self.icon = QSystemTrayIcon(phase_icon(Phase.LOADING), self)
@@ -73,7 +82,7 @@ class Tray(QObject):
         self.status_action = m.addAction(STATUS_WORDS[Phase.LOADING])
         self.status_action.setEnabled(False)
         self.toggle_action = m.addAction("Start dictation")
-        self.toggle_action.triggered.connect(self.toggle_requested)
+        self.toggle_action.triggered.connect(self._menu_toggle)
         m.addSeparator()
         self.mode_menu = self._choices("Hotkey mode", _mode_labels(hotkey), Mode(mode).value, "mode")
         self.language_menu = self._choices(
@@ -99,6 +108,7 @@ class Tray(QObject):
         m.addAction("Quit Dictate").triggered.connect(self.quit_requested)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        self._refresh()
 
     def _choices(self, title: str, items, current: str, option: str) -> QMenu:
         """A submenu of exclusive, checkable choices that emits ``option_changed``."""
@@ -121,6 +131,12 @@ class Tray(QObject):
         labels = dict(_mode_labels(hotkey))
         for action in self.mode_menu.actions():
             action.setText(labels[action.data()])
+        self._refresh()
+
+    def set_hotkey_works(self, works: bool) -> None:
+        """Whether the hotkey started; without it the tray is the way to dictate."""
+        self.hotkey_works = works
+        self._refresh()
 
     def set_choice(self, option: str, value: str) -> None:
         """Check ``value`` in ``option``'s submenu (a change made in the settings dialog)."""
@@ -130,6 +146,9 @@ class Tray(QObject):
             return
         for action in self._choice_menus[option].actions():
             action.setChecked(action.data() == value)
+        if option == "mode":
+            self.mode = Mode(value)
+            self._refresh()
 
     def _fill_microphones(self) -> None:
         self.mic_menu.clear()
@@ -152,8 +171,17 @@ class Tray(QObject):
         self.option_changed.emit("microphone", self._microphone)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason == QSystemTrayIcon.ActivationReason.Trigger:  # left click: start/stop
+        if reason != QSystemTrayIcon.ActivationReason.Trigger:
+            return
+        if self._no_model:  # a left click without a model: the window that sets one up
+            self.setup_requested.emit()
+        else:  # left click: start/stop
+            self.toggled_by_click = True
             self.toggle_requested.emit()
+
+    def _menu_toggle(self) -> None:
+        self.toggled_by_click = False
+        self.toggle_requested.emit()
 
     # ---- shown state ----
 
@@ -162,11 +190,38 @@ class Tray(QObject):
 
     def set_phase(self, phase: Phase, detail: str = "") -> None:
         """Icon, tooltip, status line and the start/stop label for ``phase``."""
-        words = STATUS_WORDS[phase] + (f" {detail}" if detail else "")
+        self._phase, self._detail, self._no_model = phase, detail, False
+        self._refresh()
+
+    def set_no_model(self) -> None:
+        """No model yet (the setup window was closed, or is open at the first start): a calm
+        state, not the error icon, and nothing to start until a model is set up."""
+        self._no_model = True
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._no_model:
+            self.icon.setIcon(phase_icon(Phase.LOADING))
+            self.icon.setToolTip(f"Dictate: {NO_MODEL_WORDS.lower()}\nClick to set it up (or Set up the model… in the menu)")
+            self.status_action.setText(NO_MODEL_WORDS)
+            self.toggle_action.setText("Start dictation")
+            self.toggle_action.setEnabled(False)
+            return
+        phase = self._phase
+        words = STATUS_WORDS[phase] + (f" {self._detail}" if self._detail else "")
+        how = how_to_dictate(self.hotkey, self.mode) if self.hotkey_works else NO_HOTKEY
         self.icon.setIcon(phase_icon(phase))
-        self.icon.setToolTip(f"Dictate: {words}")
+        self.icon.setToolTip(f"Dictate: {words}\n{how[:1].upper()}{how[1:]}")
         self.status_action.setText(words)
-        self.toggle_action.setText("Stop dictation" if phase is Phase.RECORDING else "Start dictation")
+        # The hotkey in words, not in a "\t" shortcut column: a tray host that draws the menu
+        # itself (StatusNotifierItem over D-Bus) is handed the label as it is.
+        if not self.hotkey_works:
+            self.toggle_action.setText("Stop dictation" if phase is Phase.RECORDING else "Start dictation")
+        elif phase is Phase.RECORDING:
+            self.toggle_action.setText(f"Stop dictation (press {key_label(self.hotkey)})")
+        else:
+            self.toggle_action.setText(f"Start dictation ({hotkey_in_mode(self.hotkey, self.mode)})")
+        self.toggle_action.setEnabled(True)
 
     def set_model_info(self, text: str) -> None:
         self.model_action.setText(f"Model: {text}")

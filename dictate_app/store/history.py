@@ -28,6 +28,7 @@ with files other threads create.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -46,6 +47,9 @@ DB_NAME = "history.sqlite3"
 COMPANIONS = ("-wal", "-shm", "-journal")  # files SQLite keeps beside the database
 SCHEMA_VERSION = 1
 DEFAULT_AUDIO_CAP_MB = 200
+# A bare window id as older versions saved it when the desktop named neither app nor title:
+# X11/sway/Windows decimal ids, Hyprland's 0x address, macOS "pid:number".
+_WINDOW_ID = re.compile(r"(0x[0-9a-fA-F]+|\d+(:\d*)?)")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS utterances (
@@ -123,6 +127,8 @@ class Entry:
         data = asdict(self)
         data["events"] = list(self.events)
         data["time"] = self.local_time
+        if self.target and _WINDOW_ID.fullmatch(self.target):
+            data["target"] = None  # an id, not the application's name: nothing for `history --json`
         return data
 
 

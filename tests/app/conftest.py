@@ -35,3 +35,25 @@ def collect_qt_garbage_like_the_app(request):
     finally:
         gc.collect()
         collector.stop()
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(widget, name)`` saves ``widget.grab()`` as ``name.png`` and returns the path:
+    in ``test-artifacts/screenshots/`` (beside the desktop tier's screenshots), or in
+    $DICTATE_SCREENSHOTS when set. Offscreen grabs render real fonts and layout, so clipped
+    headers and wrapped lines show: look at them after changing a window."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    folder = Path(os.environ.get("DICTATE_SCREENSHOTS") or repo / "test-artifacts" / "screenshots")
+
+    def shoot(widget, name: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        if widget.layout() is not None:
+            widget.layout().activate()
+        assert widget.grab().save(str(path)), f"could not save {path}"
+        return path
+
+    return shoot

@@ -34,6 +34,7 @@ def test_rules_and_history_around_insertion(harness, tmp_path):
     h.qtbot.waitUntil(lambda: history.recent()[0].insert_status == "inserted", timeout=2000)
     entry = history.recent()[0]
     assert entry.insert_method == "paste" and entry.language == "en" and entry.emotion == "HAPPY"
+    assert entry.target is None  # the harness's window ("w1") has no app or title: its id is not kept
 
 
 def test_remote_commands_drive_the_coordinator(harness):

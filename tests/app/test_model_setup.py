@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog, QSystemTrayIcon
 
 from dictate_app.app import model_setup
 from dictate_app.app.coordinator import AppOptions
@@ -41,6 +42,24 @@ class FakeEngine:
 
     def transcribe(self, samples, sample_rate, language="auto", itn=True):
         return Transcript(text="", language="nospeech")
+
+
+class SilentRecorder:
+    """The microphone seam for tests that only start and cancel a recording."""
+
+    def start(self, **_kw):
+        pass
+
+    def cancel(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def _silent_microphone(shell) -> None:
+    shell.coordinator.recorder = SilentRecorder()
+    shell.coordinator._recorder_mic = shell.coordinator.options.microphone  # not rebuilt at the press
 
 
 @pytest.fixture
@@ -90,23 +109,40 @@ def shell(qtbot, tmp_path, monkeypatch):
     made._shutdown()
 
 
-def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served, qtbot, capsys, tmp_path):
+@pytest.fixture
+def shell_with_tray(monkeypatch, request):
+    """:func:`shell` with the tray the app makes when the desktop has one (its menu and tooltip
+    are read; offscreen Qt has no tray host to show it in)."""
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    return request.getfixturevalue("shell")
+
+
+def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served, qtbot, capsys, tmp_path,
+                                                                 screenshot):
     manifest = served()
     shell.start()
     setup, dialog = shell.setup, shell.setup.dialog
     assert dialog.isVisible() and dialog.windowTitle() == "Dictate – speech model setup"
     missing = f"there is no speech model in {tmp_path / 'models'} yet"
-    assert dialog.status.text() == missing
+    # The normal first start, in plain words and the normal colour (not a red error).
+    assert dialog.status.text() == f"No speech model yet. Download saves it in {tmp_path / 'models' / 'onnx'}."
+    assert dialog.status.styleSheet() == ""
     assert f"Dictate needs its speech model: {missing}" in capsys.readouterr().out
     assert shell.loads == [] and shell.coordinator.recorder is None  # no doomed load, no error notice
     assert shell.coordinator.state.phase is Phase.LOADING
     assert dialog.download_button.text() == "&Download (0 MB)"
-    assert dialog.intro.text().startswith("Dictate needs its speech model once: download SenseVoiceSmall, int8 ONNX")
+    assert dialog.intro.text().startswith("Dictate turns your speech into text on this computer. It needs its "
+                                          "speech model once: download it (0 MB), or choose a folder")
+    assert "ONNX" not in dialog.intro.text() + dialog.status.text() and "SenseVoice" not in dialog.intro.text()
+    assert dialog.download_button.isDefault() and dialog.focusWidget() is dialog.download_button
+    assert dialog.cancel_button.isHidden()  # nothing to cancel yet
+    screenshot(dialog, "setup-1-no-model-yet")
     progress = []
     setup.worker.progress.connect(lambda *a: progress.append(a))
     with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
         qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
         assert not dialog.download_button.isEnabled() and dialog.cancel_button.isEnabled()
+        assert dialog.cancel_button.isVisible()
     dest = Path(shell.coordinator.options.model_dir) / "onnx"
     assert all(check.ok for check in model_store.check_files(dest, manifest))
     assert shell.loads == [str(dest.parent)]  # loaded without a restart, from the configured folder
@@ -117,9 +153,15 @@ def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served,
     total = sum(sizes.values())
     assert dialog.overall_label.text() == f"Overall: {total / 1e6:,.1f} MB of {total / 1e6:,.1f} MB"
     assert dialog.overall_bar.value() == dialog.overall_bar.maximum()
-    assert dialog.status.text() == "Ready: fake on cpu. Dictate is ready to use."
+    # The actual key and mode, and where the settings are.
+    assert dialog.status.text() == ("Ready: hold F9 anywhere, speak, release. "
+                                    "Settings and history are in the menu of Dictate's tray icon.")
+    assert not dialog.file_bar.isVisible() and not dialog.overall_bar.isVisible()
+    screenshot(dialog, "setup-4-ready")
     assert shell.coordinator.state.phase is Phase.IDLE
     assert shell.settings.get("model_dir") == ""  # the default folder stays the default
+    assert setup._hide_timer.isActive() and setup._hide_timer.interval() == model_setup.READY_HIDE_MS
+    setup._hide_timer.start(50)  # not the 7 s a reader gets
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)  # out of the way once ready
 
 
@@ -138,8 +180,8 @@ def test_cancel_mid_download_keeps_a_part_file_and_download_resumes(served, qtbo
         part = tmp_path / "models" / "onnx" / "model.int8.onnx.part"
         kept = part.stat().st_size
         assert 0 < kept < manifest[0].size and not part.with_suffix("").exists()
-        assert setup.dialog.status.text().startswith("Download cancelled (")
-        assert setup.dialog.status.text().endswith("kept): Download resumes where it stopped.")
+        assert setup.dialog.status.text().startswith("Download stopped with ")
+        assert setup.dialog.status.text().endswith(" MB saved: Download goes on from there.")
         assert setup.dialog.download_button.isEnabled() and not setup.dialog.cancel_button.isEnabled()
         assert used == []
         RangeHandler.requests.clear()
@@ -154,26 +196,100 @@ def test_cancel_mid_download_keeps_a_part_file_and_download_resumes(served, qtbo
         setup.shutdown()
 
 
-def test_offline_says_what_happened_and_how_to_install_by_hand(served, qtbot, tmp_path):
-    served(base_url=f"http://127.0.0.1:{closed_port()}/")
+def test_offline_says_what_happened_in_a_sentence_with_links_and_folder(served, qtbot, tmp_path, monkeypatch,
+                                                                         screenshot):
+    base = f"http://127.0.0.1:{closed_port()}/"
+    manifest = served(base_url=base)
     setup = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "cpu",
                        use_model=lambda path, save: pytest.fail("nothing to use"))
     setup.show("no model")
-    dismissed = []
+    dismissed, quits, opened = [], [], []
     setup.dismissed.connect(lambda: dismissed.append(1))
+    setup.quit_requested.connect(lambda: quits.append(1))
+    monkeypatch.setattr(model_setup.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url)))
+    d = setup.dialog
     try:
         setup.download()
-        setup.dialog.reject()  # closed at once: the download goes on in the background
-        assert not setup.dialog.isVisible() and dismissed == []
+        screenshot(d, "setup-2-downloading")
+        d.reject()  # closed at once: the download goes on in the background
+        assert not d.isVisible() and dismissed == []
         qtbot.waitUntil(lambda: not setup.busy, timeout=TIMEOUT_MS)
-        assert setup.dialog.isVisible()  # back, to say what went wrong
-        text = setup.dialog.status.text()
-        assert text.startswith("could not download model.int8.onnx from http://127.0.0.1:")
-        assert f"put them in {tmp_path / 'models' / 'onnx'}, then run `dictate-app model verify`" in text
-        assert "model.int8.onnx, tokens.txt" in text  # the manual-placement hint names the files
-        assert setup.dialog.download_button.isEnabled() and setup.dialog.choose_button.isEnabled()
+        assert d.isVisible()  # back, to say what went wrong
+        dest = tmp_path / "models" / "onnx"
+        assert d.status.text() == (
+            "The download server could not be reached. Download the model files on another computer "
+            "(Copy links), put them in the folder below (Open folder), then choose that folder here.")
+        assert "`" not in d.status.text() and "dictate-app" not in d.status.text()  # no shell commands
+        assert not d.file_bar.isVisible() and not d.overall_bar.isVisible()  # the bars go away
+        assert d.manual.isVisible() and d.folder.text() == f"Folder: {dest}"
+        assert d.folder.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+        assert d.download_button.isEnabled() and d.choose_button.isEnabled()
+        # Offline is known: Choose a folder is the default, and Enter never quits.
+        assert d.choose_button.isDefault() and not d.download_button.isDefault()
+        assert d.focusWidget() is d.choose_button
+        assert not d.quit_button.autoDefault()
+        screenshot(d, "setup-3-download-failed")
+        monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a: ""))  # Enter: the picker
+        qtbot.keyClick(d, Qt.Key.Key_Return)
+        assert quits == [] and d.isVisible()
+        qtbot.mouseClick(d.copy_button, Qt.MouseButton.LeftButton)
+        assert QGuiApplication.clipboard().text() == "".join(f"{base}{spec.name}\n" for spec in manifest)
+        qtbot.mouseClick(d.open_button, Qt.MouseButton.LeftButton)
+        assert [url.toLocalFile() for url in opened] == [str(dest)] and dest.is_dir()
+        failed = d.status.text()
+        d.reject()
+        setup.show("the model in X is unusable: missing model.int8.onnx")  # reopened from the tray
+        assert d.status.text() == failed and d.manual.isVisible() and d.choose_button.isDefault()  # still offline
     finally:
         setup.shutdown()
+    # What the failed download left (an onnx/ folder) is still "no model yet" at the next start.
+    again = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "cpu",
+                       use_model=lambda path, save: None)
+    try:
+        again.show("the model in X is unusable: missing model.int8.onnx")
+        assert again.dialog.status.text().startswith("No speech model yet.") and again.dialog.status.styleSheet() == ""
+        assert not again.dialog.manual.isVisible() and again.dialog.download_button.isDefault()
+    finally:
+        again.shutdown()
+
+
+def test_no_internet_is_named_and_other_failures_are_sentences():
+    import socket
+    import urllib.error
+
+    def raised_from(cause):
+        try:
+            try:
+                raise cause
+            except OSError:
+                raise ModelError("could not download x; to install by hand, run `dictate-app model verify`") from None
+        except ModelError as exc:
+            return exc
+
+    offline = raised_from(urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution")))
+    text, unreachable = model_setup.failure_sentence(offline)
+    assert unreachable and text.startswith("No internet connection. Download the model files on another computer")
+    assert model_setup.failure_sentence(raised_from(urllib.error.URLError(ConnectionRefusedError())))[1]
+    text, unreachable = model_setup.failure_sentence(ModelError("not enough disk space for the model in /x"))
+    assert (text, unreachable) == ("Not enough disk space for the model in /x", False)
+
+
+def test_a_broken_folder_is_an_error_and_the_first_start_is_not(qtbot, tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "config.yaml").write_text("x")
+    setup = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "cpu",
+                       use_model=lambda path, save: None)
+    try:
+        setup.show("the model in X is unusable: missing model.pt")
+        assert setup.dialog.status.text() == "The model in X is unusable: missing model.pt"
+        assert "color" in setup.dialog.status.styleSheet()
+    finally:
+        setup.shutdown()
+    assert model_setup.nothing_there_yet(tmp_path / "absent") and model_setup.nothing_there_yet(tmp_path / "e")
+    (tmp_path / "left" / "onnx").mkdir(parents=True)
+    (tmp_path / "left" / "onnx" / "model.int8.onnx.part").write_bytes(b"x")
+    assert model_setup.nothing_there_yet(tmp_path / "left")
+    assert not model_setup.nothing_there_yet(tmp_path / "models")
 
 
 def test_choosing_a_folder_validates_it_saves_it_and_loads_it(shell, qtbot, tmp_path, monkeypatch):
@@ -220,7 +336,7 @@ def test_closing_without_a_model_explains_presses_and_quit_quits(shell, qtbot):
     assert notices[-1] == notices[0] and shell.coordinator.state.recording is None
     shell._show_setup()  # the tray's "Set up the model…"
     assert shell.setup.dialog.isVisible() and shell.setup.dialog.download_button.isEnabled()
-    assert shell.setup.dialog.status.text().startswith("there is no speech model in ")
+    assert shell.setup.dialog.status.text().startswith("No speech model yet. Download saves it in ")
 
 
 @pytest.mark.slow
@@ -242,6 +358,118 @@ def test_choosing_the_fixture_model_loads_it_for_real(qtbot, tmp_path, monkeypat
         assert shell.worker.engine is not None and shell.worker.engine.backend == "funasr"
         assert shell.coordinator.state.phase is Phase.IDLE
         assert shell.settings.get("model_dir") == str(FIXTURE_MODEL)
-        assert shell.setup.dialog.status.text() == "Ready: funasr on cpu. Dictate is ready to use."
+        assert shell.setup.dialog.status.text().startswith("Ready: hold F9 anywhere, speak, release. ")
     finally:
         shell._shutdown()
+
+
+def test_closing_without_a_model_says_it_once_calmly_and_start_is_disabled(shell_with_tray, qtbot, monkeypatch):
+    shell = shell_with_tray
+    shown = []
+    monkeypatch.setattr(shell.tray, "notify", lambda message, error=True: shown.append(("tray", message, error)))
+    monkeypatch.setattr(shell.popup, "show_message", lambda *a: shown.append(("popup", *a)))
+    shell.start()
+    tray = shell.tray
+    assert tray.status_action.text() == "No speech model yet" and not tray.toggle_action.isEnabled()
+    shown.clear()  # what start-up said about the desktop is not this test's business
+    shell.setup.dialog.reject()  # the window's close button
+    assert shown == [("tray", "Dictate has no speech model yet: choose Set up the model… in the tray menu.", False)]
+    assert tray.status_action.text() == "No speech model yet" and not tray.toggle_action.isEnabled()
+    assert tray.icon.toolTip().startswith("Dictate: no speech model yet")
+
+
+def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray, qtbot, capsys, screenshot):
+    shell = shell_with_tray
+    shell.settings.update({"mode": "toggle"})
+    shell.start()
+    with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
+        shell.setup.choose_folder(str(FIXTURE_MODEL))
+    assert ("Dictate is ready (fake on cpu): press F9 anywhere to start, again to stop. "
+            "Settings and history are in the menu of Dictate's tray icon.") in capsys.readouterr().out
+    tray = shell.tray
+    assert tray.toggle_action.isEnabled() and tray.toggle_action.text() == "Start dictation (press F9)"
+
+    _silent_microphone(shell)
+    tray._activated(QSystemTrayIcon.ActivationReason.Trigger)  # a left click on the icon
+    assert shell.coordinator.state.recording is not None
+    assert shell.popup.note_label.text() == "To stop: click Dictate's tray icon again, or press F9."
+    screenshot(shell.popup, "popup-recording-started-from-the-tray")
+    assert tray.toggle_action.text() == "Stop dictation (press F9)"
+    shell.coordinator.cancel()
+    tray.toggle_action.trigger()  # from the menu
+    assert shell.popup.note_label.text() == "To stop: choose Stop dictation in the tray menu, or press F9."
+    shell.coordinator.cancel()
+
+
+def test_the_cpu_build_on_an_nvidia_machine_says_how_to_switch(qtbot, tmp_path, monkeypatch, screenshot):
+    from dictate_app.app import hints
+
+    monkeypatch.setattr(hints, "cpu_build", lambda: True)
+    monkeypatch.setattr(hints, "nvidia_gpu_present", lambda: True)
+    setup = ModelSetup(model_dir=lambda: str(tmp_path / "models"), device=lambda: "auto",
+                       use_model=lambda path, save: None)
+    try:
+        setup.show()
+        assert setup.dialog.gpu.isVisible() and setup.dialog.gpu.text() == hints.GPU_SWITCH
+        screenshot(setup.dialog, "setup-5-cpu-build-with-nvidia")
+        monkeypatch.setattr(hints, "nvidia_gpu_present", lambda: False)
+        setup.show()
+        assert not setup.dialog.gpu.isVisible()
+    finally:
+        setup.shutdown()
+
+
+def test_the_first_dictation_ever_says_where_the_settings_are(shell, qtbot, screenshot):
+    from dictate_app.app.hints import WHERE_SETTINGS
+
+    shell.history.add(Transcript(text="hello there", language="en"))
+    shell.popup.show_message("hello there")  # what the coordinator shows for an inserted text
+    shell.coordinator.finished.emit(1, {"status": "inserted", "message": "", "text": "hello there"})
+    assert shell.popup.note_label.text() == WHERE_SETTINGS
+    screenshot(shell.popup, "popup-first-dictation")
+    shell.history.add(Transcript(text="and again", language="en"))
+    shell.popup.show_message("and again")
+    shell.coordinator.finished.emit(2, {"status": "inserted", "message": "", "text": "and again"})
+    assert shell.popup.note_label.text() == ""  # only the first one
+    shell.popup.show_message("x", "The focus moved: the text is on the clipboard.")
+    shell._first_dictation(3, {"status": "left_on_clipboard", "message": "The focus moved: ..."})
+    assert shell.popup.note_label.text() == "The focus moved: the text is on the clipboard."
+
+
+def test_the_tray_stays_in_no_model_yet_around_a_press_and_shows_loading_once_a_folder_is_chosen(
+        shell_with_tray, qtbot):
+    shell = shell_with_tray
+    shell.start()
+    tray = shell.tray
+    assert tray.status_action.text() == "No speech model yet"
+    _silent_microphone(shell)
+    shell.coordinator.press(0.0)  # the hotkey, while the setup window is open
+    assert tray.status_action.text() == "Recording…"
+    shell.coordinator.cancel()
+    assert tray.status_action.text() == "No speech model yet" and not tray.toggle_action.isEnabled()
+    with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
+        shell.setup.choose_folder(str(FIXTURE_MODEL))
+        assert tray.status_action.text() == "Loading the speech model…"
+    assert tray.status_action.text() == "Ready" and tray.toggle_action.isEnabled()
+
+
+def test_a_hotkey_that_cannot_start_is_not_offered_by_the_tray_or_the_ready_line(shell_with_tray, qtbot, capsys):
+    from dictate_app.desktop.base import HotkeyError
+
+    shell = shell_with_tray
+
+    def refuse(*_args):
+        raise HotkeyError("F9 is taken by another program: choose another key in Settings.")
+
+    shell.desktop.hotkey.start = refuse
+    shell.start()
+    assert shell.tray.hotkey_works is False
+    with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
+        shell.setup.choose_folder(str(FIXTURE_MODEL))
+    assert shell.tray.toggle_action.text() == "Start dictation"
+    assert ("Dictate is ready (fake on cpu): use Start dictation in the menu of Dictate's tray icon."
+            in capsys.readouterr().out)
+    _silent_microphone(shell)
+    shell.tray._activated(QSystemTrayIcon.ActivationReason.Trigger)
+    assert shell.popup.note_label.text() == "To stop: click Dictate's tray icon again."
+    shell.coordinator.cancel()

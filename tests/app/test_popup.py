@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from dictate_app.app.popup import Popup, level_fraction
+from dictate_app.app.popup import NOTE_INFO, NOTE_WARNING, Popup, level_fraction
 from dictate_app.app.popup_text import PopupContent, describe
 from dictate_app.engine.result import Transcript
 
@@ -55,6 +55,21 @@ def test_result_shows_text_tags_note_then_fades(qtbot):
     assert popup.note_label.text().startswith("The window changed")
     assert popup.text_label.textFormat() == Qt.TextFormat.PlainText  # "<b>" is typed, not bold
     qtbot.waitUntil(lambda: not popup.isVisible(), timeout=3000)
+
+
+def test_note_is_red_only_for_a_warning(qtbot):
+    popup = Popup()
+    qtbot.addWidget(popup)
+    t = Transcript(text="hello", language="en")
+    popup.show_content(describe(t, "The window changed: the text is on the clipboard.", warning=True))
+    assert popup.note_label.styleSheet() == NOTE_WARNING
+    popup.show_message("Dictate could not do that", "The microphone is gone.")  # errors stay red
+    assert popup.note_label.styleSheet() == NOTE_WARNING
+    popup.show_message("Dictate is already running", "Hold F9 anywhere, speak, release.", warning=False)
+    assert popup.note_label.styleSheet() == NOTE_INFO
+    popup.show_recording()
+    popup.set_note("To stop: press F9.")  # a hint
+    assert popup.note_label.styleSheet() == NOTE_INFO and popup.note_label.isVisible()
 
 
 def test_message_without_tags_hides_empty_rows(qtbot):

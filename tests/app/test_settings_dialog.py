@@ -5,9 +5,12 @@ press, edits per-app overrides and the rules file with a live preview."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFontInfo, QKeyEvent
 
-from dictate_app.app.settings_dialog import SettingsDialog, key_name
+from dictate_app.app import settings_dialog
+from dictate_app.app.settings_dialog import OverridesTable, SettingsDialog, key_name
+from dictate_app.app.settings_help import CPU_BUILD, NO_AUDIO_KEPT
+from dictate_app.app.tray import Tray
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.store.settings import DEFAULTS, AppOverride
 
@@ -87,8 +90,82 @@ def test_rules_tab_previews_and_saves(tmp_path, qtbot):
     dialog.rules_edit.appendPlainText("vocab: Kubernetes\nteh => the\nre: ([ => x")
     dialog.rules_try.setText("teh kubernetis cluster")
     assert dialog.rules_result.text() == "→ the Kubernetes cluster"
-    assert "1 rules, 1 vocabulary words" in dialog.rules_status.text() and "Line" in dialog.rules_status.text()
+    assert "1 rule, 1 vocabulary word" in dialog.rules_status.text() and "Line" in dialog.rules_status.text()
     with qtbot.waitSignal(dialog.rules_saved):
         assert dialog.apply()
     assert "teh => the" in (tmp_path / "rules.txt").read_text(encoding="utf-8")
     assert (tmp_path / "rules.txt").stat().st_mode & 0o777 == 0o600  # saved through save_rules: private
+
+
+def test_every_setting_has_a_tooltip(tmp_path, qtbot):
+    _store, dialog = _dialog(tmp_path, qtbot)
+    missing = [key for key, widget in dialog.widgets.items() if not widget.toolTip()]
+    assert missing == []
+    assert "2002" in dialog.widgets["server_url"].toolTip()
+
+
+def test_audio_size_limit_is_greyed_while_audio_is_not_kept(tmp_path, qtbot):
+    _store, dialog = _dialog(tmp_path, qtbot)
+    w = dialog.widgets
+    assert not w["history_audio"].isChecked() and not w["history_audio_cap_mb"].isEnabled()
+    assert w["history_audio_cap_mb"].toolTip() == NO_AUDIO_KEPT
+    w["history_audio"].setChecked(True)
+    assert w["history_audio_cap_mb"].isEnabled() and "oldest recordings" in w["history_audio_cap_mb"].toolTip()
+
+
+def test_gpu_choice_is_greyed_on_the_cpu_build(tmp_path, qtbot, monkeypatch):
+    monkeypatch.setattr(settings_dialog, "cpu_build", lambda: True)
+    _store, dialog = _dialog(tmp_path, qtbot)
+    assert not dialog.widgets["device"].isEnabled() and dialog.widgets["device"].toolTip() == CPU_BUILD
+    monkeypatch.setattr(settings_dialog, "cpu_build", lambda: False)
+    _store, dialog = _dialog(tmp_path, qtbot)
+    assert dialog.widgets["device"].isEnabled()
+
+
+def test_seconds_read_as_written_and_the_server_example_has_the_real_port(tmp_path, qtbot):
+    _store, dialog = _dialog(tmp_path, qtbot)
+    seconds = dialog.widgets["popup_seconds"]
+    assert seconds.text() == "4 s"
+    seconds.setValue(2.5)
+    assert seconds.text() == "2.5 s" and dialog.values()["popup_seconds"] == 2.5
+    assert dialog.widgets["server_url"].placeholderText() == "empty: recognise on this computer (e.g. http://host:2002)"
+
+
+def test_paste_keys_are_spelled_as_in_the_tray(tmp_path, qtbot):
+    _store, dialog = _dialog(tmp_path, qtbot)
+    tray = Tray(hotkey="f9", mode="hold", language="auto", insert="paste", paste_keys="ctrl+v",
+                microphone=None, list_microphones=lambda: [])
+    tray_labels = [a.text() for a in tray.paste_menu.actions()]
+    box = dialog.widgets["paste_keys"]
+    assert [box.itemText(i) for i in range(box.count())] == tray_labels
+    dialog.widgets["app_overrides"].add_row(AppOverride("kitty"))
+    row_box = dialog.widgets["app_overrides"].table.cellWidget(0, 2)
+    assert [row_box.itemText(i) for i in range(1, row_box.count())] == tray_labels
+    assert "Ctrl+V" in tray_labels
+
+
+def test_nothing_is_cut_at_the_default_size(tmp_path, qtbot, screenshot):
+    store = SettingsStore(tmp_path / "settings.ini")
+    store.update({"app_overrides": [{"match": "kitty", "method": "type", "paste_keys": "ctrl+shift+v",
+                                     "auto_enter": True}, {"match": "Slack", "method": "", "paste_keys": "",
+                                                           "auto_enter": False}]})
+    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: ["USB Headset"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.widgets["app_overrides"].table
+    header = table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for column, title in enumerate(OverridesTable.COLUMNS):
+        assert header.sectionSize(column) >= metrics.horizontalAdvance(title) + 8, title
+    for row in range(table.rowCount()):
+        for column in (1, 2):  # the choices: the widest one fits its column
+            box = table.cellWidget(row, column)
+            assert box.width() >= box.sizeHint().width(), (row, column, box.currentText())
+    assert not table.verticalHeader().isVisible()
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        name = dialog.tabs.tabText(index).lower().replace(" ", "-")
+        screenshot(dialog, f"settings-{index + 1}-{name}")
+    assert dialog.tabs.tabText(1) == "Microphone and sounds"
+    assert QFontInfo(dialog.rules_edit.font()).fixedPitch()  # the template's columns line up

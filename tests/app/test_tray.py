@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QSystemTrayIcon
 
-from dictate_app.app.icons import COLORS, draw_icon
+from dictate_app.app.hints import how_to_stop
+from dictate_app.app.icons import COLORS, draw_icon, phase_icon
 from dictate_app.app.tray import Tray
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.output.strategy import Method
@@ -30,7 +32,7 @@ def test_menu_has_every_entry(qapp):
     tray = make_tray()
     top = labels(tray.menu)
     assert top[0] == "Loading the speech model…" and not tray.status_action.isEnabled()
-    for entry in ("Start dictation", "Hotkey mode", "Language", "Insert text by", "Paste keys",
+    for entry in ("Start dictation (hold F9)", "Hotkey mode", "Language", "Insert text by", "Paste keys",
                   "Microphone", "Model: loading…", "Set up the model…", "History…", "Settings…", "Quit Dictate"):
         assert entry in top
     assert not any("coming soon" in a.text() for a in tray.menu.actions())
@@ -62,10 +64,53 @@ def test_microphone_listing_failure_shows_in_the_menu(qapp):
 def test_phase_changes_icon_tooltip_and_toggle_label(qapp):
     tray = make_tray()
     tray.set_phase(Phase.RECORDING)
-    assert tray.icon.toolTip() == "Dictate: Recording…"
-    assert tray.toggle_action.text() == "Stop dictation" and tray.status_action.text() == "Recording…"
+    assert tray.icon.toolTip() == "Dictate: Recording…\nHold F9 anywhere, speak, release"
+    assert tray.toggle_action.text() == "Stop dictation (press F9)" and tray.status_action.text() == "Recording…"
     tray.set_phase(Phase.IDLE)
-    assert tray.icon.toolTip() == "Dictate: Ready" and tray.toggle_action.text() == "Start dictation"
+    assert tray.icon.toolTip() == "Dictate: Ready\nHold F9 anywhere, speak, release"
+    assert tray.toggle_action.text() == "Start dictation (hold F9)"
+
+
+def test_tooltip_and_start_entry_teach_the_key_in_its_mode(qapp, screenshot):
+    tray = make_tray()
+    tray.set_phase(Phase.IDLE)
+    tray.set_choice("mode", "toggle")  # from the settings (or the tray's own Hotkey mode menu)
+    assert tray.icon.toolTip() == "Dictate: Ready\nPress F9 anywhere to start, again to stop"
+    assert tray.toggle_action.text() == "Start dictation (press F9)"
+    tray.set_hotkey("ctrl_r")
+    assert tray.toggle_action.text() == "Start dictation (press Right Ctrl)"
+    assert tray.icon.toolTip().endswith("Press Right Ctrl anywhere to start, again to stop")
+    tray.set_model_info("/home/u/models (onnx on cpu)")
+    tray.set_desktop_info("X11: everything works here")
+    screenshot(tray.menu, "tray-menu-ready")
+
+
+def test_without_a_model_the_tray_is_calm_and_start_is_disabled(qtbot, screenshot):
+    tray = make_tray()
+    tray.set_no_model()
+    assert tray.status_action.text() == "No speech model yet"
+    assert not tray.toggle_action.isEnabled()
+    assert tray.icon.toolTip() == "Dictate: no speech model yet\nClick to set it up (or Set up the model… in the menu)"
+    assert tray.icon.icon().cacheKey() == phase_icon(Phase.LOADING).cacheKey()  # not the red "!"
+    toggles, setups = [], []
+    tray.toggle_requested.connect(lambda: toggles.append(1))
+    tray.setup_requested.connect(lambda: setups.append(1))
+    tray._activated(QSystemTrayIcon.ActivationReason.Trigger)  # a left click opens the setup window
+    assert toggles == [] and setups == [1]
+    screenshot(tray.menu, "tray-menu-no-model")
+    tray.set_phase(Phase.IDLE)  # the model loaded
+    assert tray.toggle_action.isEnabled() and tray.status_action.text() == "Ready"
+
+
+def test_a_left_click_toggles_and_is_told_apart_from_the_menu(qtbot):
+    tray = make_tray()
+    tray.set_phase(Phase.IDLE)
+    with qtbot.waitSignal(tray.toggle_requested, timeout=1000):
+        tray._activated(QSystemTrayIcon.ActivationReason.Trigger)
+    assert tray.toggled_by_click
+    with qtbot.waitSignal(tray.toggle_requested, timeout=1000):
+        tray.toggle_action.trigger()
+    assert not tray.toggled_by_click
 
 
 @pytest.mark.parametrize("phase", list(Phase))
@@ -98,3 +143,14 @@ def test_mode_labels_follow_a_changed_hotkey(qapp):
     tray.set_hotkey("scroll_lock")
     assert labels(tray.mode_menu) == ["Hold Scroll Lock to talk", "Press Scroll Lock to start and stop"]
     assert [a.isChecked() for a in tray.mode_menu.actions()] == [True, False]  # the mode itself is unchanged
+
+
+def test_without_a_working_hotkey_the_tray_does_not_offer_it(qapp):
+    tray = make_tray()
+    tray.set_phase(Phase.IDLE)
+    tray.set_hotkey_works(False)
+    assert tray.icon.toolTip() == "Dictate: Ready\nUse Start dictation in the menu of Dictate's tray icon"
+    assert tray.toggle_action.text() == "Start dictation"
+    tray.set_phase(Phase.RECORDING)
+    assert tray.toggle_action.text() == "Stop dictation"
+    assert how_to_stop(None, True) == "To stop: click Dictate's tray icon again."

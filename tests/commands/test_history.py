@@ -50,3 +50,13 @@ def test_no_database_yet(cli, tmp_path):
     out = cli("history", "search", "x", env={"DICTATE_DATA_DIR": str(tmp_path / "none")})
     assert out.returncode == 0 and out.stdout.strip() == "no entries match"
     assert not (tmp_path / "none").exists()  # reading never creates files
+
+
+def test_json_names_the_app_and_never_a_raw_window_id(cli, tmp_path):
+    with History(tmp_path / "history.sqlite3") as h:
+        for target in ("kitty ~/src", "94371849", "0x55d0c2a8e4f0", "512:77"):  # the last three: ids older versions kept
+            h.add(Transcript(text=f"to {target}", language="en"), target=target)
+    out = cli("history", "--json", env={"DICTATE_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert {e["text"]: e["target"] for e in json.loads(out.stdout)} == {
+        "to kitty ~/src": "kitty ~/src", "to 94371849": None, "to 0x55d0c2a8e4f0": None, "to 512:77": None}

@@ -1,0 +1,52 @@
+"""The settings dialog's tooltips, one per setting, kept apart from the layout code. Qt-free.
+
+A tooltip says what the setting changes and when to change it, in the user's words; settings
+whose label says it all still get one line, so hovering never shows nothing."""
+
+from __future__ import annotations
+
+from dictate_app.server.settings import DEFAULT_PORT
+
+SERVER_EXAMPLE = f"http://host:{DEFAULT_PORT}"
+
+TOOLTIPS = {
+    "hotkey": "The key you hold (or press) to dictate. Click, then press the new key; Esc keeps the old one.",
+    "mode": "Hold: record while the key is down. Press: the first press starts, the second stops.",
+    "language": "Detect automatically works for mixed speech; choose one language if short words come out "
+                "in the wrong one.",
+    "itn": "“twenty five” becomes “25”, and sentences get commas and full stops.",
+    "insert_method": "Paste puts the text on the clipboard and presses the paste keys (exact for every script; "
+                     "the clipboard is restored). Type keys presses each key (for apps that refuse paste).",
+    "paste_keys": "The keys that paste in most of your apps; terminals often want Ctrl+Shift+V "
+                  "(set that per application below).",
+    "app_overrides": "Rules for some applications: when the focused window's class or title contains the text, "
+                     "use this way of inserting, these paste keys, and press Enter afterwards if ticked.",
+    "microphone": "The microphone Dictate records from. System default follows your desktop's sound settings.",
+    "keep_mic_ready": "The microphone stays open between dictations: recording starts at once and keeps the "
+                      "half second before the key. Your desktop shows the microphone as in use meanwhile.",
+    "tail_ms": "How long recording goes on after you release the key, so the last word is not cut off.",
+    "sounds": "A short sound when recording starts and when it stops.",
+    "sound_volume": "How loud the start and stop sounds are.",
+    "popup_seconds": "How long the result (text, language, emotion) stays on screen after each dictation.",
+    "model_dir": "The folder with the speech model. Empty: the folder Dictate downloads it to.",
+    "device": "Where the model runs. The graphics card (CUDA) is faster for long dictations; "
+              "the processor is enough for short ones.",
+    "server_url": f"Send the audio to a Dictate server (dictate-app serve, port {DEFAULT_PORT} by default) "
+                  "instead of recognising on this computer. Empty: this computer.",
+    "start_at_login": "Start Dictate in the tray when you log in.",
+    "history_audio": "Keep the recording of each dictation with its text, to listen again or to export.",
+    "history_audio_cap_mb": "The oldest recordings are deleted (their text stays) when the audio kept "
+                            "grows beyond this size.",
+    "history_retention_days": "Dictations older than this are deleted, text and audio. Never: keep everything.",
+}
+# Why a setting is greyed out (its tooltip then).
+NO_AUDIO_KEPT = "Only used while “Keep the audio of each dictation” is ticked."
+CPU_BUILD = ("This Dictate is the CPU build: the model runs on the processor. The graphics card needs the "
+             "full build (see “GPU” in the README).")
+# The per-application table's column headers and what each one means.
+OVERRIDE_COLUMNS = (
+    ("App (window contains)", "Part of the window's class or title, e.g. kitty, Slack, Terminal"),
+    ("Insert by", "Paste or type keys in this app; As set above: the Insert text by setting"),
+    ("Paste keys", "The keys that paste in this app; As set above: the Paste keys setting"),
+    ("Enter after", "Press Enter after the text (chat apps: send the message)"),
+)
