@@ -23,9 +23,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from dictate_app.app.hints import WHERE_SETTINGS, gpu_switch_hint
 from dictate_app.app.setup_dialog import ModelSetupDialog, mb
+from dictate_app.engine.forms import forms_in, preferred_form
 from dictate_app.app.worker import start_worker, stop_worker, user_message
 from dictate_app.store.first_run import (
-    DownloadCancelled, DownloadPlan, Progress, download_format, download_plan, model_problem,
+    DownloadCancelled, DownloadPlan, Progress, download_plan, model_problem,
 )
 
 log = logging.getLogger(__name__)
@@ -36,17 +37,6 @@ READY_HIDE_MS = 7000
 # A download blocked in a socket read notices Cancel only when the read returns: at most the
 # store's 10 s timeout. Waiting a little longer at quit means the thread never outlives the app.
 STOP_TIMEOUT_MS = 15_000
-
-
-def nothing_there_yet(model_dir: str | Path) -> bool:
-    """True when ``model_dir`` holds no model file at all: missing, empty, or only what a stopped
-    or failed download leaves (empty folders, ``.part`` files). That is the normal first start,
-    told calmly, not a broken folder. (The model code's ``model_problem`` says why a folder
-    cannot load; this only tells "not yet" from "broken" for the window's tone.)"""
-    path = Path(model_dir).expanduser()
-    if not path.is_dir():
-        return not path.exists()
-    return not any(f.is_file() and not f.name.endswith(".part") for f in path.rglob("*"))
 
 
 def _unreachable(exc: BaseException) -> str | None:
@@ -140,7 +130,7 @@ class ModelSetup(QObject):
         self._device = device
         self._use_model = use_model
         # Which plan for (model_dir, device); tests point it at a local server and small files.
-        self._plan_for = plan_for or (lambda directory, device: download_plan(download_format(device), directory))
+        self._plan_for = plan_for or (lambda directory, device: download_plan(preferred_form(device), directory))
         self._plan: DownloadPlan | None = None
         self._progress: Progress | None = None
         self._downloading = False
@@ -193,7 +183,7 @@ class ModelSetup(QObject):
             else:
                 d.intro.setText(f"Dictate turns your speech into text on this computer. It needs its speech "
                                 f"model once: download it ({size}), or choose a folder that already has it.")
-                if problem and not nothing_there_yet(self._model_dir()):
+                if problem and forms_in(self._model_dir()):  # files there, yet unusable
                     d.set_status(problem[:1].upper() + problem[1:], error=True)  # a broken folder
                 else:  # the normal first start (or what a failed download left): not an error
                     d.set_status(f"No speech model yet. Download saves it in {self._plan.dest}.")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from dictate_app.app.hints import cpu_build
 from dictate_app.app.settings_help import CPU_BUILD, NO_AUDIO_KEPT, OVERRIDE_COLUMNS, SERVER_EXAMPLE, TOOLTIPS
 from dictate_app.app.settings_store import SettingsStore
+from dictate_app.audio.sources import Microphone, microphone_choices
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.desktop.keys import PASTE_CHORDS, UNFIT_HOTKEYS, chord_label, from_xkb_keysym, key_label
@@ -171,7 +172,7 @@ class SettingsDialog(QDialog):
     rules_saved = Signal()
 
     def __init__(self, store: SettingsStore, rules_path: Path,
-                 list_microphones: Callable[[], Sequence[str]] = lambda: (), parent: QWidget | None = None):
+                 list_microphones: Callable[[], Sequence[Microphone]] = lambda: (), parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Dictate settings")
         self.store = store
@@ -326,15 +327,13 @@ class SettingsDialog(QDialog):
         w["model_dir"].setText(s.model_dir)
         w["server_url"].setText(s.server_url)
         w["app_overrides"].set_overrides(s.app_overrides)
-        mics = w["microphone"]
-        mics.clear()
-        mics.addItem("System default", "")
-        try:
-            for name in self._list_microphones():
-                mics.addItem(name, name)
-        except Exception as exc:  # no PortAudio or sound server: the default still works
-            mics.setToolTip(str(exc))
-        _select(mics, s.microphone)
+        box = w["microphone"]
+        box.clear()
+        mics, why = microphone_choices(self._list_microphones, s.microphone)
+        for mic in mics:
+            box.addItem(mic.label, mic.id)
+        box.setToolTip(why or box.toolTip())
+        _select(box, s.microphone)
 
     def values(self) -> dict:
         """What the widgets say, keyed like :class:`Settings`."""

@@ -48,10 +48,10 @@ def _recorder_factory(**kwargs):
     return Recorder(**kwargs)
 
 
-def _microphone_names() -> list[str]:
-    from dictate_app.audio.devices import list_input_devices
+def _microphones() -> list:
+    from dictate_app.audio.sources import list_microphones
 
-    return [device.name for device in list_input_devices(refresh=True)]
+    return list_microphones()
 
 
 class _DesktopNotices(QObject):
@@ -96,7 +96,7 @@ class AppShell:
             self.tray = Tray(
                 hotkey=options.hotkey, mode=options.mode, language=options.language,
                 insert=options.insert, paste_keys=options.paste_keys,
-                microphone=options.microphone, list_microphones=_microphone_names,
+                microphone=options.microphone, list_microphones=_microphones,
             )
         else:
             say("No system tray found: running without a tray icon (quit with Ctrl+C).")
@@ -140,7 +140,7 @@ class AppShell:
         if self.tray is not None:
             self.tray.setup_requested.connect(self._show_setup)
         # Settings (live), settings dialog, history window; tray choices are saved as settings.
-        self.daily = DailyUse(self, _microphone_names)
+        self.daily = DailyUse(self, _microphones)
         self.instance = instance
         if instance is not None:  # `dictate-app toggle|start|stop|cancel|status` and a second start
             instance.handler = make_handler(self.coordinator, self.daily.show_running, self.desktop_facts)

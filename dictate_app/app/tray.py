@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from dictate_app.app.hints import NO_HOTKEY, how_to_dictate, hotkey_in_mode
 from dictate_app.app.icons import phase_icon
+from dictate_app.audio.sources import Microphone, microphone_choices
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.lifecycle import Mode, Phase
@@ -61,7 +62,7 @@ class Tray(QObject):
         insert: Method,
         paste_keys: str,
         microphone: str | None,
-        list_microphones: Callable[[], Sequence[str]],
+        list_microphones: Callable[[], Sequence[Microphone]],
         parent: QObject | None = None,
     ):
         super().__init__(parent)
@@ -151,18 +152,17 @@ class Tray(QObject):
             self._refresh()
 
     def _fill_microphones(self) -> None:
+        """Listed again each time the menu opens: a headset plugged in meanwhile is there."""
         self.mic_menu.clear()
         group = QActionGroup(self.mic_menu)
-        try:
-            names = [DEFAULT_MIC, *self._list_microphones()]
-        except Exception as exc:  # no PortAudio, no server: say so inside the menu
-            names = [DEFAULT_MIC]
-            self.mic_menu.addAction(f"({exc})").setEnabled(False)
-        for name in names:
-            action = self.mic_menu.addAction(name or "System default")
+        mics, why = microphone_choices(self._list_microphones, self._microphone)
+        if why:
+            self.mic_menu.addAction(f"({why})").setEnabled(False)
+        for mic in mics:
+            action = self.mic_menu.addAction(mic.label)
             action.setCheckable(True)
-            action.setChecked(name == self._microphone)
-            action.setData(name)
+            action.setChecked(mic.id == self._microphone)
+            action.setData(mic.id)
             group.addAction(action)
         group.triggered.connect(self._pick_microphone)
 

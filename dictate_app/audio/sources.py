@@ -25,7 +25,7 @@ import json
 import os
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dictate_app.errors import DeviceError
@@ -145,6 +145,22 @@ def find_microphone(given: str | None, run: Runner | None = None) -> Microphone:
     why = "matches more than one" if hits else "is not one of them"
     raise DeviceError(f'"{given}" {why}: the microphones are {names} (`dictate-app devices` lists them '
                       "with their ids)")
+
+
+def microphone_choices(listing: Callable[[], Sequence[Microphone]], current: str | None
+                       ) -> tuple[list[Microphone], str]:
+    """What a microphone menu or box offers: ``listing()`` (System default first, as
+    :func:`list_microphones` gives), plus ``current`` when it is not plugged in now (so the saved
+    choice is shown and kept, not silently replaced); and why listing failed, else ``""``."""
+    try:
+        mics, why = list(listing()), ""
+    except Exception as exc:  # no PortAudio, no sound server: the system default still records
+        mics, why = [], str(exc)
+    if not mics or mics[0].id != "":
+        mics.insert(0, Microphone("", SYSTEM_DEFAULT))
+    if current and all(mic.id != current for mic in mics):
+        mics.append(Microphone(current, f"{server_source(current) or current} (not connected)"))
+    return mics, why
 
 
 def server_source(device: str | None) -> str | None:

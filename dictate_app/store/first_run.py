@@ -78,14 +78,6 @@ def model_problem(model_dir: str | Path) -> str | None:
     return problems[0]  # the form this install would run first says more than the other
 
 
-def download_format(device: str = "auto") -> str:
-    """The format this install should download: what ``backend="auto"`` would then load
-    (:func:`dictate_app.engine.forms.preferred_form`)."""
-    from dictate_app.engine.forms import preferred_form
-
-    return preferred_form(device)
-
-
 @dataclass(frozen=True)
 class DownloadPlan:
     """What to fetch for one model directory: manifest, where it goes, from where."""
@@ -101,11 +93,6 @@ class DownloadPlan:
     @property
     def total_bytes(self) -> int:
         return sum(spec.size for spec in self.manifest)
-
-    def describe(self) -> str:
-        """For a button or a line of text: "SenseVoiceSmall, int8 ONNX for the CPU (240 MB)"."""
-        kind = "int8 ONNX for the CPU" if self.format == ONNX_INT8 else "PyTorch (funasr)"
-        return f"SenseVoiceSmall, {kind} ({self.total_bytes / 1e6:,.0f} MB)"
 
     def bytes_to_fetch(self) -> int:
         """Bytes still to download: complete files and the resumable part of ``.part`` files count."""

@@ -13,11 +13,16 @@ from dictate_app.app.settings_help import CPU_BUILD, NO_AUDIO_KEPT
 from dictate_app.app.tray import Tray
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.store.settings import DEFAULTS, AppOverride
+from dictate_app.audio.sources import Microphone
+
+
+USB = Microphone("pulse:alsa_input.usb-C-Media_USB_Audio-00.mono-fallback", "USB Audio Mono")
+WEBCAM = Microphone("pulse:alsa_input.usb-046d_HD_Webcam_C270-02.mono-fallback", "HD Webcam C270 Mono")
 
 
 def _dialog(tmp_path, qtbot, **kwargs):
     store = SettingsStore(tmp_path / "settings.ini")
-    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: ["USB mic", "Webcam"], **kwargs)
+    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: [USB, WEBCAM], **kwargs)
     qtbot.addWidget(dialog)
     return store, dialog
 
@@ -34,7 +39,7 @@ def test_edits_are_saved_and_announced(tmp_path, qtbot):
     store, dialog = _dialog(tmp_path, qtbot)
     w = dialog.widgets
     w["mode"].setCurrentIndex(w["mode"].findData("toggle"))
-    w["microphone"].setCurrentIndex(w["microphone"].findData("Webcam"))
+    w["microphone"].setCurrentIndex(w["microphone"].findText("HD Webcam C270 Mono"))
     w["tail_ms"].setValue(500)
     w["sounds"].setChecked(False)
     w["app_overrides"].add_row(AppOverride("Slack", auto_enter=True))
@@ -43,7 +48,7 @@ def test_edits_are_saved_and_announced(tmp_path, qtbot):
     assert dialog.apply()
     assert set(changed) == {"mode", "microphone", "tail_ms", "sounds", "app_overrides"}
     assert store.get("app_overrides")[-1] == AppOverride("Slack", auto_enter=True)
-    assert SettingsStore(tmp_path / "settings.ini").get("microphone") == "Webcam"
+    assert SettingsStore(tmp_path / "settings.ini").get("microphone") == WEBCAM.id  # the stable id, not the label
 
 
 def test_invalid_value_is_shown_and_nothing_saved(tmp_path, qtbot):
@@ -56,10 +61,12 @@ def test_invalid_value_is_shown_and_nothing_saved(tmp_path, qtbot):
 
 def test_unplugged_microphone_is_kept(tmp_path, qtbot):
     store = SettingsStore(tmp_path / "settings.ini")
-    store.set("microphone", "Old headset")
-    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: [])
+    store.set("microphone", "pulse:alsa_input.usb-Old_Headset-00.mono-fallback")
+    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: [USB])
     qtbot.addWidget(dialog)
-    assert dialog.values()["microphone"] == "Old headset"
+    assert dialog.values()["microphone"] == "pulse:alsa_input.usb-Old_Headset-00.mono-fallback"
+    assert dialog.widgets["microphone"].currentText() == "alsa_input.usb-Old_Headset-00.mono-fallback (not connected)"
+    assert [dialog.widgets["microphone"].itemText(i) for i in range(2)] == ["System default", "USB Audio Mono"]
 
 
 def test_hotkey_capture(tmp_path, qtbot):
@@ -149,7 +156,7 @@ def test_nothing_is_cut_at_the_default_size(tmp_path, qtbot, screenshot):
     store.update({"app_overrides": [{"match": "kitty", "method": "type", "paste_keys": "ctrl+shift+v",
                                      "auto_enter": True}, {"match": "Slack", "method": "", "paste_keys": "",
                                                            "auto_enter": False}]})
-    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: ["USB Headset"])
+    dialog = SettingsDialog(store, tmp_path / "rules.txt", list_microphones=lambda: [USB])
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

@@ -11,17 +11,24 @@ from dictate_app.app.hints import how_to_stop
 from dictate_app.app.icons import COLORS, draw_icon, phase_icon
 from dictate_app.app.tray import Tray
 from dictate_app.lifecycle import Mode, Phase
+from dictate_app.audio.sources import Microphone
 from dictate_app.output.strategy import Method
 
 
-def make_tray(mics=("Built-in Mic", "USB Headset")):
+BUILT_IN = Microphone("pulse:alsa_input.pci-0000_00_1f.3.analog-stereo", "Built-in Audio Analog Stereo", True)
+HEADSET = Microphone("pulse:alsa_input.usb-Logitech_USB_Headset-00.mono-fallback", "USB Headset Mono")
+# What list_microphones() gives: System default (naming the server's default) first.
+MICS = (Microphone("", "System default (Built-in Audio Analog Stereo)"), BUILT_IN, HEADSET)
+
+
+def make_tray(mics=MICS, microphone=None):
     def list_mics():
         if isinstance(mics, Exception):
             raise mics
         return list(mics)
 
     return Tray(hotkey="F9", mode=Mode.HOLD, language="auto", insert=Method.PASTE,
-                paste_keys="ctrl+v", microphone=None, list_microphones=list_mics)
+                paste_keys="ctrl+v", microphone=microphone, list_microphones=list_mics)
 
 
 def labels(menu):
@@ -38,7 +45,8 @@ def test_menu_has_every_entry(qapp):
     assert not any("coming soon" in a.text() for a in tray.menu.actions())
     assert labels(tray.language_menu) == ["Detect automatically", "Mandarin", "English", "Cantonese",
                                           "Japanese", "Korean"]
-    assert labels(tray.mic_menu) == ["System default", "Built-in Mic", "USB Headset"]
+    assert labels(tray.mic_menu) == ["System default (Built-in Audio Analog Stereo)", "Built-in Audio Analog Stereo",
+                                     "USB Headset Mono"]
 
 
 @pytest.mark.parametrize(("menu", "label", "option", "value"), [
@@ -46,7 +54,7 @@ def test_menu_has_every_entry(qapp):
     ("mode_menu", "Press F9 to start and stop", "mode", "toggle"),
     ("insert_menu", "Type keys", "insert", "type"),
     ("paste_menu", "Shift+Insert", "paste_keys", "shift+insert"),
-    ("mic_menu", "USB Headset", "microphone", "USB Headset"),
+    ("mic_menu", "USB Headset Mono", "microphone", HEADSET.id),  # kept by its stable id
 ])
 def test_choices_emit_option_changed(qtbot, menu, label, option, value):
     tray = make_tray()
@@ -59,6 +67,16 @@ def test_choices_emit_option_changed(qtbot, menu, label, option, value):
 def test_microphone_listing_failure_shows_in_the_menu(qapp):
     tray = make_tray(mics=RuntimeError("no microphone was found"))
     assert labels(tray.mic_menu) == ["(no microphone was found)", "System default"]
+
+
+def test_an_unplugged_microphone_stays_chosen_and_says_so(qapp):
+    tray = make_tray(mics=MICS[:2], microphone=HEADSET.id)  # the headset is not plugged in now
+    chosen = [a.text() for a in tray.mic_menu.actions() if a.isChecked()]
+    assert chosen == ["alsa_input.usb-Logitech_USB_Headset-00.mono-fallback (not connected)"]
+    tray.mic_menu.aboutToShow.emit()  # listed again when the menu opens: plugged back in
+    tray._list_microphones = lambda: list(MICS)
+    tray.mic_menu.aboutToShow.emit()
+    assert [a.text() for a in tray.mic_menu.actions() if a.isChecked()] == ["USB Headset Mono"]
 
 
 def test_phase_changes_icon_tooltip_and_toggle_label(qapp):
@@ -133,8 +151,8 @@ def test_set_choice_follows_settings(qapp):
     tray = make_tray()
     tray.set_choice("language", "ja")
     assert [a.text() for a in tray.language_menu.actions() if a.isChecked()] == ["Japanese"]
-    tray.set_choice("microphone", "USB Headset")
-    assert [a.text() for a in tray.mic_menu.actions() if a.isChecked()] == ["USB Headset"]
+    tray.set_choice("microphone", HEADSET.id)
+    assert [a.text() for a in tray.mic_menu.actions() if a.isChecked()] == ["USB Headset Mono"]
 
 
 def test_mode_labels_follow_a_changed_hotkey(qapp):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from dictate_app.engine import forms, loader
@@ -44,3 +46,21 @@ def test_a_blocked_package_counts_as_absent(monkeypatch):
 
     monkeypatch.setattr(forms.importlib.util, "find_spec", blocked)
     assert runnable_forms() == ()
+
+
+def test_preferred_form_follows_the_auto_backend(monkeypatch):
+    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    assert preferred_form("auto") == ONNX_INT8  # sherpa-onnx is installed in the test venv
+    assert preferred_form("cpu") == ONNX_INT8
+    assert preferred_form("cuda") == PYTORCH
+    monkeypatch.setattr(loader, "has_cuda", lambda: True)
+    assert preferred_form("auto") == PYTORCH
+    assert preferred_form("cpu") == ONNX_INT8
+    cpu_build(monkeypatch)  # the CPU flavour never gets the PyTorch model, even asked for cuda
+    assert preferred_form("cuda") == ONNX_INT8 and preferred_form("auto") == ONNX_INT8
+    monkeypatch.undo()
+    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",  # a build without sherpa-onnx
+                        lambda name, *a: None if name == "sherpa_onnx" else real_find_spec(name, *a))
+    assert preferred_form("cpu") == PYTORCH

@@ -14,7 +14,7 @@ from dictate_app.engine import loader
 from dictate_app.errors import ModelError
 from dictate_app.store import first_run, model_store
 from dictate_app.store.first_run import (
-    ONNX_INT8, PYTORCH, DownloadCancelled, Progress, download_format, download_plan, model_problem,
+    ONNX_INT8, PYTORCH, DownloadCancelled, Progress, download_plan, model_problem,
 )
 from tests.conftest import FIXTURE_MODEL
 from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
@@ -94,31 +94,13 @@ def test_a_funasr_folder_is_a_problem_for_the_cpu_build(monkeypatch, tmp_path):
     assert model_problem(both) is None
 
 
-def test_download_format_follows_the_auto_backend(monkeypatch):
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
-    assert download_format("auto") == ONNX_INT8  # sherpa-onnx is installed in the test venv
-    assert download_format("cpu") == ONNX_INT8
-    assert download_format("cuda") == PYTORCH
-    monkeypatch.setattr(loader, "has_cuda", lambda: True)
-    assert download_format("auto") == PYTORCH
-    assert download_format("cpu") == ONNX_INT8
-    cpu_build(monkeypatch)  # the CPU flavour never gets the PyTorch model, even asked for cuda
-    assert download_format("cuda") == ONNX_INT8 and download_format("auto") == ONNX_INT8
-    monkeypatch.undo()
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",  # a build without sherpa-onnx
-                        lambda name, *a: None if name == "sherpa_onnx" else real_find_spec(name, *a))
-    assert download_format("cpu") == PYTORCH
-
-
 def test_plans_match_model_download(tmp_path):
     onnx = download_plan(ONNX_INT8, tmp_path)
     assert (onnx.dest, onnx.manifest, onnx.source) == (tmp_path / "onnx", model_store.SHERPA_SENSEVOICE_INT8, "huggingface")
-    assert onnx.describe() == "SenseVoiceSmall, int8 ONNX for the CPU (240 MB)"
+    assert round(onnx.total_bytes / 1e6) == 240
     torch = download_plan(PYTORCH, tmp_path)
     assert (torch.dest, torch.manifest, torch.source) == (tmp_path, model_store.SENSEVOICE_SMALL, "modelscope")
-    assert torch.describe() == "SenseVoiceSmall, PyTorch (funasr) (937 MB)"
+    assert round(torch.total_bytes / 1e6) == 937
     with pytest.raises(ModelError, match="unknown model format 'gguf'"):
         download_plan("gguf", tmp_path)
 
