@@ -144,6 +144,7 @@ class ModelSetup(QObject):
         # Python cannot collect, and the window would then outlive the QApplication.
         self.dialog.choose_button.clicked.connect(self._choose_clicked)
         self.dialog.quit_button.clicked.connect(self.quit_requested)
+        self.dialog.close_button.clicked.connect(self.dialog.accept)
         self.dialog.copy_button.clicked.connect(self.copy_links)
         self.dialog.open_button.clicked.connect(self.open_folder)
         # Esc and the window's close button both reject() the dialog; a running download goes
@@ -176,6 +177,7 @@ class ModelSetup(QObject):
             if self._ready:
                 d.intro.setText("The speech model is loaded. You can download it again or choose another folder.")
                 d.set_status(self._ready_line())
+                d.set_default(d.close_button)
             elif self._offline:  # known offline: reopened, the window says so again, Choose a folder first
                 d.set_status(self._offline, error=True)
                 d.show_manual(self._plan.dest)
@@ -325,6 +327,7 @@ class ModelSetup(QObject):
         self.dialog.show_progress(False)
         self.dialog.intro.setText("The speech model is loaded.")
         self.dialog.set_status(self._ready_line())
+        self.dialog.set_default(self.dialog.close_button)
         if self.dialog.isVisible():
             self._hide_timer.start()
 

@@ -51,6 +51,10 @@ class ModelSetupDialog(QDialog):
         self.cancel_button = QPushButton("&Cancel download")
         self.choose_button = QPushButton("C&hoose a folder…")
         self.quit_button = QPushButton("&Quit Dictate")
+        # Once the model is loaded, Enter closes the window (Download stayed the default before,
+        # so Enter on the ready window started a second 240 MB download).
+        self.close_button = QPushButton("C&lose")
+        self.close_button.hide()
         # Enter must never quit (it did after a failed download disabled Download and left the
         # focus on Quit): no auto-default, and no focus from clicks or a disabled neighbour.
         for button in (self.quit_button, self.cancel_button, self.copy_button, self.open_button):
@@ -60,6 +64,7 @@ class ModelSetupDialog(QDialog):
         for button in (self.download_button, self.cancel_button, self.choose_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
         buttons.addWidget(self.quit_button)
         layout = QVBoxLayout(self)
         for widget in (self.intro, self.file_label, self.file_bar, self.overall_label, self.overall_bar,
@@ -93,14 +98,17 @@ class ModelSetupDialog(QDialog):
         self._focus_default()
 
     def set_default(self, button: QPushButton) -> None:
-        """Make ``button`` (Download, or Choose a folder when offline is known) the Enter button."""
-        for other in (self.download_button, self.choose_button):
+        """Make ``button`` (Download; Choose a folder when offline is known; Close when ready) the
+        Enter button. Close is shown only as the default."""
+        for other in (self.download_button, self.choose_button, self.close_button):
             other.setDefault(other is button)
+        self.close_button.setVisible(button is self.close_button)
         self._focus_default()
 
     def _focus_default(self) -> None:
         """Keep the keyboard focus on the default button (else on Choose a folder), never on Quit."""
-        default = self.choose_button if self.choose_button.isDefault() else self.download_button
+        default = next((button for button in (self.close_button, self.choose_button) if button.isDefault()),
+                       self.download_button)
         for button in (default, self.choose_button, self.download_button, self.cancel_button):
             if button.isEnabled():
                 button.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from dictate_app.app.coordinator import AppOptions
 from dictate_app.app.daily_use import DailyUse
 from dictate_app.app.history_recorder import HistoryRecorder
+from dictate_app.audio.sources import Microphone
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.engine.result import Transcript
 from dictate_app.output.sounds import CuePlayer
@@ -70,7 +71,7 @@ def _shell(tmp_path):
 def test_each_setting_reaches_its_part(tmp_path, qtbot, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     shell = _shell(tmp_path)
-    daily = DailyUse(shell, lambda: ["USB mic"])  # noqa: F841  (kept alive: its connections)
+    daily = DailyUse(shell, lambda: [Microphone("pulse:alsa_input.usb-mic", "USB mic")])  # noqa: F841  (kept alive: its connections)
     store = shell.settings
     store.update({"tail_ms": 600, "keep_mic_ready": True, "language": "zh", "insert_method": "type",
                   "device": "cpu", "model_dir": "/models/sv"})
@@ -109,7 +110,7 @@ def test_tray_choice_is_saved_then_applied(tmp_path, qtbot):
 
 def test_windows_open_from_the_tray_and_reinsert(tmp_path, qtbot):
     shell = _shell(tmp_path)
-    daily = DailyUse(shell, lambda: ["USB mic"])
+    daily = DailyUse(shell, lambda: [Microphone("pulse:alsa_input.usb-mic", "USB mic")])
     shell.tray.settings_requested.emit()
     qtbot.addWidget(daily.dialog)
     assert daily.dialog.isVisible() and daily.dialog.widgets["microphone"].count() == 2

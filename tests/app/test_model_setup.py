@@ -157,12 +157,20 @@ def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served,
     assert dialog.status.text() == ("Ready: hold F9 anywhere, speak, release. "
                                     "Settings and history are in the menu of Dictate's tray icon.")
     assert not dialog.file_bar.isVisible() and not dialog.overall_bar.isVisible()
+    # Enter closes the ready window; it never starts a second download.
+    assert dialog.close_button.isVisible() and dialog.close_button.isDefault()
+    assert not dialog.download_button.isDefault() and dialog.close_button.hasFocus()
     screenshot(dialog, "setup-4-ready")
     assert shell.coordinator.state.phase is Phase.IDLE
     assert shell.settings.get("model_dir") == ""  # the default folder stays the default
     assert setup._hide_timer.isActive() and setup._hide_timer.interval() == model_setup.READY_HIDE_MS
     setup._hide_timer.start(50)  # not the 7 s a reader gets
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)  # out of the way once ready
+    setup.show()  # reopened from the tray: still ready, Close the default, and Enter closes it
+    assert dialog.close_button.isDefault() and not dialog.download_button.isDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert not setup.busy and shell.loads == [str(dest.parent)]  # nothing downloaded or loaded again
 
 
 def test_cancel_mid_download_keeps_a_part_file_and_download_resumes(served, qtbot, tmp_path):
