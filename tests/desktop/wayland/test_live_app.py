@@ -61,7 +61,7 @@ def session(sway, fixture_model_dir, tmp_path_factory):
 
 def test_ready_with_nothing_configured(session):
     sway, _target, app, _data = session
-    assert app.ready_line.startswith("Dictate is ready") and "hold F9, speak, release" in app.ready_line
+    assert app.ready_line.startswith("Dictate is ready") and "hold F9 anywhere, speak, release" in app.ready_line
     # Dictate bound F9 itself, through sway's IPC: no line in any config.
     assert "dictate" not in sway.swaymsg("-t", "get_config")["config"]
 
@@ -130,7 +130,7 @@ def toggle_session(sway, fixture_model_dir, tmp_path_factory, session):
 
 def test_toggle_mode_press_to_start_press_to_stop(sway, toggle_session, tmp_path):
     target, app = toggle_session
-    assert "press F9 to start and stop" in app.ready_line
+    assert "press F9 anywhere to start, again to stop" in app.ready_line
     wav = synthesize(sway, "call my mother", tmp_path / "toggle.wav", "en-us")
     target.reset()
     tap = ("-s", "60", "-P", "F9", "-s", "50", "-p", "F9")  # the wait: the keymap races the first key
