@@ -577,3 +577,15 @@ def test_a_pause_report_of_a_take_stopped_by_hand_is_ignored(harness):
     threading.Thread(target=lambda: first(5.0, True)).start()
     h.qtbot.wait(100)
     assert h.co.state.phase is Phase.RECORDING and h.popup.countdown.text() == ""
+
+
+def test_auto_stop_setting_applies_from_the_next_take(harness):
+    h = harness(texts=["x"], script=[SPEECH, SPEECH], mode=Mode.TOGGLE)
+    h.start()
+    h.co.set_option("auto_stop_s", 0)
+    h.co.press(0.0)
+    assert "on_pause" not in h.recorders[0].take, "off: only the key stops a toggle take"
+    h.co.press(1000.0)
+    h.wait_finished(1)
+    h.co.start_hands_free()
+    assert "on_pause" in h.recorders[0].take, "a hands-free start stops by itself all the same"
