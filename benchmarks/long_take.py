@@ -11,7 +11,9 @@ in toggle mode with auto-stop off, then dictates takes of ``--takes`` seconds (d
   ASR worker thread, the recorder and its live VAD, the popup); per-thread seconds say which;
 - **memory**: RSS sampled every 10 s; the take passes when it never goes more than 50 MB above
   its value at minute 1 (only takes longer than a minute have one);
-- **words**: the target must hold every phrase's words in order;
+- **words**: the target must hold every phrase's words in order (``--no-word-check`` for a model
+  that does not know them, such as the full-size random model ``tools.minisv.modeldir bench``
+  with its int8 export, whose CPU figures are the representative ones);
 - stop (second F9) to text in the target.
 
 Exit code 1 when a take misses its words or its memory bound. Run it alone (it measures CPU):
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=REPO / "tests" / "fixtures" / "mini-sensevoice",
                         help="model directory (default: the committed fixture model, whose words are known)")
     parser.add_argument("--takes", default="10,60,600", help="take lengths in seconds, comma-separated")
+    parser.add_argument("--no-word-check", action="store_true",
+                        help="a model that does not know the phrases (the full-size random bench model, "
+                             "for representative CPU figures): report its text, do not check it")
     args = parser.parse_args(argv)
 
     from tests.desktop.app_harness import App, Target
@@ -73,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
                         "rss_growth_after_minute_1_mb": round(growth, 1),
                         "rss_bound_met": growth <= RSS_BOUND_MB, "wall_s": round(time.monotonic() - started, 1)}
                 out["takes"].append(take)
-                failed |= not ok or growth > RSS_BOUND_MB
+                if args.no_word_check:
+                    take["words_in_order"], take["word_check"] = None, "not checked (--no-word-check)"
+                    take["text_start"] = result.text[:200]
+                failed |= (not ok and not args.no_word_check) or growth > RSS_BOUND_MB
                 print(json.dumps({k: v for k, v in take.items() if k != "rss_mb_every_10s"}), flush=True)
         finally:
             rc = app.close()

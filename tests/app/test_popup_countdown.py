@@ -27,7 +27,25 @@ def test_the_countdown_shows_while_recording_without_moving_or_resizing_the_popu
     popup.set_countdown(9.95)
     qtbot.wait(50)
     assert popup.countdown.text() == "stops in 10.0 s" and popup.meter.geometry() == meter
+    popup.set_countdown(None)  # speech again
+    qtbot.wait(50)
+    assert not popup.countdown.isVisible() and popup.geometry() == geometry
+    assert popup.meter.geometry() == meter
+    popup.set_countdown(0.5)
     popup.show_transcribing()
-    assert popup.countdown.text() == "", "the take ended: no countdown"
+    assert popup.countdown.text() == "" and not popup.countdown.isVisible(), "the take ended: no countdown"
     popup.set_countdown(1.0)
     assert popup.countdown.text() == "", "a late report after the take changes nothing"
+
+
+def test_the_result_view_has_no_empty_countdown_row(qtbot):
+    popup = Popup()
+    qtbot.addWidget(popup)
+    popup.show_message("No speech heard", warning=False)
+    qtbot.wait(50)
+    height = popup.height()
+    popup.show_recording()
+    popup.set_countdown(1.0)
+    popup.show_message("No speech heard", warning=False)
+    qtbot.wait(50)
+    assert not popup.countdown.isVisible() and popup.height() == height
