@@ -14,7 +14,9 @@ Two modes (README "Microphone modes"):
 
 After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept. If
 the device vanishes, what was captured is kept and ``device_lost`` is set; a warning is issued
-before ``max_s`` is reached, and the recording ends there with ``hit_max_length``.
+before ``max_s`` is reached, and the recording ends there with ``hit_max_length``. ``max_s`` bounds
+the audio held in memory: all of a take, unless the take drops its spoken audio
+(``start(drop_spoken=True)``: its live segments' consumer keeps them), which then has no time limit.
 """
 
 from __future__ import annotations
