@@ -11,6 +11,7 @@ target must hold every phrase's words, in order.
 
 from __future__ import annotations
 
+import difflib
 import re
 import subprocess
 import threading
@@ -51,14 +52,23 @@ class TakeResult:
         return 100.0 * self.cpu_s / self.spoken_s
 
     def words_in_order(self) -> tuple[bool, str]:
-        """Whether the text is exactly every phrase's words in order; else where it first differs."""
+        """Whether every phrase's words arrived, in order, none lost and no phrase twice; and what
+        differs. A lost or doubled segment is the pipeline's fault; a single stray word is the
+        recognizer's (the fixture model is tiny), so it is reported but does not fail."""
         expected = " ".join(self.phrases).split()
         got = re.sub(r"[^\w\s']", " ", self.text.lower()).split()
-        if got == expected:
+        missing, extra = [], []
+        for op, e1, e2, g1, g2 in difflib.SequenceMatcher(None, expected, got, autojunk=False).get_opcodes():
+            if op in ("delete", "replace"):
+                missing.append((e1, expected[e1:e2]))
+            if op in ("insert", "replace"):
+                extra.append((e1, got[g1:g2]))
+        # A run of stray words is a piece transcribed twice (or a segment cut in two), not a slip.
+        doubled = [(at, words) for at, words in extra if len(words) > 1]
+        if not missing and not extra:
             return True, ""
-        n = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
-        return False, (f"{len(got)} words for {len(expected)} expected; first difference at word {n}: "
-                       f"got {got[max(0, n - 3):n + 4]}, expected {expected[max(0, n - 3):n + 4]}")
+        where = f"{len(got)} words for {len(expected)} expected; missing {missing}; extra {extra}"
+        return not missing and not doubled, where
 
     def rss_growth_mb(self, from_s: float = 60.0) -> float:
         """How far RSS went above its value at ``from_s`` (minute 1) afterwards; 0 for shorter takes."""
@@ -134,10 +144,13 @@ def dictate_long(desktop, app, target, folder: Path, seconds: float, sample_s: f
     sampler.join()
     after, threads_after = {p: cpu_ticks(p) for p in procs}, thread_ticks(pid)
     result.cpu_s = sum(after[p] - before[p] for p in procs) / TICK
-    result.busy_threads_cpu_s = {
-        name.split(" ", 1)[1]: round((ticks - threads_before.get(name, 0)) / TICK, 2)
-        for name, ticks in sorted(threads_after.items(), key=lambda kv: threads_before.get(kv[0], 0) - kv[1])
-        if ticks - threads_before.get(name, 0) > 0}
+    busy: dict[str, float] = {}  # by thread name, summed (Python's threads are all "python")
+    for key, ticks in threads_after.items():
+        name = key.split(" ", 1)[1]
+        busy[name] = busy.get(name, 0.0) + (ticks - threads_before.get(key, 0)) / TICK
+    # Threads that ended within the window (and child processes) count in the total only.
+    busy["(ended threads, children)"] = result.cpu_s - sum(busy.values())
+    result.busy_threads_cpu_s = {name: round(s, 2) for name, s in sorted(busy.items(), key=lambda kv: -kv[1]) if s > 0}
     desktop.xdotool("key", "F9")
     stopped = time.monotonic()
     wait_for(target.text, TEXT_TIMEOUT_S, "text in the target")
