@@ -16,6 +16,7 @@ import numpy as np
 from dictate_app.audio import devices, sources
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.level import LevelMeter
+from dictate_app.audio.spoken import SpokenAudio
 from dictate_app.errors import DeviceError
 
 if TYPE_CHECKING:
@@ -28,9 +29,6 @@ BLOCK_S = 0.02
 LOST_WARN_MS = 150.0
 # The length-limit warning comes this long before the limit (at most a fifth of the limit).
 MAX_WARNING_S = 15.0
-# A take that drops its spoken audio does so once this much (16 kHz samples) is droppable: one
-# concatenation of the kept audio per second of speech at most, not one per 20 ms block.
-DROP_EVERY = MODEL_RATE
 
 
 @dataclass(frozen=True)
@@ -219,14 +217,9 @@ class Take:
         self._segments: list[np.ndarray] = []
         self._provisional: list[np.ndarray] = []
         self._resampler = None
-        # Dropping the spoken audio (no time limit): the take keeps the 16 kHz audio the segmenter
-        # is fed (the streaming resampler's output, flushed at the end, is exactly the one-shot
-        # resample of the whole take) from ``_head`` on; what lies before the segmenter's
-        # ``settled_until`` has been handed out as segments (or is silence) and is dropped.
+        # No time limit (audio.spoken): the 16 kHz audio the segmenter is fed, minus what it handed out.
         self.drop_spoken = drop_spoken and segmenter is not None
-        self._kept16: list[np.ndarray] = []
-        self._kept16_size = 0
-        self._head = 0  # 16 kHz samples dropped from the head
+        self._spoken = SpokenAudio()
         if segmenter is not None:
             segmenter.reset()
             if rate != MODEL_RATE:
@@ -293,32 +286,22 @@ class Take:
         its spoken audio holds only what its live segments have not handed out yet."""
         if not self.drop_spoken:
             return self.samples
-        return self.samples - int(self._head * self.rate / MODEL_RATE)
-
-    def _drop_spoken(self) -> None:
-        """Forget the 16 kHz audio no future segment can need (see ``__init__``)."""
-        droppable = self._segmenter.settled_until - self._head
-        if droppable < DROP_EVERY or not self._analysed:
-            return
-        kept = np.concatenate(self._kept16)[droppable:]
-        self._kept16, self._kept16_size = [kept], kept.size
-        self._head += droppable
+        return self.samples - int(self._spoken.head * self.rate / MODEL_RATE)
 
     def _feed_segmenter(self, audio: np.ndarray) -> None:
         if self._segmenter is None or audio.size == 0:
             return
         audio16 = self._resampler.resample_chunk(audio) if self._resampler is not None else audio
         if self.drop_spoken:
-            self._kept16.append(np.array(audio16, dtype=np.float32, copy=True))
-            self._kept16_size += audio16.size
+            self._spoken.add(audio16)
         self._fed16 += audio16.size
         # Loaded before this feed means feed() analyses everything queued so far (loading only
         # ever goes one way), so the segments then describe all the audio up to here.
         self._analysed = self._segmenter.loaded
         self._segments.extend(self._segmenter.feed(audio16, defer_until_loaded=True))
         self._provisional.extend(self._segmenter.provisional())
-        if self.drop_spoken:
-            self._drop_spoken()
+        if self.drop_spoken and self._analysed:
+            self._spoken.drop_until(self._segmenter.settled_until)
 
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -388,11 +371,13 @@ class Take:
     def result(self) -> "Recording":
         """The finished recording: resampled to 16 kHz with soxr, clipped to [-1, 1]."""
         if self.drop_spoken:
-            samples = self._kept_result()
+            flushed = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True) \
+                if self._resampler is not None else None
+            samples = self._spoken.samples(flushed)
         else:
             audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
             samples = np.clip(resample(audio, self.rate, MODEL_RATE), -1.0, 1.0).astype(np.float32)
-        head = self._head
+        head = self._spoken.head
         warnings = list(self.warnings)
         if self.overflows:
             warnings.append(f"the computer was too busy {self.overflows} time(s) and some audio "
@@ -414,11 +399,3 @@ class Take:
             tail_has_speech=self._segmenter.speech_pending if self._segmenter is not None else True,
             segmented=self._segmenter is not None and self._analysed, head_dropped=head,
         )
-
-    def _kept_result(self) -> np.ndarray:
-        """The kept 16 kHz audio plus what the streaming resampler still holds (its flush)."""
-        parts = list(self._kept16)
-        if self._resampler is not None:
-            parts.append(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
-        audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-        return np.clip(audio, -1.0, 1.0).astype(np.float32)
