@@ -76,6 +76,25 @@ class Toggle:
 
 
 @dataclass(frozen=True)
+class StartHandsFree:
+    """Start a take that ends by itself after a pause (``dictate-app start --hands-free``, the tray);
+    nothing happens if already recording."""
+
+    at_ms: float
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class AutoStop:
+    """Take ``uid`` heard its pause (``dictate_app.audio.autostop``): end it as a second press
+    would; ``no_speech``: nothing was said at all, so drop it. A report for an older take is ignored."""
+
+    uid: int
+    at_ms: float
+    no_speech: bool = False
+
+
+@dataclass(frozen=True)
 class Cancel:
     """Esc while recording: drop the recording, type nothing."""
 
@@ -136,7 +155,7 @@ class Inserted:
 
 
 Event = (
-    Press | Release | Toggle | Cancel | RecordingFailed | SetMode | ModelLoaded | ModelFailed | AudioReady
+    Press | Release | Toggle | StartHandsFree | AutoStop | Cancel | RecordingFailed | SetMode | ModelLoaded | ModelFailed | AudioReady
     | Transcribed | TranscribeFailed | Inserted
 )
 
@@ -145,11 +164,13 @@ Event = (
 
 @dataclass(frozen=True)
 class StartRecording:
-    """``incremental``: transcribe segments while recording (the model is ready to take them)."""
+    """``incremental``: transcribe segments while recording (the model is ready to take them).
+    ``hands_free``: the take ends by itself after a pause, whatever the mode."""
 
     uid: int
     target: str | None
     incremental: bool = False
+    hands_free: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,6 +222,7 @@ Action = (
 class Recording:
     uid: int
     started_ms: float
+    hands_free: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,6 +276,16 @@ def step(state: State, event: Event) -> tuple[State, list[Action]]:
             state = _stop(state, event.at_ms, actions, check_short=False)
         else:
             state = _start(state, event.at_ms, event.target, actions)
+    elif isinstance(event, StartHandsFree):
+        state = _start(state, event.at_ms, event.target, actions, hands_free=True)
+    elif isinstance(event, AutoStop):
+        rec = state.recording
+        if rec is not None and rec.uid == event.uid:
+            if event.no_speech:
+                actions.append(DropRecording(rec.uid, "no speech"))
+                state = replace(state, recording=None)
+            else:
+                state = _stop(state, event.at_ms, actions, check_short=False)
     elif isinstance(event, Cancel):
         if state.recording is not None:
             actions.append(DropRecording(state.recording.uid, "cancelled"))
@@ -298,7 +330,8 @@ def step(state: State, event: Event) -> tuple[State, list[Action]]:
     return _advance(state, actions)
 
 
-def _start(state: State, at_ms: float, target: str | None, actions: list[Action]) -> State:
+def _start(state: State, at_ms: float, target: str | None, actions: list[Action],
+           hands_free: bool = False) -> State:
     if state.recording is not None:
         return state  # key auto-repeat, or a second start: already recording
     if state.model is ModelStatus.FAILED:
@@ -306,8 +339,9 @@ def _start(state: State, at_ms: float, target: str | None, actions: list[Action]
         actions.append(Notify(state.model_error or "The speech model is not loaded."))
         return state
     uid = state.next_uid
-    actions.append(StartRecording(uid, target, incremental=state.model is ModelStatus.READY))
-    return replace(state, recording=Recording(uid, at_ms), next_uid=uid + 1)
+    actions.append(StartRecording(uid, target, incremental=state.model is ModelStatus.READY,
+                                  hands_free=hands_free))
+    return replace(state, recording=Recording(uid, at_ms, hands_free), next_uid=uid + 1)
 
 
 def _stop(state: State, at_ms: float, actions: list[Action], check_short: bool) -> State:

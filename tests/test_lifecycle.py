@@ -5,6 +5,7 @@ from __future__ import annotations
 from dictate_app.lifecycle import (
     MIN_PRESS_MS,
     AudioReady,
+    AutoStop,
     Cancel,
     DropRecording,
     Insert,
@@ -19,6 +20,7 @@ from dictate_app.lifecycle import (
     Release,
     SetMode,
     ShowNoSpeech,
+    StartHandsFree,
     StartRecording,
     State,
     StopRecording,
@@ -185,3 +187,35 @@ def test_microphone_failure_at_start_notifies_and_returns_to_idle():
     assert state.phase is Phase.IDLE
     state, actions = run(state, Release(900))
     assert actions == []
+
+
+def test_auto_stop_ends_the_take_as_a_second_press_would_and_the_words_go_in():
+    state, _ = run(ready(), SetMode(Mode.TOGGLE))
+    state, actions = run(state, Press(0, "w"), Release(50), AutoStop(1, 100))
+    # Kept however short (the user did not tap a key), then transcribed and inserted as usual.
+    assert actions == [StartRecording(1, "w", True), StopRecording(1)]
+    state, actions = run(state, AudioReady(1), Transcribed(1, True))
+    assert actions == [Transcribe(1), Insert(1)]
+
+
+def test_auto_stop_with_no_speech_drops_the_take():
+    state, actions = run(ready(), StartHandsFree(0), AutoStop(1, 8000, no_speech=True))
+    assert actions == [StartRecording(1, None, True, hands_free=True), DropRecording(1, "no speech")]
+    assert state.phase is Phase.IDLE
+
+
+def test_a_late_auto_stop_of_an_older_take_is_ignored():
+    state, _ = run(ready(), Toggle(0), Toggle(500))  # take 1 ended by hand
+    state, _ = run(state, Toggle(600))  # take 2 is recording
+    new, actions = step(state, AutoStop(1, 700))
+    assert new == state and actions == []
+    new, actions = step(ready(), AutoStop(1, 700))  # and nothing is recording
+    assert actions == []
+
+
+def test_start_hands_free_starts_once_in_any_mode_and_is_marked():
+    state, actions = run(ready(), StartHandsFree(0, "w"), StartHandsFree(10))
+    assert actions == [StartRecording(1, "w", True, hands_free=True)]
+    assert state.recording.hands_free and state.phase is Phase.RECORDING
+    state, actions = run(state, Release(3000))  # hold mode: the key still stops it
+    assert actions == [StopRecording(1)]

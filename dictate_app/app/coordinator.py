@@ -27,8 +27,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from dictate_app import lifecycle as lc
-from dictate_app.app.popup_text import describe
+from dictate_app.app.hands_free import HandsFree
+from dictate_app.app.popup_text import NO_SPEECH, describe
 from dictate_app.app.worker import AsrWorker, user_message
+from dictate_app.audio.autostop import DEFAULT_AFTER_S, auto_stop_after
 from dictate_app.engine.incremental import IncrementalTranscriber
 from dictate_app.desktop.base import Window
 from dictate_app.engine.result import Transcript
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 DROP_MESSAGES = {
     "too short": "Too short: hold the key while you speak.",
     "cancelled": "Cancelled.",
+    "no speech": NO_SPEECH,  # a hands-free take in which nobody spoke (audio.autostop)
 }
 
 
@@ -58,6 +61,7 @@ class AppOptions:
     microphone: str | None = None
     keep_mic_ready: bool = False
     tail_ms: int = 250
+    auto_stop_s: float = DEFAULT_AFTER_S  # toggle mode and hands-free starts; 0: off (audio.autostop)
 
 
 class Coordinator(QObject):
@@ -113,6 +117,7 @@ class Coordinator(QObject):
         self._transcripts: dict[int, Transcript | None] = {}
         self._marks: dict[int, dict[str, float]] = {}  # uid -> timestamps (ms) for latency
         self._last_event_ms = 0.0
+        self.hands_free = HandsFree(self.post, popup, clock)  # auto-stop after a pause (hands_free.py)
 
         self._request_load.connect(worker.load)
         self._request_transcribe.connect(worker.transcribe)
@@ -166,6 +171,11 @@ class Coordinator(QObject):
         self.post(lc.Toggle(self._clock(), self.active_window()))
 
     @Slot()
+    def start_hands_free(self) -> None:
+        """Start a take that ends by itself after a pause (nothing if already recording)."""
+        self.post(lc.StartHandsFree(self._clock(), self.active_window()))
+
+    @Slot()
     def cancel(self) -> None:
         self.post(lc.Cancel())
 
@@ -186,6 +196,8 @@ class Coordinator(QObject):
             if self.state.recording is None:
                 self._make_recorder()
             # else: the new microphone is opened after this recording (see _on_audio_done)
+        elif name == "auto_stop_s":  # from the next take on
+            self.options = replace(self.options, auto_stop_s=float(value))
         elif name in ("keep_mic_ready", "tail_ms"):  # settings dialog (issue 6)
             self.options = replace(self.options, **{name: value})
             if self.state.recording is None:
@@ -205,8 +217,9 @@ class Coordinator(QObject):
 
     def _act(self, action: lc.Action) -> None:
         if isinstance(action, lc.StartRecording):
-            self._start_recording(action.uid, action.target, action.incremental)
+            self._start_recording(action.uid, action.target, action.incremental, action.hands_free)
         elif isinstance(action, lc.StopRecording):
+            self.hands_free.disarm()
             self._marks.setdefault(action.uid, {})["released"] = self._last_event_ms
             future: Future = self.recorder.stop()
             uid = action.uid
@@ -216,6 +229,7 @@ class Coordinator(QObject):
             ahead = len(st.awaiting_audio) - 1 + len(st.queued) + (st.transcribing is not None)
             self.popup.show_transcribing(ahead, waiting_for_model=st.model is lc.ModelStatus.LOADING)
         elif isinstance(action, lc.DropRecording):
+            self.hands_free.disarm()
             if self.recorder is not None:
                 self.recorder.cancel()
             self.popup.show_message(DROP_MESSAGES.get(action.reason, action.reason))
@@ -242,9 +256,14 @@ class Coordinator(QObject):
             if action.error:  # a calm notice is said once, by the notification alone
                 self.popup.show_message("Dictate could not do that", action.message)
 
-    def _start_recording(self, uid: int, target: Window | None, incremental: bool = False) -> None:
+    def _start_recording(self, uid: int, target: Window | None, incremental: bool = False,
+                         hands_free: bool = False) -> None:
         self._targets[uid] = target
         self._marks[uid] = {"pressed": self._last_event_ms}
+        take = {}  # per-take recorder options
+        after_s = auto_stop_after(self.options.mode.value, hands_free, self.options.auto_stop_s)
+        if after_s is not None:
+            take["on_pause"] = self.hands_free.arm(uid, after_s)
         try:
             if self.recorder is None:
                 self._make_recorder()
@@ -253,11 +272,16 @@ class Coordinator(QObject):
                 session = IncrementalTranscriber(engine, self.options.language, self.worker.itn,
                                                  executor=self.worker)
                 self._sessions[uid] = session
-                self.recorder.start(on_segment=session.on_segment, on_provisional=session.on_provisional)
+                # No time limit: the session keeps each segment, so the recorder forgets its audio
+                # (unless the history keeps the take's audio, which needs all of it).
+                take["drop_spoken"] = not getattr(self.transcript_log, "keeps_audio", False)
+                self.recorder.start(on_segment=session.on_segment, on_provisional=session.on_provisional,
+                                    **take)
             else:
-                self.recorder.start()
+                self.recorder.start(**take)
         except Exception as exc:
             log.debug("recording could not start", exc_info=True)
+            self.hands_free.disarm()
             message = user_message(exc, "Starting the microphone")
             self._drop(uid, "failed", message)
             self.post(lc.RecordingFailed(message))

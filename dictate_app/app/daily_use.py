@@ -30,7 +30,7 @@ TRAY_KEYS = {"mode": "mode", "language": "language", "insert": "insert_method",
 # Settings key -> coordinator.set_option name (the coordinator's own vocabulary).
 COORDINATOR_OPTIONS = {"mode": "mode", "language": "language", "insert_method": "insert",
                        "paste_keys": "paste_keys", "microphone": "microphone",
-                       "keep_mic_ready": "keep_mic_ready", "tail_ms": "tail_ms",
+                       "keep_mic_ready": "keep_mic_ready", "tail_ms": "tail_ms", "auto_stop_s": "auto_stop_s",
                        "model_dir": "model_dir", "device": "device"}
 REINSERT_DELAY_MS = 300  # after the history window hides, for focus to return to the user's app
 PRUNE_EVERY_MS = 3600_000  # retention is applied at start, on change, and hourly for long sessions

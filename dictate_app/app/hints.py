@@ -46,6 +46,11 @@ def gpu_switch_hint() -> str:
     return GPU_SWITCH if cpu_build() and nvidia_gpu_present() else ""
 
 
+def hands_free_stops(after_s: float) -> str:
+    """Under a hands-free take started from the tray: how it ends."""
+    return f"Stops by itself after a {after_s:g} s pause, or choose Stop dictation in the tray menu."
+
+
 def how_to_stop(hotkey: str | None, clicked: bool) -> str:
     """After a recording was started from the tray (``clicked``: by a left click on the icon);
     ``hotkey`` None when it does not work here."""

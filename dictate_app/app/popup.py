@@ -13,6 +13,7 @@ from PySide6.QtCore import QElapsedTimer, QPropertyAnimation, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from dictate_app.app.popup_countdown import Countdown
 from dictate_app.app.popup_text import PopupContent
 
 POPUP_FLAGS = (
@@ -69,7 +70,9 @@ class Popup(QWidget):
         self.status_label = QLabel(objectName="status")
         self.meter = QProgressBar(textVisible=False, minimum=0, maximum=1000)
         self.meter.setFixedWidth(120)
+        self.countdown = Countdown()  # hands-free auto-stop (popup_countdown.py)
         top.addWidget(self.status_label, 1)
+        top.addWidget(self.countdown)
         top.addWidget(self.meter)
         box.addLayout(top)
         self.text_label = QLabel(objectName="text", wordWrap=True)
@@ -97,6 +100,7 @@ class Popup(QWidget):
         self._tick.start()
         self.meter.setValue(0)
         self.meter.show()
+        self.countdown.show_left(None)
         self._set("", (), "")
         self._update_elapsed()
         self._appear(stay=True)
@@ -109,6 +113,10 @@ class Popup(QWidget):
         if self.isVisible():
             self._appear(stay=self._tick.isActive())  # a recording stays; a result keeps fading
 
+    def set_countdown(self, seconds_left: float | None) -> None:
+        """While recording: seconds until the take ends by itself (None: no countdown)."""
+        self.countdown.show_left(seconds_left if self._tick.isActive() else None)
+
     def set_level(self, rms: float) -> None:
         if self._tick.isActive():
             self.meter.setValue(int(level_fraction(rms) * 1000))
@@ -117,6 +125,7 @@ class Popup(QWidget):
         """``ahead``: utterances before this one; the model may still be loading."""
         self._tick.stop()
         self.meter.hide()
+        self.countdown.show_left(None)
         words = "Waiting for the speech model to load…" if waiting_for_model else "Transcribing…"
         more = f" ({ahead} before this one)" if ahead > 0 else ""
         self.status_label.setText(words + more)
@@ -127,6 +136,7 @@ class Popup(QWidget):
         """A result (or a message) that fades after ``show_ms``."""
         self._tick.stop()
         self.meter.hide()
+        self.countdown.show_left(None)
         self.status_label.setText(status)
         self.status_label.setVisible(bool(status))
         self._set(content.text, content.tags, content.note, content.warning)

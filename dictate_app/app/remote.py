@@ -2,7 +2,9 @@
 or a second ``dictate-app``): the single-instance server's handler, over the coordinator.
 
 ``start`` and ``stop`` are idempotent (a window-manager key bound to each cannot get out of step);
-``toggle`` does whichever applies; every reply carries the resulting status.
+``toggle`` does whichever applies; ``start-hands-free`` (``dictate-app start --hands-free``) starts
+a take that ends by itself after a pause, and does nothing while recording; every reply carries
+the resulting status.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ def status(coordinator: Coordinator) -> dict:
     return {
         "phase": st.phase.value,
         "recording": st.recording is not None,
+        "hands_free": st.recording is not None and st.recording.hands_free,  # ends by itself after a pause
         "model": st.model.value,
         "model_error": st.model_error or None,
         "mode": st.mode.value,
@@ -39,6 +42,8 @@ def make_handler(coordinator: Coordinator, show: Callable[[], None],
             show()
         elif command == "toggle" or (command == "start" and not recording) or (command == "stop" and recording):
             coordinator.toggle()
+        elif command == "start-hands-free" and not recording:
+            coordinator.start_hands_free()
         elif command == "cancel" and recording:
             coordinator.cancel()
         reply = status(coordinator)

@@ -180,7 +180,8 @@ class SettingsDialog(QDialog):
         self._list_microphones = list_microphones
         w = self.widgets = self._make_widgets()
         tabs = QTabWidget()
-        tabs.addTab(self._form([("Hotkey", w["hotkey"]), ("Hotkey mode", w["mode"]), ("Language", w["language"]),
+        tabs.addTab(self._form([("Hotkey", w["hotkey"]), ("Hotkey mode", w["mode"]),
+                                ("Stop after a pause of", w["auto_stop_s"]), ("Language", w["language"]),
                                 ("", w["itn"]), ("Insert text by", w["insert_method"]),
                                 ("Paste keys", w["paste_keys"]), ("Per application", w["app_overrides"])]),
                     "Dictation")
@@ -227,6 +228,8 @@ class SettingsDialog(QDialog):
         w: dict[str, QWidget] = {}
         w["hotkey"] = HotkeyButton(self.store.get("hotkey"))
         w["mode"] = _combo([("hold", "Hold the key while speaking"), ("toggle", "Press to start, press to stop")], "hold")
+        w["auto_stop_s"] = _spin(Seconds(), 0, 60, " s", 0.5)
+        w["auto_stop_s"].setSpecialValueText("off (press again to stop)")
         w["language"] = _combo([(c, "Detect automatically" if c == "auto" else LANGUAGE_NAMES[c])
                                 for c in LANGUAGE_CHOICES], "auto")
         w["itn"] = QCheckBox("Write numbers as digits and add punctuation")
@@ -321,7 +324,8 @@ class SettingsDialog(QDialog):
             _select(w[key], getattr(s, key))
         for key in ("itn", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
             w[key].setChecked(getattr(s, key))
-        for key in ("tail_ms", "sound_volume", "popup_seconds", "history_audio_cap_mb", "history_retention_days"):
+        for key in ("tail_ms", "auto_stop_s", "sound_volume", "popup_seconds", "history_audio_cap_mb",
+                    "history_retention_days"):
             w[key].setValue(getattr(s, key))
         self._grey_out()
         w["model_dir"].setText(s.model_dir)
@@ -345,7 +349,8 @@ class SettingsDialog(QDialog):
             values[key] = w[key].currentData()
         for key in ("itn", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
             values[key] = w[key].isChecked()
-        for key in ("tail_ms", "sound_volume", "popup_seconds", "history_audio_cap_mb", "history_retention_days"):
+        for key in ("tail_ms", "auto_stop_s", "sound_volume", "popup_seconds", "history_audio_cap_mb",
+                    "history_retention_days"):
             values[key] = w[key].value()
         return values
 

@@ -12,6 +12,9 @@ SERVER_EXAMPLE = f"http://host:{DEFAULT_PORT}"
 TOOLTIPS = {
     "hotkey": "The key you hold (or press) to dictate. Click, then press the new key; Esc keeps the old one.",
     "mode": "Hold: record while the key is down. Press: the first press starts, the second stops.",
+    "auto_stop_s": "In press-to-start mode (and for hands-free dictation from the tray or `dictate-app start "
+                   "--hands-free`) recording stops by itself after this long a pause, and the words go in. "
+                   "Off: only the key stops it. Holding the key always stops at release.",
     "language": "Detect automatically works for mixed speech; choose one language if short words come out "
                 "in the wrong one.",
     "itn": "“twenty five” becomes “25”, and sentences get commas and full stops.",

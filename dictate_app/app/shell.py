@@ -18,7 +18,7 @@ from dictate_app.app.coordinator import AppOptions, Coordinator
 from dictate_app.app.cued_recorder import CuedRecorder
 from dictate_app.app.daily_use import DailyUse
 from dictate_app.app.gui_gc import GuiThreadCollector
-from dictate_app.app.hints import NO_HOTKEY, WHERE_SETTINGS, how_to_dictate, how_to_stop
+from dictate_app.app.hints import NO_HOTKEY, WHERE_SETTINGS, hands_free_stops, how_to_dictate, how_to_stop
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.app.remote import make_handler
 from dictate_app.app.settings_store import SettingsStore
@@ -128,6 +128,7 @@ class AppShell:
         self.coordinator.model_ready.connect(self._model_ready)
         if self.tray is not None:
             self.tray.toggle_requested.connect(self._tray_toggle)
+            self.tray.hands_free_requested.connect(self._tray_hands_free)
             self.tray.quit_requested.connect(self.quit)
         # First run (no usable model): the setup window downloads one or takes a folder.
         self.setup = ModelSetup(model_dir=lambda: self.coordinator.options.model_dir,
@@ -290,6 +291,15 @@ class AppShell:
         if not was_recording and self.coordinator.state.recording is not None:
             hotkey = self.coordinator.options.hotkey if self._hotkey_ok else None
             self.popup.set_note(how_to_stop(hotkey, self.tray.toggled_by_click))
+
+    def _tray_hands_free(self) -> None:
+        """The tray's "Start hands-free dictation": a take that ends by itself after a pause."""
+        self.coordinator.start_hands_free()
+        if self.coordinator.state.recording is not None:
+            from dictate_app.audio.autostop import auto_stop_after
+
+            options = self.coordinator.options
+            self.popup.set_note(hands_free_stops(auto_stop_after(options.mode.value, True, options.auto_stop_s)))
 
     def _model_ready(self, description: str) -> None:
         if self.tray is not None:

@@ -48,7 +48,7 @@ from dictate_app.store.paths import config_dir, runtime_dir
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("show", "toggle", "start", "stop", "cancel", "status")
+COMMANDS = ("show", "toggle", "start", "start-hands-free", "stop", "cancel", "status")
 CONNECT_TIMEOUT_MS = 1000
 REPLY_TIMEOUT_MS = 5000
 MAX_REQUEST = 4096

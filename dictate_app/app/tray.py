@@ -44,9 +44,11 @@ def _mode_labels(hotkey: str) -> list[tuple[str, str]]:
 class Tray(QObject):
     """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in
     mode, language, insert, paste_keys, microphone; ``history_requested``, ``settings_requested``,
-    ``setup_requested`` (the model setup window)."""
+    ``setup_requested`` (the model setup window); ``hands_free_requested`` (a take that stops by
+    itself after a pause: dictate_app.audio.autostop)."""
 
     toggle_requested = Signal()
+    hands_free_requested = Signal()
     quit_requested = Signal()
     option_changed = Signal(str, str)
     history_requested = Signal()
@@ -84,6 +86,8 @@ class Tray(QObject):
         self.status_action.setEnabled(False)
         self.toggle_action = m.addAction("Start dictation")
         self.toggle_action.triggered.connect(self._menu_toggle)
+        self.hands_free_action = m.addAction("Start hands-free dictation")
+        self.hands_free_action.triggered.connect(self.hands_free_requested)
         m.addSeparator()
         self.mode_menu = self._choices("Hotkey mode", _mode_labels(hotkey), Mode(mode).value, "mode")
         self.language_menu = self._choices(
@@ -206,6 +210,7 @@ class Tray(QObject):
             self.status_action.setText(NO_MODEL_WORDS)
             self.toggle_action.setText("Start dictation")
             self.toggle_action.setEnabled(False)
+            self.hands_free_action.setEnabled(False)
             return
         phase = self._phase
         words = STATUS_WORDS[phase] + (f" {self._detail}" if self._detail else "")
@@ -222,6 +227,7 @@ class Tray(QObject):
         else:
             self.toggle_action.setText(f"Start dictation ({hotkey_in_mode(self.hotkey, self.mode)})")
         self.toggle_action.setEnabled(True)
+        self.hands_free_action.setEnabled(phase is not Phase.RECORDING)  # Stop dictation stops it
 
     def set_model_info(self, text: str) -> None:
         self.model_action.setText(f"Model: {text}")

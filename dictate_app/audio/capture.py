@@ -16,6 +16,7 @@ import numpy as np
 from dictate_app.audio import devices, sources
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.level import LevelMeter
+from dictate_app.audio.spoken import SpokenAudio
 from dictate_app.errors import DeviceError
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class Recording:
     # True when the live VAD analysed all of ``samples`` (it was loaded before the last block), so
     # its segments and ``tail_*`` describe the whole recording; False: no live VAD ran on it.
     segmented: bool = False
+    # 16 kHz samples dropped from the head while recording (already handed out as live segments:
+    # ``Recorder.start(drop_spoken=True)``); ``samples`` and the ``tail_*`` positions start after them.
+    head_dropped: int = 0
 
 
 class StreamHandle:
@@ -177,7 +181,7 @@ class Take:
 
     def __init__(self, rec: "Recorder", rate: int, device_name: str, t_start: float,
                  opened_on_demand: bool, notes: list[str],
-                 segmenter: "SpeechStream | None" = None) -> None:
+                 segmenter: "SpeechStream | None" = None, drop_spoken: bool = False) -> None:
         self.rate = rate
         self.device_name = device_name
         self.t_start = t_start
@@ -207,11 +211,15 @@ class Take:
         # This take's segment consumers (the recorder sets them; None: nobody listens).
         self.on_segment: Callable[[np.ndarray], None] | None = None
         self.on_provisional: Callable[[np.ndarray], None] | None = None
+        self.on_pause: Callable[[float, bool], None] | None = None
         self._fed16 = 0  # 16 kHz samples handed to the segmenter
         self._analysed = False  # the segmenter was loaded at the last feed: it analysed everything
         self._segments: list[np.ndarray] = []
         self._provisional: list[np.ndarray] = []
         self._resampler = None
+        # No time limit (audio.spoken): the 16 kHz audio the segmenter is fed, minus what it handed out.
+        self.drop_spoken = drop_spoken and segmenter is not None
+        self._spoken = SpokenAudio()
         if segmenter is not None:
             segmenter.reset()
             if rate != MODEL_RATE:
@@ -228,7 +236,7 @@ class Take:
         if not ring or keep <= 0:
             return
         audio = np.concatenate(ring)[-keep:]
-        self.chunks.append(audio)
+        self._keep(audio)
         self.samples += audio.size
         self.preroll_samples = audio.size
         self._feed_segmenter(audio)
@@ -250,34 +258,50 @@ class Take:
                                "ready\" to avoid this")
         if overflow:
             self.overflows += 1
-        room = self.max_samples - self.samples
+        room = self.max_samples - self.kept_samples()
         if mono.size >= room:
             mono = mono[:room]
             self.hit_max_length = True
             self._warn(f"the recording reached its {_seconds(self.max_s)} limit and stopped; "
                        "what was said until then is kept")
-        self.chunks.append(mono)
+        self._keep(mono)
         self.samples += mono.size
         if self._meter is not None:
             self._levels.extend(self._meter.feed(mono))
         self._feed_segmenter(mono)
-        if not self._warned_max and self.future is None and self.samples >= self.warn_at \
+        if not self._warned_max and self.future is None and self.kept_samples() >= self.warn_at \
                 and not self.hit_max_length:
             self._warned_max = True
-            left = (self.max_samples - self.samples) / self.rate
+            left = (self.max_samples - self.kept_samples()) / self.rate
             self._warn(f"the recording stops in {_seconds(left)} (limit {_seconds(self.max_s)}); "
                        "release the key to keep what you said")
+
+    def _keep(self, audio: np.ndarray) -> None:
+        """Device-rate audio for the result, unless the take keeps its 16 kHz audio instead."""
+        if not self.drop_spoken:
+            self.chunks.append(audio)
+
+    def kept_samples(self) -> int:
+        """Device-rate samples held in memory: what the length limit bounds. A take that drops
+        its spoken audio holds only what its live segments have not handed out yet."""
+        if not self.drop_spoken:
+            return self.samples
+        return self.samples - int(self._spoken.head * self.rate / MODEL_RATE)
 
     def _feed_segmenter(self, audio: np.ndarray) -> None:
         if self._segmenter is None or audio.size == 0:
             return
         audio16 = self._resampler.resample_chunk(audio) if self._resampler is not None else audio
+        if self.drop_spoken:
+            self._spoken.add(audio16)
         self._fed16 += audio16.size
         # Loaded before this feed means feed() analyses everything queued so far (loading only
         # ever goes one way), so the segments then describe all the audio up to here.
         self._analysed = self._segmenter.loaded
         self._segments.extend(self._segmenter.feed(audio16, defer_until_loaded=True))
         self._provisional.extend(self._segmenter.provisional())
+        if self.drop_spoken and self._analysed:
+            self._spoken.drop_until(self._segmenter.settled_until)
 
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -333,6 +357,11 @@ class Take:
             speech_end = max(0, seg.emitted_until - pad) if seg.emitted_until else 0
         return max(0, analysed - speech_end) / MODEL_RATE
 
+    def speech_heard(self) -> bool:
+        """True once the live VAD has heard speech in this take (a segment emitted or open)."""
+        seg = self._segmenter
+        return seg is not None and (seg.emitted_until > 0 or seg.in_speech)
+
     def tail_complete(self) -> bool:
         return self.stop_at is not None and self.samples >= self.stop_at
 
@@ -341,23 +370,32 @@ class Take:
 
     def result(self) -> "Recording":
         """The finished recording: resampled to 16 kHz with soxr, clipped to [-1, 1]."""
-        audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
-        samples = np.clip(resample(audio, self.rate, MODEL_RATE), -1.0, 1.0).astype(np.float32)
+        if self.drop_spoken:
+            flushed = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True) \
+                if self._resampler is not None else None
+            samples = self._spoken.samples(flushed)
+        else:
+            audio = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+            samples = np.clip(resample(audio, self.rate, MODEL_RATE), -1.0, 1.0).astype(np.float32)
+        head = self._spoken.head
         warnings = list(self.warnings)
         if self.overflows:
             warnings.append(f"the computer was too busy {self.overflows} time(s) and some audio "
                             "was dropped")
         tail = (self.samples - self.tail_start) if self.tail_start is not None else 0
         return Recording(
-            samples=samples, sample_rate=MODEL_RATE, duration_s=samples.size / MODEL_RATE,
+            samples=samples, sample_rate=MODEL_RATE, duration_s=(head + samples.size) / MODEL_RATE,
             device_name=self.device_name, start_latency_ms=self.start_latency_ms,
             lost_ms=self.lost_ms, device_lost=self.device_lost,
             hit_max_length=self.hit_max_length, warnings=tuple(warnings),
-            preroll_ms=self.preroll_samples * 1000.0 / self.rate, tail_ms=tail * 1000.0 / self.rate,
+            preroll_ms=max(0.0, self.preroll_samples * 1000.0 / self.rate - head * 1000.0 / MODEL_RATE),
+            tail_ms=tail * 1000.0 / self.rate,
             # The live segmenter's positions are positions in ``samples``: the streaming resampler
             # yields the same samples as the batch one above.
-            tail_start=self._segmenter.tail_start if self._segmenter is not None else 0,
-            tail_end=self._segmenter.tail_end if self._segmenter is not None else None,
+            # After a drop, a closed segment's end may lie before the head: the tail is then silence.
+            tail_start=max(0, self._segmenter.tail_start - head) if self._segmenter is not None else 0,
+            tail_end=self._segmenter.tail_end - head
+            if self._segmenter is not None and self._segmenter.tail_end is not None else None,
             tail_has_speech=self._segmenter.speech_pending if self._segmenter is not None else True,
-            segmented=self._segmenter is not None and self._analysed,
+            segmented=self._segmenter is not None and self._analysed, head_dropped=head,
         )

@@ -14,7 +14,9 @@ Two modes (README "Microphone modes"):
 
 After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept. If
 the device vanishes, what was captured is kept and ``device_lost`` is set; a warning is issued
-before ``max_s`` is reached, and the recording ends there with ``hit_max_length``.
+before ``max_s`` is reached, and the recording ends there with ``hit_max_length``. ``max_s`` bounds
+the audio held in memory: all of a take, unless the take drops its spoken audio
+(``start(drop_spoken=True)``: its live segments' consumer keeps them), which then has no time limit.
 """
 
 from __future__ import annotations
@@ -112,16 +114,23 @@ class Recorder:
         return self._recording
 
     def start(self, on_segment: Callable[[np.ndarray], None] | None = None,
-              on_provisional: Callable[[np.ndarray], None] | None = None) -> None:
+              on_provisional: Callable[[np.ndarray], None] | None = None,
+              on_pause: Callable[[float, bool], None] | None = None, drop_spoken: bool = False) -> None:
         """Key down: begin a recording. Returns at once; the stream opens on the worker if needed.
 
         ``on_segment``/``on_provisional`` given here receive this take's live segments instead of
         the constructor's: a consumer bound to one recording never gets the next one's audio.
+        ``on_pause(silence_s, speech_heard)`` after every block of this take: the seconds of silence
+        the live VAD has heard at its end (:meth:`Take.silence_heard_s`) and whether it has heard
+        speech at all (hands-free auto-stop decides with them). ``drop_spoken``: the segments'
+        consumer keeps their audio, so the take forgets it once handed out and only the unsent
+        rest counts towards ``max_s`` (no time limit, flat memory; the :class:`Recording` then
+        starts at ``head_dropped``).
         """
         if self._closed:
             raise DictateError("the recorder was closed; create a new one to record again")
         self._recording = True
-        self._queue.put((_START, time.monotonic(), on_segment, on_provisional))
+        self._queue.put((_START, time.monotonic(), on_segment, on_provisional, on_pause, drop_spoken))
 
     def stop(self) -> concurrent.futures.Future:
         """Key up: returns at once a Future that resolves to the :class:`Recording` after the tail.
@@ -270,7 +279,8 @@ class _Worker:
 
     # ---- commands ----------------------------------------------------------------------------
 
-    def _start(self, t_start: float, on_segment=None, on_provisional=None) -> None:
+    def _start(self, t_start: float, on_segment=None, on_provisional=None, on_pause=None,
+               drop_spoken: bool = False) -> None:
         if self.take is not None:
             if self.take.future is None:
                 return  # already recording: a repeated key-down
@@ -287,9 +297,10 @@ class _Worker:
                 return
         self.take = Take(self.rec, self.stream.rate, self.stream.name, t_start,
                          opened_on_demand=not already_open, notes=self.stream.notes,
-                         segmenter=self._segmenter())
+                         segmenter=self._segmenter(), drop_spoken=drop_spoken)
         self.take.on_segment = on_segment or self.rec._on_segment
         self.take.on_provisional = on_provisional or self.rec._on_provisional
+        self.take.on_pause = on_pause
         self.stream.notes = []  # said once per stream, not at every key-down
         if already_open:
             self.take.add_preroll(self.ring, int(self.rec.preroll_s * self.stream.rate))
@@ -343,6 +354,8 @@ class _Worker:
             self._call(take.on_provisional, segment)
         for segment in take.segments():
             self._call(take.on_segment, segment)
+        if take.on_pause is not None and take.future is None:
+            self._call(take.on_pause, take.silence_heard_s(), take.speech_heard())
         for message in take.new_warnings():
             self._warn(message)
         if take.hit_max_length or take.tail_complete():

@@ -306,6 +306,15 @@ class SpeechStream:
         return self.emitted_until
 
     @property
+    def settled_until(self) -> int:
+        """Stream position before which no audio can belong to a future segment: :attr:`tail_start`
+        while a segment is open, else the start of the pad kept before a possible next one (the
+        silence before it is never emitted). A recorder with no time limit drops the audio before it."""
+        if self._start is not None:
+            return self.tail_start
+        return self._base
+
+    @property
     def speech_pending(self) -> bool:
         """True when audio after :attr:`tail_start` may hold speech not yet emitted: a segment
         is open, or audio still waits for analysis (the model is loading). Incremental

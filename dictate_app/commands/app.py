@@ -31,6 +31,16 @@ def _key(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 60:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 0 to 60")
+    return seconds
+
+
 def _chord(value: str) -> str:
     try:
         return normalize_chord(value)
@@ -57,6 +67,9 @@ def add_arguments(parser) -> None:
     add_microphone_option(group, top_level=True)
     group.add_argument("--keep-mic-ready", action="store_true", default=None,
                        help="keep the microphone open for instant start with pre-roll (less private)")
+    group.add_argument("--auto-stop", type=_seconds, default=None, metavar="S",
+                       help="in toggle mode (and for `start --hands-free`) stop after S seconds of "
+                            "silence (default 2; 0: only a key press stops)")
     group.add_argument("--tail-ms", type=int, default=None, metavar="MS",
                        help="keep recording this long after the key comes up, so the last word is kept")
     group.add_argument("--desktop", choices=DESKTOP_CHOICES, default=None,
@@ -80,6 +93,7 @@ def build_options(args, s):
         microphone=_microphone_id(args.microphone) if args.microphone is not None else (s.microphone or None),
         keep_mic_ready=args.keep_mic_ready if args.keep_mic_ready is not None else s.keep_mic_ready,
         tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
+        auto_stop_s=args.auto_stop if args.auto_stop is not None else s.auto_stop_s,
     )
 
 

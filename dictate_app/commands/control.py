@@ -4,6 +4,8 @@ For desktops where Dictate has no hotkey backend (`dictate-app doctor` says whic
 managers: bind these commands to keys in the desktop's own keyboard settings. ``start`` begins a
 recording if none is running, ``stop`` ends it (the words are recognised and inserted),
 ``toggle`` does whichever applies, ``cancel`` throws the recording away, ``status`` prints the state.
+``start --hands-free`` starts a recording that stops by itself after a pause (the ``auto_stop_s``
+setting, 2 s when it is off) and inserts the words: no second command needed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ def register(subparsers) -> None:
     for action, text in ACTIONS.items():
         parser = subparsers.add_parser(action, help=f"{text}, in the running tray app")
         parser.add_argument("--json", action="store_true", help="print the reply as JSON")
+        if action == "start":
+            parser.add_argument("--hands-free", action="store_true",
+                                help="stop by itself after a pause of speech and insert the words")
         parser.set_defaults(run=run, control_action=action)
 
 
@@ -47,7 +52,8 @@ def describe(reply: dict) -> str:
 def run(args) -> int:
     from dictate_app.app.single_instance import send
 
-    reply = send(args.control_action)
+    command = "start-hands-free" if getattr(args, "hands_free", False) else args.control_action
+    reply = send(command)
     if reply is None:
         raise NotRunningError("Dictate is not running: start it with `dictate-app` first.")
     if args.json:

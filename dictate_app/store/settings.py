@@ -68,6 +68,8 @@ class Settings:
 
     hotkey: str = field(default=DEFAULT_HOTKEY, metadata={"help": "push-to-talk key (f9, ctrl_r, pause, scroll_lock...)"})
     mode: str = field(default=Mode.HOLD.value, metadata=_choices(*(m.value for m in Mode)))
+    # Toggle mode and hands-free starts end after this much silence; 0: never (audio.autostop).
+    auto_stop_s: float = field(default=2.0, metadata=_range(0.0, 60.0))
     language: str = field(default="auto", metadata=_choices(*LANGUAGE_CHOICES))
     itn: bool = field(default=True, metadata={"help": "write numbers and punctuation (inverse text normalisation)"})
     insert_method: str = field(default=Method.PASTE.value, metadata=_choices(*(m.value for m in Method)))

@@ -23,7 +23,7 @@ def main() -> int:
     def handle(command: str) -> dict:
         if command == "toggle":
             state["phase"] = "recording" if state["phase"] == "idle" else "idle"
-        elif command == "start":
+        elif command in ("start", "start-hands-free"):
             state["phase"] = "recording"
         elif command in ("stop", "cancel"):
             state["phase"] = "idle"

@@ -42,6 +42,21 @@ def test_defaults_come_from_the_settings_and_options_win(monkeypatch, tmp_path):
     assert (options.hotkey, options.tail_ms, options.model_dir, options.mode) == ("f8", 0, "/m", Mode.TOGGLE)
 
 
+def test_auto_stop_comes_from_the_setting_or_the_option(capsys):
+    from dictate_app.commands.app import build_options
+    from dictate_app.store.settings import Settings
+
+    assert build_options(build_parser().parse_args(["--model", "/m"]), Settings()).auto_stop_s == 2.0
+    saved = Settings(auto_stop_s=4.0)
+    assert build_options(build_parser().parse_args(["--model", "/m"]), saved).auto_stop_s == 4.0
+    assert build_options(build_parser().parse_args(["--model", "/m", "--auto-stop", "0"]), saved).auto_stop_s == 0
+    try:
+        build_parser().parse_args(["--auto-stop", "soon"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert "'soon' is not a number of seconds from 0 to 60" in capsys.readouterr().err
+
+
 def test_no_display_is_one_sentence_not_a_qt_abort():
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}

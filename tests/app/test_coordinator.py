@@ -63,12 +63,13 @@ class FakeRecorder:
         self.log = []
         self.consumers = (None, None)
 
-    def start(self, on_segment=None, on_provisional=None):
+    def start(self, on_segment=None, on_provisional=None, **take):
         if self.fail_start:
             raise self.fail_start
         self.log.append("start")
         self.is_recording = True
         self.consumers = (on_segment, on_provisional)
+        self.take = take  # on_pause, drop_spoken
         self.kwargs["on_level"](0.05)  # the recorder thread's level callback
 
     def deliver(self):
@@ -513,3 +514,78 @@ def test_a_remote_engine_gets_one_request_per_segment_while_held(harness, serve_
     (uid, details), = h.wait_finished(1)
     assert details["status"] == "inserted" and details["text"] == "clip 500 clip 500 clip 250"
     assert server_engine.calls[1:] == [[500], [500], [250]]
+
+
+def pause_reports(recorder, *reports):
+    """The recorder's thread reports the silence its live VAD heard, block after block."""
+    on_pause = recorder.take["on_pause"]
+    thread = threading.Thread(target=lambda: [on_pause(s, heard) for s, heard in reports])
+    thread.start()
+    thread.join()
+
+
+def test_toggle_mode_ends_the_take_after_the_pause_with_a_countdown_and_inserts(harness):
+    h = harness(texts=["please open", "the door"], script=[Take(SEGMENTS[:1], TAIL)],
+                mode=Mode.TOGGLE, auto_stop_s=2.0)
+    h.start()
+    h.co.press(0.0)
+    recorder = h.recorders[0]
+    assert recorder.take["drop_spoken"] is True, "an incremental take keeps no spoken audio"
+    recorder.deliver()
+    pause_reports(recorder, (0.0, True), (0.8, True))
+    h.qtbot.waitUntil(lambda: h.popup.countdown.text() == "stops in 1.2 s", timeout=2000)
+    assert h.co.state.phase is Phase.RECORDING
+    pause_reports(recorder, (0.1, True))  # speech again: the countdown goes
+    h.qtbot.waitUntil(lambda: h.popup.countdown.text() == "", timeout=2000)
+    pause_reports(recorder, (1.9, True), (2.0, True), (2.1, True))
+    (uid, details), = h.wait_finished(1)
+    assert details["status"] == "inserted" and details["text"] == "please open the door"
+    assert recorder.log == ["start", "stop"] and h.popup.countdown.text() == ""
+    assert details["marks"]["released"] > 0, "ended by the pause, as a second press would"
+
+
+def test_a_hands_free_take_with_no_speech_ends_with_no_speech_heard(harness):
+    h = harness(texts=[], script=[Take([], TAIL)])
+    h.start()
+    h.co.start_hands_free()  # hold mode: a hands-free start stops by itself all the same
+    recorder = h.recorders[0]
+    pause_reports(recorder, (2.5, False), (7.9, False), (8.0, False))
+    assert h.wait_finished(1) == [(1, {"status": "no_speech"})]
+    assert recorder.log == ["start", "cancel"] and h.popup.text_label.text() == "No speech heard"
+    assert h.engine.calls == [] and h.keyboard.sent == []
+
+
+def test_hold_mode_takes_do_not_stop_by_themselves_and_keep_audio_keeps_everything(harness):
+    h = harness(texts=["x"], script=[SPEECH], mode=Mode.HOLD, auto_stop_s=2.0)
+    h.log.keeps_audio = True
+    h.start()
+    h.co.press(0.0)
+    assert "on_pause" not in h.recorders[0].take
+    assert h.recorders[0].take["drop_spoken"] is False, "the history keeps this take's audio"
+    h.co.release(1000.0)
+    h.wait_finished(1)
+
+
+def test_a_pause_report_of_a_take_stopped_by_hand_is_ignored(harness):
+    h = harness(texts=["one", "two"], script=[SPEECH, SPEECH], mode=Mode.TOGGLE)
+    h.start()
+    h.co.press(0.0)
+    first = h.recorders[0].take["on_pause"]
+    h.co.press(1000.0)  # stopped by hand
+    h.wait_finished(1)
+    h.co.press(2000.0)  # the next take records
+    threading.Thread(target=lambda: first(5.0, True)).start()
+    h.qtbot.wait(100)
+    assert h.co.state.phase is Phase.RECORDING and h.popup.countdown.text() == ""
+
+
+def test_auto_stop_setting_applies_from_the_next_take(harness):
+    h = harness(texts=["x"], script=[SPEECH, SPEECH], mode=Mode.TOGGLE)
+    h.start()
+    h.co.set_option("auto_stop_s", 0)
+    h.co.press(0.0)
+    assert "on_pause" not in h.recorders[0].take, "off: only the key stops a toggle take"
+    h.co.press(1000.0)
+    h.wait_finished(1)
+    h.co.start_hands_free()
+    assert "on_pause" in h.recorders[0].take, "a hands-free start stops by itself all the same"

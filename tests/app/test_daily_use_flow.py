@@ -59,3 +59,14 @@ def test_remote_commands_drive_the_coordinator(harness):
     assert h.wait_finished(2)[1][1] == {"status": "cancelled"}
     handle("show")
     assert shown == [1]
+
+
+def test_start_hands_free_over_the_control_socket_starts_once_and_says_so(harness):
+    h = harness(texts=[], script=[SPEECH])
+    handle = make_handler(h.co, lambda: None)
+    h.start()
+    reply = handle("start-hands-free")
+    assert reply["recording"] is True and reply["hands_free"] is True
+    assert "on_pause" in h.recorders[0].take, "hold mode, yet this take stops by itself"
+    assert handle("start-hands-free")["recording"] is True and h.recorders[0].log == ["start"]
+    assert handle("cancel")["hands_free"] is False

@@ -41,12 +41,14 @@ def test_edits_are_saved_and_announced(tmp_path, qtbot):
     w["mode"].setCurrentIndex(w["mode"].findData("toggle"))
     w["microphone"].setCurrentIndex(w["microphone"].findText("HD Webcam C270 Mono"))
     w["tail_ms"].setValue(500)
+    w["auto_stop_s"].setValue(3.5)
     w["sounds"].setChecked(False)
     w["app_overrides"].add_row(AppOverride("Slack", auto_enter=True))
     changed = []
     store.changed.connect(changed.append)
     assert dialog.apply()
-    assert set(changed) == {"mode", "microphone", "tail_ms", "sounds", "app_overrides"}
+    assert set(changed) == {"mode", "microphone", "tail_ms", "auto_stop_s", "sounds", "app_overrides"}
+    assert store.get("auto_stop_s") == 3.5
     assert store.get("app_overrides")[-1] == AppOverride("Slack", auto_enter=True)
     assert SettingsStore(tmp_path / "settings.ini").get("microphone") == WEBCAM.id  # the stable id, not the label
 
@@ -176,3 +178,12 @@ def test_nothing_is_cut_at_the_default_size(tmp_path, qtbot, screenshot):
         screenshot(dialog, f"settings-{index + 1}-{name}")
     assert dialog.tabs.tabText(1) == "Microphone and sounds"
     assert QFontInfo(dialog.rules_edit.font()).fixedPitch()  # the template's columns line up
+
+
+def test_auto_stop_zero_reads_off(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot)
+    box = dialog.widgets["auto_stop_s"]
+    assert box.value() == 2.0 and box.text() == "2 s"
+    box.setValue(0)
+    assert box.text() == "off (press again to stop)"
+    assert dialog.apply() and store.get("auto_stop_s") == 0.0

@@ -100,6 +100,9 @@ def test_remote_control_commands(first, env, cli):
         out = cli(command, "--json", env=env)
         assert json.loads(out.stdout)["phase"] == phase
     assert [_line(first) for _ in range(4)] == ["handled status", "handled stop", "handled start", "handled cancel"]
+    out = cli("start", "--hands-free", env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "recording, model ready, hold mode"
+    assert _line(first) == "handled start-hands-free"
 
 
 def test_second_instance_defers_to_the_first(first, env):

@@ -172,3 +172,19 @@ def test_without_a_working_hotkey_the_tray_does_not_offer_it(qapp):
     tray.set_phase(Phase.RECORDING)
     assert tray.toggle_action.text() == "Stop dictation"
     assert how_to_stop(None, True) == "To stop: click Dictate's tray icon again."
+
+
+def test_start_hands_free_entry_is_offered_when_a_take_can_start(qtbot):
+    tray = make_tray()
+    entry = next(a for a in tray.menu.actions() if a.text() == "Start hands-free dictation")
+    assert entry is tray.hands_free_action
+    tray.set_phase(Phase.IDLE)
+    assert entry.isEnabled()
+    with qtbot.waitSignal(tray.hands_free_requested, timeout=1000):
+        entry.trigger()
+    tray.set_phase(Phase.RECORDING)
+    assert not entry.isEnabled(), "Stop dictation stops it"
+    tray.set_phase(Phase.TRANSCRIBING)
+    assert entry.isEnabled(), "the next take may start while the last one is transcribed"
+    tray.set_no_model()
+    assert not entry.isEnabled()

@@ -328,3 +328,62 @@ def test_without_a_live_vad_the_recording_is_not_segmented(make):
     wait_for(lambda: factory.streams)
     factory.stream.pump(0.5)
     assert not rec.stop().result(timeout=5).segmented
+
+
+def test_a_take_that_drops_spoken_audio_has_no_length_limit_and_keeps_only_the_unsent_rest(make, words_16k):
+    # Eight sentences with pauses, 48 kHz like most microphones: 3x the 10 s limit of this recorder.
+    phrase = np.concatenate([words_16k, silence(1.0)])
+    audio = np.concatenate([silence(0.5)] + [phrase] * 8 + [words_16k[: words_16k.size // 2]])
+    at48 = resample(audio, MODEL_RATE, 48_000)
+    results = {}
+    for drop in (True, False):
+        factory = FakeStreamFactory(at48, 48_000)
+        rec = ready_vad(factory, make, tail_s=0.0, max_s=10.0)
+        segments: list[np.ndarray] = []
+        kept: list[int] = []
+        rec.start(on_segment=segments.append, drop_spoken=drop)
+        wait_for(lambda: factory.streams)
+        for _ in range(int(audio.size / MODEL_RATE / 0.5)):
+            factory.stream.pump(0.5)
+            kept.append(rec._worker.take.kept_samples() if rec._worker.take is not None else 0)
+        factory.stream.pump(audio.size / MODEL_RATE % 0.5)
+        results[drop] = (rec.stop().result(timeout=30), segments, max(kept))
+    dropped, segments, most_kept = results[True]
+    assert not dropped.hit_max_length and len(segments) == 8
+    # Memory: never more than one phrase and a second in hand, however long the take.
+    assert most_kept < (phrase.size / MODEL_RATE + 1.0) * 48_000, most_kept / 48_000
+    assert dropped.duration_s == pytest.approx(audio.size / MODEL_RATE, abs=0.05)
+    assert dropped.head_dropped > 20 * MODEL_RATE and dropped.samples.size < 4 * MODEL_RATE
+    # The kept rest is exactly the end of the whole take (the same samples, the same positions).
+    undropped = FakeStreamFactory(at48, 48_000)
+    whole_rec = ready_vad(undropped, make, tail_s=0.0, max_s=100.0)
+    whole_rec.start()
+    wait_for(lambda: undropped.streams)
+    undropped.stream.pump(audio.size / MODEL_RATE)
+    whole = whole_rec.stop().result(timeout=30)
+    assert np.array_equal(dropped.samples, whole.samples[dropped.head_dropped:])
+    assert dropped.tail_start + dropped.head_dropped == whole.tail_start and dropped.tail_has_speech
+    assert ncc_best(dropped.samples[dropped.tail_start:], words_16k[: words_16k.size // 2])[0] > 0.99
+    # Without dropping (a take that cannot be incremental) today's bound and warning stay.
+    bounded = results[False][0]
+    assert bounded.hit_max_length and bounded.duration_s == pytest.approx(10.0, abs=0.03)
+    assert any("limit" in warning for warning in bounded.warnings)
+
+
+def test_on_pause_reports_the_silence_after_the_speech(make, words_16k):
+    audio = np.concatenate([silence(1.0), words_16k, silence(2.0)])
+    factory = FakeStreamFactory(audio, MODEL_RATE)
+    rec = ready_vad(factory, make, tail_s=0.0)
+    pauses: list[tuple[float, bool]] = []
+    rec.start(on_pause=lambda silence_s, heard: pauses.append((silence_s, heard)))
+    wait_for(lambda: factory.streams)
+    factory.stream.pump(0.9)
+    wait_for(lambda: len(pauses) >= 45)
+    before = pauses[-1]
+    factory.stream.pump(audio.size / MODEL_RATE - 0.9)
+    rec.stop().result(timeout=30)
+    assert before[1] is False and 0.7 < before[0] <= 0.9, "no speech yet: silence since the start"
+    assert pauses[-1][1] is True
+    # The end of the words to the end of the audio, less what espeak kept silent inside its span.
+    assert 1.7 < pauses[-1][0] <= 2.1, pauses[-1]
+    assert min(s for s, heard in pauses if heard) == 0.0, "mid-speech: no silence"

@@ -14,15 +14,16 @@ def test_defaults_cover_the_issue_keys():
     expected = {"hotkey", "mode", "language", "itn", "insert_method", "paste_keys", "app_overrides",
                 "microphone", "keep_mic_ready", "tail_ms", "model_dir", "device", "sounds", "sound_volume",
                 "popup_seconds", "start_at_login", "history_audio", "history_audio_cap_mb",
-                "history_retention_days", "server_url", "desktop"}
+                "history_retention_days", "server_url", "desktop", "auto_stop_s"}
     assert set(s.KEYS) == expected
     d = s.DEFAULTS
     assert (d.hotkey, d.mode, d.language, d.insert_method, d.tail_ms, d.history_audio) == (
         "f9", "hold", "auto", "paste", 250, False)
+    assert d.auto_stop_s == 2.0  # used in toggle mode only (hold mode never stops by itself)
 
 
 def test_round_trip_through_stored_strings():
-    custom = s.Settings(mode="toggle", itn=False, tail_ms=400, popup_seconds=1.5, sound_volume=80,
+    custom = s.Settings(mode="toggle", auto_stop_s=3.5, itn=False, tail_ms=400, popup_seconds=1.5, sound_volume=80,
                         app_overrides=(s.AppOverride("Slack", auto_enter=True),),
                         server_url="http://127.0.0.1:8765")
     stored = {k: str(s.to_stored(k, getattr(custom, k))) for k in s.KEYS}  # INI gives back strings
