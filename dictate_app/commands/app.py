@@ -80,6 +80,7 @@ def build_options(args, s):
         microphone=_microphone_id(args.microphone) if args.microphone is not None else (s.microphone or None),
         keep_mic_ready=args.keep_mic_ready if args.keep_mic_ready is not None else s.keep_mic_ready,
         tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
+        insert_live=s.insert_live,
     )
 
 

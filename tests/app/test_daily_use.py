@@ -73,9 +73,10 @@ def test_each_setting_reaches_its_part(tmp_path, qtbot, monkeypatch):
     daily = DailyUse(shell, lambda: ["USB mic"])  # noqa: F841  (kept alive: its connections)
     store = shell.settings
     store.update({"tail_ms": 600, "keep_mic_ready": True, "language": "zh", "insert_method": "type",
-                  "device": "cpu", "model_dir": "/models/sv"})
-    assert shell.coordinator.calls == [("language", "zh"), ("insert", "type"), ("keep_mic_ready", True),
-                                       ("tail_ms", 600), ("model_dir", "/models/sv"), ("device", "cpu")]
+                  "device": "cpu", "model_dir": "/models/sv", "insert_live": True})
+    assert shell.coordinator.calls == [("language", "zh"), ("insert", "type"), ("insert_live", True),
+                                       ("keep_mic_ready", True), ("tail_ms", 600), ("model_dir", "/models/sv"),
+                                       ("device", "cpu")]
     assert ("language", "zh") in shell.tray.choices and ("insert", "type") in shell.tray.choices
     shell.worker = SimpleNamespace(itn=True)
     store.set("itn", False)

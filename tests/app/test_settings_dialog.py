@@ -42,11 +42,14 @@ def test_edits_are_saved_and_announced(tmp_path, qtbot):
     w["microphone"].setCurrentIndex(w["microphone"].findText("HD Webcam C270 Mono"))
     w["tail_ms"].setValue(500)
     w["sounds"].setChecked(False)
+    assert not w["insert_live"].isChecked(), "insert as I speak is off by default"
+    w["insert_live"].setChecked(True)
     w["app_overrides"].add_row(AppOverride("Slack", auto_enter=True))
     changed = []
     store.changed.connect(changed.append)
     assert dialog.apply()
-    assert set(changed) == {"mode", "microphone", "tail_ms", "sounds", "app_overrides"}
+    assert set(changed) == {"mode", "microphone", "tail_ms", "sounds", "app_overrides", "insert_live"}
+    assert SettingsStore(tmp_path / "settings.ini").get("insert_live") is True
     assert store.get("app_overrides")[-1] == AppOverride("Slack", auto_enter=True)
     assert SettingsStore(tmp_path / "settings.ini").get("microphone") == WEBCAM.id  # the stable id, not the label
 
