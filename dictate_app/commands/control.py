@@ -4,6 +4,10 @@ For desktops where Dictate has no hotkey backend (`dictate-app doctor` says whic
 managers: bind these commands to keys in the desktop's own keyboard settings. ``start`` begins a
 recording if none is running, ``stop`` ends it (the words are recognised and inserted),
 ``toggle`` does whichever applies, ``cancel`` throws the recording away, ``status`` prints the state.
+
+While recording, ``status --json`` carries the words so far (README "Live words"): ``partial``
+(everything the popup shows, provisional words included), ``partial_final`` (the closed segments'
+words, which will not change) and ``partial_tags``; all three are null otherwise.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ def describe(reply: dict) -> str:
         parts.append(f"{reply['mode']} mode")
     if reply.get("hotkey"):
         parts.append(f"hotkey {reply['hotkey']}")
+    if reply.get("partial"):
+        parts.append(f"so far: {reply['partial']}")
     return ", ".join(parts)
 
 
