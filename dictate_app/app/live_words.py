@@ -41,9 +41,10 @@ class LiveWords:
         return uid in self._takes
 
     def end(self, uid: int) -> bool:
-        """Forget take ``uid`` (inserted or dropped); True when words of it were already inserted."""
+        """Forget take ``uid`` (inserted or dropped); True when words of it were inserted already,
+        or are being inserted (a piece in flight at Esc still lands)."""
         take = self._takes.pop(uid, None)
-        return take is not None and take.inserted_any
+        return take is not None and bool(take.sent)
 
     def view(self) -> LiveView | None:
         """The words so far of the take being recorded (None: none, or not a live take)."""
