@@ -40,8 +40,8 @@ class HistoryRecorder(QObject):
         """Save (committed on return). Raises :class:`HistoryError` if the disk refuses."""
         audio = audio if self.keeps_audio else None
         hid = self._ids.get(uid) if uid is not None else None
-        if hid is not None:  # the take's row, written as it went
-            self.history.update(hid, transcript, audio=audio, status="pending")
+        # The take's row, written as it went (unless the user deleted it meanwhile: a new one).
+        if hid is not None and self.history.update(hid, transcript, audio=audio, status="pending"):
             self.updated.emit(hid)
             return hid
         hid = self.history.add(transcript, target=target, audio=audio)
@@ -54,12 +54,11 @@ class HistoryRecorder(QObject):
         """Save take ``uid``'s text so far: its row is created at the first call, then rewritten.
         Committed on return; raises :class:`HistoryError` if the disk refuses."""
         hid = self._ids.get(uid)
-        if hid is None:
-            hid = self._ids[uid] = self.history.add(transcript, target=target, status="recording")
-            self.saved.emit(hid)
-        else:
-            self.history.update(hid, transcript)
+        if hid is not None and self.history.update(hid, transcript):
             self.updated.emit(hid)
+            return hid
+        hid = self._ids[uid] = self.history.add(transcript, target=target, status="recording")
+        self.saved.emit(hid)
         return hid
 
     @Slot(int, object)

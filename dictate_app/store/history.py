@@ -267,9 +267,12 @@ class History:
         return int(uid)
 
     def update(self, uid: int, transcript: Transcript, *, text: str | None = None,
-               audio: np.ndarray | None = None, sample_rate: int = 16000, status: str | None = None) -> None:
+               audio: np.ndarray | None = None, sample_rate: int = 16000, status: str | None = None) -> bool:
         """Rewrite utterance ``uid`` with a longer transcript of the same take (committed before
-        this returns); ``audio`` and ``status`` as for :meth:`add` (None: left as they are)."""
+        this returns); ``audio`` and ``status`` as for :meth:`add` (None: left as they are).
+        False when there is no such row (deleted meanwhile): nothing is written then."""
+        if self.get(uid) is None:
+            return False
         columns = "text = ?, raw = ?, language = ?, emotion = ?, events = ?, itn = ?, duration_s = ?, timings = ?"
         params: tuple = _result_columns(transcript, text)
         if status is not None:
@@ -280,6 +283,7 @@ class History:
         self._write(statements)
         if audio is not None and len(audio):
             self._enforce_audio_cap()
+        return True
 
     def set_result(self, uid: int, status: str, method: str | None = None, message: str = "") -> None:
         """Record what happened when the text was inserted (``inserted``/``clipboard``/``failed``)."""

@@ -57,3 +57,17 @@ def test_a_cancelled_take_leaves_no_row_unless_words_were_already_inserted(tmp_p
     hid = recorder.progress(Transcript(text="typed already"), uid=2)
     recorder.finished(2, {"status": "cancelled", "inserted_live": True})
     assert history.get(hid).text == "typed already" and history.get(hid).insert_status == "cancelled"
+
+
+def test_a_live_row_deleted_mid_take_is_written_again(tmp_path, qtbot):
+    """The user deletes the "recording" row in the history window while still dictating: the
+    words are not lost, the next closed segment and the release write a new row."""
+    history = History(tmp_path / "h.sqlite3")
+    recorder = HistoryRecorder(history)
+    first = recorder.progress(Transcript(text="one"), uid=5)
+    history.delete([first])
+    second = recorder.progress(Transcript(text="one two"), uid=5)
+    assert [(e.id, e.text) for e in history.recent()] == [(second, "one two")]
+    history.delete([second])
+    final = recorder.append(Transcript(text="one two three"), uid=5)
+    assert [(e.id, e.text, e.insert_status) for e in history.recent()] == [(final, "one two three", "pending")]
