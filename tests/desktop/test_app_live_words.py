@@ -109,58 +109,62 @@ def first_words_while_held(desktop, data: Path, first: str) -> dict:
 
 
 def app_session(desktop, model_dir: Path, data: Path, settings: str = ""):
-    """A module fixture's body: (desktop, target, app, data) until the module's tests are done."""
+    """A class fixture's body: (desktop, target, app, data) until the class's tests are done.
+    Class-scoped, not module-scoped: two apps alive at once would both answer F9 (each with its
+    own config dir, so neither defers to the other) and both insert."""
     with app_and_target(desktop, model_dir, data, settings) as (target, app):
         yield desktop, target, app, data
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def live_app(desktop, fixture_model_dir, tmp_path_factory):
     """The app with default settings (insert as I speak off) and a QLineEdit target."""
     yield from app_session(desktop, fixture_model_dir, tmp_path_factory.mktemp("live-words"))
 
 
-@pytest.mark.parametrize("case", ["english", "mandarin"])
-def test_the_first_sentence_shows_before_release_and_the_target_gets_both(live_app, tmp_path, case):
-    desktop, target, app, data = live_app
-    first, _second, _voice, both = SENTENCES[case]
-    with saying_both(desktop, target, tmp_path, case):
-        reply = first_words_while_held(desktop, data, first)
-        popup = app.popup_text()
-        shot = desktop.screenshot(f"app-live-words-{case}.png")
-        print(f"\n{case}: status while held {reply['partial']!r} (final {reply['partial_final']!r}, "
-              f"tags {reply['partial_tags']}); popup {popup!r}; screenshot {shot}")
-        assert reply["phase"] == "recording" and reply["recording"] is True, "the key is still held"
-        assert reply["partial"].startswith(first) and reply["partial_tags"], "tags so far come too"
-        assert popup is not None and popup.startswith(first), "the popup shows the words while held"
-        assert target.text() == "", "insert as I speak is off: nothing typed before release"
-    assert settled_text(target) == both
-    assert app.logged_texts()[-1] == both, "one history row for the take, with the whole text"
-    wait_for(lambda: app.popup_text() == both, 5, "the result view")
-    assert status(desktop, data)["partial"] is None, "no live words once the take is over"
+class TestLiveWords:
+    @pytest.mark.parametrize("case", ["english", "mandarin"])
+    def test_the_first_sentence_shows_before_release_and_the_target_gets_both(self, live_app, tmp_path, case):
+        desktop, target, app, data = live_app
+        first, _second, _voice, both = SENTENCES[case]
+        with saying_both(desktop, target, tmp_path, case):
+            reply = first_words_while_held(desktop, data, first)
+            popup = app.popup_text()
+            shot = desktop.screenshot(f"app-live-words-{case}.png")
+            print(f"\n{case}: status while held {reply['partial']!r} (final {reply['partial_final']!r}, "
+                  f"tags {reply['partial_tags']}); popup {popup!r}; screenshot {shot}")
+            assert reply["phase"] == "recording" and reply["recording"] is True, "the key is still held"
+            assert reply["partial"].startswith(first) and reply["partial_tags"], "tags so far come too"
+            assert popup is not None and popup.startswith(first), "the popup shows the words while held"
+            assert target.text() == "", "insert as I speak is off: nothing typed before release"
+        assert settled_text(target) == both
+        assert app.logged_texts()[-1] == both, "one history row for the take, with the whole text"
+        wait_for(lambda: app.popup_text() == both, 5, "the result view")
+        assert status(desktop, data)["partial"] is None, "no live words once the take is over"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def speaking_app(desktop, fixture_model_dir, tmp_path_factory):
     """The app with "insert as I speak" on (settings.ini, as the settings dialog saves it)."""
     yield from app_session(desktop, fixture_model_dir, tmp_path_factory.mktemp("insert-as-i-speak"),
                            "insert_live=true\n")
 
 
-@pytest.mark.parametrize("case", ["english", "mandarin"])
-def test_insert_as_i_speak_puts_the_first_sentence_in_the_target_before_release(speaking_app, tmp_path, case):
-    desktop, target, app, data = speaking_app
-    first, _second, _voice, both = SENTENCES[case]
-    with saying_both(desktop, target, tmp_path, case):
-        wait_for(lambda: target.text() == first, FIRST_WORDS_S, f"{first!r} in the target while held")
-        print(f"\n{case}: the target held {target.text()!r} before release; "
-              f"status {status(desktop, data)['phase']!r}")
-        assert status(desktop, data)["recording"] is True, "the key is still held"
-    assert settled_text(target) == both, "the rest after release, joined as a whole take is"
-    with History(data / "history.sqlite3") as history:
-        wait_for(lambda: history.recent(1)[0].insert_status == "inserted", 10, "the insertion result")
-        assert [e.text for e in history.recent(1)] == [both]
-    assert desktop.focused_window() == target.wid
+class TestInsertAsISpeak:
+    @pytest.mark.parametrize("case", ["english", "mandarin"])
+    def test_the_first_sentence_is_in_the_target_before_release(self, speaking_app, tmp_path, case):
+        desktop, target, app, data = speaking_app
+        first, _second, _voice, both = SENTENCES[case]
+        with saying_both(desktop, target, tmp_path, case):
+            wait_for(lambda: target.text() == first, FIRST_WORDS_S, f"{first!r} in the target while held")
+            print(f"\n{case}: the target held {target.text()!r} before release; "
+                  f"status {status(desktop, data)['phase']!r}")
+            assert status(desktop, data)["recording"] is True, "the key is still held"
+        assert settled_text(target) == both, "the rest after release, joined as a whole take is"
+        with History(data / "history.sqlite3") as history:
+            wait_for(lambda: history.recent(1)[0].insert_status == "inserted", 10, "the insertion result")
+            assert [e.text for e in history.recent(1)] == [both]
+        assert desktop.focused_window() == target.wid
 
 
 def test_sigkill_mid_take_keeps_the_history_row_with_the_words_so_far(desktop, fixture_model_dir, tmp_path):

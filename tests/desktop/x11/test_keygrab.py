@@ -87,7 +87,10 @@ def test_keys_sent_while_the_key_is_held_reach_the_app_and_the_key_does_not(desk
         # Held past the auto-repeat delay, with keys typed in the middle of the hold.
         desktop.xdotool("keydown", "F9", "sleep", "0.8", "type", "--delay", "20", "mid",
                         "sleep", "0.8", "keyup", "F9")
-        wait_for(lambda: target.text() == "mid", 5, "the keys typed while F9 was held")
+        try:
+            wait_for(lambda: target.text() == "mid", 5, "the keys typed while F9 was held")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: the app got {target.text()!r}") from None
         time.sleep(0.3)
         assert target.text() == "mid", "F9 itself (and its repeats) reached no app"
         assert target.states() == states_before, "and the app stayed active"
