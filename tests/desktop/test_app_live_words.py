@@ -69,17 +69,22 @@ def two_sentences(desktop, tmp_path: Path, case: str) -> Path:
 
 
 @contextlib.contextmanager
-def saying_both(desktop, target, tmp_path: Path, case: str):
-    """F9 held from before the two sentences (the target focused) to after they have played; the
-    body runs while they play, i.e. while the user is still speaking."""
+def saying_both(desktop, target, tmp_path: Path, case: str, toggle: bool = False):
+    """F9 held from before the two sentences (the target focused) to after they have played (in
+    toggle mode: pressed before them, pressed again after them); the body runs while they play,
+    i.e. while the user is still speaking."""
     wav = two_sentences(desktop, tmp_path, case)
     target.reset()
     start_talking(desktop)
+    if toggle:
+        desktop.key_up("F9")  # the press started the take; the next press ends it
     playing = desktop.speak(wav, wait=False)
     try:
         yield
         playing.wait(60)
     finally:
+        if toggle:
+            desktop.key_down("F9")
         desktop.key_up("F9")
 
 
@@ -150,21 +155,40 @@ def speaking_app(desktop, fixture_model_dir, tmp_path_factory):
                            "insert_live=true\n")
 
 
+def first_sentence_before_the_end(speaking_app, tmp_path, case: str, toggle: bool = False) -> None:
+    """Insert as I speak: the first sentence lands while the take goes on, then both."""
+    desktop, target, app, data = speaking_app
+    first, _second, _voice, both = SENTENCES[case]
+    with saying_both(desktop, target, tmp_path, case, toggle):
+        wait_for(lambda: target.text() == first, FIRST_WORDS_S, f"{first!r} in the target while recording")
+        print(f"\n{case}: the target held {target.text()!r} before the end of the take "
+              f"({'toggle' if toggle else 'hold'} mode); status {status(desktop, data)['phase']!r}")
+        assert status(desktop, data)["recording"] is True, "the take goes on (the key still held)"
+    assert settled_text(target) == both, "the rest after release, joined as a whole take is"
+    with History(data / "history.sqlite3") as history:
+        wait_for(lambda: history.recent(1)[0].insert_status == "inserted", 10, "the insertion result")
+        assert [e.text for e in history.recent(1)] == [both]
+    assert desktop.focused_window() == target.wid
+
+
 class TestInsertAsISpeak:
+    """Hold mode: the pieces reach the window while F9 is still held (the X11 grab lets them)."""
+
     @pytest.mark.parametrize("case", ["english", "mandarin"])
     def test_the_first_sentence_is_in_the_target_before_release(self, speaking_app, tmp_path, case):
-        desktop, target, app, data = speaking_app
-        first, _second, _voice, both = SENTENCES[case]
-        with saying_both(desktop, target, tmp_path, case):
-            wait_for(lambda: target.text() == first, FIRST_WORDS_S, f"{first!r} in the target while held")
-            print(f"\n{case}: the target held {target.text()!r} before release; "
-                  f"status {status(desktop, data)['phase']!r}")
-            assert status(desktop, data)["recording"] is True, "the key is still held"
-        assert settled_text(target) == both, "the rest after release, joined as a whole take is"
-        with History(data / "history.sqlite3") as history:
-            wait_for(lambda: history.recent(1)[0].insert_status == "inserted", 10, "the insertion result")
-            assert [e.text for e in history.recent(1)] == [both]
-        assert desktop.focused_window() == target.wid
+        first_sentence_before_the_end(speaking_app, tmp_path, case)
+
+
+@pytest.fixture(scope="class")
+def speaking_toggle_app(desktop, fixture_model_dir, tmp_path_factory):
+    """Insert as I speak in toggle mode: a long dictation without holding a key."""
+    yield from app_session(desktop, fixture_model_dir, tmp_path_factory.mktemp("insert-as-i-speak-toggle"),
+                           "insert_live=true\nmode=toggle\n")
+
+
+class TestInsertAsISpeakToggle:
+    def test_the_first_sentence_is_in_the_target_before_the_second_press(self, speaking_toggle_app, tmp_path):
+        first_sentence_before_the_end(speaking_toggle_app, tmp_path, "english", toggle=True)
 
 
 def test_sigkill_mid_take_keeps_the_history_row_with_the_words_so_far(desktop, fixture_model_dir, tmp_path):
