@@ -14,6 +14,12 @@ A recording that starts while the model is ready is transcribed incrementally: i
 segments are transcribed while the key is still held, and "transcribing" it at release only adds
 the last segment and joins (``StartRecording.incremental``). One that starts while the model is
 still loading is transcribed whole after release, once the model is there.
+
+"Insert as I speak" (issue 24): while the key is held, the coordinator reports each growth of a
+take's final text (``LivePiece``); the piece is inserted (``InsertLive``) when the one insertion
+slot is free, after every earlier utterance's text, and the take's final insertion at release
+comes after its last piece. Pieces reported while the slot is busy wait as one flag: the next
+``InsertLive`` takes all the text there is by then.
 """
 
 from __future__ import annotations
@@ -148,6 +154,13 @@ class TranscribeFailed:
 
 
 @dataclass(frozen=True)
+class LivePiece:
+    """Recording ``uid`` has final text not inserted yet ("insert as I speak")."""
+
+    uid: int
+
+
+@dataclass(frozen=True)
 class Inserted:
     """Insertion of ``uid`` finished (whatever its outcome; the coordinator reports that)."""
 
@@ -155,8 +168,8 @@ class Inserted:
 
 
 Event = (
-    Press | Release | Toggle | StartHandsFree | AutoStop | Cancel | RecordingFailed | SetMode | ModelLoaded | ModelFailed | AudioReady
-    | Transcribed | TranscribeFailed | Inserted
+    Press | Release | Toggle | StartHandsFree | AutoStop | Cancel | RecordingFailed | SetMode | ModelLoaded
+    | ModelFailed | AudioReady | Transcribed | TranscribeFailed | Inserted | LivePiece
 )
 
 # ---- actions (what the coordinator must do) -------------------------------------------------
@@ -199,6 +212,14 @@ class Insert:
 
 
 @dataclass(frozen=True)
+class InsertLive:
+    """Insert the final text of recording ``uid`` said so far and not yet inserted; report
+    ``Inserted(uid)`` when done, as for :class:`Insert`."""
+
+    uid: int
+
+
+@dataclass(frozen=True)
 class ShowNoSpeech:
     uid: int
 
@@ -212,7 +233,7 @@ class Notify:
 
 
 Action = (
-    StartRecording | StopRecording | DropRecording | Transcribe | Insert | ShowNoSpeech | Notify
+    StartRecording | StopRecording | DropRecording | Transcribe | Insert | ShowNoSpeech | Notify | InsertLive
 )
 
 # ---- state ------------------------------------------------------------------------------------
@@ -223,6 +244,7 @@ class Recording:
     uid: int
     started_ms: float
     hands_free: bool = False
+    live_waiting: bool = False  # a LivePiece came and has not been inserted yet
 
 
 @dataclass(frozen=True)
@@ -327,6 +349,9 @@ def step(state: State, event: Event) -> tuple[State, list[Action]]:
     elif isinstance(event, Inserted):
         if event.uid == state.inserting:
             state = replace(state, inserting=None)
+    elif isinstance(event, LivePiece):
+        if state.recording is not None and state.recording.uid == event.uid:
+            state = replace(state, recording=replace(state.recording, live_waiting=True))
     return _advance(state, actions)
 
 
@@ -378,4 +403,11 @@ def _advance(state: State, actions: list[Action]) -> tuple[State, list[Action]]:
         uid, rest = state.to_insert[0], state.to_insert[1:]
         state = replace(state, inserting=uid, to_insert=rest)
         actions.append(Insert(uid))
+    rec = state.recording
+    # A live piece goes after everything older: nothing waits for its audio, transcription or
+    # insertion (utterances are numbered in order, and all those are older than the recording).
+    older_pending = state.awaiting_audio or state.queued or state.transcribing is not None
+    if rec is not None and rec.live_waiting and state.inserting is None and not older_pending:
+        state = replace(state, inserting=rec.uid, recording=replace(rec, live_waiting=False))
+        actions.append(InsertLive(rec.uid))
     return state, actions

@@ -10,6 +10,8 @@ from dictate_app.lifecycle import (
     DropRecording,
     Insert,
     Inserted,
+    InsertLive,
+    LivePiece,
     Mode,
     ModelFailed,
     ModelLoaded,
@@ -219,3 +221,37 @@ def test_start_hands_free_starts_once_in_any_mode_and_is_marked():
     assert state.recording.hands_free and state.phase is Phase.RECORDING
     state, actions = run(state, Release(3000))  # hold mode: the key still stops it
     assert actions == [StopRecording(1)]
+def test_live_pieces_are_inserted_one_at_a_time_and_the_release_inserts_after_the_last():
+    state, _ = run(ready(), Press(0, "w"))
+    state, actions = run(state, LivePiece(1))
+    assert actions == [InsertLive(1)] and state.inserting == 1 and state.phase is Phase.RECORDING
+    state, actions = run(state, LivePiece(1), LivePiece(1))  # more text while the first is typed
+    assert actions == [] and state.recording.live_waiting
+    state, actions = run(state, Inserted(1))
+    assert actions == [InsertLive(1)], "everything said meanwhile goes as one piece"
+    state, actions = run(state, Release(3000), AudioReady(1), Transcribed(1, True))
+    assert actions == [StopRecording(1), Transcribe(1)], "the rest waits for the piece in flight"
+    state, actions = run(state, Inserted(1))
+    assert actions == [Insert(1)]
+    state, actions = run(state, Inserted(1))
+    assert actions == [] and state.phase is Phase.IDLE
+
+
+def test_live_pieces_wait_for_the_previous_utterance_to_be_inserted():
+    state, _ = run(ready(), Press(0), Release(1000), AudioReady(1))
+    state, _ = run(state, Press(1100, "w"))
+    state, actions = run(state, LivePiece(2))
+    assert actions == [], "utterance 1 is still being transcribed: its words come first"
+    state, actions = run(state, Transcribed(1, True))
+    assert actions == [Insert(1)]
+    state, actions = run(state, Inserted(1))
+    assert actions == [InsertLive(2)]
+
+
+def test_a_live_piece_of_a_take_that_ended_or_another_take_is_ignored():
+    state, _ = run(ready(), Press(0), Cancel())
+    state, actions = run(state, LivePiece(1))
+    assert actions == [] and state.inserting is None
+    state, _ = run(state, Press(2000))
+    state, actions = run(state, LivePiece(1))
+    assert actions == [] and not state.recording.live_waiting

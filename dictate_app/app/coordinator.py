@@ -12,6 +12,11 @@ worker adds the last segment and joins (``AsrWorker.finish``); Esc, a too-short 
 cancels the passes still queued. A recording the live VAD could not follow (it was still loading)
 is transcribed whole, as before. A remote (server) engine takes the same path: each segment is one
 request while the key is held, so the network and the server's time hide behind the speaking too.
+
+Live words (issue 24): each change of an incremental take's text so far reaches
+:meth:`Coordinator._on_progress` (from the worker thread, by a queued signal) and
+:class:`~dictate_app.app.live_words.LiveWords`, which shows it, saves it and, with "insert as I
+speak", has the lifecycle insert it piece by piece; at release only the rest is inserted.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from dictate_app import lifecycle as lc
 from dictate_app.app.hands_free import HandsFree
+from dictate_app.app.live_words import LiveWords
 from dictate_app.app.popup_text import NO_SPEECH, describe
 from dictate_app.app.worker import AsrWorker, user_message
 from dictate_app.audio.autostop import DEFAULT_AFTER_S, auto_stop_after
@@ -62,6 +68,7 @@ class AppOptions:
     keep_mic_ready: bool = False
     tail_ms: int = 250
     auto_stop_s: float = DEFAULT_AFTER_S  # toggle mode and hands-free starts; 0: off (audio.autostop)
+    insert_live: bool = False  # "insert as I speak": each closed segment's text as it comes
 
 
 class Coordinator(QObject):
@@ -78,6 +85,8 @@ class Coordinator(QObject):
     # From the recorder's thread (queued to us):
     _audio_done = Signal(int, object)
     level = Signal(float)
+    # From the worker thread: take uid's text so far may have changed (live words).
+    _progress = Signal(int)
 
     def __init__(
         self,
@@ -116,6 +125,7 @@ class Coordinator(QObject):
         self._targets: dict[int, Window | None] = {}
         self._transcripts: dict[int, Transcript | None] = {}
         self._marks: dict[int, dict[str, float]] = {}  # uid -> timestamps (ms) for latency
+        self.live = LiveWords(self)  # live words: each take's text so far, shown, saved, inserted
         self._last_event_ms = 0.0
         self.hands_free = HandsFree(self.post, popup, clock)  # auto-stop after a pause (hands_free.py)
 
@@ -129,6 +139,7 @@ class Coordinator(QObject):
         worker.transcribed.connect(self._on_transcribed)
         worker.failed.connect(self._on_failed)
         self._audio_done.connect(self._on_audio_done)
+        self._progress.connect(self._on_progress)
         self.level.connect(popup.set_level)
 
     # ---- entry points ----
@@ -186,6 +197,8 @@ class Coordinator(QObject):
             self.post(lc.SetMode(lc.Mode(value)))
         elif name == "insert":
             self.options = replace(self.options, insert=Method(value))
+        elif name == "insert_live":  # applies from the next take's next piece
+            self.options = replace(self.options, insert_live=bool(value))
         elif name == "paste_keys":
             self.options = replace(self.options, paste_keys=value)
             self.inserter.paste_keys = value
@@ -248,6 +261,8 @@ class Coordinator(QObject):
                 self._request_transcribe.emit(action.uid, recording.samples, self.options.language)
         elif isinstance(action, lc.Insert):
             self._insert(action.uid)
+        elif isinstance(action, lc.InsertLive):
+            self.live.insert_piece(action.uid)
         elif isinstance(action, lc.ShowNoSpeech):
             self.popup.show_content(describe(self._transcripts.pop(action.uid, None)))
             self._drop(action.uid, "no_speech")
@@ -270,11 +285,12 @@ class Coordinator(QObject):
             engine = self.worker.engine  # set on the worker thread once loaded; None before
             if incremental and engine is not None:
                 session = IncrementalTranscriber(engine, self.options.language, self.worker.itn,
-                                                 executor=self.worker)
+                                                 executor=self.worker, on_progress=lambda: self._progress.emit(uid))
                 self._sessions[uid] = session
                 # No time limit: the session keeps each segment, so the recorder forgets its audio
                 # (unless the history keeps the take's audio, which needs all of it).
                 take["drop_spoken"] = not getattr(self.transcript_log, "keeps_audio", False)
+                self.live.begin(uid)
                 self.recorder.start(on_segment=session.on_segment, on_provisional=session.on_provisional,
                                     **take)
             else:
@@ -286,7 +302,7 @@ class Coordinator(QObject):
             self._drop(uid, "failed", message)
             self.post(lc.RecordingFailed(message))
             return
-        self.popup.show_recording()
+        self.popup.show_recording(live=self.live.follows(uid))
 
     def _make_recorder(self) -> None:
         self.close()
@@ -371,12 +387,17 @@ class Coordinator(QObject):
     def _insert(self, uid: int) -> None:
         transcript = self._transcripts[uid]
         self._marks[uid]["insert"] = self._clock()
+        text = self.live.remainder(uid, transcript.text)  # inserted as spoken: only the rest is left
+        if not text:
+            self._inserted(uid, InsertOutcome("inserted", None, "", self._targets.get(uid)))
+            return
         self.inserter.insert(
-            transcript.text, self._targets.get(uid), self.options.insert,
+            text, self._targets.get(uid), self.options.insert,
             lambda outcome: self._inserted(uid, outcome),
         )
 
     def _inserted(self, uid: int, outcome: InsertOutcome) -> None:
+        self.live.end(uid)
         transcript = self._transcripts.pop(uid)
         self._targets.pop(uid, None)
         marks = self._marks.pop(uid, {})
@@ -410,4 +431,12 @@ class Coordinator(QObject):
         session = self._sessions.pop(uid, None)
         if session is not None:
             session.cancel()  # its queued passes are not run
-        self.finished.emit(uid, {"status": status, "message": message} if message else {"status": status})
+        details = {"status": status, "message": message} if message else {"status": status}
+        if self.live.end(uid):
+            details["inserted_live"] = True  # words of it are in the target: its history row stays
+        self.finished.emit(uid, details)
+
+    @Slot(int)
+    def _on_progress(self, uid: int) -> None:
+        """Take ``uid``'s words so far changed (live words: :class:`LiveWords`)."""
+        self.live.progress(uid)

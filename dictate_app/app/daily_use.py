@@ -29,6 +29,7 @@ TRAY_KEYS = {"mode": "mode", "language": "language", "insert": "insert_method",
              "paste_keys": "paste_keys", "microphone": "microphone"}
 # Settings key -> coordinator.set_option name (the coordinator's own vocabulary).
 COORDINATOR_OPTIONS = {"mode": "mode", "language": "language", "insert_method": "insert",
+                       "insert_live": "insert_live",
                        "paste_keys": "paste_keys", "microphone": "microphone",
                        "keep_mic_ready": "keep_mic_ready", "tail_ms": "tail_ms", "auto_stop_s": "auto_stop_s",
                        "model_dir": "model_dir", "device": "device"}

@@ -4,6 +4,11 @@ then records how the insertion went, and tells the history window about both.
 It has the coordinator's ``transcript_log`` shape (``append(transcript, target=, uid=, audio=)``),
 so the coordinator needs no history knowledge; the shell connects ``Coordinator.finished`` to
 :meth:`finished`. Audio is stored only while ``keeps_audio`` is on (the "keep audio" setting).
+
+Live words (issue 24): :meth:`progress` writes a take's text so far while it is being dictated,
+into one row per take (created "recording" at its first closed segment, then updated), and
+:meth:`append` at release rewrites that same row. A take cancelled with Esc leaves no row, unless
+words of it were already inserted as spoken (then the row says what was typed).
 """
 
 from __future__ import annotations
@@ -33,9 +38,26 @@ class HistoryRecorder(QObject):
     def append(self, transcript: Transcript, *, target: str | None = None, uid: int | None = None,
                audio=None) -> int:
         """Save (committed on return). Raises :class:`HistoryError` if the disk refuses."""
-        hid = self.history.add(transcript, target=target, audio=audio if self.keeps_audio else None)
+        audio = audio if self.keeps_audio else None
+        hid = self._ids.get(uid) if uid is not None else None
+        # The take's row, written as it went (unless the user deleted it meanwhile: a new one).
+        if hid is not None and self.history.update(hid, transcript, audio=audio, status="pending"):
+            self.updated.emit(hid)
+            return hid
+        hid = self.history.add(transcript, target=target, audio=audio)
         if uid is not None:
             self._ids[uid] = hid
+        self.saved.emit(hid)
+        return hid
+
+    def progress(self, transcript: Transcript, *, target: str | None = None, uid: int) -> int:
+        """Save take ``uid``'s text so far: its row is created at the first call, then rewritten.
+        Committed on return; raises :class:`HistoryError` if the disk refuses."""
+        hid = self._ids.get(uid)
+        if hid is not None and self.history.update(hid, transcript):
+            self.updated.emit(hid)
+            return hid
+        hid = self._ids[uid] = self.history.add(transcript, target=target, status="recording")
         self.saved.emit(hid)
         return hid
 
@@ -46,6 +68,10 @@ class HistoryRecorder(QObject):
         if hid is None:
             return  # dropped before it was saved (no speech, too short, cancelled)
         try:
+            if details.get("status") == "cancelled" and not details.get("inserted_live"):
+                self.history.delete([hid])  # thrown away with Esc: its words so far go too
+                self.updated.emit(hid)
+                return
             self.history.set_result(hid, details.get("status", "unknown"), details.get("method"),
                                     details.get("message", ""))
         except HistoryError as exc:

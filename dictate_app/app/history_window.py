@@ -26,7 +26,8 @@ EMPTY = ("Nothing dictated yet.\n\nEach dictation will be listed here, newest fi
          "language and emotion: search it, copy it, insert it again or export it.")
 TEXT_COLUMN = 1
 # The store's insert_status in words; "pending" is an insertion the app never finished (it quit).
-INSERTED = {"inserted": "yes", "clipboard": "on the clipboard", "failed": "no", "pending": "no"}
+INSERTED = {"inserted": "yes", "clipboard": "on the clipboard", "failed": "no", "pending": "no",
+            "recording": "no (still recording, or Dictate stopped mid-take)"}
 
 
 def dictations(n: int) -> str:

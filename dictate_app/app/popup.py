@@ -3,17 +3,25 @@
 It must never take focus: focus decides where text goes, and a popup that steals it would send the
 transcript into itself. Hence ``Qt.Tool | FramelessWindowHint | WindowStaysOnTopHint |
 WindowDoesNotAcceptFocus`` and ``WA_ShowWithoutActivating`` (Handy's overlay does the same).
+
+Live words (issue 24): a take transcribed as it goes shows its text so far while recording, in a
+box of fixed height under the level meter (:meth:`Popup.show_live`): final text in white,
+provisional text grey and italic, scrolled so the newest words stay in view, the tags so far under
+it. The box and the tag line are sized when the recording starts and never resized after, so the
+popup does not grow or move under the user's eyes while the words come in.
 """
 
 from __future__ import annotations
 
+import html
 import math
 
 from PySide6.QtCore import QElapsedTimer, QPropertyAnimation, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QTextEdit, QVBoxLayout, QWidget
 
 from dictate_app.app.popup_countdown import Countdown
+from dictate_app.app.live_text import LiveView
 from dictate_app.app.popup_text import PopupContent
 
 POPUP_FLAGS = (
@@ -34,10 +42,27 @@ QLabel { color: #f1f1f1; }
 #note { font-size: 12px; }
 QProgressBar { background: #444; border: none; border-radius: 3px; max-height: 6px; }
 QProgressBar::chunk { background: #66bb6a; border-radius: 3px; }
+#live { background: transparent; border: none; color: #f1f1f1; font-size: 17px; }
 """
+LIVE_LINES = 3  # the live box shows this many lines; older words scroll away above
+LISTENING = "Listening…"  # the live box before the first words
+# Provisional words (the open segment's speculative pass): greyer and slanted, final ones plain.
+PROVISIONAL_STYLE = "color: #9e9e9e; font-style: italic;"
 # The note under the text: red only for a warning (the focus moved, an insertion failed), the
 # status grey for a hint (how to stop, where the settings are).
 NOTE_WARNING, NOTE_INFO = "color: #ff8a80;", "color: #bdbdbd;"
+
+
+def _live_box() -> QTextEdit:
+    """The live words' box: read-only, never focused, no scroll bar (it scrolls by itself)."""
+    box = QTextEdit(objectName="live", readOnly=True)
+    box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+    box.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    box.document().setDocumentMargin(0)
+    box.hide()
+    return box
 
 
 def level_fraction(rms: float) -> float:
@@ -77,6 +102,10 @@ class Popup(QWidget):
         box.addLayout(top)
         self.text_label = QLabel(objectName="text", wordWrap=True)
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)  # transcripts are never markup
+        self.live_box = _live_box()
+        box.addWidget(self.live_box)
+        self.live_box.ensurePolished()  # the style sheet's font size (now it has a parent), then measure
+        self.live_box.setFixedHeight(self.live_box.fontMetrics().lineSpacing() * LIVE_LINES + 4)
         self.tags_label = QLabel(objectName="tags", wordWrap=True)
         self.note_label = QLabel(objectName="note", wordWrap=True)
         for label in (self.text_label, self.tags_label, self.note_label):
@@ -94,16 +123,46 @@ class Popup(QWidget):
 
     # ---- states ----
 
-    def show_recording(self) -> None:
-        """Level meter and elapsed time, until :meth:`show_transcribing` or a result."""
+    def show_recording(self, live: bool = False) -> None:
+        """Level meter and elapsed time, until :meth:`show_transcribing` or a result; ``live``:
+        also the box for the words so far (:meth:`show_live`), sized now for the whole take."""
         self._clock.start()
         self._tick.start()
         self.meter.setValue(0)
         self.meter.show()
         self.countdown.show_left(None)
         self._set("", (), "")
+        if live:
+            self.live_box.show()
+            self.show_live(LiveView())
+            # The tag line is there from the start (empty), so the first tags do not resize us.
+            self.tags_label.setMinimumHeight(self.tags_label.fontMetrics().height())
+            self.tags_label.show()
         self._update_elapsed()
         self._appear(stay=True)
+
+    def show_live(self, view: LiveView) -> None:
+        """The words so far of a take being recorded (final plain, provisional grey and italic)
+        and its tags so far. Changes nothing else: no resize, no move (see the module notes)."""
+        if self.live_box.isHidden():
+            return  # not a live take (or no longer recording)
+        final, provisional = html.escape(view.final), html.escape(view.provisional)
+        if not view.text:
+            body = f'<span style="{PROVISIONAL_STYLE}">{LISTENING}</span>'
+        else:
+            body = final + (f'<span style="{PROVISIONAL_STYLE}">{provisional}</span>' if provisional else "")
+        self.live_box.setHtml(body)
+        bar = self.live_box.verticalScrollBar()
+        bar.setValue(bar.maximum())  # the newest words in view
+        self.tags_label.setText("   ".join(view.tags))
+        # The title mirrors the text, as for a result (screen readers, the desktop tests).
+        self.setWindowTitle(f"Dictate: {view.text}" if view.text else "Dictate")
+
+    @property
+    def live_text(self) -> str:
+        """The words the live box shows now (plain text; empty when none)."""
+        text = "" if self.live_box.isHidden() else self.live_box.toPlainText()
+        return "" if text == LISTENING else text
 
     def set_note(self, note: str) -> None:
         """A hint under what is shown now (while recording: how to stop it), in the status grey."""
@@ -151,6 +210,8 @@ class Popup(QWidget):
     def _set(self, text: str, tags: tuple[str, ...], note: str, warning: bool = True) -> None:
         # The window title mirrors the text: screen readers and the desktop tests read it (WM_NAME).
         self.setWindowTitle(f"Dictate: {text}" if text else "Dictate")
+        self.live_box.hide()  # a result, a message or a new recording: no live words (yet)
+        self.tags_label.setMinimumHeight(0)
         self.text_label.setText(text)
         self.text_label.setVisible(bool(text))
         self.tags_label.setText("   ".join(tags))

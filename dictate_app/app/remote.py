@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dictate_app.app.coordinator import Coordinator
+from dictate_app.app.live_text import LiveView
 
 
 def status(coordinator: Coordinator) -> dict:
@@ -26,7 +27,17 @@ def status(coordinator: Coordinator) -> dict:
         "mode": st.mode.value,
         "hotkey": coordinator.options.hotkey,
         "pending": len(st.awaiting_audio) + len(st.queued) + (st.transcribing is not None) + len(st.to_insert),
+        **live_status(coordinator.live.view()),
     }
+
+
+def live_status(view: LiveView | None) -> dict:
+    """The words so far while recording (README "Live words"): ``partial`` is all of them as the
+    popup shows them, ``partial_final`` the part that will not change (closed segments; rules
+    applied), ``partial_tags`` the tags so far; all None when not recording a live take."""
+    if view is None:
+        return {"partial": None, "partial_final": None, "partial_tags": None}
+    return {"partial": view.text, "partial_final": view.final, "partial_tags": list(view.tags)}
 
 
 def make_handler(coordinator: Coordinator, show: Callable[[], None],

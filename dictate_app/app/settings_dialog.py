@@ -182,7 +182,7 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self._form([("Hotkey", w["hotkey"]), ("Hotkey mode", w["mode"]),
                                 ("Stop after a pause of", w["auto_stop_s"]), ("Language", w["language"]),
-                                ("", w["itn"]), ("Insert text by", w["insert_method"]),
+                                ("", w["itn"]), ("Insert text by", w["insert_method"]), ("", w["insert_live"]),
                                 ("Paste keys", w["paste_keys"]), ("Per application", w["app_overrides"])]),
                     "Dictation")
         tabs.addTab(self._form([("Microphone", w["microphone"]), ("", w["keep_mic_ready"]),
@@ -237,6 +237,7 @@ class SettingsDialog(QDialog):
                                      (Method.TYPE.value, "Type keys"),
                                      (Method.AUTO.value, "Auto (type short plain text, paste the rest)")], "paste")
         w["paste_keys"] = _combo([(k, chord_label(k)) for k in PASTE_CHORDS], PASTE_CHORDS[0])
+        w["insert_live"] = QCheckBox("Insert as I speak (each sentence when I pause)")
         w["app_overrides"] = OverridesTable()
         w["microphone"] = QComboBox()
         w["keep_mic_ready"] = QCheckBox("Keep the microphone open (instant start, keeps the word before the key)")
@@ -322,7 +323,7 @@ class SettingsDialog(QDialog):
         w["hotkey"].set_key(s.hotkey)
         for key in ("mode", "language", "insert_method", "paste_keys", "device"):
             _select(w[key], getattr(s, key))
-        for key in ("itn", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
+        for key in ("itn", "insert_live", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
             w[key].setChecked(getattr(s, key))
         for key in ("tail_ms", "auto_stop_s", "sound_volume", "popup_seconds", "history_audio_cap_mb",
                     "history_retention_days"):
@@ -347,7 +348,7 @@ class SettingsDialog(QDialog):
                   "microphone": w["microphone"].currentData() or ""}
         for key in ("mode", "language", "insert_method", "paste_keys", "device"):
             values[key] = w[key].currentData()
-        for key in ("itn", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
+        for key in ("itn", "insert_live", "keep_mic_ready", "sounds", "start_at_login", "history_audio"):
             values[key] = w[key].isChecked()
         for key in ("tail_ms", "auto_stop_s", "sound_volume", "popup_seconds", "history_audio_cap_mb",
                     "history_retention_days"):

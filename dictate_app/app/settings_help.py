@@ -20,6 +20,8 @@ TOOLTIPS = {
     "itn": "“twenty five” becomes “25”, and sentences get commas and full stops.",
     "insert_method": "Paste puts the text on the clipboard and presses the paste keys (exact for every script; "
                      "the clipboard is restored). Type keys presses each key (for apps that refuse paste).",
+    "insert_live": "Each sentence is inserted as soon as you pause after it, while you go on speaking, "
+                   "instead of all the words at the end. Off: everything is inserted when you stop.",
     "paste_keys": "The keys that paste in most of your apps; terminals often want Ctrl+Shift+V "
                   "(set that per application below).",
     "app_overrides": "Rules for some applications: when the focused window's class or title contains the text, "

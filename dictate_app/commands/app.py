@@ -94,6 +94,7 @@ def build_options(args, s):
         keep_mic_ready=args.keep_mic_ready if args.keep_mic_ready is not None else s.keep_mic_ready,
         tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
         auto_stop_s=args.auto_stop if args.auto_stop is not None else s.auto_stop_s,
+        insert_live=s.insert_live,
     )
 
 

@@ -6,6 +6,10 @@ recording if none is running, ``stop`` ends it (the words are recognised and ins
 ``toggle`` does whichever applies, ``cancel`` throws the recording away, ``status`` prints the state.
 ``start --hands-free`` starts a recording that stops by itself after a pause (the ``auto_stop_s``
 setting, 2 s when it is off) and inserts the words: no second command needed.
+
+While recording, ``status --json`` carries the words so far (README "Live words"): ``partial``
+(everything the popup shows, provisional words included), ``partial_final`` (the closed segments'
+words, which will not change) and ``partial_tags``; all three are null otherwise.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ def describe(reply: dict) -> str:
         parts.append(f"{reply['mode']} mode")
     if reply.get("hotkey"):
         parts.append(f"hotkey {reply['hotkey']}")
+    if reply.get("partial"):
+        parts.append(f"so far: {reply['partial']}")
     return ", ".join(parts)
 
 

@@ -27,13 +27,22 @@ transcriber's own worker thread; ``executor`` (anything with ``submit(fn, *args)
 the passes on a thread the caller owns instead: the tray app passes its ASR worker, so the app has
 exactly one thread that calls the engine (``dictate_app.app.worker``). ``on_segment`` only queues
 work: it is cheap enough for an audio callback.
+
+Text so far (live words, issue 24): :meth:`IncrementalTranscriber.so_far` gives the closed segments
+transcribed so far, in order (final: they will not change), and the open segment's speculative
+text once its pass is done (provisional: speech may resume and replace it). A closed segment still
+being transcribed hides everything after it, the provisional text too, so what is shown is always
+a prefix of the take in spoken order. ``on_progress`` (a constructor argument) is called, on
+whichever thread made the change (the executor's, or the recorder's), whenever ``so_far`` may
+have changed; it must only hand over (a queued signal), never call back in.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,6 +71,25 @@ def join_transcripts(parts: Sequence[Transcript]) -> Transcript:
     return parse_tagged(raw, sum(p.duration_s for p in parts), timings)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """A take's text so far (see the module notes): ``parts`` are the closed segments transcribed
+    so far, in order; ``provisional`` the open segment's speculative pass (None: none yet)."""
+
+    parts: tuple[Transcript, ...] = ()
+    provisional: Transcript | None = None
+
+    @property
+    def final(self) -> Transcript:
+        """The closed segments' text so far, joined exactly as the take's result will be."""
+        return join_transcripts(self.parts)
+
+    @property
+    def whole(self) -> Transcript:
+        """Final and provisional together: the text and tags (language, emotion, events) so far."""
+        return join_transcripts(self.parts + ((self.provisional,) if self.provisional else ()))
+
+
 class IncrementalTranscriber:
     """Transcribes VAD-closed segments during a recording; :meth:`finish` adds the tail and joins.
 
@@ -73,14 +101,17 @@ class IncrementalTranscriber:
     """
 
     def __init__(self, engine: Engine, language: str = "auto", itn: bool = True,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, on_progress: Callable[[], None] | None = None) -> None:
         self.engine = engine
         self.language = language
         self.itn = itn
         self._owns_pool = executor is None
         self._pool = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="incremental-asr")
         self.pieces = 0  # model passes joined by the last finish (0: no speech, the model never ran)
-        self._lock = threading.Lock()
+        self.on_progress = on_progress
+        # Reentrant: a pass submitted on the executor's own thread runs inline, and its done
+        # callback (which reads nothing under the lock today) must never deadlock us.
+        self._lock = threading.RLock()
         self._futures: list[Future] = []
         self._speculation: tuple[np.ndarray, Future] | None = None
 
@@ -97,13 +128,14 @@ class IncrementalTranscriber:
         segment = np.array(samples16k, dtype=np.float32, copy=True)  # the caller may reuse its buffer
         with self._lock:
             self._futures.append(self._claim_or_submit(segment))
+        self._progressed()  # a finished speculative pass may just have become final
 
     def on_provisional(self, samples16k: np.ndarray) -> None:
         """Start transcribing a segment whose pause has just begun (see the module notes)."""
         segment = np.array(samples16k, dtype=np.float32, copy=True)
         with self._lock:
             self._drop_speculation()  # an older one is stale: speech resumed after it
-            self._speculation = (segment, self._pool.submit(self._transcribe, segment, self.language, self.itn))
+            self._speculation = (segment, self._submit(segment))
 
     def _claim_or_submit(self, segment: np.ndarray) -> Future:
         """The speculative pass if it was over exactly these samples, else a new one (lock held)."""
@@ -113,7 +145,33 @@ class IncrementalTranscriber:
             if audio.size == segment.size and np.array_equal(audio, segment):
                 return future
             future.cancel()
-        return self._pool.submit(self._transcribe, segment, self.language, self.itn)
+        return self._submit(segment)
+
+    def _submit(self, segment: np.ndarray) -> Future:
+        future = self._pool.submit(self._transcribe, segment, self.language, self.itn)
+        future.add_done_callback(lambda _f: self._progressed())
+        return future
+
+    def _progressed(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress()
+
+    def so_far(self) -> Progress:
+        """The text so far (see the module notes). Cheap: joins what is done, waits for nothing."""
+        with self._lock:
+            futures = list(self._futures)
+            speculation = self._speculation
+        parts: list[Transcript] = []
+        for future in futures:
+            if not future.done() or future.cancelled() or future.exception() is not None:
+                return Progress(tuple(parts))  # in spoken order: nothing after a gap
+            parts.append(future.result())
+        provisional = None
+        if speculation is not None:
+            future = speculation[1]
+            if future.done() and not future.cancelled() and future.exception() is None:
+                provisional = future.result()
+        return Progress(tuple(parts), provisional)
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:

@@ -39,8 +39,14 @@ class PerAppInserter:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
+    def insert_piece(self, text: str, target: Window | None, method: Method | str,
+                     on_done: Callable[[InsertOutcome], None]) -> None:
+        """:meth:`insert` for a piece of a take still being dictated ("insert as I speak"): the
+        override's method and paste keys apply, its Enter waits for the take's last piece."""
+        self.insert(text, target, method, on_done, enter_after=False)
+
     def insert(self, text: str, target: Window | None, method: Method | str,
-               on_done: Callable[[InsertOutcome], None]) -> None:
+               on_done: Callable[[InsertOutcome], None], enter_after: bool = True) -> None:
         rules = self.overrides()
         # Without a target (re-insertion from the history) the rules of the focused app apply.
         window = target if target is not None else (self.inner.focused() if rules else None)
@@ -59,7 +65,7 @@ class PerAppInserter:
 
         def done(outcome: InsertOutcome) -> None:
             self.inner.paste_keys = saved_keys
-            if override.auto_enter and outcome.inserted:
+            if override.auto_enter and enter_after and outcome.inserted:
                 try:
                     self.inner.keyboard.key(ENTER_KEY)
                 except Exception as exc:

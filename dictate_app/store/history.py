@@ -13,6 +13,11 @@ Why SQLite with these settings:
   Chinese (no word boundaries) as well as Latin text, case-insensitive. Terms shorter than three
   characters, or an SQLite without FTS5, fall back to ``LIKE``.
 
+A take dictated with live words (issue 24) is one row written as it goes: :meth:`History.add`
+with ``status="recording"`` at its first closed segment, :meth:`History.update` as segments
+close, and once more at release; every write is its own durable commit, so a crash mid-take keeps
+the text up to the last closed segment, marked "recording".
+
 Audio is optional (off by default; the caller passes it only when the user asked) and kept in its
 own table as 16-bit PCM under a total size cap: the oldest audio is dropped first, the text stays.
 
@@ -63,7 +68,7 @@ CREATE TABLE IF NOT EXISTS utterances (
     duration_s REAL NOT NULL DEFAULT 0,
     timings TEXT NOT NULL DEFAULT '{}',  -- JSON object, milliseconds
     target TEXT,                    -- the window/app the text was meant for
-    insert_status TEXT NOT NULL DEFAULT 'pending',  -- pending / inserted / clipboard / failed
+    insert_status TEXT NOT NULL DEFAULT 'pending',  -- recording / pending / inserted / clipboard / failed
     insert_method TEXT, insert_message TEXT NOT NULL DEFAULT '', inserted_at REAL
 );
 CREATE INDEX IF NOT EXISTS utterances_created ON utterances(created);
@@ -138,6 +143,22 @@ def _entry(row: tuple) -> Entry:
     return Entry(id_, created, text, raw, language, emotion, tuple(json.loads(events or "[]")),
                  None if itn is None else bool(itn), duration_s, json.loads(timings or "{}"),
                  target, status, method, message, inserted_at, bool(has_audio))
+
+
+def _result_columns(transcript: Transcript, text: str | None) -> tuple:
+    """The recognition columns of a row (text to ``timings``), as :meth:`History.add` stores them."""
+    timings = transcript.timings
+    timings_dict = asdict(timings) if not isinstance(timings, dict) else dict(timings)
+    return (transcript.text if text is None else text, transcript.raw, transcript.language,
+            transcript.emotion, json.dumps(list(transcript.events)),
+            None if transcript.itn is None else int(transcript.itn), transcript.duration_s,
+            json.dumps(timings_dict))
+
+
+def _pcm(audio: np.ndarray, sample_rate: int) -> tuple[int, bytes]:
+    """Float samples in [-1, 1] as the audio table stores them: (rate, mono int16 little-endian)."""
+    pcm = (np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0) * 32767).astype("<i2")
+    return int(sample_rate), pcm.tobytes()
 
 
 def default_path() -> Path:
@@ -228,29 +249,41 @@ class History:
 
     def add(self, transcript: Transcript, *, text: str | None = None, target: str | None = None,
             audio: np.ndarray | None = None, sample_rate: int = 16000,
-            created: float | None = None) -> int:
+            created: float | None = None, status: str = "pending") -> int:
         """Store one utterance (committed before this returns) and give its id.
 
         ``text`` is what will be inserted when it differs from ``transcript.text`` (replacement
-        rules); ``audio`` is float samples in [-1, 1], stored only if given.
+        rules); ``audio`` is float samples in [-1, 1], stored only if given; ``status``
+        "recording" marks a take still being dictated (see :meth:`update`).
         """
-        timings = transcript.timings
-        timings_dict = asdict(timings) if not isinstance(timings, dict) else dict(timings)
-        row = (created if created is not None else time.time(),
-               transcript.text if text is None else text, transcript.raw, transcript.language,
-               transcript.emotion, json.dumps(list(transcript.events)),
-               None if transcript.itn is None else int(transcript.itn), transcript.duration_s,
-               json.dumps(timings_dict), target)
+        row = (created if created is not None else time.time(), *_result_columns(transcript, text), target, status)
         statements = [("INSERT INTO utterances (created, text, raw, language, emotion, events, itn, "
-                       "duration_s, timings, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)]
+                       "duration_s, timings, target, insert_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)]
         if audio is not None and len(audio):
-            pcm = (np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0) * 32767).astype("<i2")
-            statements.append(("INSERT INTO audio VALUES (last_insert_rowid(), ?, ?)",
-                               (int(sample_rate), pcm.tobytes())))
+            statements.append(("INSERT INTO audio VALUES (last_insert_rowid(), ?, ?)", _pcm(audio, sample_rate)))
         uid = self._write(statements)[0].lastrowid
         if audio is not None and len(audio):
             self._enforce_audio_cap()
         return int(uid)
+
+    def update(self, uid: int, transcript: Transcript, *, text: str | None = None,
+               audio: np.ndarray | None = None, sample_rate: int = 16000, status: str | None = None) -> bool:
+        """Rewrite utterance ``uid`` with a longer transcript of the same take (committed before
+        this returns); ``audio`` and ``status`` as for :meth:`add` (None: left as they are).
+        False when there is no such row (deleted meanwhile): nothing is written then."""
+        if self.get(uid) is None:
+            return False
+        columns = "text = ?, raw = ?, language = ?, emotion = ?, events = ?, itn = ?, duration_s = ?, timings = ?"
+        params: tuple = _result_columns(transcript, text)
+        if status is not None:
+            columns, params = columns + ", insert_status = ?", params + (status,)
+        statements = [(f"UPDATE utterances SET {columns} WHERE id = ?", params + (uid,))]
+        if audio is not None and len(audio):
+            statements.append(("INSERT OR REPLACE INTO audio VALUES (?, ?, ?)", (uid, *_pcm(audio, sample_rate))))
+        self._write(statements)
+        if audio is not None and len(audio):
+            self._enforce_audio_cap()
+        return True
 
     def set_result(self, uid: int, status: str, method: str | None = None, message: str = "") -> None:
         """Record what happened when the text was inserted (``inserted``/``clipboard``/``failed``)."""

@@ -74,6 +74,8 @@ class Settings:
     itn: bool = field(default=True, metadata={"help": "write numbers and punctuation (inverse text normalisation)"})
     insert_method: str = field(default=Method.PASTE.value, metadata=_choices(*(m.value for m in Method)))
     paste_keys: str = field(default=PASTE_CHORDS[0], metadata=_choices(*PASTE_CHORDS))
+    # Insert each closed segment's words while still dictating (README "Live words"); off: at release.
+    insert_live: bool = False
     app_overrides: tuple[AppOverride, ...] = DEFAULT_OVERRIDES
     microphone: str = ""  # "" = the system default input
     keep_mic_ready: bool = False

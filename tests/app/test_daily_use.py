@@ -74,8 +74,8 @@ def test_each_setting_reaches_its_part(tmp_path, qtbot, monkeypatch):
     daily = DailyUse(shell, lambda: [Microphone("pulse:alsa_input.usb-mic", "USB mic")])  # noqa: F841  (kept alive: its connections)
     store = shell.settings
     store.update({"tail_ms": 600, "keep_mic_ready": True, "language": "zh", "insert_method": "type",
-                  "device": "cpu", "model_dir": "/models/sv", "auto_stop_s": 3.0})
-    assert shell.coordinator.calls == [("auto_stop_s", 3.0), ("language", "zh"), ("insert", "type"),
+                  "device": "cpu", "model_dir": "/models/sv", "auto_stop_s": 3.0, "insert_live": True})
+    assert shell.coordinator.calls == [("auto_stop_s", 3.0), ("language", "zh"), ("insert", "type"), ("insert_live", True),
                                        ("keep_mic_ready", True), ("tail_ms", 600), ("model_dir", "/models/sv"),
                                        ("device", "cpu")]
     assert ("language", "zh") in shell.tray.choices and ("insert", "type") in shell.tray.choices

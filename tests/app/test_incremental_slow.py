@@ -110,7 +110,9 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
     qtbot.addWidget(popup)
     clipboard, keyboard = FakeClipboard({"text/plain": b"OLD"}), FakeKeyboard(window="w1")
     history = History(tmp_path / "history.sqlite3")
-    log = HistoryRecorder(history)
+    # Keeping audio keeps the whole take in the recording (otherwise the recorder drops what it
+    # handed out as segments: no time limit), so the test can transcribe it again after release.
+    log = HistoryRecorder(history, keeps_audio=True)
     co = Coordinator(
         AppOptions(model_dir="/m", insert=Method.PASTE, tail_ms=250), recorder_factory=recorder_factory,
         worker=worker, inserter=Inserter(clipboard, keyboard, keyboard.focused, lambda ms, fn: QTimer.singleShot(ms, fn),

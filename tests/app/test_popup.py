@@ -116,3 +116,43 @@ def test_window_shrinks_to_its_content(qtbot):
     # One line of text plus margins, not the three lines a narrow size hint would give.
     one_line = popup.text_label.fontMetrics().lineSpacing()
     assert popup.height() < tall - 20 and popup.text_label.height() < 2 * one_line
+
+
+def test_live_words_grow_in_a_box_that_never_moves_scrolls_to_the_newest_and_ends_as_the_result(
+        qtbot, screenshot):
+    from dictate_app.app.live_text import LiveView
+
+    popup = Popup()
+    qtbot.addWidget(popup)
+    popup.show_recording(live=True)
+    geometry = popup.geometry()
+    assert popup.live_box.isVisible() and popup.live_text == "" and popup.windowTitle() == "Dictate"
+    assert popup.live_box.focusPolicy() == Qt.FocusPolicy.NoFocus
+    popup.show_live(LiveView("Call my friend.", " Close the <b>window</b>", ("English", "😊 happy")))
+    assert popup.live_text == "Call my friend. Close the <b>window</b>", "text, never markup"
+    assert popup.tags_label.text() == "English   😊 happy"
+    assert popup.windowTitle() == "Dictate: Call my friend. Close the <b>window</b>"
+    html = popup.live_box.toHtml()
+    assert "italic" in html and "#9e9e9e" in html, "the provisional part is grey and italic"
+    assert popup.geometry() == geometry, "the first words and tags do not resize or move the popup"
+    screenshot(popup, "popup-live-words")
+    long = " ".join(f"word{i}" for i in range(200))
+    popup.show_live(LiveView(long, " newest", ("English",)))
+    bar = popup.live_box.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == bar.maximum(), "the newest words are in view"
+    assert popup.geometry() == geometry, "long text scrolls inside the box: the popup stays put"
+    screenshot(popup, "popup-live-words-long")
+    popup.show_transcribing()
+    assert popup.live_text.endswith("newest"), "the words stay while the last segment is transcribed"
+    popup.show_content(describe(Transcript(text="Call my friend. Close the window.", language="en")))
+    assert not popup.live_box.isVisible() and popup.live_text == ""
+    assert popup.text_label.text() == "Call my friend. Close the window."
+    popup.show_live(LiveView("late words"))  # a stray update after release changes nothing
+    assert popup.text_label.text() == "Call my friend. Close the window." and popup.live_text == ""
+
+
+def test_a_take_without_live_words_shows_no_live_box(qtbot):
+    popup = Popup()
+    qtbot.addWidget(popup)
+    popup.show_recording()
+    assert not popup.live_box.isVisible()

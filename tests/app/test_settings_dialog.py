@@ -43,12 +43,15 @@ def test_edits_are_saved_and_announced(tmp_path, qtbot):
     w["tail_ms"].setValue(500)
     w["auto_stop_s"].setValue(3.5)
     w["sounds"].setChecked(False)
+    assert not w["insert_live"].isChecked(), "insert as I speak is off by default"
+    w["insert_live"].setChecked(True)
     w["app_overrides"].add_row(AppOverride("Slack", auto_enter=True))
     changed = []
     store.changed.connect(changed.append)
     assert dialog.apply()
-    assert set(changed) == {"mode", "microphone", "tail_ms", "auto_stop_s", "sounds", "app_overrides"}
+    assert set(changed) == {"mode", "microphone", "tail_ms", "auto_stop_s", "sounds", "app_overrides", "insert_live"}
     assert store.get("auto_stop_s") == 3.5
+    assert SettingsStore(tmp_path / "settings.ini").get("insert_live") is True
     assert store.get("app_overrides")[-1] == AppOverride("Slack", auto_enter=True)
     assert SettingsStore(tmp_path / "settings.ini").get("microphone") == WEBCAM.id  # the stable id, not the label
 

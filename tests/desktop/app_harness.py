@@ -3,6 +3,7 @@ other processes, the clipboard, speech synthesis, and one push-to-talk round tri
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import select
@@ -194,6 +195,22 @@ class App:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
+
+
+@contextlib.contextmanager
+def app_and_target(desktop, model_dir: Path, data: Path, settings: str = ""):
+    """A QLineEdit target and the app using ``data`` (``settings``: lines of its settings.ini, as
+    the settings dialog saves them); both closed afterwards, and the app must quit cleanly."""
+    if settings:
+        (data / "settings.ini").write_text(f"[dictate]\n{settings}", encoding="utf-8")
+    target = Target(desktop, data / "target.txt")
+    app = App(desktop, model_dir, data)
+    try:
+        yield target, app
+    finally:
+        rc = app.close()
+        target.close()
+    assert rc == 0, app.stderr()[-3000:]
 
 
 def clipboard(desktop) -> str:

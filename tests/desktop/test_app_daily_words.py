@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dictate_app.store.history import History
-from tests.desktop.app_harness import App, Target, hold_to_talk, synthesize, wait_for
+from tests.desktop.app_harness import app_and_target, hold_to_talk, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 LEAD_S = 0.6  # the user starts speaking a moment after the cue (the microphone live)
@@ -23,13 +23,8 @@ LEAD_S = 0.6  # the user starts speaking a moment after the cue (the microphone 
 def session(desktop, fixture_model_dir, tmp_path_factory):
     data = tmp_path_factory.mktemp("daily-words")
     (data / "rules.txt").write_text("# test rules\nmother => Mom\nvocab: 天启\n", encoding="utf-8")
-    (data / "settings.ini").write_text("[dictate]\nhistory_audio=true\nsound_volume=100\n", encoding="utf-8")
-    target = Target(desktop, data / "target.txt")
-    app = App(desktop, fixture_model_dir, data)
-    yield desktop, target, app, data
-    rc = app.close()
-    target.close()
-    assert rc == 0, app.stderr()[-3000:]
+    with app_and_target(desktop, fixture_model_dir, data, "history_audio=true\nsound_volume=100\n") as (target, app):
+        yield desktop, target, app, data
 
 
 @pytest.mark.parametrize(("case", "spoken", "voice", "expected"), [

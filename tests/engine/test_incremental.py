@@ -260,3 +260,75 @@ def test_a_callers_executor_runs_every_pass_and_is_left_running_after_close():
     pool.shutdown()
     nothing = IncrementalTranscriber(engine, executor=pool)
     assert nothing.finish().text == "" and nothing.pieces == 0, "no speech: no pass"
+
+
+class GatedWordEngine(WordEngine):
+    """A :class:`WordEngine` whose pass over word k waits until ``release(k)``."""
+
+    def __init__(self, words: list[str]) -> None:
+        super().__init__(words)
+        self.gates = {k: threading.Event() for k in range(len(words))}
+
+    def release(self, k: int) -> None:
+        self.gates[k].set()
+
+    def transcribe(self, samples, sample_rate, language="auto", itn=True):
+        assert self.gates[int(round(float(np.median(samples)) * 1000))].wait(10)
+        return super().transcribe(samples, sample_rate, language, itn)
+
+
+def wait_until(check, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_so_far_is_the_transcribed_prefix_in_spoken_order_and_the_provisional_after_it():
+    engine = GatedWordEngine(["zero", "one", "two", "three"])
+    calls = []
+    inc = IncrementalTranscriber(engine, on_progress=lambda: calls.append(inc.so_far()))
+    assert inc.so_far().final.text == "" and inc.so_far().provisional is None
+    inc.on_segment(clip(1))
+    inc.on_segment(clip(2))
+    inc.on_provisional(clip(3))
+    engine.release(2)  # the second segment's pass cannot run before the first: one thread
+    engine.release(3)
+    time.sleep(0.05)
+    assert inc.so_far().final.text == "" and inc.so_far().provisional is None, "nothing before the first"
+    engine.release(1)
+    wait_until(lambda: inc.so_far().provisional is not None)
+    progress = inc.so_far()
+    assert [p.text for p in progress.parts] == ["one", "two"] and progress.final.text == "one two"
+    assert progress.provisional.text == "three" and progress.whole.text == "one two three"
+    assert progress.whole.language == "en" and progress.whole.emotion == "NEUTRAL"
+    assert calls, "on_progress was called as passes finished"
+    inc.on_segment(clip(3))  # the pause lasted: the provisional pass becomes final, no new pass
+    progress = inc.so_far()
+    assert progress.final.text == "one two three" and progress.provisional is None
+    assert calls[-1].final.text == "one two three", "claiming a finished pass reports progress too"
+    assert [k for k, _ in engine.calls].count(3) == 1
+    inc.close()
+
+
+def test_so_far_stops_at_a_failed_pass_and_finish_still_raises_it():
+    engine = WordEngine(["zero", "one", "two"])
+    inc = IncrementalTranscriber(engine)
+    inc.on_segment(clip(1))
+    inc.on_segment(clip(-1))  # the engine refuses it
+    inc.on_segment(clip(2))
+    wait_until(lambda: inc.pending == 0)
+    assert inc.so_far().final.text == "one", "nothing after the failed piece is shown out of order"
+    with pytest.raises(BadAudioError):
+        inc.finish()
+    inc.close()
+
+
+def test_cjk_so_far_joins_like_the_result():
+    engine = WordEngine(["零", "今天天气很好", "播放音乐"])
+    inc = IncrementalTranscriber(engine, language="zh")
+    inc.on_segment(clip(1))
+    inc.on_provisional(clip(2))
+    wait_until(lambda: inc.so_far().provisional is not None)
+    assert inc.so_far().whole.text == "今天天气很好播放音乐" and inc.so_far().final.text == "今天天气很好"
+    inc.close()

@@ -54,3 +54,15 @@ def test_paste_keys_setting_passes_through():
     inserter, _keyboard = _inserter()
     inserter.paste_keys = "shift+insert"
     assert inserter.inner.paste_keys == "shift+insert"
+
+
+def test_a_piece_of_a_take_gets_the_override_but_not_its_enter():
+    """Insert as I speak: Enter (a chat app's "send") waits for the take's last piece."""
+    inserter, keyboard = _inserter()
+    keyboard.window = "2"
+    outcomes = []
+    inserter.insert_piece("first sentence", APPS["2"], Method.PASTE, outcomes.append)
+    assert outcomes[0].inserted and keyboard.sent == [("key", "ctrl+v", False)]
+    keyboard.window = "1"
+    inserter.insert_piece(" more", APPS["1"], Method.PASTE, outcomes.append)
+    assert keyboard.sent[-1] == ("type", " more", False), "the xterm override still types"

@@ -209,3 +209,17 @@ def test_sigkill_during_writes_loses_no_committed_row(tmp_path, round_):
             for i, uid in committed.items():
                 assert texts[uid].startswith(f"row {i} "), (i, uid)
     assert len(committed) >= 60
+
+
+def test_update_rewrites_a_take_in_place_and_search_follows(tmp_path):
+    with History(tmp_path / "h.sqlite3") as history:
+        hid = history.add(Transcript(text="the first sentence", language="en"), status="recording")
+        assert history.get(hid).insert_status == "recording"
+        history.update(hid, Transcript(text="the first sentence and a second one", language="en"),
+                       audio=np.full(1600, 0.5, np.float32))
+        entry = history.get(hid)
+        assert entry.insert_status == "recording" and entry.has_audio, "status kept unless given"
+        assert [e.id for e in history.search("second")] == [hid] and history.integrity_ok()
+        history.update(hid, Transcript(text="done"), audio=np.zeros(800, np.float32), status="pending")
+        samples, _rate = history.audio(hid)
+        assert history.get(hid).insert_status == "pending" and samples.size == 800, "audio replaced"

@@ -14,8 +14,9 @@ def test_defaults_cover_the_issue_keys():
     expected = {"hotkey", "mode", "language", "itn", "insert_method", "paste_keys", "app_overrides",
                 "microphone", "keep_mic_ready", "tail_ms", "model_dir", "device", "sounds", "sound_volume",
                 "popup_seconds", "start_at_login", "history_audio", "history_audio_cap_mb",
-                "history_retention_days", "server_url", "desktop", "auto_stop_s"}
+                "history_retention_days", "server_url", "desktop", "auto_stop_s", "insert_live"}
     assert set(s.KEYS) == expected
+    assert s.DEFAULTS.insert_live is False, "insert as I speak is off by default (issue 24)"
     d = s.DEFAULTS
     assert (d.hotkey, d.mode, d.language, d.insert_method, d.tail_ms, d.history_audio) == (
         "f9", "hold", "auto", "paste", 250, False)

@@ -17,6 +17,14 @@ that moves it (well under a millisecond; a key pressed in that instant reaches t
 Measured on the bench: with the grab on the focus window the Qt field stayed active through a
 1 s hold of F9 and received no key.
 
+A passive grab, once activated by the key's press, grabs the whole keyboard until the key comes
+up: while F9 was held, every key went to Dictate's grab connection, so the paste chord or typed
+keys of "insert as I speak" (issue 24) never reached the app. So the activated grab is ended at
+once (``UngrabKeyboard`` as soon as our press arrives): the passive grab stays for the next press,
+the key's own auto-repeats activate it again (and are ended again), and the app gets the keys
+Dictate sends meanwhile, and the key's release only (no character: a release types nothing).
+Without focus events either way, as the grab window is the focus window.
+
 A probe grab on the root at start tells when another program already owns the key (X answers
 BadAccess), so the user hears "F9 is taken" instead of wondering why nothing happens. Modifier
 keys (Right Ctrl...) are never grabbed: that would break them as modifiers everywhere.
@@ -158,7 +166,11 @@ class KeyGrab:
                 moved = False
                 while disp.pending_events():
                     event = disp.next_event()
-                    if event.type == X.PropertyNotify and event.atom == self._active_atom:
+                    if event.type == X.KeyPress:
+                        # The activated passive grab holds the whole keyboard: end it (module notes).
+                        disp.ungrab_keyboard(X.CurrentTime)
+                        disp.flush()
+                    elif event.type == X.PropertyNotify and event.atom == self._active_atom:
                         moved = True
                     elif event.type in (X.FocusOut, X.FocusIn):
                         moved = True

@@ -68,7 +68,24 @@ def test_grab_follows_focus_and_leaves_the_app_active(desktop, tmp_path):
         assert second.text() == "" and first.text() == ""  # F9 reached neither app
         desktop.xdotool("type", "--delay", "20", "ok")  # and the app still takes keys
         wait_for(lambda: second.text() == "ok", 5, "typing after the hold")
+        # Keys sent while F9 is still held (insert as I speak) reach the app too: the activated
+        # grab does not keep the keyboard (it did: nothing arrived until F9 came up). Held past
+        # the auto-repeat delay; F9 itself and its repeats still reach no app.
+        # (Separate xdotool runs: `type` takes every argument after it as text.)
+        desktop.key_down("F9")
+        try:
+            time.sleep(0.8)
+            desktop.xdotool("type", "--delay", "20", "mid")
+            wait_for(lambda: second.text() == "okmid", 5, "the keys typed while F9 was held")
+            time.sleep(0.8)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: the app got {second.text()!r}") from None
+        finally:
+            desktop.key_up("F9")
+        time.sleep(0.3)
+        assert second.text() == "okmid" and second.states() == states_before
     finally:
         grab.stop()
         first.close()
         second.close()
+
