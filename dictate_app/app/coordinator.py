@@ -388,7 +388,8 @@ class Coordinator(QObject):
         transcript = self._transcripts[uid]
         self._marks[uid]["insert"] = self._clock()
         text = self.live.remainder(uid, transcript.text)  # inserted as spoken: only the rest is left
-        if not text:
+        if not text:  # every word went in as spoken: only a per-app Enter may be left
+            getattr(self.inserter, "enter_after", lambda target: None)(self._targets.get(uid))
             self._inserted(uid, InsertOutcome("inserted", None, "", self._targets.get(uid)))
             return
         self.inserter.insert(

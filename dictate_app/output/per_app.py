@@ -45,13 +45,30 @@ class PerAppInserter:
         override's method and paste keys apply, its Enter waits for the take's last piece."""
         self.insert(text, target, method, on_done, enter_after=False)
 
-    def insert(self, text: str, target: Window | None, method: Method | str,
-               on_done: Callable[[InsertOutcome], None], enter_after: bool = True) -> None:
+    def _override_for(self, target: Window | None) -> tuple[Any, str | None]:
+        """The first override that applies to ``target`` (and the app's description)."""
         rules = self.overrides()
         # Without a target (re-insertion from the history) the rules of the focused app apply.
         window = target if target is not None else (self.inner.focused() if rules else None)
         app = window.describe() if window is not None else None
-        override = next((o for o in rules if o.applies_to(app)), None)
+        return next((o for o in rules if o.applies_to(app)), None), app
+
+    def _press_enter(self) -> None:
+        try:
+            self.inner.keyboard.key(ENTER_KEY)
+        except Exception as exc:
+            log.warning("Enter after the text failed: %s", exc)
+
+    def enter_after(self, target: Window | None) -> None:
+        """The per-app Enter of a take whose words were all inserted as pieces while it was
+        dictated: nothing is left to insert at release, and the chat app still wants its Enter."""
+        override, _ = self._override_for(target)
+        if override is not None and override.auto_enter:
+            self._press_enter()
+
+    def insert(self, text: str, target: Window | None, method: Method | str,
+               on_done: Callable[[InsertOutcome], None], enter_after: bool = True) -> None:
+        override, app = self._override_for(target)
         if override is None:
             self.inner.insert(text, target, method, on_done)
             return
@@ -66,10 +83,7 @@ class PerAppInserter:
         def done(outcome: InsertOutcome) -> None:
             self.inner.paste_keys = saved_keys
             if override.auto_enter and enter_after and outcome.inserted:
-                try:
-                    self.inner.keyboard.key(ENTER_KEY)
-                except Exception as exc:
-                    log.warning("Enter after the text failed: %s", exc)
+                self._press_enter()
             on_done(outcome)
 
         self.inner.insert(text, target, method, done)

@@ -9,8 +9,11 @@ import threading
 import numpy as np
 
 from dictate_app.app.remote import status
+from dictate_app.desktop.base import Window
 from dictate_app.lifecycle import Phase
+from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
+from dictate_app.store.settings import AppOverride
 from tests.app.test_coordinator import SEGMENTS, TAIL, Take, harness  # noqa: F401  (fixture)
 
 
@@ -123,6 +126,20 @@ def test_insert_as_i_speak_with_nothing_left_at_release_inserts_nothing_more(har
     (uid, details), = h.wait_finished(1)
     assert details["status"] == "inserted" and h.keyboard.sent == [("type", "all of it", False)]
     h.qtbot.waitUntil(lambda: h.co.state.phase is Phase.IDLE, timeout=2000)
+
+
+def test_a_chat_apps_enter_comes_after_the_last_piece_even_with_nothing_left_at_release(harness):
+    h = live_harness(harness, texts=["all of it"], script=[Take(SEGMENTS[:1], np.zeros(4000, np.float32))],
+                     insert=Method.TYPE, insert_live=True)
+    h.co.inserter = PerAppInserter(h.inserter, lambda: (AppOverride("Slack", auto_enter=True),))
+    h.co.active_window = lambda: Window("w1", "slack Slack")
+    h.start()
+    h.co.press(0.0)
+    deliver_one(h, 0)
+    h.qtbot.waitUntil(lambda: h.keyboard.sent == [("type", "all of it", False)], timeout=5000)
+    h.co.release(2000.0)
+    h.wait_finished(1)
+    assert h.keyboard.sent == [("type", "all of it", False), ("key", "enter", False)], "Enter once, at the end"
 
 
 def test_a_piece_whose_window_lost_focus_is_not_typed_and_the_release_handles_the_rest(harness):

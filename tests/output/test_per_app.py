@@ -66,3 +66,14 @@ def test_a_piece_of_a_take_gets_the_override_but_not_its_enter():
     keyboard.window = "1"
     inserter.insert_piece(" more", APPS["1"], Method.PASTE, outcomes.append)
     assert keyboard.sent[-1] == ("type", " more", False), "the xterm override still types"
+
+
+def test_a_take_inserted_whole_as_spoken_still_gets_its_enter_at_release():
+    """Every piece landed before release: nothing is left to insert, the chat app's Enter is."""
+    inserter, keyboard = _inserter()
+    keyboard.window = "2"
+    inserter.enter_after(APPS["2"])
+    assert keyboard.sent == [("key", "enter", False)]
+    keyboard.window = "4"
+    inserter.enter_after(APPS["4"])  # no override with Enter for Firefox
+    assert keyboard.sent == [("key", "enter", False)]
