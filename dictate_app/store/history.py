@@ -270,20 +270,22 @@ class History:
                audio: np.ndarray | None = None, sample_rate: int = 16000, status: str | None = None) -> bool:
         """Rewrite utterance ``uid`` with a longer transcript of the same take (committed before
         this returns); ``audio`` and ``status`` as for :meth:`add` (None: left as they are).
-        False when there is no such row (deleted meanwhile): nothing is written then."""
-        if self.get(uid) is None:
-            return False
+        False when there is no such row (deleted meanwhile): nothing is written then. One write
+        transaction, no read before it: this runs on the GUI thread at every closed segment."""
         columns = "text = ?, raw = ?, language = ?, emotion = ?, events = ?, itn = ?, duration_s = ?, timings = ?"
         params: tuple = _result_columns(transcript, text)
         if status is not None:
             columns, params = columns + ", insert_status = ?", params + (status,)
         statements = [(f"UPDATE utterances SET {columns} WHERE id = ?", params + (uid,))]
-        if audio is not None and len(audio):
-            statements.append(("INSERT OR REPLACE INTO audio VALUES (?, ?, ?)", (uid, *_pcm(audio, sample_rate))))
-        self._write(statements)
-        if audio is not None and len(audio):
+        with_audio = audio is not None and len(audio) > 0
+        if with_audio:  # only beside a row that is there (the UPDATE above found nothing otherwise)
+            statements.append(("INSERT OR REPLACE INTO audio SELECT ?, ?, ? "
+                               "WHERE EXISTS (SELECT 1 FROM utterances WHERE id = ?)",
+                               (uid, *_pcm(audio, sample_rate), uid)))
+        updated = self._write(statements)[0].rowcount > 0
+        if updated and with_audio:
             self._enforce_audio_cap()
-        return True
+        return updated
 
     def set_result(self, uid: int, status: str, method: str | None = None, message: str = "") -> None:
         """Record what happened when the text was inserted (``inserted``/``clipboard``/``failed``)."""

@@ -223,3 +223,7 @@ def test_update_rewrites_a_take_in_place_and_search_follows(tmp_path):
         history.update(hid, Transcript(text="done"), audio=np.zeros(800, np.float32), status="pending")
         samples, _rate = history.audio(hid)
         assert history.get(hid).insert_status == "pending" and samples.size == 800, "audio replaced"
+        history.delete([hid])  # the user deleted the row mid-take: nothing is written for it
+        assert not history.update(hid, Transcript(text="later"), audio=np.zeros(800, np.float32))
+        assert history.get(hid) is None and history.recent() == [] and history.integrity_ok()
+        assert history._db.execute("SELECT COUNT(*) FROM audio").fetchone()[0] == 0
