@@ -34,6 +34,11 @@ class HandsFree(QObject):
         self._armed = (uid, AutoStop(after_s))
         return lambda silence_s, speech_heard: self._pause.emit(uid, silence_s, speech_heard)
 
+    @property
+    def after_s(self) -> float | None:
+        """The pause that ends the armed take (None: no take armed)."""
+        return self._armed[1].after_s if self._armed is not None else None
+
     def disarm(self) -> None:
         """The take ended (or was dropped): no more countdown, late reports are ignored."""
         if self._armed is not None:

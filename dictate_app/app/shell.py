@@ -295,11 +295,9 @@ class AppShell:
     def _tray_hands_free(self) -> None:
         """The tray's "Start hands-free dictation": a take that ends by itself after a pause."""
         self.coordinator.start_hands_free()
-        if self.coordinator.state.recording is not None:
-            from dictate_app.audio.autostop import auto_stop_after
-
-            options = self.coordinator.options
-            self.popup.set_note(hands_free_stops(auto_stop_after(options.mode.value, True, options.auto_stop_s)))
+        after_s = self.coordinator.hands_free.after_s  # what the coordinator armed for this take
+        if self.coordinator.state.recording is not None and after_s is not None:
+            self.popup.set_note(hands_free_stops(after_s))
 
     def _model_ready(self, description: str) -> None:
         if self.tray is not None:

@@ -413,6 +413,11 @@ def test_ready_teaches_the_key_and_a_tray_start_says_how_to_stop(shell_with_tray
     tray.toggle_action.trigger()  # from the menu
     assert shell.popup.note_label.text() == "To stop: choose Stop dictation in the tray menu, or press F9."
     shell.coordinator.cancel()
+    shell.settings.update({"auto_stop_s": 3.0})
+    tray.hands_free_action.trigger()  # "Start hands-free dictation": the note names the armed pause
+    assert shell.coordinator.state.recording.hands_free
+    assert shell.popup.note_label.text() == "Stops by itself after a 3 s pause, or choose Stop dictation in the tray menu."
+    shell.coordinator.cancel()
 
 
 def test_the_cpu_build_on_an_nvidia_machine_says_how_to_switch(qtbot, tmp_path, monkeypatch, screenshot):
