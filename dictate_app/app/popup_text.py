@@ -19,12 +19,14 @@ NO_SPEECH = "No speech heard"
 @dataclass(frozen=True)
 class PopupContent:
     """``text``: the big line; ``tags``: small labels (language, emotion, events); ``note``: a
-    remark about insertion (focus moved, failure), empty when the text simply landed."""
+    remark about insertion (focus moved, failure), empty when the text simply landed; ``raw``: the
+    words as spoken, shown small above ``text`` when an AI mode made ``text`` of them."""
 
     text: str
     tags: tuple[str, ...] = ()
     note: str = ""
     warning: bool = False
+    raw: str = ""
 
 
 def _label(emoji: str, word: str) -> str:

@@ -1,0 +1,211 @@
+"""AI modes in the running app (issue 25): the coordinator's helper for takes a language model
+rewrites. Runs on the GUI thread, called by the :class:`~dictate_app.app.coordinator.Coordinator`;
+the model call itself (:func:`dictate_app.modes.run.apply_mode`) runs on a thread of its own, never
+on the GUI thread nor on the ASR worker's.
+
+Which mode a take gets (:meth:`AiModeTakes.choose`): Shift held with the hotkey at the press (the
+per-take choice) gives the ``ai_mode_shift`` mode, or "as spoken" when that mode would run anyway
+(so Shift also skips the mode once); else the per-app override's ``ai_mode`` for the target
+window; else the ``ai_mode`` setting. An unknown name falls back to "as spoken" and says so once.
+
+A take whose mode runs (:meth:`AiModeTakes.start`, after its row with the words as spoken is
+saved): the popup shows the words at once and the answer as it streams in; the lifecycle holds its
+insertion (``Transcribed(ai_mode=True)``) until :meth:`_finish` posts ``AiModeDone``: when the
+answer came, the call failed, or ``llm_timeout_s`` ran out. The inserted text is then the answer,
+or the words as spoken with the one sentence saying why (in the popup and the history row).
+
+The mode does not run on "No speech heard" takes, on fewer than ``ai_mode_min_words`` words, nor on
+a take whose words already went in while it was dictated ("insert as I speak"): text typed into the
+target cannot be taken back and rewritten; the popup says so the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from dictate_app import lifecycle as lc
+from dictate_app.app.popup_text import PopupContent, describe
+from dictate_app.engine.result import Transcript
+from dictate_app.modes.catalog import AS_SPOKEN, AiMode, find_mode
+from dictate_app.modes.client import Endpoint, api_key_for
+from dictate_app.modes.prompt import Heard
+from dictate_app.modes.run import ModeResult, apply_mode, count_words
+
+log = logging.getLogger(__name__)
+
+# apply_mode returns within llm_timeout_s plus a few ms (its own deadline); this guard, past it,
+# only matters if that promise broke: the raw words still go in and the GUI never waits forever.
+GUARD_MS = 1000
+LIVE_NOTE = ("The AI mode does not run on words inserted as you spoke (Insert as I speak): "
+             "they are already in the app.")
+
+
+@dataclass(frozen=True)
+class AiConfig:
+    """What the AI modes use for one take (the settings, with ``--llm-url``/``--llm-model``)."""
+
+    ai_mode: str = AS_SPOKEN
+    llm_url: str = "http://127.0.0.1:11434/v1"
+    llm_model: str = ""
+    llm_timeout_s: float = 5.0
+    min_words: int = 3
+    shift_mode: str = "clean up"  # the mode a take gets with Shift held at the press
+    overrides: Sequence[Any] = ()  # AppOverride-like: applies_to(app), ai_mode
+    vocabulary: Sequence[str] = ()
+    modes: dict[str, AiMode] = field(default_factory=dict)  # the catalog (built-ins and the user's)
+
+
+@dataclass
+class _Call:
+    mode: str
+    raw: str
+    cancel: threading.Event
+    guard: QTimer
+    so_far: str = ""
+
+
+class AiModeTakes(QObject):
+    """The AI mode side of the coordinator ``co``: ``config()`` is read per take, ``shift_held()``
+    at each press (the per-take choice)."""
+
+    _delta = Signal(int, str)  # from the call's thread: uid, a piece of the answer
+    _result = Signal(int, object)  # from the call's thread: uid, ModeResult
+
+    def __init__(self, coordinator: Any, config: Callable[[], AiConfig] | None = None,
+                 shift_held: Callable[[], bool] = lambda: False):
+        super().__init__()
+        self.co = coordinator
+        self.config = config or AiConfig
+        self.shift_held = shift_held
+        self._shift: dict[int, bool] = {}  # uid -> Shift was held at its press
+        self._calls: dict[int, _Call] = {}  # uid -> its model call, until finished
+        self._results: dict[int, ModeResult] = {}  # uid -> how it ended, until inserted
+        self._said: set[str] = set()  # one-time notes already shown
+        self.threads: list[threading.Thread] = []  # for tests: the calls' threads
+        self._delta.connect(self._on_delta)
+        self._result.connect(self._on_result)
+
+    # ---- choosing ----
+
+    def begin(self, uid: int) -> None:
+        """Take ``uid`` starts recording: remember the per-take choice (Shift held now)."""
+        try:
+            self._shift[uid] = bool(self.shift_held())
+        except Exception:  # a desktop that cannot tell: no per-take choice
+            log.debug("modifier state unknown", exc_info=True)
+            self._shift[uid] = False
+
+    def choose(self, uid: int, app: str | None, config: AiConfig) -> str:
+        """The mode name for take ``uid`` into ``app`` (see the module notes)."""
+        override = next((o for o in config.overrides if getattr(o, "ai_mode", "") and o.applies_to(app)), None)
+        name = override.ai_mode if override is not None else config.ai_mode
+        if self._shift.get(uid):
+            same = find_mode(name, config.modes)[0].name.lower() == find_mode(config.shift_mode, config.modes)[0].name.lower()
+            name = AS_SPOKEN if same else config.shift_mode
+        return name
+
+    # ---- running ----
+
+    def start(self, uid: int, transcript: Transcript, app: str | None) -> bool:
+        """Start take ``uid``'s mode if it runs (its words as spoken are saved); True: its
+        insertion waits for :meth:`_finish` (``AiModeDone``)."""
+        config = self.config()
+        mode, problem = find_mode(self.choose(uid, app, config), config.modes)
+        self._shift.pop(uid, None)
+        if problem:
+            self._say_once(problem)
+        text = transcript.text
+        if mode.off or count_words(text) < config.min_words or not transcript.is_speech:
+            return False
+        if self.co.live.inserted_any(uid):
+            self._say_once(LIVE_NOTE)
+            return False
+        endpoint = Endpoint(config.llm_url, config.llm_model, api_key_for(config.llm_url))
+        heard = Heard(transcript.language or "", transcript.emotion or "", tuple(transcript.events), app or "")
+        cancel = threading.Event()
+        guard = QTimer(self, singleShot=True, interval=int(config.llm_timeout_s * 1000) + GUARD_MS)
+        guard.timeout.connect(lambda: self._finish(uid, ModeResult(
+            text, text, mode.name, False, f"The language model did not answer within {config.llm_timeout_s:g} s; "
+                                          "the words went in as spoken.")))
+        self._calls[uid] = _Call(mode.name, text, cancel, guard)
+        self.co.popup.show_ai_mode(mode.name, describe(transcript))
+
+        def work() -> None:  # the call's own thread: apply_mode never raises and returns in time
+            result = apply_mode(text, mode, heard, endpoint, timeout_s=config.llm_timeout_s,
+                                min_words=config.min_words, vocabulary=tuple(config.vocabulary),
+                                on_delta=lambda piece: self._delta.emit(uid, piece), cancel=cancel)
+            self._result.emit(uid, result)
+
+        thread = threading.Thread(target=work, name=f"ai-mode-{uid}", daemon=True)
+        self.threads.append(thread)
+        guard.start()
+        thread.start()
+        log.info("utterance %d: AI mode %r at %s", uid, mode.name, endpoint.host)
+        return True
+
+    @Slot(int, str)
+    def _on_delta(self, uid: int, piece: str) -> None:
+        call = self._calls.get(uid)
+        if call is not None:
+            call.so_far += piece
+            self.co.popup.show_ai_text(call.so_far.strip())
+
+    @Slot(int, object)
+    def _on_result(self, uid: int, result: ModeResult) -> None:
+        self._finish(uid, result)
+
+    def _finish(self, uid: int, result: ModeResult) -> None:
+        """The take's mode is through (first of: the answer, the guard): save, then let it go in."""
+        call = self._calls.pop(uid, None)
+        if call is None:
+            return  # the guard or the answer came first
+        call.guard.stop()
+        call.cancel.set()
+        self._results[uid] = result
+        transcript = self.co._transcripts.get(uid)
+        if transcript is not None:
+            self.co._transcripts[uid] = replace(transcript, text=result.text)
+        if result.error:
+            log.warning("utterance %d: %s", uid, result.error)
+        processed = result.text if result.ran else (call.so_far.strip() or None)
+        try:
+            record = getattr(self.co.transcript_log, "processed", None)
+            if record is not None:
+                record(uid, result.mode, processed, result.error or "")
+        except Exception as exc:  # the words as spoken are saved already; the answer is in the popup
+            log.warning("the AI mode's answer could not be saved: %s", exc)
+        self.co.post(lc.AiModeDone(uid))
+
+    # ---- after ----
+
+    def content(self, uid: int, content: PopupContent) -> PopupContent:
+        """The popup's result for take ``uid``: with the words as spoken and which mode ran, or
+        why the words went in as spoken (an insertion note, e.g. the focus moved, comes first)."""
+        result = self._results.pop(uid, None)
+        if result is None:
+            return content
+        if result.error:
+            note = f"{content.note} {result.error}".strip()
+            return replace(content, note=note, warning=True)
+        note = content.note or f"AI mode: {result.mode}"
+        return replace(content, raw=result.raw, note=note)
+
+    def drop(self, uid: int) -> None:
+        """Take ``uid`` ended without insertion: forget it (a call still running is cancelled)."""
+        self._shift.pop(uid, None)
+        self._results.pop(uid, None)
+        call = self._calls.pop(uid, None)
+        if call is not None:
+            call.guard.stop()
+            call.cancel.set()
+
+    def _say_once(self, sentence: str) -> None:
+        if sentence not in self._said:
+            self._said.add(sentence)
+            self.co._notify(sentence, False)
