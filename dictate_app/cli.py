@@ -27,6 +27,7 @@ COMMANDS = (
     "history",
     "control",
     "rules",
+    "modes",
     "devices",
     "listen",
     "doctor",

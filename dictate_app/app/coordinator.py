@@ -74,6 +74,9 @@ class AppOptions:
     tail_ms: int = 250
     auto_stop_s: float = DEFAULT_AFTER_S  # toggle mode and hands-free starts; 0: off (audio.autostop)
     insert_live: bool = False  # "insert as I speak": each closed segment's text as it comes
+    # --llm-url / --llm-model for this run; None: the llm_url / llm_model settings (read at each take).
+    llm_url: str | None = None
+    llm_model: str | None = None
 
 
 class Coordinator(QObject):

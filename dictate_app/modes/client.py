@@ -64,6 +64,11 @@ def api_key_for(url: str) -> str | None:
         return None
 
 
+def endpoint_for(url: str, model: str = "") -> Endpoint:
+    """The :class:`Endpoint` for the ``llm_url``/``llm_model`` settings, with its API key."""
+    return Endpoint(url, model, api_key_for(url))
+
+
 def is_this_computer(url: str) -> bool:
     """True when ``url``'s host is this computer (a loopback name or address)."""
     host = (urlsplit(url).hostname or "").lower()
