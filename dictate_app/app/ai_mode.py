@@ -25,17 +25,20 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 
 from dictate_app import lifecycle as lc
 from dictate_app.app.popup_text import PopupContent, describe
 from dictate_app.engine.result import Transcript
-from dictate_app.modes.catalog import AS_SPOKEN, AiMode, find_mode
+from dictate_app.modes.catalog import AS_SPOKEN, AiMode, find_mode, load_modes, modes_file
 from dictate_app.modes.client import Endpoint, api_key_for
 from dictate_app.modes.prompt import Heard
 from dictate_app.modes.run import ModeResult, apply_mode, count_words
+from dictate_app.store.settings import DEFAULTS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +51,48 @@ LIVE_NOTE = ("The AI mode does not run on words inserted as you spoke (Insert as
 
 @dataclass(frozen=True)
 class AiConfig:
-    """What the AI modes use for one take (the settings, with ``--llm-url``/``--llm-model``)."""
+    """What the AI modes use for one take: the settings (``ai_mode``, ``ai_mode_shift``, the
+    per-app overrides, ``llm_*``, ``ai_mode_min_words``), ``--llm-url``/``--llm-model`` of this run
+    (None: the settings'), the modes catalog and the vocabulary (context for the model)."""
 
-    ai_mode: str = AS_SPOKEN
-    llm_url: str = "http://127.0.0.1:11434/v1"
-    llm_model: str = ""
-    llm_timeout_s: float = 5.0
-    min_words: int = 3
-    shift_mode: str = "clean up"  # the mode a take gets with Shift held at the press
-    overrides: Sequence[Any] = ()  # AppOverride-like: applies_to(app), ai_mode
-    vocabulary: Sequence[str] = ()
+    settings: Settings = DEFAULTS
+    llm_url: str | None = None
+    llm_model: str | None = None
     modes: dict[str, AiMode] = field(default_factory=dict)  # the catalog (built-ins and the user's)
+    vocabulary: Sequence[str] = ()
+
+    @property
+    def endpoint(self) -> Endpoint:
+        url = self.llm_url or self.settings.llm_url
+        model = self.llm_model if self.llm_model is not None else self.settings.llm_model
+        return Endpoint(url, model, api_key_for(url))
+
+
+def shift_held() -> bool:
+    """Whether Shift is down now, anywhere on the desktop. Qt asks the window system: on X11 the
+    pointer query's modifier mask (global), on Windows and macOS the key state (global); on
+    Wayland only while a Dictate window has the keyboard focus, so there it is never seen held."""
+    return bool(QGuiApplication.queryKeyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+
+
+class ModesCatalog:
+    """The modes (built-ins and the user's modes.txt), read again when the file changed."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else modes_file()
+        self._stamp: int | None = -1
+        self._modes: dict[str, AiMode] = {}
+        self.problems: list[str] = []  # of the last read, one sentence each
+
+    def current(self) -> dict[str, AiMode]:
+        try:
+            stamp: int | None = self.path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            self._modes, self.problems = load_modes(self.path)
+            self._stamp = stamp
+        return self._modes
 
 
 @dataclass
@@ -103,11 +137,11 @@ class AiModeTakes(QObject):
 
     def choose(self, uid: int, app: str | None, config: AiConfig) -> str:
         """The mode name for take ``uid`` into ``app`` (see the module notes)."""
-        override = next((o for o in config.overrides if getattr(o, "ai_mode", "") and o.applies_to(app)), None)
-        name = override.ai_mode if override is not None else config.ai_mode
+        name = config.settings.ai_mode_for(app)
         if self._shift.get(uid):
-            same = find_mode(name, config.modes)[0].name.lower() == find_mode(config.shift_mode, config.modes)[0].name.lower()
-            name = AS_SPOKEN if same else config.shift_mode
+            shift = config.settings.ai_mode_shift
+            same = find_mode(name, config.modes)[0].name.lower() == find_mode(shift, config.modes)[0].name.lower()
+            name = AS_SPOKEN if same else shift
         return name
 
     # ---- running ----
@@ -121,24 +155,25 @@ class AiModeTakes(QObject):
         if problem:
             self._say_once(problem)
         text = transcript.text
-        if mode.off or count_words(text) < config.min_words or not transcript.is_speech:
+        s = config.settings
+        if mode.off or count_words(text) < s.ai_mode_min_words or not transcript.is_speech:
             return False
         if self.co.live.inserted_any(uid):
             self._say_once(LIVE_NOTE)
             return False
-        endpoint = Endpoint(config.llm_url, config.llm_model, api_key_for(config.llm_url))
+        endpoint = config.endpoint
         heard = Heard(transcript.language or "", transcript.emotion or "", tuple(transcript.events), app or "")
         cancel = threading.Event()
-        guard = QTimer(self, singleShot=True, interval=int(config.llm_timeout_s * 1000) + GUARD_MS)
+        guard = QTimer(self, singleShot=True, interval=int(s.llm_timeout_s * 1000) + GUARD_MS)
         guard.timeout.connect(lambda: self._finish(uid, ModeResult(
-            text, text, mode.name, False, f"The language model did not answer within {config.llm_timeout_s:g} s; "
+            text, text, mode.name, False, f"The language model did not answer within {s.llm_timeout_s:g} s; "
                                           "the words went in as spoken.")))
         self._calls[uid] = _Call(mode.name, text, cancel, guard)
         self.co.popup.show_ai_mode(mode.name, describe(transcript))
 
         def work() -> None:  # the call's own thread: apply_mode never raises and returns in time
-            result = apply_mode(text, mode, heard, endpoint, timeout_s=config.llm_timeout_s,
-                                min_words=config.min_words, vocabulary=tuple(config.vocabulary),
+            result = apply_mode(text, mode, heard, endpoint, timeout_s=s.llm_timeout_s,
+                                min_words=s.ai_mode_min_words, vocabulary=tuple(config.vocabulary),
                                 on_delta=lambda piece: self._delta.emit(uid, piece), cancel=cancel)
             self._result.emit(uid, result)
 

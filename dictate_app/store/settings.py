@@ -95,6 +95,8 @@ class Settings:
     desktop: str = field(default="auto", metadata=_choices(*DESKTOP_CHOICES))
     # AI modes (dictate_app.modes): any mode name; one not defined at run time means "as spoken".
     ai_mode: str = "as spoken"
+    # Shift held with the hotkey: this take gets this mode ("as spoken" if it is the one that would run).
+    ai_mode_shift: str = "clean up"
     # An OpenAI-compatible endpoint; the default is Ollama on this computer (nothing leaves it).
     llm_url: str = "http://127.0.0.1:11434/v1"
     llm_model: str = ""  # "" = the first model the endpoint lists (GET /v1/models)
@@ -200,7 +202,7 @@ def coerce(key: str, value: Any) -> Any:
             raise ValueError(f"outside {low:g}..{high:g}")
     if key in ("server_url", "llm_url") and (result or key == "llm_url") and not _URL.match(result):
         raise ValueError("not an http:// or https:// address")
-    if key == "ai_mode":
+    if key in ("ai_mode", "ai_mode_shift"):
         result = " ".join(result.split()) or "as spoken"
     return result
 

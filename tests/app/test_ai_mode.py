@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 from dictate_app.app.ai_mode import LIVE_NOTE, AiConfig
+from dictate_app.desktop.base import Window
 from dictate_app.modes.catalog import BUILTINS
-from dictate_app.store.settings import AppOverride
+from dictate_app.store.settings import DEFAULTS, AppOverride
 from tests.app.test_coordinator import SPEECH, Take, harness  # noqa: F401  (fixture)
 
 WORDS = "so um the meeting moves to friday"
@@ -19,9 +21,9 @@ MODES = {m.name: m for m in BUILTINS}
 
 def _config(fake_llm, **changes) -> AiConfig:
     values = dict(ai_mode="clean up", llm_url=fake_llm.url, llm_model="fake-model", llm_timeout_s=2.0,
-                  min_words=3, modes=MODES)
+                  ai_mode_min_words=3)
     values.update(changes)
-    return AiConfig(**values)
+    return AiConfig(replace(DEFAULTS, **values), modes=MODES)
 
 
 def _with_mode(harness, fake_llm, texts=(WORDS,), script=(SPEECH,), shift=False, **changes):
@@ -116,7 +118,7 @@ def test_a_take_dictated_while_the_mode_works_goes_in_after_the_answer(harness, 
 
 
 def test_fewer_words_than_the_minimum_and_as_spoken_ask_nothing(harness, fake_llm, qtbot):
-    h = _with_mode(harness, fake_llm, texts=("call mom", WORDS), script=(SPEECH, SPEECH), min_words=3)
+    h = _with_mode(harness, fake_llm, texts=("call mom", WORDS), script=(SPEECH, SPEECH), ai_mode_min_words=3)
     _dictate(h)
     h.wait_finished(1)
     h.co.ai.config = lambda: _config(fake_llm, ai_mode="as spoken")
@@ -128,7 +130,7 @@ def test_fewer_words_than_the_minimum_and_as_spoken_ask_nothing(harness, fake_ll
 
 def test_shift_held_at_the_press_turns_the_shift_mode_on_for_one_take(harness, fake_llm, qtbot):
     h = _with_mode(harness, fake_llm, texts=(WORDS, WORDS), script=(SPEECH, SPEECH), shift=True,
-                   ai_mode="as spoken", shift_mode="bullet list")
+                   ai_mode="as spoken", ai_mode_shift="bullet list")
     _dictate(h)
     h.wait_finished(1)
     assert "bullet list" in fake_llm.chat_requests()[0]["messages"][-1]["content"].lower()
@@ -140,21 +142,26 @@ def test_shift_held_at_the_press_turns_the_shift_mode_on_for_one_take(harness, f
 
 
 def test_shift_skips_the_mode_once_when_it_is_the_shift_mode(harness, fake_llm, qtbot):
-    h = _with_mode(harness, fake_llm, shift=True, ai_mode="clean up", shift_mode="clean up")
+    h = _with_mode(harness, fake_llm, shift=True, ai_mode="clean up", ai_mode_shift="clean up")
     _dictate(h)
     (uid, details), = h.wait_finished(1)
     assert details["text"] == WORDS and fake_llm.chat_requests() == []
 
 
 def test_the_per_app_mode_applies_to_its_app_only(harness, fake_llm, qtbot):
-    # The harness's target window is "w1" (Window("w1").describe() names it).
-    overrides = (AppOverride("w1", ai_mode="email"),)
-    h = _with_mode(harness, fake_llm, ai_mode="as spoken", overrides=overrides)
+    overrides = (AppOverride("thunderbird", ai_mode="email"), AppOverride("xterm", ai_mode="as spoken"))
+    h = _with_mode(harness, fake_llm, texts=(WORDS, WORDS), script=(SPEECH, SPEECH), ai_mode="clean up",
+                   app_overrides=overrides)
+    h.co.active_window = lambda: Window("w1", app="Thunderbird")
     _dictate(h)
     (uid, details), = h.wait_finished(1)
     assert details["text"] == WORDS.upper()
     assert "email" in fake_llm.chat_requests()[0]["messages"][-1]["content"].lower()
     assert h.history.recent()[0].ai_mode == "email"
+    h.co.active_window = lambda: Window("w1", app="XTerm")
+    _dictate(h, 2000.0)
+    assert h.wait_finished(2)[1][1]["text"] == WORDS, "as spoken in the terminal"
+    assert len(fake_llm.chat_requests()) == 1
 
 
 def test_an_unknown_mode_falls_back_to_as_spoken_and_says_so_once(harness, fake_llm, qtbot):

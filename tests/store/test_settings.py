@@ -14,7 +14,8 @@ def test_defaults_cover_the_issue_keys():
     expected = {"hotkey", "mode", "language", "itn", "insert_method", "paste_keys", "app_overrides",
                 "microphone", "keep_mic_ready", "tail_ms", "model_dir", "device", "sounds", "sound_volume",
                 "popup_seconds", "start_at_login", "history_audio", "history_audio_cap_mb",
-                "history_retention_days", "server_url", "desktop", "auto_stop_s", "insert_live"}
+                "history_retention_days", "server_url", "desktop", "auto_stop_s", "insert_live",
+                "ai_mode", "ai_mode_shift", "llm_url", "llm_model", "llm_timeout_s", "ai_mode_min_words"}
     assert set(s.KEYS) == expected
     assert s.DEFAULTS.insert_live is False, "insert as I speak is off by default (issue 24)"
     d = s.DEFAULTS
@@ -105,3 +106,9 @@ def test_default_rules_cover_the_wayland_terminals():
         override = s.DEFAULTS.override_for(app_id)
         assert override is not None and override.paste_keys == "ctrl+shift+v", app_id
     assert s.DEFAULTS.override_for("firefox") is None
+
+
+def test_the_shift_mode_is_a_mode_name_spaced_as_the_ai_mode():
+    assert s.DEFAULTS.ai_mode_shift == "clean up"
+    assert s.coerce("ai_mode_shift", "  translate   to  German ") == "translate to German"
+    assert s.coerce("ai_mode_shift", "   ") == "as spoken"
