@@ -128,7 +128,8 @@ class DailyUse(QObject):
 
     def show_settings(self) -> SettingsDialog:
         if self.dialog is None:
-            self.dialog = SettingsDialog(self.store, self.shell.rules.path, self._list_microphones)
+            self.dialog = SettingsDialog(self.store, self.shell.rules.path, self._list_microphones,
+                                         lambda: list(self.shell.modes.current()))
         else:
             self.dialog.load(self.store.settings)
         self.dialog.show()
