@@ -227,9 +227,8 @@ class AiModeTakes(QObject):
             return content
         if result.error:
             note = f"{content.note} {result.error}".strip()
-            return replace(content, note=note, warning=True)
-        note = content.note or f"AI mode: {result.mode}"
-        return replace(content, raw=result.raw, note=note)
+            return replace(content, note=note, warning=True, mode=f"{result.mode} (not applied)")
+        return replace(content, raw=result.raw, mode=result.mode)
 
     def drop(self, uid: int) -> None:
         """Take ``uid`` ended without insertion: forget it (a call still running is cancelled)."""

@@ -203,7 +203,8 @@ class Popup(QWidget):
         self._appear(stay=True)
 
     def show_content(self, content: PopupContent, status: str = "") -> None:
-        """A result (or a message) that fades after ``show_ms``."""
+        """A result (or a message) that fades after ``show_ms``; the status line names its AI mode."""
+        status = status or (f"AI mode: {content.mode}" if content.mode else "")
         self._tick.stop()
         self.meter.hide()
         self.countdown.show_left(None)

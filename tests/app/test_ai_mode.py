@@ -55,7 +55,8 @@ def test_the_answer_goes_in_streamed_to_the_popup_and_the_history_keeps_both(har
     assert h.keyboard.sent == [("key", "ctrl+v", False)] and h.saved_before_insert == [False]
     entry, = h.history.recent()
     assert (entry.text, entry.processed, entry.ai_mode, entry.ai_error) == (WORDS, WORDS.upper(), "clean up", "")
-    assert h.popup.text_label.text() == WORDS.upper() and h.popup.note_label.text() == "AI mode: clean up"
+    assert h.popup.text_label.text() == WORDS.upper() and h.popup.status_label.text() == "AI mode: clean up"
+    assert not h.popup.note_label.isVisible(), "the insertion went well: no note"
     assert h.popup.raw_label.text() == f"As spoken: {WORDS}"
     # The exact request: the model, streaming, the words delimited as data.
     body, = fake_llm.chat_requests()
@@ -81,6 +82,7 @@ def test_slow_server_the_words_as_spoken_go_in_at_the_timeout(harness, fake_llm,
     assert h.keyboard.sent == [("key", "ctrl+v", False)]
     note = h.popup.note_label.text()
     assert "did not answer within 1 s" in note, note
+    assert h.popup.status_label.text() == "AI mode: clean up (not applied)"
     entry, = h.history.recent()
     assert entry.text == WORDS and entry.processed is None and entry.ai_error == note, "the one sentence, saved"
 

@@ -174,9 +174,10 @@ def test_ai_mode_shows_the_words_as_spoken_then_the_answer_streamed_then_both(qt
     assert popup.raw_label.isVisible(), "the words as spoken stay in view while the answer comes"
     qtbot.wait(300)
     assert popup.isVisible() and popup.windowOpacity() == 1.0, "it waits for the answer: no fading"
-    popup.show_content(PopupContent("The meeting is moved.", ("English",), "AI mode: clean up", False,
-                                    raw="so um the meeting is moved"), status="")
+    popup.show_content(PopupContent("The meeting is moved.", ("English",), raw="so um the meeting is moved",
+                                    mode="clean up"))
     assert popup.raw_label.text() == "As spoken: so um the meeting is moved"
+    assert popup.status_label.text() == "AI mode: clean up" and popup.status_label.isVisible()
     ARTIFACTS.mkdir(exist_ok=True)
     assert popup.grab().save(str(ARTIFACTS / "popup-ai-mode-offscreen.png"))
     popup.show_ai_text("late piece")
