@@ -102,7 +102,7 @@ class FakeLlm:
         self._server = server
         self.port = server.server_address[1]
         self._started = True
-        threading.Thread(target=server.serve_forever, name="fake-llm", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-llm", daemon=True).start()
         return self
 
     def stop(self) -> None:
