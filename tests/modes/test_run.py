@@ -11,7 +11,7 @@ import pytest
 from dictate_app.modes.catalog import AS_SPOKEN, AiMode, load_modes
 from dictate_app.modes.client import Endpoint
 from dictate_app.modes.prompt import Heard
-from dictate_app.modes.run import ModeResult, apply_mode, clean_answer, count_words, max_answer_chars
+from dictate_app.modes.run import ModeResult, ThinkFilter, apply_mode, clean_answer, count_words, max_answer_chars
 from tests.fake_llm import DEFAULT_MODEL
 
 MODES, _ = load_modes("/nonexistent")
@@ -174,3 +174,25 @@ def test_the_answer_is_cleaned_of_thinking_and_echoed_tags():
     assert clean_answer("<think>\nthe user wants...\n</think>\n\nHello.") == "Hello."
     assert clean_answer("<transcript>\nHello.\n</transcript>") == "Hello."
     assert clean_answer("  Keep <b>this</b>  ") == "Keep <b>this</b>"
+
+
+def test_a_thinking_block_is_not_streamed_to_the_popup():
+    shown = []
+    feed = ThinkFilter(shown.append).feed
+    for piece in ["", " <th", "ink>\nThe user wants", " a clean-up.</th", "ink>\n\nMeet", " at noon."]:
+        feed(piece)
+    assert "".join(shown) == "Meet at noon."
+    shown.clear()
+    feed = ThinkFilter(shown.append).feed
+    for piece in ["<", "b>Bold</b> move", "s."]:  # a tag, but not <think>: shown as it comes
+        feed(piece)
+    assert shown == ["<b>Bold</b> move", "s."]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reasoning_models_thinking_is_neither_shown_nor_inserted(fake_llm, stream):
+    fake_llm.set("think")
+    pieces = []
+    result = run(fake_llm, on_delta=pieces.append if stream else None)
+    assert result.ran and result.text == "UM SO THE MEETING IS AT NOON"
+    assert "".join(pieces) == (result.text if stream else "")
