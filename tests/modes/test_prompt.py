@@ -17,7 +17,7 @@ def test_placeholders_are_filled_in_words():
 
 def test_defaults_when_nothing_was_heard():
     messages = build_messages(AiMode("m", "{language}/{emotion}/{events}/{app}"), "x y z", Heard())
-    assert messages[1]["content"].startswith("unknown/neutral/none/an unknown application\n\n<transcript>")
+    assert messages[1]["content"].startswith("the language of the text/neutral/none/an unknown application\n\n<transcript>")
 
 
 def test_a_prompt_without_the_placeholder_gets_the_transcript_after_it():
