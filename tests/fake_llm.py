@@ -199,7 +199,8 @@ def _handler(fake: FakeLlm):
                 return
             if behaviour == "unknown_model" or model not in fake.models:
                 # What Ollama's OpenAI-compatible endpoint answers for a model it has not pulled.
-                return self._json(404, {"error": {"message": f"model '{model}' not found", "type": "api_error",
+                return self._json(404, {"error": {"message": f'model "{model}" not found, try pulling it first',
+                                                  "type": "api_error",
                                                   "param": None, "code": None}})
             if behaviour == "error":
                 return self._json(500, {"error": {"message": "the model crashed", "type": "api_error"}})

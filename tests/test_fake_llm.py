@@ -42,3 +42,24 @@ def test_the_server_as_a_process():
     finally:
         proc.terminate()
         assert proc.wait(timeout=5) == 0
+
+
+def test_the_official_openai_client_reads_the_fake_like_a_real_server(fake_llm):
+    """The fake speaks the protocol faithfully: OpenAI's own Python client parses its plain and
+    streamed answers, its model list and its Ollama-style 404 (so tests against it mean something)."""
+    import openai
+
+    client = openai.OpenAI(base_url=fake_llm.url, api_key="sk-test", max_retries=0, timeout=5)
+    messages = [{"role": "user", "content": "Fix:\n<transcript>\nmeet at noon\n</transcript>"}]
+    plain = client.chat.completions.create(model="fake-model", messages=messages)
+    assert plain.choices[0].message.content == "MEET AT NOON" and plain.choices[0].finish_reason == "stop"
+    stream = client.chat.completions.create(model="fake-model", messages=messages, stream=True)
+    pieces = [chunk.choices[0].delta.content for chunk in stream if chunk.choices and chunk.choices[0].delta.content]
+    assert pieces == ["MEET ", "AT ", "NOON"]
+    assert [model.id for model in client.models.list()] == ["fake-model"]
+    try:
+        client.chat.completions.create(model="llama9", messages=messages)
+        raise AssertionError("an unknown model was answered")
+    except openai.NotFoundError as exc:
+        assert exc.status_code == 404 and 'model "llama9" not found, try pulling it first' in str(exc)
+    assert fake_llm.requests[0]["headers"]["authorization"] == "Bearer sk-test"

@@ -55,7 +55,7 @@ def test_endpoint_down_names_the_url_and_how_to_start_a_server(fake_llm):
 def test_unknown_model_names_the_model_and_the_endpoint(fake_llm, stream):
     with pytest.raises(LlmError) as info:
         chat(Endpoint(fake_llm.url, "llama9:70b"), MESSAGES, timeout_s=5, stream=stream)
-    assert str(info.value).startswith(f"The model 'llama9:70b' is not available at {fake_llm.url} ")
+    assert str(info.value).startswith(f"The model 'llama9:70b' is not available at {fake_llm.url}; ")
     assert "ollama pull llama9:70b" in str(info.value)
 
 
