@@ -11,7 +11,8 @@ so a test asserts the exact request (model, messages, delimiters, placeholders f
 Behaviours (:data:`BEHAVIOURS`, changed at any time with :meth:`FakeLlm.set`):
 ``ok``; ``slow`` (waits ``delay_s`` before answering, and ``chunk_delay_s`` between streamed
 chunks); ``error`` (HTTP 500); ``garbage`` (200 with a body that is not JSON / not SSE JSON);
-``empty`` (an answer with no text); ``long`` (the transform repeated 50 times); ``unknown_model``
+``empty`` (an answer with no text); ``long`` (the transform repeated 50 times); ``think`` (the
+answer after a ``<think>...</think>`` block, as reasoning models send it); ``unknown_model``
 (404 with Ollama's body for a model it does not have; a request for a model not in
 :attr:`FakeLlm.models` gets it too); ``down`` (the port is closed: connections are refused).
 
@@ -33,7 +34,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-BEHAVIOURS = ("ok", "slow", "error", "garbage", "empty", "long", "unknown_model", "down")
+BEHAVIOURS = ("ok", "slow", "error", "garbage", "empty", "long", "think", "unknown_model", "down")
 DEFAULT_MODEL = "fake-model"
 _TRANSCRIPT = re.compile(r"<transcript>(.*?)</transcript>", re.S)
 
@@ -102,7 +103,7 @@ class FakeLlm:
         self._server = server
         self.port = server.server_address[1]
         self._started = True
-        threading.Thread(target=server.serve_forever, name="fake-llm", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-llm", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -198,7 +199,8 @@ def _handler(fake: FakeLlm):
                 return
             if behaviour == "unknown_model" or model not in fake.models:
                 # What Ollama's OpenAI-compatible endpoint answers for a model it has not pulled.
-                return self._json(404, {"error": {"message": f"model '{model}' not found", "type": "api_error",
+                return self._json(404, {"error": {"message": f'model "{model}" not found, try pulling it first',
+                                                  "type": "api_error",
                                                   "param": None, "code": None}})
             if behaviour == "error":
                 return self._json(500, {"error": {"message": "the model crashed", "type": "api_error"}})
@@ -207,6 +209,8 @@ def _handler(fake: FakeLlm):
                 answer = ""
             elif behaviour == "long":
                 answer = " ".join([answer] * 50)
+            elif behaviour == "think":
+                answer = f"<think>\nThe user wants this rewritten.\n</think>\n\n{answer}"
             if body.get("stream"):
                 return self._stream(model, answer, garbage=behaviour == "garbage")
             if behaviour == "garbage":

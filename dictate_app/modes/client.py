@@ -154,7 +154,7 @@ class _Call:
         message = " ".join(message.split())[:160]
         url, model = self.endpoint.url, self.endpoint.model
         if response.status == 404 and "model" in message.lower():
-            raise LlmError(f"The model '{model}' is not available at {url} ({message}); pull it "
+            raise LlmError(f"The model '{model}' is not available at {url}; pull it "
                            f"(`ollama pull {model or 'MODEL'}`) or set llm_model to one that "
                            "`dictate-app modes models` lists.")
         if response.status == 404:

@@ -50,7 +50,8 @@ class Heard:
         """The placeholder values in words: "English", "happy", "laughter, applause", "Firefox"."""
         events = [EVENT_WORDS[e] for e in self.events if e in EVENT_WORDS]  # "Speech" is not news
         return {
-            "language": LANGUAGE_NAMES.get(self.language or "", self.language or "") or "unknown",
+            # Unknown (typed text, `modes try`): worded so "answer in {language}" still reads right.
+            "language": LANGUAGE_NAMES.get(self.language or "", self.language or "") or "the language of the text",
             "emotion": EMOTION_WORDS.get(self.emotion or "", "") or "neutral",
             "events": ", ".join(dict.fromkeys(events)) or "none",
             "app": self.app or "an unknown application",

@@ -64,6 +64,37 @@ def clean_answer(answer: str) -> str:
     return answer.replace(OPEN, "").replace(CLOSE, "").strip()
 
 
+class ThinkFilter:
+    """Streamed pieces as the user should see them: a leading ``<think>...</think>`` block (which
+    reasoning models send first) is held back, everything else is passed to ``deliver`` at once."""
+
+    def __init__(self, deliver: Callable[[str], None]):
+        self.deliver = deliver
+        self.buffer = ""
+        self.state = "start"  # start: undecided; think: inside the block; pass: everything goes out
+
+    def feed(self, piece: str) -> None:
+        if self.state == "pass":
+            self.deliver(piece)
+            return
+        self.buffer += piece
+        if self.state == "start":
+            head = self.buffer.lstrip()
+            if head.startswith("<think>"):
+                self.state = "think"
+            elif "<think>".startswith(head):  # "", "<", "<th"...: could still open a block
+                return
+            else:
+                self.state, text, self.buffer = "pass", self.buffer, ""
+                self.deliver(text)
+                return
+        end = self.buffer.find("</think>")
+        if end >= 0:
+            rest, self.state, self.buffer = self.buffer[end + len("</think>"):].lstrip(), "pass", ""
+            if rest:
+                self.deliver(rest)
+
+
 def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, timeout_s: float,
                min_words: int, vocabulary: Sequence[str] = (), on_delta: Callable[[str], None] | None = None,
                cancel: threading.Event | None = None) -> ModeResult:
@@ -92,7 +123,7 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
                 target = _with_first_model(endpoint, deadline, stop)
             messages = build_messages(mode, text, heard, vocabulary)
             outcome["answer"] = chat(target, messages, deadline=deadline, stream=on_delta is not None,
-                                     on_delta=deliver if on_delta is not None else None,
+                                     on_delta=ThinkFilter(deliver).feed if on_delta is not None else None,
                                      cancel=stop, max_chars=limit)
         except TooLong:
             outcome["error"] = _too_long(endpoint)
