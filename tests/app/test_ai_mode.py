@@ -187,3 +187,26 @@ def test_words_inserted_as_spoken_are_not_rewritten(harness, fake_llm, qtbot):
     h.co.release(1000.0)
     h.wait_finished(1)
     assert fake_llm.chat_requests() == [] and LIVE_NOTE in h.notices
+
+
+def test_this_runs_llm_url_and_llm_model_win_over_the_settings():
+    settings = replace(DEFAULTS, llm_url="http://127.0.0.1:11434/v1", llm_model="llama3.2")
+    assert AiConfig(settings).endpoint.url == "http://127.0.0.1:11434/v1"
+    endpoint = AiConfig(settings, llm_url="http://127.0.0.1:8080/v1", llm_model="qwen").endpoint
+    assert (endpoint.url, endpoint.model) == ("http://127.0.0.1:8080/v1", "qwen")
+    assert AiConfig(settings, llm_model="").endpoint.model == "", "--llm-model '' asks the endpoint"
+
+
+def test_the_guard_inserts_the_words_if_the_call_overruns_its_timeout(harness, fake_llm, qtbot, monkeypatch):
+    """apply_mode promises to return within its timeout; if it ever broke that promise, the
+    guard still lets the words as spoken go in (the seam: apply_mode itself, hanging)."""
+    from dictate_app.app import ai_mode
+
+    release = threading.Event()
+    monkeypatch.setattr(ai_mode, "GUARD_MS", 300)
+    monkeypatch.setattr(ai_mode, "apply_mode", lambda *a, **k: release.wait(10))
+    h = _with_mode(harness, fake_llm, llm_timeout_s=0.5)
+    _dictate(h)
+    (uid, details), = h.wait_finished(1)
+    release.set()
+    assert details["text"] == WORDS and "did not answer within 0.5 s" in h.popup.note_label.text()
