@@ -70,8 +70,11 @@ class AiConfig:
 
 def shift_held() -> bool:
     """Whether Shift is down now, anywhere on the desktop. Qt asks the window system: on X11 the
-    pointer query's modifier mask (global), on Windows and macOS the key state (global); on
-    Wayland only while a Dictate window has the keyboard focus, so there it is never seen held."""
+    pointer query's modifier mask (global), on Windows and macOS the key state (global). On
+    Wayland Qt only knows the modifiers of the last key event a Dictate window received (possibly
+    long ago), so there Shift is never taken as held."""
+    if QGuiApplication.platformName().startswith("wayland"):
+        return False
     return bool(QGuiApplication.queryKeyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
 
 
