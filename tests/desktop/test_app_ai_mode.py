@@ -2,7 +2,8 @@
 
 Everything of Dictate is real, as in test_app_dictation.py: the `dictate-app` process, the pynput
 hotkey, the recorder, the model, the popup, the history, xdotool, a target window in another
-process, espeak-ng speech into the virtual microphone. The language model is the one stand-in
+process, espeak-ng speech into the virtual microphone. The endpoint and model come from ``--llm-url``/``--llm-model`` (the settings name a closed
+port). The language model is the one stand-in
 (there is none on the bench): tests/fake_llm.py as its own process on loopback, an
 OpenAI-compatible server whose answer is the delimited transcript upper-cased, so the target
 holding the upper-cased words proves the whole path (request, streamed answer, insertion).
@@ -25,7 +26,7 @@ import urllib.request
 import pytest
 
 from dictate_app.store.history import History
-from tests.desktop.app_harness import REPO, app_and_target, settled_text, start_talking, synthesize, wait_for
+from tests.desktop.app_harness import REPO, App, Target, settled_text, start_talking, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 SPOKEN = "call my friend"  # three words: ai_mode_min_words is 3
@@ -47,6 +48,11 @@ class FakeLlmProcess:
                                          headers={"Content-Type": "application/json"}, method="POST")
         urllib.request.urlopen(request, timeout=5).read()
 
+    def requests(self) -> list[dict]:
+        """Every request the server received (GET /_fake/requests)."""
+        with urllib.request.urlopen(self.url.removesuffix("/v1") + "/_fake/requests", timeout=5) as reply:
+            return json.loads(reply.read())
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -55,16 +61,23 @@ class FakeLlmProcess:
 
 @pytest.fixture(scope="module")
 def session(desktop, fixture_model_dir, tmp_path_factory):
+    """The app with "clean up" on in its settings, whose llm_url names a closed port: the endpoint
+    comes from the command line (--llm-url), as a user tries another server for one run."""
     data = tmp_path_factory.mktemp("ai-mode")
     llm = FakeLlmProcess()
-    settings = (f"ai_mode=clean up\nllm_url={llm.url}\nllm_model=fake-model\nllm_timeout_s={TIMEOUT_S}\n"
-                "ai_mode_min_words=3\n")
+    (data / "settings.ini").write_text(
+        f"[dictate]\nai_mode=clean up\nllm_url=http://127.0.0.1:9/v1\nllm_timeout_s={TIMEOUT_S}\n"
+        "ai_mode_min_words=3\n", encoding="utf-8")
+    target = Target(desktop, data / "target.txt")
+    app = App(desktop, fixture_model_dir, data, "--llm-url", llm.url, "--llm-model", "fake-model")
     try:
-        with app_and_target(desktop, fixture_model_dir, data, settings) as (target, app):
-            wav = synthesize(desktop, SPOKEN, data / "spoken.wav", "en-us")
-            yield desktop, target, app, llm, wav
+        wav = synthesize(desktop, SPOKEN, data / "spoken.wav", "en-us")
+        yield desktop, target, app, llm, wav
     finally:
+        rc = app.close()
+        target.close()
         llm.stop()
+    assert rc == 0, app.stderr()[-3000:]
 
 
 def dictate(desktop, target, wav, shift: bool = False, while_waiting=None) -> tuple[str, float]:
@@ -100,6 +113,9 @@ def test_clean_up_with_the_server_answering_inserts_its_answer(session):
     assert text == SPOKEN.upper(), "the server's transform of the words, not the words"
     entry = last_entry(app)
     assert (entry.text, entry.processed, entry.ai_mode, entry.ai_error) == (SPOKEN, SPOKEN.upper(), "clean up", "")
+    (request,) = [r for r in llm.requests() if r["path"].endswith("/chat/completions")]
+    assert request["body"]["model"] == "fake-model" and request["body"]["stream"] is True
+    assert "<transcript>" in request["body"]["messages"][-1]["content"]
 
 
 def test_shift_held_with_the_hotkey_gives_the_words_as_spoken_for_one_take(session):
