@@ -33,6 +33,7 @@ from PySide6.QtGui import QGuiApplication
 
 from dictate_app import lifecycle as lc
 from dictate_app.app.popup_text import PopupContent, describe
+from dictate_app.desktop.base import Window
 from dictate_app.engine.result import Transcript
 from dictate_app.modes.catalog import AS_SPOKEN, AiMode, find_mode, load_modes, modes_file
 from dictate_app.modes.client import Endpoint, api_key_for
@@ -62,10 +63,13 @@ class AiConfig:
     vocabulary: Sequence[str] = ()
 
     @property
+    def url(self) -> str:
+        return self.llm_url or self.settings.llm_url
+
     def endpoint(self) -> Endpoint:
-        url = self.llm_url or self.settings.llm_url
+        """The endpoint with its API key. Off the GUI thread: the keyring may ask a D-Bus service."""
         model = self.llm_model if self.llm_model is not None else self.settings.llm_model
-        return Endpoint(url, model, api_key_for(url))
+        return Endpoint(self.url, model, api_key_for(self.url))
 
 
 def shift_held() -> bool:
@@ -124,7 +128,7 @@ class AiModeTakes(QObject):
         self._calls: dict[int, _Call] = {}  # uid -> its model call, until finished
         self._results: dict[int, ModeResult] = {}  # uid -> how it ended, until inserted
         self._said: set[str] = set()  # one-time notes already shown
-        self.threads: list[threading.Thread] = []  # for tests: the calls' threads
+        self.last_thread: threading.Thread | None = None  # the latest call's (tests look at it)
         self._delta.connect(self._on_delta)
         self._result.connect(self._on_result)
 
@@ -149,11 +153,14 @@ class AiModeTakes(QObject):
 
     # ---- running ----
 
-    def start(self, uid: int, transcript: Transcript, app: str | None) -> bool:
+    def start(self, uid: int, transcript: Transcript, target: Window | None) -> bool:
         """Start take ``uid``'s mode if it runs (its words as spoken are saved); True: its
         insertion waits for :meth:`_finish` (``AiModeDone``)."""
         config = self.config()
-        mode, problem = find_mode(self.choose(uid, app, config), config.modes)
+        # Per-app choices match the class and title, as the insertion overrides do; the model is
+        # told the application's name only ({app}): a title may hold a mail's subject or a file name.
+        described = (target.describe() or None) if target is not None else None
+        mode, problem = find_mode(self.choose(uid, described, config), config.modes)
         self._shift.pop(uid, None)
         if problem:
             self._say_once(problem)
@@ -164,8 +171,8 @@ class AiModeTakes(QObject):
         if self.co.live.inserted_any(uid):
             self._say_once(LIVE_NOTE)
             return False
-        endpoint = config.endpoint
-        heard = Heard(transcript.language or "", transcript.emotion or "", tuple(transcript.events), app or "")
+        app = target.app if target is not None else ""
+        heard = Heard(transcript.language or "", transcript.emotion or "", tuple(transcript.events), app)
         cancel = threading.Event()
         guard = QTimer(self, singleShot=True, interval=int(s.llm_timeout_s * 1000) + GUARD_MS)
         guard.timeout.connect(lambda: self._finish(uid, ModeResult(
@@ -175,16 +182,16 @@ class AiModeTakes(QObject):
         self.co.popup.show_ai_mode(mode.name, describe(transcript))
 
         def work() -> None:  # the call's own thread: apply_mode never raises and returns in time
-            result = apply_mode(text, mode, heard, endpoint, timeout_s=s.llm_timeout_s,
+            result = apply_mode(text, mode, heard, config.endpoint(), timeout_s=s.llm_timeout_s,
                                 min_words=s.ai_mode_min_words, vocabulary=tuple(config.vocabulary),
                                 on_delta=lambda piece: self._delta.emit(uid, piece), cancel=cancel)
             self._result.emit(uid, result)
 
         thread = threading.Thread(target=work, name=f"ai-mode-{uid}", daemon=True)
-        self.threads.append(thread)
+        self.last_thread = thread
         guard.start()
         thread.start()
-        log.info("utterance %d: AI mode %r at %s", uid, mode.name, endpoint.host)
+        log.info("utterance %d: AI mode %r at %s", uid, mode.name, config.url)
         return True
 
     @Slot(int, str)

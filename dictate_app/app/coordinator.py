@@ -394,7 +394,7 @@ class Coordinator(QObject):
                 self.transcript_log.append(transcript, target=app, uid=uid, **extra)
             except (OSError, DictateError) as exc:
                 self._notify(f"The transcript could not be saved ({exc}); it will still be inserted.", True)
-        runs = has_text and self.ai.start(uid, transcript, app)  # after the words as spoken are saved
+        runs = has_text and self.ai.start(uid, transcript, target)  # after the words as spoken are saved
         self.post(lc.Transcribed(uid, has_text, ai_mode=runs))
 
     def _insert(self, uid: int) -> None:

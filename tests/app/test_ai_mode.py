@@ -5,13 +5,14 @@ with the popup's sentence; both texts are in the history; the per-take and per-a
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import replace
 
 from dictate_app.app.ai_mode import LIVE_NOTE, AiConfig
 from dictate_app.desktop.base import Window
-from dictate_app.modes.catalog import BUILTINS
+from dictate_app.modes.catalog import BUILTINS, AiMode
 from dictate_app.store.settings import DEFAULTS, AppOverride
 from tests.app.test_coordinator import SPEECH, Take, harness  # noqa: F401  (fixture)
 
@@ -64,7 +65,7 @@ def test_the_answer_goes_in_streamed_to_the_popup_and_the_history_keeps_both(har
     assert f"<transcript>\n{WORDS}\n</transcript>" in body["messages"][-1]["content"] or \
         f"<transcript>{WORDS}</transcript>" in body["messages"][-1]["content"]
     # The call ran on a thread of its own: neither the GUI thread nor the ASR worker's.
-    thread, = h.co.ai.threads
+    thread = h.co.ai.last_thread
     assert thread.name == "ai-mode-1" and thread is not threading.main_thread()
 
 
@@ -191,10 +192,10 @@ def test_words_inserted_as_spoken_are_not_rewritten(harness, fake_llm, qtbot):
 
 def test_this_runs_llm_url_and_llm_model_win_over_the_settings():
     settings = replace(DEFAULTS, llm_url="http://127.0.0.1:11434/v1", llm_model="llama3.2")
-    assert AiConfig(settings).endpoint.url == "http://127.0.0.1:11434/v1"
-    endpoint = AiConfig(settings, llm_url="http://127.0.0.1:8080/v1", llm_model="qwen").endpoint
+    assert AiConfig(settings).endpoint().url == "http://127.0.0.1:11434/v1"
+    endpoint = AiConfig(settings, llm_url="http://127.0.0.1:8080/v1", llm_model="qwen").endpoint()
     assert (endpoint.url, endpoint.model) == ("http://127.0.0.1:8080/v1", "qwen")
-    assert AiConfig(settings, llm_model="").endpoint.model == "", "--llm-model '' asks the endpoint"
+    assert AiConfig(settings, llm_model="").endpoint().model == "", "--llm-model '' asks the endpoint"
 
 
 def test_the_guard_inserts_the_words_if_the_call_overruns_its_timeout(harness, fake_llm, qtbot, monkeypatch):
@@ -210,3 +211,16 @@ def test_the_guard_inserts_the_words_if_the_call_overruns_its_timeout(harness, f
     (uid, details), = h.wait_finished(1)
     release.set()
     assert details["text"] == WORDS and "did not answer within 0.5 s" in h.popup.note_label.text()
+
+
+def test_the_app_placeholder_is_the_application_not_the_window_title(harness, fake_llm, qtbot):
+    modes = dict(MODES, mine=AiMode("mine", "Rewrite this for {app}, feeling {emotion}:\n{transcript}", False))
+    h = _with_mode(harness, fake_llm, ai_mode="mine")
+    h.co.ai.config = lambda: AiConfig(replace(DEFAULTS, ai_mode="mine", llm_url=fake_llm.url,
+                                              llm_model="fake-model"), modes=modes)
+    h.co.active_window = lambda: Window("w1", app="Thunderbird", title="Re: salary review - Mozilla Thunderbird")
+    _dictate(h)
+    h.wait_finished(1)
+    prompt = fake_llm.chat_requests()[0]["messages"][-1]["content"]
+    assert "Rewrite this for Thunderbird, feeling happy:" in prompt, prompt
+    assert "salary review" not in json.dumps(fake_llm.chat_requests()[0]), "a title (a mail's subject) stays here"
