@@ -128,6 +128,7 @@ class AiModeTakes(QObject):
         self._calls: dict[int, _Call] = {}  # uid -> its model call, until finished
         self._results: dict[int, ModeResult] = {}  # uid -> how it ended, until inserted
         self._said: set[str] = set()  # one-time notes already shown
+        self._notes: dict[int, str] = {}  # uid -> a one-time note for its popup result
         self.last_thread: threading.Thread | None = None  # the latest call's (tests look at it)
         self._delta.connect(self._on_delta)
         self._result.connect(self._on_result)
@@ -163,13 +164,13 @@ class AiModeTakes(QObject):
         mode, problem = find_mode(self.choose(uid, described, config), config.modes)
         self._shift.pop(uid, None)
         if problem:
-            self._say_once(problem)
+            self._say_once(uid, problem)
         text = transcript.text
         s = config.settings
         if mode.off or count_words(text) < s.ai_mode_min_words or not transcript.is_speech:
             return False
         if self.co.live.inserted_any(uid):
-            self._say_once(LIVE_NOTE)
+            self._say_once(uid, LIVE_NOTE)
             return False
         app = target.app if target is not None else ""
         heard = Heard(transcript.language or "", transcript.emotion or "", tuple(transcript.events), app)
@@ -233,6 +234,9 @@ class AiModeTakes(QObject):
         """The popup's result for take ``uid``: with the words as spoken and which mode ran, or
         why the words went in as spoken (an insertion note, e.g. the focus moved, comes first)."""
         result = self._results.pop(uid, None)
+        once = self._notes.pop(uid, "")
+        if once:  # why no mode ran (said the first time only), after any insertion note
+            content = replace(content, note=f"{content.note} {once}".strip())
         if result is None:
             return content
         if result.error:
@@ -244,12 +248,15 @@ class AiModeTakes(QObject):
         """Take ``uid`` ended without insertion: forget it (a call still running is cancelled)."""
         self._shift.pop(uid, None)
         self._results.pop(uid, None)
+        self._notes.pop(uid, None)
         call = self._calls.pop(uid, None)
         if call is not None:
             call.guard.stop()
             call.cancel.set()
 
-    def _say_once(self, sentence: str) -> None:
+    def _say_once(self, uid: int, sentence: str) -> None:
+        """``sentence`` in take ``uid``'s popup and a notice, the first time it applies only."""
         if sentence not in self._said:
             self._said.add(sentence)
+            self._notes[uid] = sentence
             self.co._notify(sentence, False)

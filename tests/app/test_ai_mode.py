@@ -171,10 +171,12 @@ def test_an_unknown_mode_falls_back_to_as_spoken_and_says_so_once(harness, fake_
     h = _with_mode(harness, fake_llm, texts=(WORDS, WORDS), script=(SPEECH, SPEECH), ai_mode="pirate speak")
     _dictate(h)
     h.wait_finished(1)
+    assert "'pirate speak' is not defined" in h.popup.note_label.text()
     _dictate(h, 2000.0)
     h.wait_finished(2)
     assert fake_llm.chat_requests() == []
     assert sum("pirate speak" in n for n in h.notices) == 1
+    assert "pirate speak" not in h.popup.note_label.text(), "said once: the second take's popup is plain"
 
 
 def test_words_inserted_as_spoken_are_not_rewritten(harness, fake_llm, qtbot):
@@ -188,6 +190,7 @@ def test_words_inserted_as_spoken_are_not_rewritten(harness, fake_llm, qtbot):
     h.co.release(1000.0)
     h.wait_finished(1)
     assert fake_llm.chat_requests() == [] and LIVE_NOTE in h.notices
+    assert LIVE_NOTE in h.popup.note_label.text()
 
 
 def test_this_runs_llm_url_and_llm_model_win_over_the_settings():
