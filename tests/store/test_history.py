@@ -264,3 +264,13 @@ def test_a_schema_1_database_opens_and_gets_the_ai_columns(tmp_path):
         assert h._db.execute("PRAGMA user_version").fetchone()[0] == 2
     with History(path) as h:  # opened a second time: nothing to add, nothing lost
         assert h.recent()[0].processed == "Dear team, from before."
+
+
+def test_search_finds_words_of_an_ai_modes_answer_too(history):
+    uid = history.add(HELLO)
+    other = history.add(ZH)
+    history.set_processed(uid, "translate to German", "Hallo Welt")
+    assert [e.id for e in history.search("hallo")] == [uid]  # trigram index or not: the answer is LIKE
+    assert [e.id for e in history.search("welt hello")] == [uid], "one term in each text"
+    assert [e.id for e in history.search("天气")] == [other]
+    assert history.search("50%_") == []
