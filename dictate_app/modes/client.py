@@ -36,6 +36,10 @@ class LlmError(Exception):
     """A language-model call failed; the message is one sentence saying why and what to do."""
 
 
+class LlmTimeout(LlmError):
+    """The endpoint did not answer (or finish answering) before the deadline."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where the model is: ``url`` ends in ``/v1`` as OpenAI-compatible servers expect; ``model``
@@ -168,7 +172,7 @@ class _Call:
                        f"{f' ({message})' if message else ''}; check the model server's log.")
 
     def garbage(self, what: str) -> LlmError:
-        return LlmError(f"The language model at {self.endpoint.url} sent {what}, not an OpenAI-compatible "
+        return LlmError(f"The language model at {self.endpoint.url} sent {what} instead of an OpenAI-compatible "
                         "answer; check that llm_url is the server's OpenAI-compatible /v1 address.")
 
     def close(self) -> None:
@@ -184,7 +188,7 @@ def _guarded(endpoint: Endpoint, deadline: float, cancel, work: Callable[[_Call]
     except LlmError:
         raise
     except (socket.timeout, TimeoutError):
-        raise LlmError(f"The language model at {endpoint.url} did not answer in time; raise llm_timeout_s "
+        raise LlmTimeout(f"The language model at {endpoint.url} did not answer in time; raise llm_timeout_s "
                        "or use a smaller, faster model.") from None
     except (ConnectionRefusedError, socket.gaierror) as exc:
         raise LlmError(f"Nothing answers at {endpoint.url} ({getattr(exc, 'strerror', None) or exc}); "
@@ -223,12 +227,16 @@ def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, de
 
     def work(call: _Call) -> str:
         response = call.open("POST", "/chat/completions", body)
-        if not stream:
+        # A server that ignores "stream" answers with one JSON body: read it as such.
+        if not stream or (response.getheader("Content-Type") or "").startswith("application/json"):
             raw = call.read_all(response)
             try:
-                return str(json.loads(raw)["choices"][0]["message"]["content"] or "")
+                text = str(json.loads(raw)["choices"][0]["message"]["content"] or "")
             except (ValueError, KeyError, IndexError, TypeError):
                 raise call.garbage("an answer that is not JSON") from None
+            if stream and text and on_delta is not None:
+                on_delta(text)
+            return text
         pieces: list[str] = []
         size = 0
         while not call.cancelled():

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dictate_app.modes.catalog import AiMode
-from dictate_app.modes.client import Endpoint, LlmError, TooLong, chat, list_models
+from dictate_app.modes.client import Endpoint, LlmError, LlmTimeout, TooLong, chat, list_models
 from dictate_app.modes.prompt import CLOSE, OPEN, Heard, build_messages
 from dictate_app.text.join import is_cjk
 
@@ -127,6 +127,8 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
                                      cancel=stop, max_chars=limit)
         except TooLong:
             outcome["error"] = _too_long(endpoint)
+        except LlmTimeout:  # the socket gave up at the same deadline: the same sentence
+            outcome["error"] = _timed_out(endpoint, timeout_s)
         except LlmError as exc:
             outcome["error"] = str(exc)
         except Exception as exc:  # noqa: BLE001 - the contract is "never raises": report, fall back
@@ -146,9 +148,7 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
     if worker.is_alive():
         if cancel is not None and cancel.is_set():
             return ModeResult(text, text, mode.name, False, "The AI mode was cancelled; the words went in as spoken.")
-        return ModeResult(text, text, mode.name, False,
-                          f"The language model at {endpoint.host} did not answer within {timeout_s:g} s; the "
-                          "words went in as spoken (raise llm_timeout_s or use a smaller model).")
+        return ModeResult(text, text, mode.name, False, _timed_out(endpoint, timeout_s))
     if "error" in outcome:
         return ModeResult(text, text, mode.name, False, outcome["error"])
     answer = clean_answer(outcome.get("answer", ""))
@@ -160,6 +160,11 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
     if len(answer) > limit:
         return ModeResult(text, text, mode.name, False, _too_long(endpoint))
     return ModeResult(answer, text, mode.name, True, None)
+
+
+def _timed_out(endpoint: Endpoint, timeout_s: float) -> str:
+    return (f"The language model at {endpoint.host} did not answer within {timeout_s:g} s; the words went in "
+            "as spoken (raise llm_timeout_s or use a smaller model).")
 
 
 def _too_long(endpoint: Endpoint) -> str:

@@ -61,7 +61,7 @@ def test_unknown_model_names_the_model_and_the_endpoint(fake_llm, stream):
 
 @pytest.mark.parametrize("behaviour, start", [
     ("error", "answered HTTP 500 (the model crashed); check the model server's log."),
-    ("garbage", "sent an answer that is not JSON, not an OpenAI-compatible answer"),
+    ("garbage", "sent an answer that is not JSON instead of an OpenAI-compatible answer; check that llm_url"),
 ])
 def test_http_errors_and_garbage_are_one_sentence(fake_llm, behaviour, start):
     fake_llm.set(behaviour)
