@@ -99,7 +99,8 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
                min_words: int, vocabulary: Sequence[str] = (), on_delta: Callable[[str], None] | None = None,
                cancel: threading.Event | None = None) -> ModeResult:
     """``text`` through ``mode`` at ``endpoint`` (see the module docstring). ``on_delta`` gets the
-    answer's pieces as they stream in (called from the worker thread); with it the request streams.
+    answer's pieces as they stream in (called from the worker thread, so keep it quick: emit a
+    signal); with it the request streams.
     Takes at most ``timeout_s`` and never raises."""
     skipped = ModeResult(text, text, mode.name, False, None)
     if mode.off or not text.strip() or count_words(text) < min_words:
