@@ -211,7 +211,8 @@ def _handler(fake: FakeLlm):
             elif behaviour == "long":
                 answer = " ".join([answer] * 50)
             elif behaviour == "think":
-                answer = f"<think>\nThe user wants this rewritten.\n</think>\n\n{answer}"
+                thoughts = "The user wants this rewritten, so I will rewrite it. " * 40  # longer than the answer
+                answer = f"<think>\n{thoughts}\n</think>\n\n{answer}"
             if body.get("stream") and behaviour != "no_stream":
                 return self._stream(model, answer, garbage=behaviour == "garbage")
             if behaviour == "garbage":

@@ -218,10 +218,10 @@ def list_models(endpoint: Endpoint, *, timeout_s: float = 5.0, deadline: float |
 
 def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, deadline: float | None = None,
          stream: bool = True, on_delta: Callable[[str], None] | None = None,
-         cancel: threading.Event | None = None, max_chars: int | None = None) -> str:
+         cancel: threading.Event | None = None) -> str:
     """The answer to ``messages`` (``POST /v1/chat/completions``), the whole text. With ``stream``
-    each piece goes to ``on_delta`` as it arrives. Stops early (and returns what came) when
-    ``cancel`` is set; raises :class:`LlmError` when the answer grows past ``max_chars``."""
+    each piece goes to ``on_delta`` as it arrives (an :class:`LlmError` it raises ends the call).
+    Stops early (and returns what came) when ``cancel`` is set."""
     deadline = deadline if deadline is not None else time.monotonic() + timeout_s
     body = {"model": endpoint.model, "messages": messages, "stream": stream, "temperature": 0}
 
@@ -238,7 +238,6 @@ def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, de
                 on_delta(text)
             return text
         pieces: list[str] = []
-        size = 0
         while not call.cancelled():
             line = call.readline(response)
             if not line:
@@ -262,9 +261,6 @@ def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, de
                 raise call.garbage("an event that is not JSON") from None
             if piece:
                 pieces.append(piece)
-                size += len(piece)
-                if max_chars is not None and size > max_chars:
-                    raise TooLong(size)
                 if on_delta is not None:
                     on_delta(piece)
         return "".join(pieces)
@@ -273,7 +269,7 @@ def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, de
 
 
 class TooLong(LlmError):
-    """The answer grew past the bound the caller gave (``max_chars``)."""
+    """The answer grew past the caller's bound (raised from ``on_delta`` to end a stream)."""
 
     def __init__(self, size: int):
         super().__init__(f"The answer grew past {size} characters")

@@ -66,16 +66,26 @@ def clean_answer(answer: str) -> str:
 
 class ThinkFilter:
     """Streamed pieces as the user should see them: a leading ``<think>...</think>`` block (which
-    reasoning models send first) is held back, everything else is passed to ``deliver`` at once."""
+    reasoning models send first, often longer than the answer) is held back, everything else is
+    passed to ``deliver`` at once; past ``limit`` visible characters it raises :class:`TooLong`,
+    which ends the stream early."""
 
-    def __init__(self, deliver: Callable[[str], None]):
+    def __init__(self, deliver: Callable[[str], None], limit: int | None = None):
         self.deliver = deliver
+        self.limit = limit
+        self.size = 0
         self.buffer = ""
         self.state = "start"  # start: undecided; think: inside the block; pass: everything goes out
 
+    def _out(self, text: str) -> None:
+        self.size += len(text)
+        if self.limit is not None and self.size > self.limit:
+            raise TooLong(self.size)
+        self.deliver(text)
+
     def feed(self, piece: str) -> None:
         if self.state == "pass":
-            self.deliver(piece)
+            self._out(piece)
             return
         self.buffer += piece
         if self.state == "start":
@@ -86,13 +96,13 @@ class ThinkFilter:
                 return
             else:
                 self.state, text, self.buffer = "pass", self.buffer, ""
-                self.deliver(text)
+                self._out(text)
                 return
         end = self.buffer.find("</think>")
         if end >= 0:
             rest, self.state, self.buffer = self.buffer[end + len("</think>"):].lstrip(), "pass", ""
             if rest:
-                self.deliver(rest)
+                self._out(rest)
 
 
 def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, timeout_s: float,
@@ -123,9 +133,9 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
             if not endpoint.model:
                 target = _with_first_model(endpoint, deadline, stop)
             messages = build_messages(mode, text, heard, vocabulary)
+            visible = ThinkFilter(deliver, limit).feed if on_delta is not None else None
             outcome["answer"] = chat(target, messages, deadline=deadline, stream=on_delta is not None,
-                                     on_delta=ThinkFilter(deliver).feed if on_delta is not None else None,
-                                     cancel=stop, max_chars=limit)
+                                     on_delta=visible, cancel=stop)
         except TooLong:
             outcome["error"] = _too_long(endpoint)
         except LlmTimeout:  # the socket gave up at the same deadline: the same sentence

@@ -103,10 +103,18 @@ def test_cancel_stops_reading_a_slow_stream(fake_llm):
     assert answer == "W0 " and pieces == ["W0 "]
 
 
-def test_an_answer_past_max_chars_stops_the_stream(fake_llm):
+def test_an_error_raised_by_on_delta_ends_the_stream(fake_llm):
     fake_llm.set("long")
+    pieces = []
+
+    def on_delta(piece):
+        pieces.append(piece)
+        if len(pieces) == 3:
+            raise TooLong(3)
+
     with pytest.raises(TooLong):
-        chat(Endpoint(fake_llm.url, DEFAULT_MODEL), MESSAGES, timeout_s=5, max_chars=100)
+        chat(Endpoint(fake_llm.url, DEFAULT_MODEL), MESSAGES, timeout_s=5, on_delta=on_delta)
+    assert len(pieces) == 3
 
 
 def test_a_bad_url_is_a_sentence_not_a_traceback():

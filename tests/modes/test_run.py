@@ -216,3 +216,12 @@ def test_the_socket_timing_out_first_gives_the_same_sentence_as_the_deadline(fak
     monkeypatch.setattr(run_module, "chat", times_out)
     assert run(fake_llm, timeout_s=2).error == ("The language model at 127.0.0.1 did not answer within 2 s; the "
                                                 "words went in as spoken (raise llm_timeout_s or use a smaller model).")
+
+
+def test_a_runaway_stream_is_cut_at_the_bound_not_read_to_its_end(fake_llm):
+    fake_llm.set("long")  # the words 50 times over
+    pieces = []
+    result = run(fake_llm, on_delta=pieces.append)
+    assert "answered far more than was dictated" in result.error and result.text == result.raw
+    shown = "".join(pieces)
+    assert len(shown) <= max_answer_chars(result.raw) < 50 * len(result.raw)
