@@ -19,6 +19,7 @@ import ipaddress
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -190,6 +191,10 @@ def _guarded(endpoint: Endpoint, deadline: float, cancel, work: Callable[[_Call]
     except (socket.timeout, TimeoutError):
         raise LlmTimeout(f"The language model at {endpoint.url} did not answer in time; raise llm_timeout_s "
                        "or use a smaller, faster model.") from None
+    except ssl.SSLError as exc:
+        raise LlmError(f"The secure connection to {endpoint.url} failed ({getattr(exc, 'reason', None) or exc}); "
+                       "check the https:// address and the server's certificate (a server on this computer "
+                       "usually speaks http://).") from None
     except (ConnectionRefusedError, socket.gaierror) as exc:
         raise LlmError(f"Nothing answers at {endpoint.url} ({getattr(exc, 'strerror', None) or exc}); "
                        f"{START_HINT}.") from None

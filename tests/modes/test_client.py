@@ -171,3 +171,11 @@ def test_where_the_text_goes():
     assert where_text_goes("http://[::1]:8080/v1") == "Text is sent to ::1 (this computer)."
     assert where_text_goes("https://api.example.com/v1") == "Text is sent to api.example.com (another computer)."
     assert not is_this_computer("http://192.168.1.20:11434/v1")
+
+
+def test_https_to_a_plain_http_server_is_a_sentence_about_the_secure_connection(fake_llm):
+    url = fake_llm.url.replace("http://", "https://")
+    with pytest.raises(LlmError) as info:
+        chat(Endpoint(url, DEFAULT_MODEL), MESSAGES, timeout_s=5)
+    assert str(info.value).startswith(f"The secure connection to {url} failed (")
+    assert str(info.value).endswith("(a server on this computer usually speaks http://).")
