@@ -57,10 +57,15 @@ class Endpoint:
 
 def api_key_for(url: str) -> str | None:
     """The API key for ``url``: ``$DICTATE_LLM_API_KEY``, else the keyring entry (service
-    "dictate-app", user = the URL's host), else None. No keyring backend is not an error."""
+    "dictate-app", user = the URL's host), else None. No keyring backend is not an error.
+
+    The keyring is asked only for another computer's endpoint: a server on this one (Ollama,
+    llama-server) needs no key, and a locked keyring may pop up an unlock prompt per lookup."""
     key = os.environ.get(ENV_API_KEY, "").strip()
     if key:
         return key
+    if is_this_computer(url):
+        return None
     try:
         import keyring  # lazily: a missing package or backend just means no key
 

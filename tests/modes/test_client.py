@@ -147,7 +147,10 @@ def test_the_api_key_comes_from_the_environment_then_the_keyring(monkeypatch):
         monkeypatch.delenv(ENV_API_KEY)
         assert api_key_for("https://api.example.com/v1") == "from-keyring"
         assert endpoint_for("https://api.example.com/v1", "gpt").api_key == "from-keyring"
-        assert api_key_for("http://127.0.0.1:11434/v1") is None
+        Memory.stored[("dictate-app", "127.0.0.1")] = "never-asked"
+        assert api_key_for("http://127.0.0.1:11434/v1") is None  # this computer: the keyring is not asked
+        monkeypatch.setenv(ENV_API_KEY, "from-env")
+        assert api_key_for("http://127.0.0.1:8080/v1") == "from-env"  # llama-server --api-key
     finally:
         keyring.set_keyring(previous)
 
