@@ -15,7 +15,6 @@ The API key is never a setting: ``$DICTATE_LLM_API_KEY``, else the OS keyring (s
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import os
 import socket
@@ -25,6 +24,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from dictate_app.server.settings import is_loopback
 
 ENV_API_KEY = "DICTATE_LLM_API_KEY"
 KEYRING_SERVICE = "dictate-app"
@@ -80,15 +81,8 @@ def endpoint_for(url: str, model: str = "") -> Endpoint:
 
 
 def is_this_computer(url: str) -> bool:
-    """True when ``url``'s host is this computer (a loopback name or address)."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
+    """True when ``url``'s host is this computer (``localhost``, 127.0.0.0/8, ::1)."""
+    return is_loopback(urlsplit(url).hostname or "")
 
 
 def where_text_goes(url: str) -> str:
