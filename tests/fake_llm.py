@@ -12,7 +12,8 @@ Behaviours (:data:`BEHAVIOURS`, changed at any time with :meth:`FakeLlm.set`):
 ``ok``; ``slow`` (waits ``delay_s`` before answering, and ``chunk_delay_s`` between streamed
 chunks); ``error`` (HTTP 500); ``garbage`` (200 with a body that is not JSON / not SSE JSON);
 ``empty`` (an answer with no text); ``long`` (the transform repeated 50 times); ``think`` (the
-answer after a ``<think>...</think>`` block, as reasoning models send it); ``unknown_model``
+answer after a ``<think>...</think>`` block, as reasoning models send it); ``no_stream`` (one JSON
+answer even when ``stream`` was asked for, as some proxies do); ``unknown_model``
 (404 with Ollama's body for a model it does not have; a request for a model not in
 :attr:`FakeLlm.models` gets it too); ``down`` (the port is closed: connections are refused).
 
@@ -34,7 +35,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-BEHAVIOURS = ("ok", "slow", "error", "garbage", "empty", "long", "think", "unknown_model", "down")
+BEHAVIOURS = ("ok", "slow", "error", "garbage", "empty", "long", "think", "no_stream", "unknown_model", "down")
 DEFAULT_MODEL = "fake-model"
 _TRANSCRIPT = re.compile(r"<transcript>(.*?)</transcript>", re.S)
 
@@ -210,8 +211,9 @@ def _handler(fake: FakeLlm):
             elif behaviour == "long":
                 answer = " ".join([answer] * 50)
             elif behaviour == "think":
-                answer = f"<think>\nThe user wants this rewritten.\n</think>\n\n{answer}"
-            if body.get("stream"):
+                thoughts = "The user wants this rewritten, so I will rewrite it. " * 40  # longer than the answer
+                answer = f"<think>\n{thoughts}\n</think>\n\n{answer}"
+            if body.get("stream") and behaviour != "no_stream":
                 return self._stream(model, answer, garbage=behaviour == "garbage")
             if behaviour == "garbage":
                 return self._send(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")

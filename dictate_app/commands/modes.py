@@ -52,7 +52,8 @@ def register(subparsers) -> None:
     actions.add_parser("list", help="list the AI modes (built-in and yours) and report problems in the file")
     models = actions.add_parser("models", help="list the models the endpoint offers (GET /v1/models)")
     add_llm_options(models)
-    attempt = actions.add_parser("try", help="print TEXT rewritten by an AI mode (after rules.txt)")
+    attempt = actions.add_parser("try", help="print TEXT rewritten by an AI mode (after rules.txt); exit code 3 "
+                                             "when the model failed and TEXT is printed as it was")
     attempt.add_argument("--mode", dest="ai_mode", metavar="NAME", required=True,
                          help="the AI mode (`dictate-app modes list`)")
     add_llm_options(attempt)
@@ -68,7 +69,7 @@ class ModeRunner:
 
     def __init__(self, args, name: str):
         from dictate_app.commands.options import saved_setting
-        from dictate_app.modes.catalog import AS_SPOKEN, find_mode, load_modes
+        from dictate_app.modes.catalog import find_mode, load_modes
         from dictate_app.modes.client import endpoint_for
         from dictate_app.text.rules import load_rules
 
@@ -76,7 +77,7 @@ class ModeRunner:
         for problem in problems:
             print(f"warning: {problem}", file=sys.stderr)
         self.mode, unknown = find_mode(name, modes)
-        if unknown and " ".join(name.split()).lower() != AS_SPOKEN:
+        if unknown:
             raise DictateError(f"there is no AI mode {name!r}; choose one that `dictate-app modes list` shows "
                                "or add it to the file `dictate-app modes path` prints")
         self.rules = load_rules()

@@ -15,15 +15,17 @@ The API key is never a setting: ``$DICTATE_LLM_API_KEY``, else the OS keyring (s
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from dictate_app.server.settings import is_loopback
 
 ENV_API_KEY = "DICTATE_LLM_API_KEY"
 KEYRING_SERVICE = "dictate-app"
@@ -34,6 +36,10 @@ _MAX_BODY = 4 * 1024 * 1024  # an answer is text for one dictation; more is not 
 
 class LlmError(Exception):
     """A language-model call failed; the message is one sentence saying why and what to do."""
+
+
+class LlmTimeout(LlmError):
+    """The endpoint did not answer (or finish answering) before the deadline."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,15 @@ class Endpoint:
 
 def api_key_for(url: str) -> str | None:
     """The API key for ``url``: ``$DICTATE_LLM_API_KEY``, else the keyring entry (service
-    "dictate-app", user = the URL's host), else None. No keyring backend is not an error."""
+    "dictate-app", user = the URL's host), else None. No keyring backend is not an error.
+
+    The keyring is asked only for another computer's endpoint: a server on this one (Ollama,
+    llama-server) needs no key, and a locked keyring may pop up an unlock prompt per lookup."""
     key = os.environ.get(ENV_API_KEY, "").strip()
     if key:
         return key
+    if is_this_computer(url):
+        return None
     try:
         import keyring  # lazily: a missing package or backend just means no key
 
@@ -70,15 +81,8 @@ def endpoint_for(url: str, model: str = "") -> Endpoint:
 
 
 def is_this_computer(url: str) -> bool:
-    """True when ``url``'s host is this computer (a loopback name or address)."""
-    host = (urlsplit(url).hostname or "").lower()
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
+    """True when ``url``'s host is this computer (``localhost``, 127.0.0.0/8, ::1)."""
+    return is_loopback(urlsplit(url).hostname or "")
 
 
 def where_text_goes(url: str) -> str:
@@ -168,7 +172,7 @@ class _Call:
                        f"{f' ({message})' if message else ''}; check the model server's log.")
 
     def garbage(self, what: str) -> LlmError:
-        return LlmError(f"The language model at {self.endpoint.url} sent {what}, not an OpenAI-compatible "
+        return LlmError(f"The language model at {self.endpoint.url} sent {what} instead of an OpenAI-compatible "
                         "answer; check that llm_url is the server's OpenAI-compatible /v1 address.")
 
     def close(self) -> None:
@@ -184,8 +188,12 @@ def _guarded(endpoint: Endpoint, deadline: float, cancel, work: Callable[[_Call]
     except LlmError:
         raise
     except (socket.timeout, TimeoutError):
-        raise LlmError(f"The language model at {endpoint.url} did not answer in time; raise llm_timeout_s "
+        raise LlmTimeout(f"The language model at {endpoint.url} did not answer in time; raise llm_timeout_s "
                        "or use a smaller, faster model.") from None
+    except ssl.SSLError as exc:
+        raise LlmError(f"The secure connection to {endpoint.url} failed ({getattr(exc, 'reason', None) or exc}); "
+                       "check the https:// address and the server's certificate (a server on this computer "
+                       "usually speaks http://).") from None
     except (ConnectionRefusedError, socket.gaierror) as exc:
         raise LlmError(f"Nothing answers at {endpoint.url} ({getattr(exc, 'strerror', None) or exc}); "
                        f"{START_HINT}.") from None
@@ -214,23 +222,26 @@ def list_models(endpoint: Endpoint, *, timeout_s: float = 5.0, deadline: float |
 
 def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, deadline: float | None = None,
          stream: bool = True, on_delta: Callable[[str], None] | None = None,
-         cancel: threading.Event | None = None, max_chars: int | None = None) -> str:
+         cancel: threading.Event | None = None) -> str:
     """The answer to ``messages`` (``POST /v1/chat/completions``), the whole text. With ``stream``
-    each piece goes to ``on_delta`` as it arrives. Stops early (and returns what came) when
-    ``cancel`` is set; raises :class:`LlmError` when the answer grows past ``max_chars``."""
+    each piece goes to ``on_delta`` as it arrives (an :class:`LlmError` it raises ends the call).
+    Stops early (and returns what came) when ``cancel`` is set."""
     deadline = deadline if deadline is not None else time.monotonic() + timeout_s
     body = {"model": endpoint.model, "messages": messages, "stream": stream, "temperature": 0}
 
     def work(call: _Call) -> str:
         response = call.open("POST", "/chat/completions", body)
-        if not stream:
+        # A server that ignores "stream" answers with one JSON body: read it as such.
+        if not stream or (response.getheader("Content-Type") or "").startswith("application/json"):
             raw = call.read_all(response)
             try:
-                return str(json.loads(raw)["choices"][0]["message"]["content"] or "")
+                text = str(json.loads(raw)["choices"][0]["message"]["content"] or "")
             except (ValueError, KeyError, IndexError, TypeError):
                 raise call.garbage("an answer that is not JSON") from None
+            if stream and text and on_delta is not None:
+                on_delta(text)
+            return text
         pieces: list[str] = []
-        size = 0
         while not call.cancelled():
             line = call.readline(response)
             if not line:
@@ -254,9 +265,6 @@ def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, de
                 raise call.garbage("an event that is not JSON") from None
             if piece:
                 pieces.append(piece)
-                size += len(piece)
-                if max_chars is not None and size > max_chars:
-                    raise TooLong(size)
                 if on_delta is not None:
                     on_delta(piece)
         return "".join(pieces)
@@ -265,7 +273,7 @@ def chat(endpoint: Endpoint, messages: list[dict], *, timeout_s: float = 5.0, de
 
 
 class TooLong(LlmError):
-    """The answer grew past the bound the caller gave (``max_chars``)."""
+    """The answer grew past the caller's bound (raised from ``on_delta`` to end a stream)."""
 
     def __init__(self, size: int):
         super().__init__(f"The answer grew past {size} characters")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dictate_app.modes.catalog import AiMode
-from dictate_app.modes.client import Endpoint, LlmError, TooLong, chat, list_models
+from dictate_app.modes.client import Endpoint, LlmError, LlmTimeout, TooLong, chat, list_models
 from dictate_app.modes.prompt import CLOSE, OPEN, Heard, build_messages
 from dictate_app.text.join import is_cjk
 
@@ -66,16 +66,26 @@ def clean_answer(answer: str) -> str:
 
 class ThinkFilter:
     """Streamed pieces as the user should see them: a leading ``<think>...</think>`` block (which
-    reasoning models send first) is held back, everything else is passed to ``deliver`` at once."""
+    reasoning models send first, often longer than the answer) is held back, everything else is
+    passed to ``deliver`` at once; past ``limit`` visible characters it raises :class:`TooLong`,
+    which ends the stream early."""
 
-    def __init__(self, deliver: Callable[[str], None]):
+    def __init__(self, deliver: Callable[[str], None], limit: int | None = None):
         self.deliver = deliver
+        self.limit = limit
+        self.size = 0
         self.buffer = ""
         self.state = "start"  # start: undecided; think: inside the block; pass: everything goes out
 
+    def _out(self, text: str) -> None:
+        self.size += len(text)
+        if self.limit is not None and self.size > self.limit:
+            raise TooLong(self.size)
+        self.deliver(text)
+
     def feed(self, piece: str) -> None:
         if self.state == "pass":
-            self.deliver(piece)
+            self._out(piece)
             return
         self.buffer += piece
         if self.state == "start":
@@ -86,20 +96,21 @@ class ThinkFilter:
                 return
             else:
                 self.state, text, self.buffer = "pass", self.buffer, ""
-                self.deliver(text)
+                self._out(text)
                 return
         end = self.buffer.find("</think>")
         if end >= 0:
             rest, self.state, self.buffer = self.buffer[end + len("</think>"):].lstrip(), "pass", ""
             if rest:
-                self.deliver(rest)
+                self._out(rest)
 
 
 def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, timeout_s: float,
                min_words: int, vocabulary: Sequence[str] = (), on_delta: Callable[[str], None] | None = None,
                cancel: threading.Event | None = None) -> ModeResult:
     """``text`` through ``mode`` at ``endpoint`` (see the module docstring). ``on_delta`` gets the
-    answer's pieces as they stream in (called from the worker thread); with it the request streams.
+    answer's pieces as they stream in (called from the worker thread, so keep it quick: emit a
+    signal); with it the request streams.
     Takes at most ``timeout_s`` and never raises."""
     skipped = ModeResult(text, text, mode.name, False, None)
     if mode.off or not text.strip() or count_words(text) < min_words:
@@ -122,11 +133,13 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
             if not endpoint.model:
                 target = _with_first_model(endpoint, deadline, stop)
             messages = build_messages(mode, text, heard, vocabulary)
+            visible = ThinkFilter(deliver, limit).feed if on_delta is not None else None
             outcome["answer"] = chat(target, messages, deadline=deadline, stream=on_delta is not None,
-                                     on_delta=ThinkFilter(deliver).feed if on_delta is not None else None,
-                                     cancel=stop, max_chars=limit)
+                                     on_delta=visible, cancel=stop)
         except TooLong:
             outcome["error"] = _too_long(endpoint)
+        except LlmTimeout:  # the socket gave up at the same deadline: the same sentence
+            outcome["error"] = _timed_out(endpoint, timeout_s)
         except LlmError as exc:
             outcome["error"] = str(exc)
         except Exception as exc:  # noqa: BLE001 - the contract is "never raises": report, fall back
@@ -146,9 +159,7 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
     if worker.is_alive():
         if cancel is not None and cancel.is_set():
             return ModeResult(text, text, mode.name, False, "The AI mode was cancelled; the words went in as spoken.")
-        return ModeResult(text, text, mode.name, False,
-                          f"The language model at {endpoint.host} did not answer within {timeout_s:g} s; the "
-                          "words went in as spoken (raise llm_timeout_s or use a smaller model).")
+        return ModeResult(text, text, mode.name, False, _timed_out(endpoint, timeout_s))
     if "error" in outcome:
         return ModeResult(text, text, mode.name, False, outcome["error"])
     answer = clean_answer(outcome.get("answer", ""))
@@ -160,6 +171,11 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
     if len(answer) > limit:
         return ModeResult(text, text, mode.name, False, _too_long(endpoint))
     return ModeResult(answer, text, mode.name, True, None)
+
+
+def _timed_out(endpoint: Endpoint, timeout_s: float) -> str:
+    return (f"The language model at {endpoint.host} did not answer within {timeout_s:g} s; the words went in "
+            "as spoken (raise llm_timeout_s or use a smaller model).")
 
 
 def _too_long(endpoint: Endpoint) -> str:

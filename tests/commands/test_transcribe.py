@@ -164,10 +164,14 @@ def test_transcribe_with_an_ai_mode_rewrites_the_words_and_keeps_both(cli, fixtu
     (tmp_path / "config" / "rules.txt").write_text("door => gate\n", encoding="utf-8")  # rules first
     wav = tmp_path / "door.wav"
     wav.write_bytes(speak("please open the door", "en", "m8"))
+    silence = tmp_path / "silence.wav"
+    soundfile.write(str(silence), np.zeros(32000, np.float32), 16000)
     proc = cli("transcribe", "--model", fixture_model_dir, "--mode", "clean up", "--llm-url", fake_llm.url,
-               "--llm-model", "fake-model", "--json", wav, timeout=300)
+               "--llm-model", "fake-model", "--json", wav, silence, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result, quiet = map(json.loads, proc.stdout.splitlines())
+    # "No speech heard": the mode does not run (the one request below is the spoken file's)
+    assert (quiet["language"], quiet["text"], quiet["mode_ran"], quiet["mode_error"]) == ("nospeech", "", False, None)
     spoken = result["spoken"]
     assert " ".join(spoken.lower().replace(".", " ").split()) == "please open the gate"
     assert (result["text"], result["mode"], result["mode_ran"], result["mode_error"]) == (

@@ -61,7 +61,7 @@ def test_unknown_model_names_the_model_and_the_endpoint(fake_llm, stream):
 
 @pytest.mark.parametrize("behaviour, start", [
     ("error", "answered HTTP 500 (the model crashed); check the model server's log."),
-    ("garbage", "sent an answer that is not JSON, not an OpenAI-compatible answer"),
+    ("garbage", "sent an answer that is not JSON instead of an OpenAI-compatible answer; check that llm_url"),
 ])
 def test_http_errors_and_garbage_are_one_sentence(fake_llm, behaviour, start):
     fake_llm.set(behaviour)
@@ -103,10 +103,18 @@ def test_cancel_stops_reading_a_slow_stream(fake_llm):
     assert answer == "W0 " and pieces == ["W0 "]
 
 
-def test_an_answer_past_max_chars_stops_the_stream(fake_llm):
+def test_an_error_raised_by_on_delta_ends_the_stream(fake_llm):
     fake_llm.set("long")
+    pieces = []
+
+    def on_delta(piece):
+        pieces.append(piece)
+        if len(pieces) == 3:
+            raise TooLong(3)
+
     with pytest.raises(TooLong):
-        chat(Endpoint(fake_llm.url, DEFAULT_MODEL), MESSAGES, timeout_s=5, max_chars=100)
+        chat(Endpoint(fake_llm.url, DEFAULT_MODEL), MESSAGES, timeout_s=5, on_delta=on_delta)
+    assert len(pieces) == 3
 
 
 def test_a_bad_url_is_a_sentence_not_a_traceback():
@@ -139,7 +147,10 @@ def test_the_api_key_comes_from_the_environment_then_the_keyring(monkeypatch):
         monkeypatch.delenv(ENV_API_KEY)
         assert api_key_for("https://api.example.com/v1") == "from-keyring"
         assert endpoint_for("https://api.example.com/v1", "gpt").api_key == "from-keyring"
-        assert api_key_for("http://127.0.0.1:11434/v1") is None
+        Memory.stored[("dictate-app", "127.0.0.1")] = "never-asked"
+        assert api_key_for("http://127.0.0.1:11434/v1") is None  # this computer: the keyring is not asked
+        monkeypatch.setenv(ENV_API_KEY, "from-env")
+        assert api_key_for("http://127.0.0.1:8080/v1") == "from-env"  # llama-server --api-key
     finally:
         keyring.set_keyring(previous)
 
@@ -163,3 +174,11 @@ def test_where_the_text_goes():
     assert where_text_goes("http://[::1]:8080/v1") == "Text is sent to ::1 (this computer)."
     assert where_text_goes("https://api.example.com/v1") == "Text is sent to api.example.com (another computer)."
     assert not is_this_computer("http://192.168.1.20:11434/v1")
+
+
+def test_https_to_a_plain_http_server_is_a_sentence_about_the_secure_connection(fake_llm):
+    url = fake_llm.url.replace("http://", "https://")
+    with pytest.raises(LlmError) as info:
+        chat(Endpoint(url, DEFAULT_MODEL), MESSAGES, timeout_s=5)
+    assert str(info.value).startswith(f"The secure connection to {url} failed (")
+    assert str(info.value).endswith("(a server on this computer usually speaks http://).")

@@ -96,8 +96,8 @@ def test_words_are_counted_sensibly_in_every_script():
 @pytest.mark.parametrize("behaviour, stream, error", [
     ("error", False, "answered HTTP 500"),
     ("error", True, "answered HTTP 500"),
-    ("garbage", False, "not an OpenAI-compatible answer"),
-    ("garbage", True, "not an OpenAI-compatible answer"),
+    ("garbage", False, "instead of an OpenAI-compatible answer"),
+    ("garbage", True, "instead of an OpenAI-compatible answer"),
     ("empty", False, "gave an empty answer; the words went in as spoken."),
     ("empty", True, "gave an empty answer; the words went in as spoken."),
     ("long", False, "answered far more than was dictated; the words went in as spoken"),
@@ -196,3 +196,32 @@ def test_a_reasoning_models_thinking_is_neither_shown_nor_inserted(fake_llm, str
     result = run(fake_llm, on_delta=pieces.append if stream else None)
     assert result.ran and result.text == "UM SO THE MEETING IS AT NOON"
     assert "".join(pieces) == (result.text if stream else "")
+
+
+def test_a_server_that_ignores_stream_still_gives_the_text_and_one_piece(fake_llm):
+    fake_llm.set("no_stream")
+    pieces = []
+    result = run(fake_llm, on_delta=pieces.append)
+    assert result.ran and pieces == [result.text] == ["UM SO THE MEETING IS AT NOON"]
+    assert fake_llm.chat_requests()[0]["stream"] is True
+
+
+def test_the_socket_timing_out_first_gives_the_same_sentence_as_the_deadline(fake_llm, monkeypatch):
+    import dictate_app.modes.run as run_module
+    from dictate_app.modes.client import LlmTimeout
+
+    def times_out(*args, **kwargs):
+        raise LlmTimeout("socket")
+
+    monkeypatch.setattr(run_module, "chat", times_out)
+    assert run(fake_llm, timeout_s=2).error == ("The language model at 127.0.0.1 did not answer within 2 s; the "
+                                                "words went in as spoken (raise llm_timeout_s or use a smaller model).")
+
+
+def test_a_runaway_stream_is_cut_at_the_bound_not_read_to_its_end(fake_llm):
+    fake_llm.set("long")  # the words 50 times over
+    pieces = []
+    result = run(fake_llm, on_delta=pieces.append)
+    assert "answered far more than was dictated" in result.error and result.text == result.raw
+    shown = "".join(pieces)
+    assert len(shown) <= max_answer_chars(result.raw) < 50 * len(result.raw)

@@ -144,3 +144,8 @@ def test_per_app_ai_mode_round_trips_and_old_files_still_load():
     assert settings.ai_mode_for("Mail - Mozilla Thunderbird") == "email"
     assert settings.ai_mode_for("XTerm") == "clean up"  # an override without a mode: the global one
     assert settings.ai_mode_for(None) == "clean up"
+
+
+def test_no_setting_holds_an_api_key():
+    """The endpoint's key comes from the environment or the keyring, never settings.ini."""
+    assert [k for k in s.KEYS if any(w in k for w in ("key", "token", "secret", "password"))] == ["hotkey", "paste_keys"]
