@@ -136,9 +136,10 @@ class AiModeTakes(QObject):
     # ---- choosing ----
 
     def begin(self, uid: int) -> None:
-        """Take ``uid`` starts recording: remember the per-take choice (Shift held now)."""
+        """Take ``uid`` starts recording: remember the per-take choice (Shift held now; never with
+        a Shift key as the hotkey, which is always held at the press)."""
         try:
-            self._shift[uid] = bool(self.shift_held())
+            self._shift[uid] = "shift" not in self.co.options.hotkey.lower() and bool(self.shift_held())
         except Exception:  # a desktop that cannot tell: no per-take choice
             log.debug("modifier state unknown", exc_info=True)
             self._shift[uid] = False

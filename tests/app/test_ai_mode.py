@@ -227,3 +227,13 @@ def test_the_app_placeholder_is_the_application_not_the_window_title(harness, fa
     prompt = fake_llm.chat_requests()[0]["messages"][-1]["content"]
     assert "Rewrite this for Thunderbird, feeling happy:" in prompt, prompt
     assert "salary review" not in json.dumps(fake_llm.chat_requests()[0]), "a title (a mail's subject) stays here"
+
+
+def test_a_shift_hotkey_is_not_taken_for_the_per_take_choice(harness, fake_llm, qtbot):
+    h = harness(texts=[WORDS], script=[SPEECH], hotkey="shift_r")
+    h.co.ai.config = lambda: _config(fake_llm)
+    h.co.ai.shift_held = lambda: True  # the hotkey itself is Shift: held at every press
+    h.start()
+    _dictate(h)
+    (uid, details), = h.wait_finished(1)
+    assert details["text"] == WORDS.upper(), "the AI mode setting, not the Shift choice"
