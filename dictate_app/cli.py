@@ -27,6 +27,7 @@ COMMANDS = (
     "history",
     "control",
     "rules",
+    "modes",
     "devices",
     "listen",
     "doctor",
@@ -56,7 +57,9 @@ class Parser(argparse.ArgumentParser):
     def _closest_option(self, given: str) -> str | None:
         name = given.split("=", 1)[0]
         options = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
-        return next(iter(difflib.get_close_matches(name, options, n=1, cutoff=0.6)), None)
+        matches = difflib.get_close_matches(name, options, n=3, cutoff=0.6)
+        # Swapped letters first: "--modle" is "--model" typed fast, not "--mode" plus a letter.
+        return next(iter([m for m in matches if sorted(m) == sorted(name)] or matches), None)
 
     def _check_value(self, action, value):
         if action.choices is not None and value not in action.choices:

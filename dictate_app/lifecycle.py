@@ -20,6 +20,12 @@ take's final text (``LivePiece``); the piece is inserted (``InsertLive``) when t
 slot is free, after every earlier utterance's text, and the take's final insertion at release
 comes after its last piece. Pieces reported while the slot is busy wait as one flag: the next
 ``InsertLive`` takes all the text there is by then.
+
+AI modes (issue 25): a take whose AI mode runs is reported ``Transcribed(uid, True, ai_mode=True)``;
+it joins the insertion queue in its turn but is not inserted (nor is anything after it, so the
+order holds) until ``AiModeDone(uid)``: the coordinator posts that when the language model answered,
+failed, or its time ran out. The transcription slot is free meanwhile: the next take is recognised
+while the model works on this one.
 """
 
 from __future__ import annotations
@@ -141,10 +147,19 @@ class AudioReady:
 
 @dataclass(frozen=True)
 class Transcribed:
-    """The worker finished ``uid``; ``has_text`` False means no speech (nothing to type)."""
+    """The worker finished ``uid``; ``has_text`` False means no speech (nothing to type);
+    ``ai_mode``: an AI mode works on the text, insert it after :class:`AiModeDone`."""
 
     uid: int
     has_text: bool
+    ai_mode: bool = False
+
+
+@dataclass(frozen=True)
+class AiModeDone:
+    """The AI mode of ``uid`` is through (answered, failed or timed out): its text can go in."""
+
+    uid: int
 
 
 @dataclass(frozen=True)
@@ -169,7 +184,7 @@ class Inserted:
 
 Event = (
     Press | Release | Toggle | StartHandsFree | AutoStop | Cancel | RecordingFailed | SetMode | ModelLoaded
-    | ModelFailed | AudioReady | Transcribed | TranscribeFailed | Inserted | LivePiece
+    | ModelFailed | AudioReady | Transcribed | TranscribeFailed | Inserted | LivePiece | AiModeDone
 )
 
 # ---- actions (what the coordinator must do) -------------------------------------------------
@@ -265,6 +280,8 @@ class State:
     inserting: int | None = None
     # Numbers whose audio arrived out of order (kept until the older ones are through).
     arrived: frozenset[int] = field(default_factory=frozenset)
+    # Transcribed numbers whose AI mode is still working: not inserted until AiModeDone.
+    ai_waiting: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def phase(self) -> Phase:
@@ -340,6 +357,8 @@ def step(state: State, event: Event) -> tuple[State, list[Action]]:
             state = replace(state, transcribing=None)
             if event.has_text:
                 state = replace(state, to_insert=state.to_insert + (event.uid,))
+                if event.ai_mode:
+                    state = replace(state, ai_waiting=state.ai_waiting | {event.uid})
             else:
                 actions.append(ShowNoSpeech(event.uid))
     elif isinstance(event, TranscribeFailed):
@@ -349,6 +368,8 @@ def step(state: State, event: Event) -> tuple[State, list[Action]]:
     elif isinstance(event, Inserted):
         if event.uid == state.inserting:
             state = replace(state, inserting=None)
+    elif isinstance(event, AiModeDone):
+        state = replace(state, ai_waiting=state.ai_waiting - {event.uid})
     elif isinstance(event, LivePiece):
         if state.recording is not None and state.recording.uid == event.uid:
             state = replace(state, recording=replace(state.recording, live_waiting=True))
@@ -399,14 +420,15 @@ def _advance(state: State, actions: list[Action]) -> tuple[State, list[Action]]:
         uid, rest = state.queued[0], state.queued[1:]
         state = replace(state, transcribing=uid, queued=rest)
         actions.append(Transcribe(uid))
-    if state.inserting is None and state.to_insert:
+    # The oldest text waits for its AI mode: the ones after it wait too (insertion keeps order).
+    if state.inserting is None and state.to_insert and state.to_insert[0] not in state.ai_waiting:
         uid, rest = state.to_insert[0], state.to_insert[1:]
         state = replace(state, inserting=uid, to_insert=rest)
         actions.append(Insert(uid))
     rec = state.recording
     # A live piece goes after everything older: nothing waits for its audio, transcription or
     # insertion (utterances are numbered in order, and all those are older than the recording).
-    older_pending = state.awaiting_audio or state.queued or state.transcribing is not None
+    older_pending = state.awaiting_audio or state.queued or state.transcribing is not None or state.to_insert
     if rec is not None and rec.live_waiting and state.inserting is None and not older_pending:
         state = replace(state, inserting=rec.uid, recording=replace(rec, live_waiting=False))
         actions.append(InsertLive(rec.uid))

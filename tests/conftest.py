@@ -70,3 +70,13 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120, **kwargs)
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def fake_llm():
+    """An OpenAI-compatible language-model server on loopback (tests/fake_llm.py), behaviour "ok";
+    ``fake_llm.set("slow", delay_s=2)`` changes it, ``fake_llm.requests`` holds what it received."""
+    from tests.fake_llm import FakeLlm
+
+    with FakeLlm() as server:
+        yield server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dictate_app.lifecycle import (
     MIN_PRESS_MS,
+    AiModeDone,
     AudioReady,
     AutoStop,
     Cancel,
@@ -255,3 +256,40 @@ def test_a_live_piece_of_a_take_that_ended_or_another_take_is_ignored():
     state, _ = run(state, Press(2000))
     state, actions = run(state, LivePiece(1))
     assert actions == [] and not state.recording.live_waiting
+
+
+def test_a_take_whose_ai_mode_runs_is_inserted_after_the_mode_is_done():
+    state, _ = run(ready(), Press(0), Release(1000), AudioReady(1))
+    state, actions = run(state, Transcribed(1, True, ai_mode=True))
+    assert actions == [] and state.ai_waiting == {1} and state.phase is Phase.TRANSCRIBING
+    state, actions = run(state, AiModeDone(1))
+    assert actions == [Insert(1)] and state.ai_waiting == frozenset()
+
+
+def test_the_next_take_is_transcribed_while_the_mode_works_and_inserted_after_it():
+    state, _ = run(ready(), Press(0), Release(1000), Press(1100), Release(2100), AudioReady(1), AudioReady(2))
+    state, actions = run(state, Transcribed(1, True, ai_mode=True))
+    assert actions == [Transcribe(2)], "the transcription slot is free while the model works"
+    state, actions = run(state, Transcribed(2, True))
+    assert actions == [], "take 2 waits for take 1's text: insertion keeps the order"
+    state, actions = run(state, AiModeDone(1))
+    assert actions == [Insert(1)]
+    state, actions = run(state, Inserted(1))
+    assert actions == [Insert(2)]
+
+
+def test_a_live_piece_waits_for_an_older_take_whose_mode_works():
+    state, _ = run(ready(), Press(0), Release(1000), AudioReady(1), Transcribed(1, True, ai_mode=True))
+    state, _ = run(state, Press(1100, "w"))
+    state, actions = run(state, LivePiece(2))
+    assert actions == [], "take 1's processed text goes in first"
+    state, actions = run(state, AiModeDone(1))
+    assert actions == [Insert(1)]
+    state, actions = run(state, Inserted(1))
+    assert actions == [InsertLive(2)]
+
+
+def test_a_late_ai_mode_done_changes_nothing():
+    state, _ = run(ready(), Press(0), Release(1000), AudioReady(1), Transcribed(1, True))
+    state, actions = run(state, AiModeDone(1))
+    assert actions == [] and state.inserting == 1

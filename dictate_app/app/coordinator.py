@@ -17,6 +17,10 @@ Live words (issue 24): each change of an incremental take's text so far reaches
 :meth:`Coordinator._on_progress` (from the worker thread, by a queued signal) and
 :class:`~dictate_app.app.live_words.LiveWords`, which shows it, saves it and, with "insert as I
 speak", has the lifecycle insert it piece by piece; at release only the rest is inserted.
+
+AI modes (issue 25): after the final transcript is saved, :class:`~dictate_app.app.ai_mode.AiModeTakes`
+decides the take's mode and, when it runs, starts the language model on its own thread; the
+lifecycle holds the take's insertion until the answer, a failure or the timeout (``AiModeDone``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from dictate_app import lifecycle as lc
+from dictate_app.app.ai_mode import AiConfig, AiModeTakes
 from dictate_app.app.hands_free import HandsFree
 from dictate_app.app.live_words import LiveWords
 from dictate_app.app.popup_text import NO_SPEECH, describe
@@ -69,6 +74,9 @@ class AppOptions:
     tail_ms: int = 250
     auto_stop_s: float = DEFAULT_AFTER_S  # toggle mode and hands-free starts; 0: off (audio.autostop)
     insert_live: bool = False  # "insert as I speak": each closed segment's text as it comes
+    # --llm-url / --llm-model for this run; None: the llm_url / llm_model settings (read at each take).
+    llm_url: str | None = None
+    llm_model: str | None = None
 
 
 class Coordinator(QObject):
@@ -101,6 +109,8 @@ class Coordinator(QObject):
         notify: Callable[[str, bool], None],
         clock: Callable[[], float] = lambda: time.monotonic() * 1000,
         postprocess: Callable[[Transcript], Transcript] | None = None,
+        ai_config: Callable[[], AiConfig] | None = None,
+        shift_held: Callable[[], bool] = lambda: False,
     ):
         super().__init__()
         self.options = options
@@ -128,6 +138,7 @@ class Coordinator(QObject):
         self.live = LiveWords(self)  # live words: each take's text so far, shown, saved, inserted
         self._last_event_ms = 0.0
         self.hands_free = HandsFree(self.post, popup, clock)  # auto-stop after a pause (hands_free.py)
+        self.ai = AiModeTakes(self, ai_config, shift_held)  # AI modes: off unless ai_config says (ai_mode.py)
 
         self._request_load.connect(worker.load)
         self._request_transcribe.connect(worker.transcribe)
@@ -275,6 +286,7 @@ class Coordinator(QObject):
                          hands_free: bool = False) -> None:
         self._targets[uid] = target
         self._marks[uid] = {"pressed": self._last_event_ms}
+        self.ai.begin(uid)  # the per-take choice: Shift held with the hotkey
         take = {}  # per-take recorder options
         after_s = auto_stop_after(self.options.mode.value, hands_free, self.options.auto_stop_s)
         if after_s is not None:
@@ -371,18 +383,19 @@ class Coordinator(QObject):
         self._transcripts[uid] = transcript
         has_text = transcript is not None and transcript.is_speech
         audio = self._sent_audio.pop(uid, None)
+        target = self._targets.get(uid)
+        app = (target.describe() or None) if target else None
         if has_text:
             # Saved before insertion: a failed insertion must never lose the words.
             try:
                 extra = {"audio": audio} if audio is not None else {}
-                target = self._targets.get(uid)
                 # The history names the application (and title) the words were meant for; a
                 # window the desktop names nothing about stays unnamed (its id means nothing to a reader).
-                self.transcript_log.append(transcript, target=(target.describe() or None) if target else None,
-                                           uid=uid, **extra)
+                self.transcript_log.append(transcript, target=app, uid=uid, **extra)
             except (OSError, DictateError) as exc:
                 self._notify(f"The transcript could not be saved ({exc}); it will still be inserted.", True)
-        self.post(lc.Transcribed(uid, has_text))
+        runs = has_text and self.ai.start(uid, transcript, target)  # after the words as spoken are saved
+        self.post(lc.Transcribed(uid, has_text, ai_mode=runs))
 
     def _insert(self, uid: int) -> None:
         transcript = self._transcripts[uid]
@@ -404,7 +417,7 @@ class Coordinator(QObject):
         marks = self._marks.pop(uid, {})
         marks["inserted"] = self._clock()
         warning = outcome.status != "inserted"
-        self.popup.show_content(describe(transcript, outcome.message, warning))
+        self.popup.show_content(self.ai.content(uid, describe(transcript, outcome.message, warning)))
         if outcome.status == "failed":
             self._notify(outcome.message, True)
         details = {"status": outcome.status, "method": outcome.method and outcome.method.value,
@@ -429,6 +442,7 @@ class Coordinator(QObject):
         self._targets.pop(uid, None)
         self._marks.pop(uid, None)
         self._audio.pop(uid, None)
+        self.ai.drop(uid)
         session = self._sessions.pop(uid, None)
         if session is not None:
             session.cancel()  # its queued passes are not run

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # Tray menu option -> settings key.
 TRAY_KEYS = {"mode": "mode", "language": "language", "insert": "insert_method",
-             "paste_keys": "paste_keys", "microphone": "microphone"}
+             "paste_keys": "paste_keys", "microphone": "microphone", "ai_mode": "ai_mode"}
 # Settings key -> coordinator.set_option name (the coordinator's own vocabulary).
 COORDINATOR_OPTIONS = {"mode": "mode", "language": "language", "insert_method": "insert",
                        "insert_live": "insert_live",
@@ -100,7 +100,10 @@ class DailyUse(QObject):
             shell.history.retention_days = value
             shell.history.prune()
         elif key == "app_overrides":
-            pass  # read at each insertion (PerAppInserter)
+            pass  # read at each insertion (PerAppInserter) and each take (AI modes)
+        elif key == "ai_mode":  # read at each take (AiModeTakes); the tray shows the choice
+            if shell.tray is not None:
+                shell.tray.set_choice("ai_mode", value)
         elif key == "server_url":  # the engine is loaded again, now from (or without) the server
             shell.coordinator.set_option("model_dir", shell.coordinator.options.model_dir)
 
@@ -125,7 +128,8 @@ class DailyUse(QObject):
 
     def show_settings(self) -> SettingsDialog:
         if self.dialog is None:
-            self.dialog = SettingsDialog(self.store, self.shell.rules.path, self._list_microphones)
+            self.dialog = SettingsDialog(self.store, self.shell.rules.path, self._list_microphones,
+                                         lambda: list(self.shell.modes.current()))
         else:
             self.dialog.load(self.store.settings)
         self.dialog.show()

@@ -9,6 +9,9 @@ Live words (issue 24): :meth:`progress` writes a take's text so far while it is 
 into one row per take (created "recording" at its first closed segment, then updated), and
 :meth:`append` at release rewrites that same row. A take cancelled with Esc leaves no row, unless
 words of it were already inserted as spoken (then the row says what was typed).
+
+AI modes (issue 25): :meth:`processed` adds a take's AI mode answer (or why there is none) to the
+row saved with its words as spoken, before the text is inserted.
 """
 
 from __future__ import annotations
@@ -60,6 +63,13 @@ class HistoryRecorder(QObject):
         hid = self._ids[uid] = self.history.add(transcript, target=target, status="recording")
         self.saved.emit(hid)
         return hid
+
+    def processed(self, uid: int, mode: str, processed: str | None, error: str = "") -> None:
+        """Take ``uid``'s AI mode ``mode`` answered ``processed`` (None: nothing), or fell back
+        because of ``error``. Committed on return; raises :class:`HistoryError` if the disk refuses."""
+        hid = self._ids.get(uid)
+        if hid is not None and self.history.set_processed(hid, mode, processed, error):
+            self.updated.emit(hid)
 
     @Slot(int, object)
     def finished(self, uid: int, details: dict) -> None:

@@ -3,6 +3,10 @@
 Reads through :class:`dictate_app.store.history.History` (search is the store's: FTS5 trigram or
 LIKE). Re-insert hands the text to the shell (``reinsert_requested``), which hides this window first
 so the text goes to the application the user was in, not here.
+
+AI modes (issue 25): the Text column shows what went in (the mode's answer, or the words as
+recognised when the mode fell back), its tooltip both texts; "Insert again" inserts that text,
+"Insert as spoken" the words as recognised, before any AI mode.
 """
 
 from __future__ import annotations
@@ -19,12 +23,12 @@ from dictate_app.errors import DictateError
 from dictate_app.store.history import Entry, History
 from dictate_app.store.history_export import export
 
-COLUMNS = ("Time", "Text", "Language", "Emotion / sounds", "Inserted")
+COLUMNS = ("Time", "Text", "Language", "Emotion / sounds", "AI mode", "Inserted")
 SEARCH_DELAY_MS = 200  # search after typing pauses, not on every key
 PAGE = 500
 EMPTY = ("Nothing dictated yet.\n\nEach dictation will be listed here, newest first, with its time, "
          "language and emotion: search it, copy it, insert it again or export it.")
-TEXT_COLUMN = 1
+TEXT_COLUMN, INSERTED_COLUMN = 1, 5
 # The store's insert_status in words; "pending" is an insertion the app never finished (it quit).
 INSERTED = {"inserted": "yes", "clipboard": "on the clipboard", "failed": "no", "pending": "no",
             "recording": "no (still recording, or Dictate stopped mid-take)"}
@@ -33,6 +37,15 @@ INSERTED = {"inserted": "yes", "clipboard": "on the clipboard", "failed": "no", 
 def dictations(n: int) -> str:
     """"1 dictation", "2 dictations"."""
     return f"{n} dictation" if n == 1 else f"{n} dictations"
+
+
+def _text_tooltip(e: Entry) -> str:
+    """Both texts of a take an AI mode ran on; the text alone otherwise."""
+    if not e.ai_mode:
+        return e.text
+    answer = e.processed if e.processed is not None else "(no answer)"
+    why = f"\nInserted as spoken: {e.ai_error}" if e.ai_error else ""
+    return f"As spoken: {e.text}\n{e.ai_mode}: {answer}{why}"
 
 
 def _tags(e: Entry) -> str:
@@ -79,6 +92,7 @@ class HistoryWindow(QWidget):
         buttons = QHBoxLayout()
         self.buttons = {}
         for name, label, slot in (("copy", "Copy", self.copy), ("reinsert", "Insert again", self.reinsert),
+                                  ("reinsert_raw", "Insert as spoken", self.reinsert_raw),
                                   ("delete", "Delete", self.delete), ("export", "Export…", self.export_dialog)):
             button = QPushButton(label)
             button.clicked.connect(slot)
@@ -101,12 +115,14 @@ class HistoryWindow(QWidget):
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
             status = INSERTED.get(e.insert_status, e.insert_status)
-            cells = (e.local_time, e.text, LANGUAGE_NAMES.get(e.language or "", e.language or ""), _tags(e), status)
+            mode = f"{e.ai_mode} (fell back)" if e.ai_mode and e.ai_error else e.ai_mode
+            cells = (e.local_time, e.inserted_text, LANGUAGE_NAMES.get(e.language or "", e.language or ""),
+                     _tags(e), mode, status)
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
-                if col == 1:
-                    item.setToolTip(e.text)
-                elif col == 4 and e.insert_message:
+                if col == TEXT_COLUMN:
+                    item.setToolTip(_text_tooltip(e))
+                elif col == INSERTED_COLUMN and e.insert_message:
                     item.setToolTip(e.insert_message)  # why it was not inserted
                 self.table.setItem(row, col, item)
         total = self.history.count()
@@ -120,6 +136,8 @@ class HistoryWindow(QWidget):
         chosen = bool(self.table.selectionModel().selectedRows())
         for name in ("copy", "reinsert", "delete"):
             self.buttons[name].setEnabled(chosen)
+        # "Insert as spoken" only where it differs: a take an AI mode answered.
+        self.buttons["reinsert_raw"].setEnabled(any(e.inserted_text != e.text for e in self.selected()))
         self.buttons["export"].setEnabled(bool(self.entries))
 
     def selected(self) -> list[Entry]:
@@ -129,13 +147,21 @@ class HistoryWindow(QWidget):
     def copy(self) -> None:
         chosen = self.selected()
         if chosen:
-            QGuiApplication.clipboard().setText("\n".join(e.text for e in chosen))
+            QGuiApplication.clipboard().setText("\n".join(e.inserted_text for e in chosen))
 
     def reinsert(self) -> None:
+        """Insert the selection again, as it went in."""
+        self._reinsert(as_spoken=False)
+
+    def reinsert_raw(self) -> None:
+        """The words as recognised, before any AI mode."""
+        self._reinsert(as_spoken=True)
+
+    def _reinsert(self, as_spoken: bool) -> None:
         chosen = self.selected()
         if chosen:
             self.hide()  # give focus back to the user's application first
-            self.reinsert_requested.emit(" ".join(e.text for e in chosen))
+            self.reinsert_requested.emit(" ".join(e.text if as_spoken else e.inserted_text for e in chosen))
 
     def delete(self, confirm: bool = True) -> int:
         chosen = self.selected()

@@ -43,7 +43,13 @@ class LiveWords:
     def end(self, uid: int) -> bool:
         """Forget take ``uid`` (inserted or dropped); True when words of it were inserted already,
         or are being inserted (a piece in flight at Esc still lands)."""
-        take = self._takes.pop(uid, None)
+        sent = self.inserted_any(uid)
+        self._takes.pop(uid, None)
+        return sent
+
+    def inserted_any(self, uid: int) -> bool:
+        """Words of take ``uid`` went (or are going) into the target while it was dictated."""
+        take = self._takes.get(uid)
         return take is not None and bool(take.sent)
 
     def view(self) -> LiveView | None:

@@ -9,6 +9,11 @@ box of fixed height under the level meter (:meth:`Popup.show_live`): final text 
 provisional text grey and italic, scrolled so the newest words stay in view, the tags so far under
 it. The box and the tag line are sized when the recording starts and never resized after, so the
 popup does not grow or move under the user's eyes while the words come in.
+
+AI modes (issue 25): when a mode runs on a take, :meth:`Popup.show_ai_mode` shows the words as
+spoken at once (small, grey, above) and says which mode works on them; :meth:`Popup.show_ai_text`
+shows the mode's answer as it streams in, in the text's place; the result then comes as any result
+(:meth:`show_content`), with the words as spoken kept above it (``PopupContent.raw``).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ QLabel { color: #f1f1f1; }
 #text { font-size: 17px; }
 #tags { color: #ffd54f; font-size: 14px; }
 #note { font-size: 12px; }
+#raw { color: #9e9e9e; font-size: 13px; }
 QProgressBar { background: #444; border: none; border-radius: 3px; max-height: 6px; }
 QProgressBar::chunk { background: #66bb6a; border-radius: 3px; }
 #live { background: transparent; border: none; color: #f1f1f1; font-size: 17px; }
@@ -83,6 +89,7 @@ class Popup(QWidget):
         self.setWindowTitle("Dictate")
         self.setStyleSheet(_STYLE)
         self.show_ms = show_ms
+        self._ai_mode = ""  # the AI mode shown working (show_ai_mode)
 
         frame = QFrame(self)
         frame.setObjectName("frame")
@@ -100,6 +107,10 @@ class Popup(QWidget):
         top.addWidget(self.countdown)
         top.addWidget(self.meter)
         box.addLayout(top)
+        self.raw_label = QLabel(objectName="raw", wordWrap=True)  # the words as spoken (AI modes)
+        self.raw_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.raw_label.hide()
+        box.addWidget(self.raw_label)
         self.text_label = QLabel(objectName="text", wordWrap=True)
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)  # transcripts are never markup
         self.live_box = _live_box()
@@ -192,14 +203,38 @@ class Popup(QWidget):
         self._appear(stay=True)
 
     def show_content(self, content: PopupContent, status: str = "") -> None:
-        """A result (or a message) that fades after ``show_ms``."""
+        """A result (or a message) that fades after ``show_ms``; the status line names its AI mode."""
+        status = status or (f"AI mode: {content.mode}" if content.mode else "")
         self._tick.stop()
         self.meter.hide()
         self.countdown.show_left(None)
         self.status_label.setText(status)
         self.status_label.setVisible(bool(status))
-        self._set(content.text, content.tags, content.note, content.warning)
+        self._set(content.text, content.tags, content.note, content.warning, content.raw)
         self._appear(stay=False)
+
+    def show_ai_mode(self, mode: str, content: PopupContent) -> None:
+        """An AI mode works on ``content.text`` (the words as spoken): show them at once, say which
+        mode runs; stays until the result (:meth:`show_content`)."""
+        self._tick.stop()
+        self.meter.hide()
+        self.countdown.show_left(None)
+        self.status_label.setText(f"AI mode “{mode}”: waiting for the language model…")
+        self.status_label.show()
+        self._set("", content.tags, content.note, content.warning, raw=content.text)
+        self.setWindowTitle(f"Dictate: {content.text}")
+        self._ai_mode = mode
+        self._appear(stay=True)
+
+    def show_ai_text(self, text: str) -> None:
+        """The AI mode's answer so far (streamed), in the text's place under the words as spoken."""
+        if not self._ai_mode:
+            return  # the result (or a new recording) came first: this piece is late
+        self.status_label.setText(f"AI mode “{self._ai_mode}”…")
+        self.text_label.setText(text)
+        self.text_label.setVisible(bool(text))
+        self.setWindowTitle(f"Dictate: {text}" if text else self.windowTitle())
+        self._appear(stay=True)
 
     def show_message(self, text: str, note: str = "", warning: bool = True) -> None:
         """A message; its ``note`` is red unless ``warning`` is False (a hint)."""
@@ -207,13 +242,16 @@ class Popup(QWidget):
 
     # ---- internals ----
 
-    def _set(self, text: str, tags: tuple[str, ...], note: str, warning: bool = True) -> None:
+    def _set(self, text: str, tags: tuple[str, ...], note: str, warning: bool = True, raw: str = "") -> None:
         # The window title mirrors the text: screen readers and the desktop tests read it (WM_NAME).
         self.setWindowTitle(f"Dictate: {text}" if text else "Dictate")
         self.live_box.hide()  # a result, a message or a new recording: no live words (yet)
+        self._ai_mode = ""  # ...nor an AI mode's answer streaming in
         self.tags_label.setMinimumHeight(0)
         self.text_label.setText(text)
         self.text_label.setVisible(bool(text))
+        self.raw_label.setText(f"As spoken: {raw}" if raw else "")
+        self.raw_label.setVisible(bool(raw))
         self.tags_label.setText("   ".join(tags))
         self.tags_label.setVisible(bool(tags))
         self.note_label.setText(note)

@@ -19,12 +19,16 @@ NO_SPEECH = "No speech heard"
 @dataclass(frozen=True)
 class PopupContent:
     """``text``: the big line; ``tags``: small labels (language, emotion, events); ``note``: a
-    remark about insertion (focus moved, failure), empty when the text simply landed."""
+    remark about insertion (focus moved, failure), empty when the text simply landed; ``raw``: the
+    words as spoken, shown small above ``text`` when an AI mode made ``text`` of them; ``mode``: the
+    AI mode that ran (or was tried), for the status line."""
 
     text: str
     tags: tuple[str, ...] = ()
     note: str = ""
     warning: bool = False
+    raw: str = ""
+    mode: str = ""
 
 
 def _label(emoji: str, word: str) -> str:

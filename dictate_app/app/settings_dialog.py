@@ -1,5 +1,5 @@
 """The settings dialog: every setting of :class:`dictate_app.store.settings.Settings`, plus the
-replacement rules file. OK/Apply validate through the store (bad values are shown, nothing is half
+replacement rules file (the AI modes tab is :mod:`dictate_app.app.settings_ai`). OK/Apply validate through the store (bad values are shown, nothing is half
 saved); the store's ``changed(key)`` then applies each change live."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from dictate_app.app.hints import cpu_build
+from dictate_app.app.settings_ai import AiModesTab, mode_box, mode_of
 from dictate_app.app.settings_help import CPU_BUILD, NO_AUDIO_KEPT, OVERRIDE_COLUMNS, SERVER_EXAMPLE, TOOLTIPS
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.audio.sources import Microphone, microphone_choices
@@ -94,8 +95,9 @@ class OverridesTable(QWidget):
 
     COLUMNS = tuple(title for title, _tip in OVERRIDE_COLUMNS)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, list_modes: Callable[[], Sequence[str]] = lambda: ()):
         super().__init__(parent)
+        self.list_modes = list_modes  # the AI mode column's choices
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
         for column, (_title, tip) in enumerate(OVERRIDE_COLUMNS):
@@ -136,6 +138,7 @@ class OverridesTable(QWidget):
         enter = QCheckBox()
         enter.setChecked(o.auto_enter)
         self.table.setCellWidget(row, 3, enter)
+        self.table.setCellWidget(row, 4, mode_box(list(self.list_modes()), o.ai_mode, inherit=True))
         self.table.resizeColumnsToContents()  # the column widths follow the widgets just added
 
     def overrides(self) -> list[dict]:
@@ -145,7 +148,8 @@ class OverridesTable(QWidget):
             if match:  # an empty row is an unfinished one, not an error
                 rows.append({"match": match, "method": self.table.cellWidget(row, 1).currentData(),
                              "paste_keys": self.table.cellWidget(row, 2).currentData(),
-                             "auto_enter": self.table.cellWidget(row, 3).isChecked()})
+                             "auto_enter": self.table.cellWidget(row, 3).isChecked(),
+                             "ai_mode": mode_of(self.table.cellWidget(row, 4))})
         return rows
 
 
@@ -172,13 +176,17 @@ class SettingsDialog(QDialog):
     rules_saved = Signal()
 
     def __init__(self, store: SettingsStore, rules_path: Path,
-                 list_microphones: Callable[[], Sequence[Microphone]] = lambda: (), parent: QWidget | None = None):
+                 list_microphones: Callable[[], Sequence[Microphone]] = lambda: (),
+                 list_ai_modes: Callable[[], Sequence[str]] = lambda: ("as spoken",), parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Dictate settings")
         self.store = store
         self.rules_path = rules_path
         self._list_microphones = list_microphones
+        self._list_ai_modes = list_ai_modes
         w = self.widgets = self._make_widgets()
+        self.ai_tab = AiModesTab(list_ai_modes)
+        w.update(self.ai_tab.widgets)
         tabs = QTabWidget()
         tabs.addTab(self._form([("Hotkey", w["hotkey"]), ("Hotkey mode", w["mode"]),
                                 ("Stop after a pause of", w["auto_stop_s"]), ("Language", w["language"]),
@@ -194,6 +202,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._form([("", w["start_at_login"]), ("", w["history_audio"]),
                                 ("Audio kept at most", w["history_audio_cap_mb"]),
                                 ("Delete history after", w["history_retention_days"])]), "General")
+        tabs.addTab(self.ai_tab, "AI modes")
         tabs.addTab(self._rules_tab(), "Replacement rules")
         self.tabs = tabs
         self.error = QLabel()
@@ -212,7 +221,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(760, 520)  # the per-application table's four columns fit without cutting
+        self.resize(860, 520)  # the per-application table's five columns fit without cutting
         for key, widget in w.items():
             widget.setToolTip(TOOLTIPS[key])
         w["start_at_login"].setToolTip(f"{TOOLTIPS['start_at_login']} ({autostart.location()})")
@@ -238,7 +247,7 @@ class SettingsDialog(QDialog):
                                      (Method.AUTO.value, "Auto (type short plain text, paste the rest)")], "paste")
         w["paste_keys"] = _combo([(k, chord_label(k)) for k in PASTE_CHORDS], PASTE_CHORDS[0])
         w["insert_live"] = QCheckBox("Insert as I speak (each sentence when I pause)")
-        w["app_overrides"] = OverridesTable()
+        w["app_overrides"] = OverridesTable(list_modes=self._list_ai_modes)
         w["microphone"] = QComboBox()
         w["keep_mic_ready"] = QCheckBox("Keep the microphone open (instant start, keeps the word before the key)")
         w["tail_ms"] = _spin(QSpinBox(), 0, 2000, " ms", 50)
@@ -339,6 +348,7 @@ class SettingsDialog(QDialog):
             box.addItem(mic.label, mic.id)
         box.setToolTip(why or box.toolTip())
         _select(box, s.microphone)
+        self.ai_tab.load(s)
 
     def values(self) -> dict:
         """What the widgets say, keyed like :class:`Settings`."""
@@ -353,6 +363,7 @@ class SettingsDialog(QDialog):
         for key in ("tail_ms", "auto_stop_s", "sound_volume", "popup_seconds", "history_audio_cap_mb",
                     "history_retention_days"):
             values[key] = w[key].value()
+        values.update(self.ai_tab.values())
         return values
 
     def apply(self) -> bool:

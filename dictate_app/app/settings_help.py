@@ -43,7 +43,21 @@ TOOLTIPS = {
     "history_audio_cap_mb": "The oldest recordings are deleted (their text stays) when the audio kept "
                             "grows beyond this size.",
     "history_retention_days": "Dictations older than this are deleted, text and audio. Never: keep everything.",
+    "ai_mode": "A language model rewrites what you said before it goes in: clean it up, make it an email or a "
+               "list, translate it (type “translate to German” for any language). As spoken: off. Your own "
+               "modes are in modes.txt beside rules.txt (`dictate-app modes path`).",
+    "ai_mode_shift": "Hold Shift with the hotkey to use this mode for one dictation (where it is the mode that "
+                     "would run anyway, Shift gives the words as spoken). X11, Windows and macOS.",
+    "llm_url": "An OpenAI-compatible endpoint ending in /v1: Ollama (http://127.0.0.1:11434/v1), llama.cpp's "
+               "llama-server (http://127.0.0.1:8080/v1), LM Studio, vLLM. The text of each dictation an AI mode "
+               "runs on is sent there; never the audio.",
+    "llm_model": "The model's name at the endpoint (e.g. llama3.2). Empty: the first model the endpoint lists.",
+    "llm_timeout_s": "How long the words wait for the model's answer; after that the words go in as spoken.",
+    "ai_mode_min_words": "Shorter dictations go in as spoken: a model adds nothing to “yes” or “thanks”.",
 }
+API_KEY_NOTE = ("An API key, if the endpoint needs one, comes from the DICTATE_LLM_API_KEY environment variable "
+                "or the system keyring (service dictate-app, user: the endpoint's host), never from settings.ini.")
+AS_SET_ABOVE = "As set above"
 # Why a setting is greyed out (its tooltip then).
 NO_AUDIO_KEPT = "Only used while “Keep the audio of each dictation” is ticked."
 CPU_BUILD = ("This Dictate is the CPU build: the model runs on the processor. The graphics card needs the "
@@ -54,4 +68,6 @@ OVERRIDE_COLUMNS = (
     ("Insert by", "Paste or type keys in this app; As set above: the Insert text by setting"),
     ("Paste keys", "The keys that paste in this app; As set above: the Paste keys setting"),
     ("Enter after", "Press Enter after the text (chat apps: send the message)"),
+    ("AI mode", "The AI mode for text going into this app (email in the mail client, as spoken in the "
+                "terminal); As set above: the AI mode setting"),
 )

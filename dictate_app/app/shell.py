@@ -14,6 +14,7 @@ import sys
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from dictate_app.app.ai_mode import AiConfig, ModesCatalog, shift_held
 from dictate_app.app.coordinator import AppOptions, Coordinator
 from dictate_app.app.cued_recorder import CuedRecorder
 from dictate_app.app.daily_use import DailyUse
@@ -30,6 +31,7 @@ from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.desktop.base import Desktop
 from dictate_app.desktop.doctor import summary
 from dictate_app.lifecycle import ModelFailed, ModelStatus, Phase
+from dictate_app.modes.catalog import ensure_modes_file
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
@@ -91,12 +93,20 @@ class AppShell:
             log.warning("the rules file could not be created: %s", exc)
         # Parsed now (pypinyin loads now, not mid-dictation); bad lines are reported once started.
         self._rules_problems = [f"Replacement rules: {p}" for p in self.rules.current().problems]
+        self.modes = ModesCatalog()  # AI modes: the built-ins and the user's modes.txt (ai_mode.py)
+        try:
+            ensure_modes_file(self.modes.path)  # a commented file beside rules.txt, to edit
+        except OSError as exc:
+            log.warning("the AI modes file could not be created: %s", exc)
+        self.modes.current()
+        self._rules_problems += self.modes.problems
         self.tray: Tray | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = Tray(
                 hotkey=options.hotkey, mode=options.mode, language=options.language,
                 insert=options.insert, paste_keys=options.paste_keys,
                 microphone=options.microphone, list_microphones=_microphones,
+                ai_mode=s.ai_mode, list_ai_modes=lambda: list(self.modes.current()),
             )
         else:
             say("No system tray found: running without a tray icon (quit with Ctrl+C).")
@@ -117,6 +127,7 @@ class AppShell:
             options, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),
             worker=self.worker, inserter=self.inserter, active_window=desktop.windows.focused, popup=self.popup,
             transcript_log=self.log, notify=self.notify, postprocess=self.rules.apply_to,
+            ai_config=self.ai_config, shift_held=shift_held,
         )
         self.coordinator.finished.connect(self.log.finished)
         self.coordinator.finished.connect(self._first_dictation)
@@ -156,6 +167,13 @@ class AppShell:
         self._desktop_notices = _DesktopNotices()
         self._desktop_notices.changed.connect(self._show_desktop_summary)
         desktop.listen(self._desktop_notices.changed.emit)
+
+    def ai_config(self) -> AiConfig:
+        """What the AI modes use for the next take: the settings now, this run's --llm-url and
+        --llm-model, the modes file as it is now, the vocabulary of rules.txt."""
+        options = self.coordinator.options
+        return AiConfig(self.settings.settings, options.llm_url, options.llm_model, self.modes.current(),
+                        self.rules.current().vocabulary.terms)
 
     def _load_engine(self, model_dir: str, device: str):
         """On the worker thread: the engine for the current model and server settings."""

@@ -1,6 +1,9 @@
 """The tray icon and its menu. It only shows state and emits what the user picked; the
 coordinator decides what that means. The tooltip and "Start dictation" teach the hotkey in its
-mode ("Hold F9"), so a user who never read the README finds it."""
+mode ("Hold F9"), so a user who never read the README finds it.
+
+The "AI mode" submenu (issue 25) lists the modes of the catalog (the built-ins and the user's
+modes.txt), read again each time the menu opens, so a mode just added to the file is there."""
 
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ def _mode_labels(hotkey: str) -> list[tuple[str, str]]:
 
 class Tray(QObject):
     """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in
-    mode, language, insert, paste_keys, microphone; ``history_requested``, ``settings_requested``,
+    mode, language, insert, paste_keys, microphone, ai_mode; ``history_requested``, ``settings_requested``,
     ``setup_requested`` (the model setup window); ``hands_free_requested`` (a take that stops by
     itself after a pause: dictate_app.audio.autostop)."""
 
@@ -65,6 +68,8 @@ class Tray(QObject):
         paste_keys: str,
         microphone: str | None,
         list_microphones: Callable[[], Sequence[Microphone]],
+        ai_mode: str = "as spoken",
+        list_ai_modes: Callable[[], Sequence[str]] = lambda: ("as spoken",),
         parent: QObject | None = None,
     ):
         super().__init__(parent)
@@ -77,6 +82,8 @@ class Tray(QObject):
         self.toggled_by_click = False
         self._list_microphones = list_microphones
         self._microphone = microphone or DEFAULT_MIC
+        self._ai_mode = ai_mode
+        self._list_ai_modes = list_ai_modes
         self.icon = QSystemTrayIcon(phase_icon(Phase.LOADING), self)
         self._choice_menus: dict[str, QMenu] = {}
         self.menu = QMenu()
@@ -100,6 +107,9 @@ class Tray(QObject):
         self.mic_menu = m.addMenu("Microphone")
         self.mic_menu.aboutToShow.connect(self._fill_microphones)
         self._fill_microphones()
+        self.ai_mode_menu = m.addMenu("AI mode")
+        self.ai_mode_menu.aboutToShow.connect(self._fill_ai_modes)
+        self._fill_ai_modes()
         m.addSeparator()
         self.model_action = m.addAction("Model: loading…")
         self.model_action.setEnabled(False)
@@ -149,6 +159,10 @@ class Tray(QObject):
             self._microphone = value or DEFAULT_MIC
             self._fill_microphones()
             return
+        if option == "ai_mode":
+            self._ai_mode = value
+            self._fill_ai_modes()
+            return
         for action in self._choice_menus[option].actions():
             action.setChecked(action.data() == value)
         if option == "mode":
@@ -169,6 +183,25 @@ class Tray(QObject):
             action.setData(mic.id)
             group.addAction(action)
         group.triggered.connect(self._pick_microphone)
+
+    def _fill_ai_modes(self) -> None:
+        """The modes as radio items; the current one is listed even if the file lost it."""
+        self.ai_mode_menu.clear()
+        group = QActionGroup(self.ai_mode_menu)
+        names = list(self._list_ai_modes())
+        if self._ai_mode.lower() not in (n.lower() for n in names):
+            names.append(self._ai_mode)
+        for name in names:
+            action = self.ai_mode_menu.addAction(name[:1].upper() + name[1:])
+            action.setCheckable(True)
+            action.setChecked(name.lower() == self._ai_mode.lower())
+            action.setData(name)
+            group.addAction(action)
+        group.triggered.connect(self._pick_ai_mode)
+
+    def _pick_ai_mode(self, action: QAction) -> None:
+        self._ai_mode = action.data()
+        self.option_changed.emit("ai_mode", self._ai_mode)
 
     def _pick_microphone(self, action: QAction) -> None:
         self._microphone = action.data()

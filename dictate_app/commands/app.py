@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 
+from dictate_app.commands.modes import add_llm_options
 from dictate_app.commands.options import add_microphone_option
 from dictate_app.commands.transcribe import add_engine_arguments, resolve_token
 from dictate_app.engine.base import LANGUAGE_CHOICES
@@ -72,6 +73,7 @@ def add_arguments(parser) -> None:
                             "silence (default 2; 0: only a key press stops)")
     group.add_argument("--tail-ms", type=int, default=None, metavar="MS",
                        help="keep recording this long after the key comes up, so the last word is kept")
+    add_llm_options(group, top_level=True)
     group.add_argument("--desktop", choices=DESKTOP_CHOICES, default=None,
                        help="the desktop backend (auto: detected from the session; `dictate-app doctor` "
                             "says which and why)")
@@ -95,6 +97,8 @@ def build_options(args, s):
         tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
         auto_stop_s=args.auto_stop if args.auto_stop is not None else s.auto_stop_s,
         insert_live=s.insert_live,
+        llm_url=args.llm_url,
+        llm_model=args.llm_model,
     )
 
 

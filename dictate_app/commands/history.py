@@ -78,4 +78,6 @@ def run(args) -> int:
     for e in reversed(entries):  # oldest at the top, newest next to the prompt
         tags = " ".join(x for x in (e.language, e.emotion and e.emotion.lower()) if x)
         print(f"{e.id:>5}  {e.local_time}  [{tags}]  {e.text}")
+        if e.ai_mode:  # the AI mode's answer under the words as recognised (or why there is none)
+            print(f"{'':>5}  {e.ai_mode}: {e.processed if e.processed and not e.ai_error else e.ai_error}")
     return 0

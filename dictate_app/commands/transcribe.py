@@ -71,6 +71,9 @@ def register(subparsers) -> None:
     parser.add_argument("--no-itn", dest="itn", action="store_false",
                         help="no punctuation or inverse text normalisation (digits as words)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    from dictate_app.commands.modes import add_mode_option
+
+    add_mode_option(parser)
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
                         help="audio files: wav, flac, ogg (Vorbis, Opus), mp3, aiff; up to 4 hours each")
     parser.set_defaults(run=run)
@@ -83,6 +86,11 @@ def run(args) -> int:
     from dictate_app.engine.loader import load_engine
 
     token = resolve_token(args.server_token, args.server_token_file, "--server-token")
+    runner = None
+    if args.ai_mode is not None:  # checked before the model loads: a typo fails fast
+        from dictate_app.commands.modes import ModeRunner
+
+        runner = ModeRunner(args, args.ai_mode)
     engine = load_engine(model_folder(args).path, device=args.device,
                          server=args.server, token=token, backend=args.backend)
     failed = False
@@ -96,6 +104,9 @@ def run(args) -> int:
             failed = True
             continue
         elapsed_ms = (time.perf_counter() - started) * 1000
+        processed = runner(result.text, result) if runner is not None and result.is_speech else None
+        if processed is not None and (processed.error or runner.skipped_note(processed)):
+            print(f"warning: {path}: {processed.error or runner.skipped_note(processed)}", file=sys.stderr)
         if args.json:
             from dictate_app.engine.tags import display_line
 
@@ -111,7 +122,12 @@ def run(args) -> int:
                 "display": display_line(result),
                 "raw": result.raw,
             }
+            if runner is not None:  # "raw" stays the tagged model output; "spoken" is before the mode
+                record.update(text=processed.text if processed else result.text,
+                              spoken=processed.raw if processed else result.text,
+                              mode=runner.mode.name, mode_ran=bool(processed and processed.ran),
+                              mode_error=processed.error if processed else None)
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            print(result.text, flush=True)
+            print(processed.text if processed else result.text, flush=True)
     return 2 if failed else 0

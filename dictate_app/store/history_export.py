@@ -20,7 +20,7 @@ from dictate_app.store.private import atomic_write
 
 FORMATS = ("txt", "csv", "json")
 CSV_FIELDS = ("id", "time", "text", "language", "emotion", "events", "duration_s", "target",
-              "insert_status", "insert_method", "raw")
+              "insert_status", "insert_method", "raw", "ai_mode", "processed", "ai_error")
 
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
@@ -49,12 +49,13 @@ def csv_cell(value):
 
 
 def render(entries: Sequence[Entry], fmt: str) -> str:
-    """The export text. txt: one ``time<TAB>text`` line per entry, oldest first (a readable diary);
-    csv: one row per entry with a header; json: a list of full entries."""
+    """The export text. txt: one ``time<TAB>text`` line per entry, oldest first (a readable diary of
+    what went in: an AI mode's answer where one was inserted); csv: one row per entry with a header
+    (both texts); json: a list of full entries."""
     ordered = sorted(entries, key=lambda e: (e.created, e.id))
     if fmt == "txt":
         # Newlines inside a transcript would break the one-line-per-entry shape.
-        return "".join(f"{e.local_time}\t{' '.join(e.text.splitlines())}\n" for e in ordered)
+        return "".join(f"{e.local_time}\t{' '.join(e.inserted_text.splitlines())}\n" for e in ordered)
     if fmt == "csv":
         out = io.StringIO()
         # CRLF rows (RFC 4180): the writer quotes a cell holding any line-terminator character, so a

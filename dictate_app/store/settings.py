@@ -44,6 +44,7 @@ class AppOverride:
     method: str = ""          # "", "paste" or "type"
     paste_keys: str = ""      # "" = the global paste chord (dictate_app.desktop.keys spelling)
     auto_enter: bool = False  # press Enter after inserting (chat apps, terminals)
+    ai_mode: str = ""         # "" = the global AI mode (dictate_app.modes.catalog names)
 
     def applies_to(self, app: str | None) -> bool:
         return bool(app) and bool(self.match.strip()) and self.match.strip().lower() in app.lower()
@@ -92,10 +93,25 @@ class Settings:
     server_url: str = ""  # "" = recognise on this computer
     # The desktop backend (dictate_app.desktop.session); read once at start, like --desktop.
     desktop: str = field(default="auto", metadata=_choices(*DESKTOP_CHOICES))
+    # AI modes (dictate_app.modes): any mode name; one not defined at run time means "as spoken".
+    ai_mode: str = "as spoken"
+    # Shift held with the hotkey: this take gets this mode ("as spoken" if it is the one that would run).
+    ai_mode_shift: str = "clean up"
+    # An OpenAI-compatible endpoint; the default is Ollama on this computer (nothing leaves it).
+    llm_url: str = "http://127.0.0.1:11434/v1"
+    llm_model: str = ""  # "" = the first model the endpoint lists (GET /v1/models)
+    llm_timeout_s: float = field(default=5.0, metadata=_range(0.5, 120.0))
+    # Below this many words the mode does not run (CJK: two characters count as one word).
+    ai_mode_min_words: int = field(default=3, metadata=_range(0, 1000))
 
     def override_for(self, app: str | None) -> AppOverride | None:
         """The first per-app override whose ``match`` occurs in ``app`` (window class or name)."""
         return next((o for o in self.app_overrides if o.applies_to(app)), None)
+
+    def ai_mode_for(self, app: str | None) -> str:
+        """The AI mode name for text going into ``app``: the per-app override's, else ``ai_mode``."""
+        override = self.override_for(app)
+        return override.ai_mode if override is not None and override.ai_mode else self.ai_mode
 
 
 DEFAULTS = Settings()
@@ -127,7 +143,8 @@ def _overrides(value: Any) -> tuple[AppOverride, ...]:
             raise ValueError("each entry needs a non-empty 'match'")
         keys = str(item.get("paste_keys", "")).strip()
         override = AppOverride(str(item["match"]).strip(), str(item.get("method", "")),
-                               _paste_chord(keys) if keys else "", _bool(item.get("auto_enter", False)))
+                               _paste_chord(keys) if keys else "", _bool(item.get("auto_enter", False)),
+                               " ".join(str(item.get("ai_mode", "")).split()))
         if override.method not in OVERRIDE_METHODS:
             raise ValueError(f"method {override.method!r} is not paste or type")
         result.append(override)
@@ -183,8 +200,10 @@ def coerce(key: str, value: Any) -> Any:
         low, high = spec.metadata["range"]
         if not low <= result <= high:
             raise ValueError(f"outside {low:g}..{high:g}")
-    if key == "server_url" and result and not _URL.match(result):
+    if key in ("server_url", "llm_url") and (result or key == "llm_url") and not _URL.match(result):
         raise ValueError("not an http:// or https:// address")
+    if key in ("ai_mode", "ai_mode_shift"):
+        result = " ".join(result.split()) or "as spoken"
     return result
 
 

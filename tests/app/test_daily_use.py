@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from dictate_app.app.coordinator import AppOptions
 from dictate_app.app.daily_use import DailyUse
+from dictate_app.app.ai_mode import ModesCatalog
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.audio.sources import Microphone
 from dictate_app.app.settings_store import SettingsStore
@@ -65,7 +66,7 @@ def _shell(tmp_path):
                                                  show_message=lambda *a: None),
         history=history, log=HistoryRecorder(history), hotkey=hotkey, start_hotkey=hotkey.start, notices=[],
         notify=lambda message, error: None, rules=SimpleNamespace(path=tmp_path / "rules.txt"),
-        inserter=SimpleNamespace(calls=[], insert=None))
+        inserter=SimpleNamespace(calls=[], insert=None), modes=ModesCatalog(tmp_path / "modes.txt"))
 
 
 def test_each_setting_reaches_its_part(tmp_path, qtbot, monkeypatch):
@@ -107,6 +108,16 @@ def test_tray_choice_is_saved_then_applied(tmp_path, qtbot):
     shell.tray.option_changed.emit("mode", "toggle")
     assert shell.settings.get("mode") == "toggle" and shell.coordinator.calls == [("mode", "toggle")]
     assert SettingsStore(tmp_path / "settings.ini").get("mode") == "toggle"  # persisted
+
+
+def test_the_tray_ai_mode_is_saved_and_a_settings_change_shows_in_the_tray(tmp_path, qtbot):
+    shell = _shell(tmp_path)
+    daily = DailyUse(shell, lambda: [])  # noqa: F841
+    shell.tray.option_changed.emit("ai_mode", "email")
+    assert SettingsStore(tmp_path / "settings.ini").get("ai_mode") == "email"  # read at the next take
+    assert shell.coordinator.calls == []
+    shell.settings.set("ai_mode", "clean up")  # from the settings dialog
+    assert shell.tray.choices[-1] == ("ai_mode", "clean up")
 
 
 def test_windows_open_from_the_tray_and_reinsert(tmp_path, qtbot):

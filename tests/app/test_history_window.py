@@ -8,7 +8,7 @@ import json
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QMessageBox
 
-from dictate_app.app.history_window import COLUMNS, EMPTY, HistoryWindow, dictations
+from dictate_app.app.history_window import COLUMNS, EMPTY, INSERTED_COLUMN, HistoryWindow, dictations
 from dictate_app.engine.result import Transcript
 from dictate_app.store.history import History
 
@@ -123,7 +123,7 @@ def test_columns_are_not_clipped_and_the_time_is_on_one_line(tmp_path, qtbot, sc
     header, table = window.table.horizontalHeader(), window.table
     for column, title in enumerate(COLUMNS):
         assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title) + 8, title
-    for column in (0, 2, 3, 4):  # every cell of the sized columns fits (the text column elides)
+    for column in (0, 2, 3, 4, 5):  # every cell of the sized columns fits (the text column elides)
         widest = max(table.fontMetrics().horizontalAdvance(table.item(row, column).text()) for row in range(3))
         assert header.sectionSize(column) >= widest, COLUMNS[column]
     assert not table.wordWrap()
@@ -136,6 +136,39 @@ def test_the_inserted_column_is_in_words_with_the_reason_as_tooltip(tmp_path, qt
     history.set_result(newest, "inserted", "paste")
     history.set_result(middle, "clipboard", "paste", "The window changed: the text is on the clipboard.")
     window.refresh()
-    column = [window.table.item(row, 4) for row in range(3)]
+    column = [window.table.item(row, INSERTED_COLUMN) for row in range(3)]
     assert [item.text() for item in column] == ["yes", "on the clipboard", "no"]  # oldest: never finished
     assert column[1].toolTip() == "The window changed: the text is on the clipboard."
+
+
+def test_a_take_with_an_ai_mode_shows_what_went_in_and_can_go_in_as_spoken(tmp_path, qtbot):
+    history, window = _window(tmp_path, qtbot)
+    newest = history.recent(1)[0].id
+    history.set_processed(newest, "clean up", "Open the window.")
+    window.refresh()
+    assert window.table.item(0, 1).text() == "Open the window."
+    assert window.table.item(0, COLUMNS.index("AI mode")).text() == "clean up"
+    assert "As spoken: open the window" in window.table.item(0, 1).toolTip()
+    _select(window, 1)
+    assert not window.buttons["reinsert_raw"].isEnabled(), "no AI mode ran on it: one text only"
+    _select(window, 0)
+    assert window.buttons["reinsert_raw"].isEnabled()
+    window.show()
+    with qtbot.waitSignal(window.reinsert_requested) as sig:
+        window.reinsert()
+    assert sig.args == ["Open the window."]
+    window.show()
+    _select(window, 0)
+    with qtbot.waitSignal(window.reinsert_requested) as sig:
+        window.reinsert_raw()
+    assert sig.args == ["open the window"] and not window.isVisible()
+
+
+def test_a_fallen_back_take_shows_the_words_as_spoken_and_why(tmp_path, qtbot):
+    history, window = _window(tmp_path, qtbot)
+    newest = history.recent(1)[0].id
+    history.set_processed(newest, "email", None, "The language model at http://127.0.0.1:9/v1 is not running.")
+    window.refresh()
+    assert window.table.item(0, 1).text() == "open the window"
+    assert window.table.item(0, COLUMNS.index("AI mode")).text() == "email (fell back)"
+    assert "is not running" in window.table.item(0, 1).toolTip()

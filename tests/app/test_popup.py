@@ -156,3 +156,31 @@ def test_a_take_without_live_words_shows_no_live_box(qtbot):
     qtbot.addWidget(popup)
     popup.show_recording()
     assert not popup.live_box.isVisible()
+
+
+def test_ai_mode_shows_the_words_as_spoken_then_the_answer_streamed_then_both(qtbot):
+    popup = Popup(show_ms=100)
+    qtbot.addWidget(popup)
+    popup.show_recording()
+    popup.show_ai_mode("clean up", PopupContent("so um the meeting is moved", ("English",)))
+    assert popup.raw_label.text() == "As spoken: so um the meeting is moved" and popup.raw_label.isVisible()
+    assert popup.status_label.text() == "AI mode “clean up”: waiting for the language model…"
+    assert not popup.text_label.isVisible() and popup.tags_label.text() == "English"
+    assert popup.windowTitle() == "Dictate: so um the meeting is moved"
+    popup.show_ai_text("The meeting")
+    popup.show_ai_text("The meeting is moved.")
+    assert popup.text_label.text() == "The meeting is moved." and popup.text_label.isVisible()
+    assert popup.windowTitle() == "Dictate: The meeting is moved."
+    assert popup.raw_label.isVisible(), "the words as spoken stay in view while the answer comes"
+    qtbot.wait(300)
+    assert popup.isVisible() and popup.windowOpacity() == 1.0, "it waits for the answer: no fading"
+    popup.show_content(PopupContent("The meeting is moved.", ("English",), raw="so um the meeting is moved",
+                                    mode="clean up"))
+    assert popup.raw_label.text() == "As spoken: so um the meeting is moved"
+    assert popup.status_label.text() == "AI mode: clean up" and popup.status_label.isVisible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert popup.grab().save(str(ARTIFACTS / "popup-ai-mode-offscreen.png"))
+    popup.show_ai_text("late piece")
+    assert popup.text_label.text() == "The meeting is moved.", "a piece after the result changes nothing"
+    popup.show_message("Cancelled.")
+    assert not popup.raw_label.isVisible(), "a message has no words as spoken"

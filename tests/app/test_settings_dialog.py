@@ -171,7 +171,7 @@ def test_nothing_is_cut_at_the_default_size(tmp_path, qtbot, screenshot):
     for column, title in enumerate(OverridesTable.COLUMNS):
         assert header.sectionSize(column) >= metrics.horizontalAdvance(title) + 8, title
     for row in range(table.rowCount()):
-        for column in (1, 2):  # the choices: the widest one fits its column
+        for column in (1, 2, 4):  # the choices: the widest one fits its column
             box = table.cellWidget(row, column)
             assert box.width() >= box.sizeHint().width(), (row, column, box.currentText())
     assert not table.verticalHeader().isVisible()
@@ -190,3 +190,45 @@ def test_auto_stop_zero_reads_off(tmp_path, qtbot):
     box.setValue(0)
     assert box.text() == "off (press again to stop)"
     assert dialog.apply() and store.get("auto_stop_s") == 0.0
+
+
+MODES = ("as spoken", "clean up", "email", "bullet list", "translate to English")
+
+
+def test_ai_modes_tab_saves_and_says_where_the_text_goes(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot, list_ai_modes=lambda: MODES)
+    w = dialog.widgets
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.ai_tab)) == "AI modes"
+    assert dialog.ai_tab.where.text() == "Text is sent to 127.0.0.1 (this computer)."
+    assert [w["ai_mode"].itemText(i) for i in range(w["ai_mode"].count())] == list(MODES)
+    w["ai_mode"].setCurrentIndex(w["ai_mode"].findText("email"))
+    w["ai_mode_shift"].setEditText("translate to German")  # any language, typed
+    w["llm_url"].setText("https://api.example.com/v1")
+    assert dialog.ai_tab.where.text() == "Text is sent to api.example.com (another computer)."
+    w["llm_model"].setText("llama3.2")
+    w["llm_timeout_s"].setValue(8.5)
+    w["ai_mode_min_words"].setValue(5)
+    changed = []
+    store.changed.connect(changed.append)
+    assert dialog.apply(), dialog.error.text()
+    assert set(changed) == {"ai_mode", "ai_mode_shift", "llm_url", "llm_model", "llm_timeout_s", "ai_mode_min_words"}
+    again = SettingsStore(tmp_path / "settings.ini").settings
+    assert (again.ai_mode, again.ai_mode_shift, again.llm_url, again.llm_model, again.llm_timeout_s,
+            again.ai_mode_min_words) == ("email", "translate to German", "https://api.example.com/v1", "llama3.2",
+                                         8.5, 5)
+    assert "DICTATE_LLM_API_KEY" in dialog.ai_tab.key_note.text()
+    dialog.load(again)  # shown again as saved, the typed mode included
+    assert w["ai_mode_shift"].currentText() == "translate to German"
+
+
+def test_the_per_app_table_has_an_ai_mode_column(tmp_path, qtbot):
+    store, dialog = _dialog(tmp_path, qtbot, list_ai_modes=lambda: MODES)
+    table = dialog.widgets["app_overrides"]
+    assert OverridesTable.COLUMNS[4] == "AI mode"
+    table.add_row(AppOverride("Thunderbird", ai_mode="email"))
+    table.add_row(AppOverride("Slack"))
+    box = table.table.cellWidget(table.table.rowCount() - 1, 4)
+    assert box.currentText() == "As set above"
+    assert dialog.apply(), dialog.error.text()
+    saved = {o.match: o.ai_mode for o in SettingsStore(tmp_path / "settings.ini").get("app_overrides")}
+    assert saved["Thunderbird"] == "email" and saved["Slack"] == ""

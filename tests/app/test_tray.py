@@ -188,3 +188,21 @@ def test_start_hands_free_entry_is_offered_when_a_take_can_start(qtbot):
     assert entry.isEnabled(), "the next take may start while the last one is transcribed"
     tray.set_no_model()
     assert not entry.isEnabled()
+
+
+def test_ai_mode_submenu_lists_the_catalog_each_time_and_emits_the_choice(qtbot):
+    catalog = ["as spoken", "clean up", "email"]
+    tray = Tray(hotkey="F9", mode=Mode.HOLD, language="auto", insert=Method.PASTE, paste_keys="ctrl+v",
+                microphone=None, list_microphones=lambda: MICS, ai_mode="clean up", list_ai_modes=lambda: catalog)
+    assert "AI mode" in labels(tray.menu)
+    assert labels(tray.ai_mode_menu) == ["As spoken", "Clean up", "Email"]
+    assert [a.isChecked() for a in tray.ai_mode_menu.actions()] == [False, True, False]
+    catalog.append("pirate")  # added to modes.txt meanwhile: there when the menu opens again
+    tray.ai_mode_menu.aboutToShow.emit()
+    action = next(a for a in tray.ai_mode_menu.actions() if a.text() == "Pirate")
+    with qtbot.waitSignal(tray.option_changed, timeout=1000) as blocker:
+        action.trigger()
+    assert blocker.args == ["ai_mode", "pirate"]
+    tray.set_choice("ai_mode", "translate to German")  # from the settings: not in the file, still shown
+    assert labels(tray.ai_mode_menu)[-1] == "Translate to German"
+    assert tray.ai_mode_menu.actions()[-1].isChecked()

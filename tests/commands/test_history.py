@@ -60,3 +60,24 @@ def test_json_names_the_app_and_never_a_raw_window_id(cli, tmp_path):
     assert out.returncode == 0, out.stderr
     assert {e["text"]: e["target"] for e in json.loads(out.stdout)} == {
         "to kitty ~/src": "kitty ~/src", "to 94371849": None, "to 0x55d0c2a8e4f0": None, "to 512:77": None}
+
+
+def test_a_take_with_an_ai_mode_lists_both_texts(cli, tmp_path):
+    env = {"DICTATE_DATA_DIR": str(tmp_path)}
+    a, b = _fill(tmp_path)
+    with History(tmp_path / "history.sqlite3") as h:
+        h.set_processed(a, "clean up", "Call my mother.")
+        h.set_processed(b, "email", None, "The language model at 127.0.0.1 did not answer within 5 s.")
+    lines = cli("history", env=env).stdout.splitlines()
+    assert lines[0].endswith("call my mother") and lines[1].strip() == "clean up: Call my mother."
+    assert lines[3].strip() == "email: The language model at 127.0.0.1 did not answer within 5 s."
+    entries = json.loads(cli("history", "--json", env=env).stdout)
+    first = next(e for e in entries if e["id"] == a)
+    assert (first["text"], first["processed"], first["ai_mode"], first["ai_error"]) == (
+        "call my mother", "Call my mother.", "clean up", "")
+    assert cli("history", "--export", tmp_path / "all.txt", env=env).returncode == 0
+    assert [line.split("\t")[1] for line in (tmp_path / "all.txt").read_text().splitlines()] == [
+        "Call my mother.", "今天天气很好"], "the diary holds what went in"
+    assert cli("history", "--export", tmp_path / "all.csv", env=env).returncode == 0
+    header = (tmp_path / "all.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.endswith("raw,ai_mode,processed,ai_error")

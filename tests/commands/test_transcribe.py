@@ -150,3 +150,39 @@ def test_a_servers_token_from_a_file(cli, tmp_path):
         assert refused.returncode != 0 and "refused the token" in refused.stderr
     finally:
         server.stop()
+
+
+def test_transcribe_with_an_ai_mode_rewrites_the_words_and_keeps_both(cli, fixture_model_dir, fake_llm,
+                                                                      tmp_path, monkeypatch):
+    """Real speech through the trained fixture model, the rules, then the "clean up" mode at the fake
+    OpenAI-compatible server: ``text`` is the server's transform of the words the model heard,
+    ``spoken`` those words, ``raw`` still the tagged output; the request carried them delimited."""
+    from tests.server.conftest import speak
+
+    monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "rules.txt").write_text("door => gate\n", encoding="utf-8")  # rules first
+    wav = tmp_path / "door.wav"
+    wav.write_bytes(speak("please open the door", "en", "m8"))
+    silence = tmp_path / "silence.wav"
+    soundfile.write(str(silence), np.zeros(32000, np.float32), 16000)
+    proc = cli("transcribe", "--model", fixture_model_dir, "--mode", "clean up", "--llm-url", fake_llm.url,
+               "--llm-model", "fake-model", "--json", wav, silence, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result, quiet = map(json.loads, proc.stdout.splitlines())
+    # "No speech heard": the mode does not run (the one request below is the spoken file's)
+    assert (quiet["language"], quiet["text"], quiet["mode_ran"], quiet["mode_error"]) == ("nospeech", "", False, None)
+    spoken = result["spoken"]
+    assert " ".join(spoken.lower().replace(".", " ").split()) == "please open the gate"
+    assert (result["text"], result["mode"], result["mode_ran"], result["mode_error"]) == (
+        spoken.upper(), "clean up", True, None)
+    assert result["raw"].startswith("<|en|>")
+    (body,) = fake_llm.chat_requests()
+    assert body["messages"][1]["content"].endswith(f"<transcript>\n{spoken}\n</transcript>")
+    assert "The speaker's language was English" in body["messages"][1]["content"]
+    # the server down: the words as heard, and why
+    fake_llm.set("down")
+    proc = cli("transcribe", "--model", fixture_model_dir, "--mode", "clean up", "--llm-url", fake_llm.url,
+               wav, timeout=300)
+    assert proc.returncode == 0 and proc.stdout == f"{spoken}\n"
+    assert f"warning: {wav}: Nothing answers at {fake_llm.url} " in proc.stderr

@@ -227,3 +227,50 @@ def test_update_rewrites_a_take_in_place_and_search_follows(tmp_path):
         assert not history.update(hid, Transcript(text="later"), audio=np.zeros(800, np.float32))
         assert history.get(hid) is None and history.recent() == [] and history.integrity_ok()
         assert history._db.execute("SELECT COUNT(*) FROM audio").fetchone()[0] == 0
+
+
+def test_an_ai_mode_keeps_both_texts_and_json_shows_them(history):
+    uid = history.add(HELLO)
+    assert history.get(uid).ai_mode == "" and history.get(uid).processed is None
+    assert history.get(uid).inserted_text == "hello world"
+    assert history.set_processed(uid, "clean up", "Hello, world.")
+    entry = history.get(uid)
+    assert (entry.text, entry.processed, entry.ai_mode, entry.ai_error) == ("hello world", "Hello, world.", "clean up", "")
+    assert entry.inserted_text == "Hello, world."
+    data = entry.to_dict()
+    assert data["text"] == "hello world" and data["processed"] == "Hello, world." and data["ai_mode"] == "clean up"
+    history.set_processed(uid, "clean up", "Hello, wor", "The language model did not answer within 5 s.")
+    assert history.get(uid).inserted_text == "hello world", "a fallback inserted the words as spoken"
+    assert not history.set_processed(uid + 99, "email", "x"), "no such row: nothing written"
+
+
+def test_a_schema_1_database_opens_and_gets_the_ai_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)  # the utterances table exactly as schema 1 created it
+    old.executescript("""
+        CREATE TABLE utterances (id INTEGER PRIMARY KEY, created REAL NOT NULL, text TEXT NOT NULL,
+            raw TEXT NOT NULL DEFAULT '', language TEXT, emotion TEXT, events TEXT NOT NULL DEFAULT '[]',
+            itn INTEGER, duration_s REAL NOT NULL DEFAULT 0, timings TEXT NOT NULL DEFAULT '{}', target TEXT,
+            insert_status TEXT NOT NULL DEFAULT 'pending', insert_method TEXT,
+            insert_message TEXT NOT NULL DEFAULT '', inserted_at REAL);
+        INSERT INTO utterances (created, text) VALUES (1700000000, 'from before');
+        PRAGMA user_version=1;""")
+    old.close()
+    with History(path) as h:
+        (entry,) = h.recent()
+        assert entry.text == "from before" and entry.ai_mode == "" and entry.processed is None
+        assert h.set_processed(entry.id, "email", "Dear team, from before.")
+        assert h.get(entry.id).processed == "Dear team, from before."
+        assert h._db.execute("PRAGMA user_version").fetchone()[0] == 2
+    with History(path) as h:  # opened a second time: nothing to add, nothing lost
+        assert h.recent()[0].processed == "Dear team, from before."
+
+
+def test_search_finds_words_of_an_ai_modes_answer_too(history):
+    uid = history.add(HELLO)
+    other = history.add(ZH)
+    history.set_processed(uid, "translate to German", "Hallo Welt")
+    assert [e.id for e in history.search("hallo")] == [uid]  # trigram index or not: the answer is LIKE
+    assert [e.id for e in history.search("welt hello")] == [uid], "one term in each text"
+    assert [e.id for e in history.search("天气")] == [other]
+    assert history.search("50%_") == []

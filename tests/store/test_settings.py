@@ -14,7 +14,8 @@ def test_defaults_cover_the_issue_keys():
     expected = {"hotkey", "mode", "language", "itn", "insert_method", "paste_keys", "app_overrides",
                 "microphone", "keep_mic_ready", "tail_ms", "model_dir", "device", "sounds", "sound_volume",
                 "popup_seconds", "start_at_login", "history_audio", "history_audio_cap_mb",
-                "history_retention_days", "server_url", "desktop", "auto_stop_s", "insert_live"}
+                "history_retention_days", "server_url", "desktop", "auto_stop_s", "insert_live",
+                "ai_mode", "ai_mode_shift", "llm_url", "llm_model", "llm_timeout_s", "ai_mode_min_words"}
     assert set(s.KEYS) == expected
     assert s.DEFAULTS.insert_live is False, "insert as I speak is off by default (issue 24)"
     d = s.DEFAULTS
@@ -105,3 +106,46 @@ def test_default_rules_cover_the_wayland_terminals():
         override = s.DEFAULTS.override_for(app_id)
         assert override is not None and override.paste_keys == "ctrl+shift+v", app_id
     assert s.DEFAULTS.override_for("firefox") is None
+
+
+def test_the_shift_mode_is_a_mode_name_spaced_as_the_ai_mode():
+    assert s.DEFAULTS.ai_mode_shift == "clean up"
+    assert s.coerce("ai_mode_shift", "  translate   to  German ") == "translate to German"
+    assert s.coerce("ai_mode_shift", "   ") == "as spoken"
+
+
+def test_ai_mode_settings_defaults_and_validation():
+    d = s.DEFAULTS
+    assert (d.ai_mode, d.llm_url, d.llm_model, d.llm_timeout_s, d.ai_mode_min_words) == (
+        "as spoken", "http://127.0.0.1:11434/v1", "", 5.0, 3)  # off, and Ollama on this computer
+    loaded, problems = s.from_stored({"ai_mode": "  Clean   up ", "llm_url": "https://api.example.com/v1",
+                                      "llm_model": "qwen2.5:3b", "llm_timeout_s": "0.5", "ai_mode_min_words": "0"})
+    assert problems == []
+    assert (loaded.ai_mode, loaded.llm_url, loaded.llm_model, loaded.llm_timeout_s, loaded.ai_mode_min_words) == (
+        "Clean up", "https://api.example.com/v1", "qwen2.5:3b", 0.5, 0)
+    assert s.coerce("ai_mode", "") == "as spoken"
+    loaded, problems = s.from_stored({"llm_url": "127.0.0.1:11434", "llm_timeout_s": "121", "ai_mode_min_words": "2.5"})
+    assert loaded == s.DEFAULTS and len(problems) == 3
+    assert "llm_url = '127.0.0.1:11434' is invalid (not an http:// or https:// address)" in problems[0]
+    assert "outside 0.5..120" in problems[1] and "not a whole number" in problems[2]
+    for empty in ("", " "):  # unlike server_url, the endpoint cannot be empty
+        with pytest.raises(ValueError):
+            s.coerce("llm_url", empty)
+
+
+def test_per_app_ai_mode_round_trips_and_old_files_still_load():
+    old = json.dumps([{"match": "Thunderbird", "method": "paste", "paste_keys": "", "auto_enter": False}])
+    (override,) = s.coerce("app_overrides", old)
+    assert override.ai_mode == ""
+    overrides = (s.AppOverride("Thunderbird", ai_mode="email"), s.AppOverride("xterm", method="type"))
+    stored = s.to_stored("app_overrides", overrides)
+    assert json.loads(stored)[0]["ai_mode"] == "email"
+    settings = s.Settings(app_overrides=s.coerce("app_overrides", stored), ai_mode="clean up")
+    assert settings.ai_mode_for("Mail - Mozilla Thunderbird") == "email"
+    assert settings.ai_mode_for("XTerm") == "clean up"  # an override without a mode: the global one
+    assert settings.ai_mode_for(None) == "clean up"
+
+
+def test_no_setting_holds_an_api_key():
+    """The endpoint's key comes from the environment or the keyring, never settings.ini."""
+    assert [k for k in s.KEYS if any(w in k for w in ("key", "token", "secret", "password"))] == ["hotkey", "paste_keys"]

@@ -1,0 +1,263 @@
+"""AI modes in the running app (issue 25): the coordinator's helper for takes a language model
+rewrites. Runs on the GUI thread, called by the :class:`~dictate_app.app.coordinator.Coordinator`;
+the model call itself (:func:`dictate_app.modes.run.apply_mode`) runs on a thread of its own, never
+on the GUI thread nor on the ASR worker's.
+
+Which mode a take gets (:meth:`AiModeTakes.choose`): Shift held with the hotkey at the press (the
+per-take choice) gives the ``ai_mode_shift`` mode, or "as spoken" when that mode would run anyway
+(so Shift also skips the mode once); else the per-app override's ``ai_mode`` for the target
+window; else the ``ai_mode`` setting. An unknown name falls back to "as spoken" and says so once.
+
+A take whose mode runs (:meth:`AiModeTakes.start`, after its row with the words as spoken is
+saved): the popup shows the words at once and the answer as it streams in; the lifecycle holds its
+insertion (``Transcribed(ai_mode=True)``) until :meth:`_finish` posts ``AiModeDone``: when the
+answer came, the call failed, or ``llm_timeout_s`` ran out. The inserted text is then the answer,
+or the words as spoken with the one sentence saying why (in the popup and the history row).
+
+The mode does not run on "No speech heard" takes, on fewer than ``ai_mode_min_words`` words, nor on
+a take whose words already went in while it was dictated ("insert as I speak"): text typed into the
+target cannot be taken back and rewritten; the popup says so the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
+
+from dictate_app import lifecycle as lc
+from dictate_app.app.popup_text import PopupContent, describe
+from dictate_app.desktop.base import Window
+from dictate_app.engine.result import Transcript
+from dictate_app.modes.catalog import AS_SPOKEN, AiMode, find_mode, load_modes, modes_file
+from dictate_app.modes.client import Endpoint, api_key_for
+from dictate_app.modes.prompt import Heard
+from dictate_app.modes.run import ModeResult, apply_mode, count_words
+from dictate_app.store.settings import DEFAULTS, Settings
+
+log = logging.getLogger(__name__)
+
+# apply_mode returns within llm_timeout_s plus a few ms (its own deadline); this guard, past it,
+# only matters if that promise broke: the raw words still go in and the GUI never waits forever.
+GUARD_MS = 1000
+LIVE_NOTE = ("The AI mode does not run on words inserted as you spoke (Insert as I speak): "
+             "they are already in the app.")
+
+
+@dataclass(frozen=True)
+class AiConfig:
+    """What the AI modes use for one take: the settings (``ai_mode``, ``ai_mode_shift``, the
+    per-app overrides, ``llm_*``, ``ai_mode_min_words``), ``--llm-url``/``--llm-model`` of this run
+    (None: the settings'), the modes catalog and the vocabulary (context for the model)."""
+
+    settings: Settings = DEFAULTS
+    llm_url: str | None = None
+    llm_model: str | None = None
+    modes: dict[str, AiMode] = field(default_factory=dict)  # the catalog (built-ins and the user's)
+    vocabulary: Sequence[str] = ()
+
+    @property
+    def url(self) -> str:
+        return self.llm_url or self.settings.llm_url
+
+    def endpoint(self) -> Endpoint:
+        """The endpoint with its API key. Off the GUI thread: the keyring may ask a D-Bus service."""
+        model = self.llm_model if self.llm_model is not None else self.settings.llm_model
+        return Endpoint(self.url, model, api_key_for(self.url))
+
+
+def shift_held() -> bool:
+    """Whether Shift is down now, anywhere on the desktop. Qt asks the window system: on X11 the
+    pointer query's modifier mask (global), on Windows and macOS the key state (global). On
+    Wayland Qt only knows the modifiers of the last key event a Dictate window received (possibly
+    long ago), so there Shift is never taken as held."""
+    if QGuiApplication.platformName().startswith("wayland"):
+        return False
+    return bool(QGuiApplication.queryKeyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+
+
+class ModesCatalog:
+    """The modes (built-ins and the user's modes.txt), read again when the file changed."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else modes_file()
+        self._stamp: int | None = -1
+        self._modes: dict[str, AiMode] = {}
+        self.problems: list[str] = []  # of the last read, one sentence each
+
+    def current(self) -> dict[str, AiMode]:
+        try:
+            stamp: int | None = self.path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            self._modes, self.problems = load_modes(self.path)
+            self._stamp = stamp
+        return self._modes
+
+
+@dataclass
+class _Call:
+    mode: str
+    raw: str
+    cancel: threading.Event
+    guard: QTimer
+    so_far: str = ""
+
+
+class AiModeTakes(QObject):
+    """The AI mode side of the coordinator ``co``: ``config()`` is read per take, ``shift_held()``
+    at each press (the per-take choice)."""
+
+    _delta = Signal(int, str)  # from the call's thread: uid, a piece of the answer
+    _result = Signal(int, object)  # from the call's thread: uid, ModeResult
+
+    def __init__(self, coordinator: Any, config: Callable[[], AiConfig] | None = None,
+                 shift_held: Callable[[], bool] = lambda: False):
+        super().__init__()
+        self.co = coordinator
+        self.config = config or AiConfig
+        self.shift_held = shift_held
+        self._shift: dict[int, bool] = {}  # uid -> Shift was held at its press
+        self._calls: dict[int, _Call] = {}  # uid -> its model call, until finished
+        self._results: dict[int, ModeResult] = {}  # uid -> how it ended, until inserted
+        self._said: set[str] = set()  # one-time notes already shown
+        self._notes: dict[int, str] = {}  # uid -> a one-time note for its popup result
+        self.last_thread: threading.Thread | None = None  # the latest call's (tests look at it)
+        self._delta.connect(self._on_delta)
+        self._result.connect(self._on_result)
+
+    # ---- choosing ----
+
+    def begin(self, uid: int) -> None:
+        """Take ``uid`` starts recording: remember the per-take choice (Shift held now; never with
+        a Shift key as the hotkey, which is always held at the press)."""
+        try:
+            self._shift[uid] = "shift" not in self.co.options.hotkey.lower() and bool(self.shift_held())
+        except Exception:  # a desktop that cannot tell: no per-take choice
+            log.debug("modifier state unknown", exc_info=True)
+            self._shift[uid] = False
+
+    def choose(self, uid: int, app: str | None, config: AiConfig) -> str:
+        """The mode name for take ``uid`` into ``app`` (see the module notes)."""
+        name = config.settings.ai_mode_for(app)
+        if self._shift.get(uid):
+            shift = config.settings.ai_mode_shift
+            same = find_mode(name, config.modes)[0].name.lower() == find_mode(shift, config.modes)[0].name.lower()
+            name = AS_SPOKEN if same else shift
+        return name
+
+    # ---- running ----
+
+    def start(self, uid: int, transcript: Transcript, target: Window | None) -> bool:
+        """Start take ``uid``'s mode if it runs (its words as spoken are saved); True: its
+        insertion waits for :meth:`_finish` (``AiModeDone``)."""
+        config = self.config()
+        # Per-app choices match the class and title, as the insertion overrides do; the model is
+        # told the application's name only ({app}): a title may hold a mail's subject or a file name.
+        described = (target.describe() or None) if target is not None else None
+        mode, problem = find_mode(self.choose(uid, described, config), config.modes)
+        self._shift.pop(uid, None)
+        if problem:
+            self._say_once(uid, problem)
+        text = transcript.text
+        s = config.settings
+        if mode.off or count_words(text) < s.ai_mode_min_words or not transcript.is_speech:
+            return False
+        if self.co.live.inserted_any(uid):
+            self._say_once(uid, LIVE_NOTE)
+            return False
+        app = target.app if target is not None else ""
+        heard = Heard(transcript.language or "", transcript.emotion or "", tuple(transcript.events), app)
+        cancel = threading.Event()
+        guard = QTimer(self, singleShot=True, interval=int(s.llm_timeout_s * 1000) + GUARD_MS)
+        guard.timeout.connect(lambda: self._finish(uid, ModeResult(
+            text, text, mode.name, False, f"The language model did not answer within {s.llm_timeout_s:g} s; "
+                                          "the words went in as spoken.")))
+        self._calls[uid] = _Call(mode.name, text, cancel, guard)
+        self.co.popup.show_ai_mode(mode.name, describe(transcript))
+
+        def work() -> None:  # the call's own thread: apply_mode never raises and returns in time
+            result = apply_mode(text, mode, heard, config.endpoint(), timeout_s=s.llm_timeout_s,
+                                min_words=s.ai_mode_min_words, vocabulary=tuple(config.vocabulary),
+                                on_delta=lambda piece: self._delta.emit(uid, piece), cancel=cancel)
+            self._result.emit(uid, result)
+
+        thread = threading.Thread(target=work, name=f"ai-mode-{uid}", daemon=True)
+        self.last_thread = thread
+        guard.start()
+        thread.start()
+        log.info("utterance %d: AI mode %r at %s", uid, mode.name, config.url)
+        return True
+
+    @Slot(int, str)
+    def _on_delta(self, uid: int, piece: str) -> None:
+        call = self._calls.get(uid)
+        if call is not None:
+            call.so_far += piece
+            self.co.popup.show_ai_text(call.so_far.strip())
+
+    @Slot(int, object)
+    def _on_result(self, uid: int, result: ModeResult) -> None:
+        self._finish(uid, result)
+
+    def _finish(self, uid: int, result: ModeResult) -> None:
+        """The take's mode is through (first of: the answer, the guard): save, then let it go in."""
+        call = self._calls.pop(uid, None)
+        if call is None:
+            return  # the guard or the answer came first
+        call.guard.stop()
+        call.cancel.set()
+        self._results[uid] = result
+        transcript = self.co._transcripts.get(uid)
+        if transcript is not None:
+            self.co._transcripts[uid] = replace(transcript, text=result.text)
+        if result.error:
+            log.warning("utterance %d: %s", uid, result.error)
+        processed = result.text if result.ran else (call.so_far.strip() or None)
+        try:
+            record = getattr(self.co.transcript_log, "processed", None)
+            if record is not None:
+                record(uid, result.mode, processed, result.error or "")
+        except Exception as exc:  # the words as spoken are saved already; the answer is in the popup
+            log.warning("the AI mode's answer could not be saved: %s", exc)
+        self.co.post(lc.AiModeDone(uid))
+
+    # ---- after ----
+
+    def content(self, uid: int, content: PopupContent) -> PopupContent:
+        """The popup's result for take ``uid``: with the words as spoken and which mode ran, or
+        why the words went in as spoken (an insertion note, e.g. the focus moved, comes first)."""
+        result = self._results.pop(uid, None)
+        once = self._notes.pop(uid, "")
+        if once:  # why no mode ran (said the first time only), after any insertion note
+            content = replace(content, note=f"{content.note} {once}".strip())
+        if result is None:
+            return content
+        if result.error:
+            note = f"{content.note} {result.error}".strip()
+            return replace(content, note=note, warning=True, mode=f"{result.mode} (not applied)")
+        return replace(content, raw=result.raw, mode=result.mode)
+
+    def drop(self, uid: int) -> None:
+        """Take ``uid`` ended without insertion: forget it (a call still running is cancelled)."""
+        self._shift.pop(uid, None)
+        self._results.pop(uid, None)
+        self._notes.pop(uid, None)
+        call = self._calls.pop(uid, None)
+        if call is not None:
+            call.guard.stop()
+            call.cancel.set()
+
+    def _say_once(self, uid: int, sentence: str) -> None:
+        """``sentence`` in take ``uid``'s popup and a notice, the first time it applies only."""
+        if sentence not in self._said:
+            self._said.add(sentence)
+            self._notes[uid] = sentence
+            self.co._notify(sentence, False)
