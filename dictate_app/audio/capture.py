@@ -8,6 +8,7 @@ tail and length limit, turned into a :class:`Recording` at the end (re-exported 
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 
 # Blocks of 20 ms: a smooth level meter and VAD feed, little per-block overhead.
 BLOCK_S = 0.02
+# A stream kept ready hands its idle blocks to the recorder's worker this many at a time (200 ms),
+# so the worker wakes 5 times a second instead of 50 between recordings (issue 26: 0.30 % of a
+# core went to those wake-ups alone, measured on the bench with benchmarks/idle_cpu.py).
+IDLE_BATCH = 10
 # Opening on demand: a gap longer than this is worth a line in the recording's warnings.
 LOST_WARN_MS = 150.0
 # The length-limit warning comes this long before the limit (at most a fifth of the limit).
@@ -64,10 +69,11 @@ class StreamHandle:
     """An open, started input stream with what the recorder needs to know about it."""
 
     def __init__(self, stream, name: str, rate: int, notes: list[str],
-                 release: Callable[[], None] = lambda: None) -> None:
+                 release: Callable[[], None] = lambda: None, channels: int = 1) -> None:
         self.stream = stream
         self.name = name
         self.rate = rate
+        self.channels = channels  # the callback hands over raw bytes: frames x channels float32
         self.notes = notes  # things the user should hear about (a fallback device)
         self._release = release  # un-names the sound server's source (audio.sources.hold_source)
 
@@ -108,7 +114,7 @@ def open_stream(device: str | None, factory, callback: Callable, finished: Calla
             raise _open_error(device or "default", exc) from exc
         devices.track_stream(True)
         return StreamHandle(stream, str(getattr(stream, "device_name", device or "default")),
-                            int(stream.samplerate), [])
+                            int(stream.samplerate), [], channels=int(getattr(stream, "channels", 1)))
 
     sd = devices.sounddevice()
     source = sources.server_source(device)  # "pulse:<name>": the sound server's source, by its stable name
@@ -135,7 +141,10 @@ def open_stream(device: str | None, factory, callback: Callable, finished: Calla
             channels = min(2, info.channels)
         try:
             release = sources.hold_source(source)  # named to the sound server while the stream is open
-            stream = sd.InputStream(device=info.index, samplerate=rate, channels=channels,
+            # Raw: the callback gets PortAudio's buffer, not a numpy array made for it at every
+            # block; measured on the bench with a callback that does nothing, 20 ms blocks: 1.13 %
+            # of a core with InputStream, 0.67 % with RawInputStream (issue 26, idle CPU).
+            stream = sd.RawInputStream(device=info.index, samplerate=rate, channels=channels,
                                     dtype="float32", blocksize=int(rate * BLOCK_S),
                                     callback=callback, finished_callback=finished)
             if start:
@@ -145,9 +154,51 @@ def open_stream(device: str | None, factory, callback: Callable, finished: Calla
             last_error = _open_error(device if source else info.name, exc)
             continue
         devices.track_stream(True)
-        return StreamHandle(stream, device if source else info.name, rate, notes, release)
+        return StreamHandle(stream, device if source else info.name, rate, notes, release, channels)
     assert last_error is not None
     raise last_error
+
+
+def block_samples(data: bytes, channels: int) -> np.ndarray:
+    """The frames x channels float32 array of a block the callback handed over as bytes."""
+    return np.frombuffer(data, dtype=np.float32).reshape(-1, channels)
+
+
+class IdleBatch:
+    """Holds back a stream's blocks while no recording runs, and hands them over ``size`` at a time.
+
+    The audio thread calls :meth:`add` for every block; :meth:`set_idle` turns holding on (between
+    recordings) and off (at key-down, which hands over what was held: the newest pre-roll audio).
+    ``hand_over(blocks)`` is called under a lock, so blocks reach the worker in capture order
+    whichever thread hands them over.
+    """
+
+    def __init__(self, hand_over: Callable[[list], None], size: int = IDLE_BATCH) -> None:
+        self.size = size
+        self._hand_over = hand_over
+        self._lock = threading.Lock()
+        self._held: list = []
+        self._idle = False
+
+    def add(self, block) -> None:
+        """One block from the audio thread: handed over now while recording; while idle, held
+        until ``size`` blocks are, then handed over together."""
+        with self._lock:
+            if not self._idle:
+                self._hand_over([block])
+                return
+            self._held.append(block)
+            if len(self._held) >= self.size:
+                self._hand_over(self._held)
+                self._held = []
+
+    def set_idle(self, idle: bool) -> None:
+        """Start (True) or stop (False) holding blocks back; what is held is handed over now."""
+        with self._lock:
+            self._idle = idle
+            if self._held:
+                self._hand_over(self._held)
+                self._held = []
 
 
 def _server_device():
