@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dictate", action="store_true",
                         help="after the idle window, dictate ~10 s and record the memory after it")
     parser.add_argument("--runs", type=int, default=1, help="start the app this many times (start-up median)")
+    parser.add_argument("--note", default="", help="what else ran on the machine meanwhile (kept in the JSON)")
     args = parser.parse_args(argv)
 
     from tests.desktop.bench import Desktop, ensure_system_packages
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"settings": {"model": str(args.model), "seconds": args.seconds, "settle_s": args.settle,
                               "keep_mic_ready": args.keep_mic_ready, "dictate": args.dictate,
                               "runs": args.runs, "cpus": os.cpu_count()},
+                 "note": args.note,
                  "load_average_at_start": os.getloadavg()}
     runs = []
     with Desktop() as desktop:
