@@ -2,11 +2,11 @@
 
 sherpa-onnx reads the whole ``.onnx`` file into a buffer and onnxruntime parses it into many
 allocations that it frees again once the session is built. glibc keeps freed memory of its main
-heap mapped, so a 242 MB int8 model left the process about 120 MB larger than it needed to be,
-and the load's peak 440 MB (measured: VmRSS 431 MB after loading, 312 MB after ``malloc_trim``).
+heap mapped, so a 242 MB int8 model left the process about 120 MB larger than it needed to be.
 With allocations of 64 KiB and more served by their own ``mmap`` during the load, each one goes
-back to the system when it is freed: peak 321 MB, 312 MB after the load, load time unchanged
-(0.80-0.88 s either way; ``benchmarks/idle_cpu.py`` measures the tray app).
+back to the system when it is freed. Measured creating the recognizer alone, 4 interleaved runs
+each: VmRSS after the load 438 -> 317 MB, peak (VmHWM) 450 -> 330 MB, load time unchanged
+(0.81-0.98 s without, 0.82-1.02 s with); the tray app: ``benchmarks/idle_cpu.py``.
 
 sherpa-onnx 2.0.1 offers no memory-mapped model loading (it always reads the file into a buffer,
 ``ReadFile`` in its C++ sources, and hands the bytes to onnxruntime), so this is what the app can
