@@ -8,7 +8,6 @@ tail and length limit, turned into a :class:`Recording` at the end (re-exported 
 from __future__ import annotations
 
 import concurrent.futures
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -26,10 +25,6 @@ if TYPE_CHECKING:
 
 # Blocks of 20 ms: a smooth level meter and VAD feed, little per-block overhead.
 BLOCK_S = 0.02
-# A stream kept ready hands its idle blocks to the recorder's worker this many at a time (200 ms),
-# so the worker wakes 5 times a second instead of 50 between recordings (issue 26: 0.30 % of a
-# core went to those wake-ups alone, measured on the bench with benchmarks/idle_cpu.py).
-IDLE_BATCH = 10
 # Opening on demand: a gap longer than this is worth a line in the recording's warnings.
 LOST_WARN_MS = 150.0
 # The length-limit warning comes this long before the limit (at most a fifth of the limit).
@@ -157,48 +152,6 @@ def open_stream(device: str | None, factory, callback: Callable, finished: Calla
         return StreamHandle(stream, device if source else info.name, rate, notes, release, channels)
     assert last_error is not None
     raise last_error
-
-
-def block_samples(data: bytes, channels: int) -> np.ndarray:
-    """The frames x channels float32 array of a block the callback handed over as bytes."""
-    return np.frombuffer(data, dtype=np.float32).reshape(-1, channels)
-
-
-class IdleBatch:
-    """Holds back a stream's blocks while no recording runs, and hands them over ``size`` at a time.
-
-    The audio thread calls :meth:`add` for every block; :meth:`set_idle` turns holding on (between
-    recordings) and off (at key-down, which hands over what was held: the newest pre-roll audio).
-    ``hand_over(blocks)`` is called under a lock, so blocks reach the worker in capture order
-    whichever thread hands them over.
-    """
-
-    def __init__(self, hand_over: Callable[[list], None], size: int = IDLE_BATCH) -> None:
-        self.size = size
-        self._hand_over = hand_over
-        self._lock = threading.Lock()
-        self._held: list = []
-        self._idle = False
-
-    def add(self, block) -> None:
-        """One block from the audio thread: handed over now while recording; while idle, held
-        until ``size`` blocks are, then handed over together."""
-        with self._lock:
-            if not self._idle:
-                self._hand_over([block])
-                return
-            self._held.append(block)
-            if len(self._held) >= self.size:
-                self._hand_over(self._held)
-                self._held = []
-
-    def set_idle(self, idle: bool) -> None:
-        """Start (True) or stop (False) holding blocks back; what is held is handed over now."""
-        with self._lock:
-            self._idle = idle
-            if self._held:
-                self._hand_over(self._held)
-                self._held = []
 
 
 def _server_device():

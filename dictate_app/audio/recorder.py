@@ -29,8 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from dictate_app.audio.capture import (IdleBatch, Recording, StreamHandle, Take, block_samples,  # noqa: F401 (Recording: re-exported)
-                                       open_stream, warm_up)
+from dictate_app.audio.blocks import IdleBatch, block_samples
+from dictate_app.audio.capture import Recording, StreamHandle, Take, open_stream, warm_up  # noqa: F401 (Recording: re-exported)
 from dictate_app.errors import DictateError
 
 # No block for this long while recording means the device is gone (PortAudio does not always

@@ -1,4 +1,4 @@
-"""audio.capture: the idle batching of a stream kept ready, and the raw blocks the callback hands over."""
+"""audio.blocks: the idle batching of a stream kept ready, and the raw blocks the callback hands over."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from dictate_app.audio.capture import IdleBatch, block_samples
+from dictate_app.audio.blocks import IdleBatch, block_samples
 
 
 def test_recording_hands_over_every_block_at_once():
