@@ -29,6 +29,7 @@ from typing import Callable
 
 import numpy as np
 
+from dictate_app.audio.blocks import IdleBatch, block_samples
 from dictate_app.audio.capture import Recording, StreamHandle, Take, open_stream, warm_up  # noqa: F401 (Recording: re-exported)
 from dictate_app.errors import DictateError
 
@@ -40,7 +41,7 @@ FIRST_BLOCK_S = 3.0
 # Silence that closes a live segment (the app's; `dictate-app listen --pause` sets its own).
 SEGMENT_SILENCE_S = 0.5
 
-_START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCK, _FINISHED, _WARM = range(8)
+_START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCKS, _FINISHED, _WARM = range(8)
 
 
 def live_segmenter(segment_silence_s: float = SEGMENT_SILENCE_S):
@@ -130,6 +131,9 @@ class Recorder:
         if self._closed:
             raise DictateError("the recorder was closed; create a new one to record again")
         self._recording = True
+        # A stream kept ready holds its idle blocks back (capture.IdleBatch): they go into the
+        # queue now, ahead of the start, so the pre-roll has all the audio before this moment.
+        self._worker.batch.set_idle(False)
         self._queue.put((_START, time.monotonic(), on_segment, on_provisional, on_pause, drop_spoken))
 
     def stop(self) -> concurrent.futures.Future:
@@ -174,6 +178,7 @@ class _Worker:
         self.generation = 0  # blocks of a closed stream still in the queue carry an older number
         self.ring: list[np.ndarray] = []
         self.ring_samples = 0
+        self.batch = IdleBatch(lambda blocks: None)  # the open stream's (see _callback_for)
         self.take: Take | None = None
         self.done: Recording | None = None  # finished before stop() (device lost, length limit)
         self.done_error: BaseException | None = None
@@ -209,9 +214,11 @@ class _Worker:
                 continue
             self._maybe_preload()
             kind = item[0]
-            if kind == _BLOCK:
-                if item[1] == self.generation and self.stream is not None:
-                    self._block(*item[2:])
+            if kind == _BLOCKS:
+                for block in item[2]:
+                    if item[1] != self.generation or self.stream is None:
+                        break  # a closed stream's late blocks (a block may close it: device lost)
+                    self._block(*block)
             elif kind == _START:
                 self._start(*item[1:])
             elif kind == _STOP:
@@ -240,6 +247,7 @@ class _Worker:
 
     def _callback_for(self, generation: int):
         put = self.rec._queue.put
+        batch = self.batch = IdleBatch(lambda blocks: put((_BLOCKS, generation, blocks)))
 
         def callback(indata, frames, time_info, status) -> None:
             # The audio thread: copy and hand over, nothing else (no allocation beyond the copy).
@@ -248,7 +256,7 @@ class _Worker:
                 age = float(time_info.currentTime - time_info.inputBufferAdcTime)
             except (AttributeError, TypeError):
                 age = -1.0
-            put((_BLOCK, generation, indata.copy(), now, age, bool(status)))
+            batch.add((bytes(indata), now, age, bool(status)))
 
         def finished() -> None:
             put((_FINISHED, generation))
@@ -275,7 +283,14 @@ class _Worker:
         except BaseException as exc:
             opened.set_exception(exc)
         else:
+            self._idle()
             opened.set_result(None)
+
+    def _idle(self) -> None:
+        """A stream kept open between recordings: its blocks only feed the pre-roll ring, so they
+        come in batches (:class:`IdleBatch`)."""
+        if self.stream is not None and self.take is None:
+            self.batch.set_idle(True)
 
     # ---- commands ----------------------------------------------------------------------------
 
@@ -287,6 +302,9 @@ class _Worker:
             self._finish()  # a new press during the previous tail: end that take now
         self.done, self.done_error = None, None
         already_open = self.stream is not None
+        # Blocks from now on come one by one (start() did this already unless the last take
+        # ended after it was called); any still held are handed over behind this command.
+        self.batch.set_idle(False)
         if not already_open:
             try:
                 self._open()
@@ -331,10 +349,12 @@ class _Worker:
 
     # ---- audio -------------------------------------------------------------------------------
 
-    def _block(self, data: np.ndarray, arrival: float, age: float, overflow: bool) -> None:
-        mono = data[:, 0] if data.ndim == 2 and data.shape[1] == 1 else (
-            data.mean(axis=1, dtype=np.float32) if data.ndim == 2 else data)
-        mono = np.asarray(mono, dtype=np.float32)
+    def _mono(self, data: bytes) -> np.ndarray:
+        frames = block_samples(data, self.stream.channels)
+        return frames[:, 0] if frames.shape[1] == 1 else frames.mean(axis=1, dtype=np.float32)
+
+    def _block(self, data: bytes, arrival: float, age: float, overflow: bool) -> None:
+        mono = self._mono(data)
         take = self.take
         if take is None:
             if self.rec.keep_ready and self.rec.preroll_s > 0:
@@ -401,6 +421,8 @@ class _Worker:
     def _after_take(self) -> None:
         if not self.rec.keep_ready:
             self._close_stream()
+        else:
+            self._idle()
 
     def _warn(self, message: str) -> None:
         self._call(self.rec._on_warning, message)

@@ -387,3 +387,20 @@ def test_on_pause_reports_the_silence_after_the_speech(make, words_16k):
     # The end of the words to the end of the audio, less what espeak kept silent inside its span.
     assert 1.7 < pauses[-1][0] <= 2.1, pauses[-1]
     assert min(s for s, heard in pauses if heard) == 0.0, "mid-speech: no silence"
+
+
+def test_keep_ready_preroll_includes_the_blocks_held_back_while_idle(make):
+    source = ramp(2.0)
+    factory = FakeStreamFactory(source, MODEL_RATE)
+    rec = make(factory, keep_ready=True, preroll_s=0.4, tail_s=0.0)
+    stream = factory.stream
+    # 15 blocks of 20 ms: the worker got one batch of 10; the newest 5 (100 ms) are held back.
+    stream.pump(0.3)
+    rec.start()
+    stream.pump(0.2)
+    future = rec.stop()
+    stream.pump(0.02)
+    got = future.result(timeout=5)
+    # The pre-roll is all 0.3 s before key-down (less than preroll_s), the held 100 ms included.
+    assert np.array_equal(got.samples[:8_000], source[:8_000])
+    assert got.preroll_ms == 300
