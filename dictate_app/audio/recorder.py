@@ -45,11 +45,13 @@ _START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCK, _FINISHED, _WARM = range(8)
 
 def live_segmenter(segment_silence_s: float = SEGMENT_SILENCE_S):
     """The live VAD a recorder cuts its segments with (a :class:`SpeechStream`)."""
-    from dictate_app.audio.speech import MIN_SPEECH_MS
+    from dictate_app.audio.speech import LEAD_IN_S, MIN_SPEECH_MS
     from dictate_app.audio.vad import SpeechStream
 
-    # The shortest speech the after-release trim keeps (a short "yes") is a segment too.
-    return SpeechStream(min_silence_ms=int(segment_silence_s * 1000), min_speech_ms=MIN_SPEECH_MS)
+    # The shortest speech the after-release trim keeps (a short "yes") is a segment too, and a
+    # segment starts as early before its speech as the trim's output does (LEAD_IN_S).
+    return SpeechStream(min_silence_ms=int(segment_silence_s * 1000), min_speech_ms=MIN_SPEECH_MS,
+                        lead_in_ms=round(LEAD_IN_S * 1000))
 
 
 class Recorder:

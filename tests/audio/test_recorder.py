@@ -387,3 +387,28 @@ def test_on_pause_reports_the_silence_after_the_speech(make, words_16k):
     # The end of the words to the end of the audio, less what espeak kept silent inside its span.
     assert 1.7 < pauses[-1][0] <= 2.1, pauses[-1]
     assert min(s for s, heard in pauses if heard) == 0.0, "mid-speech: no silence"
+
+
+def test_live_segments_keep_at_least_the_lead_in_of_the_whole_recording_path(monkeypatch):
+    """Model-independent (scripted probabilities): Silero fires late on a soft onset, so the audio
+    before its first speech frame is what keeps a soft first word. The app's live segmenter keeps
+    at least as much of it as the after-release trim does (issue 26), and not a window more."""
+    import dictate_app.audio.vad as vad
+    from dictate_app.audio.recorder import live_segmenter
+    from dictate_app.audio.speech import LEAD_IN_S, trim_to_speech
+    from dictate_app.audio.vad_spans import FRAME
+    from tests.audio.test_vad import ScriptedScorer, marked_windows, position
+
+    probs = [0.0] * 30 + [0.9] * 25 + [0.0] * 40
+    audio = marked_windows(len(probs))
+    monkeypatch.setattr(vad, "FrameScorer", lambda *a, **k: ScriptedScorer(probs))
+    monkeypatch.setattr(vad, "speech_probabilities", lambda samples, scorer=None: np.array(probs))
+    first_speech = 30 * FRAME
+
+    trimmed = trim_to_speech(audio, vad=SileroVad())
+    whole_lead = first_speech - position(trimmed[0])
+    assert whole_lead == round(LEAD_IN_S * MODEL_RATE)  # 230 ms: the trim's pad and the span's
+
+    (segment,) = live_segmenter().feed(audio)
+    live_lead = first_speech - position(segment[0])
+    assert whole_lead <= live_lead < whole_lead + FRAME
