@@ -33,12 +33,15 @@ ONNX export made once, under ``nice``, into ``bench-model/onnx``):
   process pinned to one core runs, reported under ``load`` beside the quiet figures;
 - **accuracy of the join** (:mod:`benchmarks.join_accuracy`): on the miniature fixture's three
   held-out sets, the live segments' joined text against the whole take transcribed after release;
+- the final pass alone (``final_pass``): one int8 ONNX pass over 2.6 s (the headline's last segment)
+  with 1 and 2 threads, quiet and with one core busy: the floor of release-to-text;
 - in fresh processes per backend: process start to ready (interpreter, imports, load, warm-up),
   model load time, steady RSS (after loading and one 10 s transcription) and peak RSS.
 
 ``python benchmarks/latency.py --json OUT.json [--quick] [--load]``; ``--quick`` runs 10 s only
 (about 5 minutes with ``--load`` once the ONNX export is cached; the full run about 20). Run it
-on a quiet machine: it measures wall time. ``--accuracy-only`` runs the join check alone.
+on a quiet machine: it measures wall time. ``--accuracy-only`` runs the join check alone,
+``--final-pass-only`` the final pass alone.
 """
 
 from __future__ import annotations
@@ -360,6 +363,37 @@ def busy_loop(core: int) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code])
 
 
+# ---- the final pass alone: where release-to-text goes --------------------------------------------
+
+def final_pass(model_dir: Path, audio_s: float = 2.6, repeats: int = 12) -> dict:
+    """Median and max seconds of one int8 ONNX pass over ``audio_s`` of audio (the headline's last
+    segment at 10 s, lead-in included) with 1 and 2 threads, quiet and with one core kept busy."""
+    from dictate_app.engine.loader import load_engine
+
+    audio = np.random.default_rng(0).normal(0, 0.05, int(audio_s * MODEL_RATE)).astype(np.float32)
+    engines = {threads: load_engine(model_dir, device="cpu", backend="onnx", threads=threads) for threads in (1, 2)}
+    out: dict = {"audio_s": audio_s, "repeats": repeats}
+    for condition in ("quiet", "one_core_busy"):
+        busy = busy_loop(max(os.sched_getaffinity(0))) if condition != "quiet" else None
+        try:
+            time.sleep(0.3)
+            out[condition] = {}
+            for threads, engine in engines.items():
+                engine.transcribe(audio, MODEL_RATE)  # warm
+                times = []
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    engine.transcribe(audio, MODEL_RATE)
+                    times.append(time.perf_counter() - started)
+                out[condition][f"threads_{threads}"] = {"median_s": statistics.median(times), "max_s": max(times)}
+        finally:
+            if busy is not None:
+                busy.terminate()
+                busy.wait()
+    print(f"final pass: {out}", file=sys.stderr)
+    return out
+
+
 # ---- driver ----------------------------------------------------------------------------------
 
 def measure(lengths, configs_at, engines: dict, args, runs: int, other_runs: int) -> dict:
@@ -418,6 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accuracy-clips", type=int, default=None,
                         help="clips per held-out set for the join check (default 45, quick 30; 0: skip)")
     parser.add_argument("--accuracy-only", action="store_true", help="run the join check alone")
+    parser.add_argument("--final-pass-only", action="store_true",
+                        help="time the final pass alone (1 and 2 threads, quiet and one core busy)")
     parser.add_argument("--note", default="", help="what else ran on the machine (goes into the JSON)")
     parser.add_argument("--model-dir", type=Path, default=None,
                         help="another model directory (smoke tests); default: the full-size random model")
@@ -442,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     from tools.minisv.modeldir import bench_model_dir
 
     model_dir = ensure_onnx(args.model_dir or bench_model_dir())
+    if args.final_pass_only:
+        report = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(), "note": args.note},
+                  "final_pass": final_pass(model_dir)}
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        return 0
     lengths = (10,) if args.quick else LENGTHS
     runs = args.runs or (3 if args.quick else 10)
     other_runs = args.other_runs or 3
@@ -512,6 +554,8 @@ def main(argv: list[str] | None = None) -> int:
             busy.wait()
         out["load"] = {"busy_core": core, "what": "a pure-Python busy loop pinned to one core", "lengths": loaded}
         write(False)
+    out["final_pass"] = final_pass(model_dir)
+    write(False)
     if clips:
         from benchmarks.join_accuracy import join_accuracy
 
