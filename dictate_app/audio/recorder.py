@@ -12,7 +12,9 @@ Two modes (README "Microphone modes"):
   are kept in a ring buffer that is prepended at ``start()``, so the first word is kept even when
   the speaker starts talking before the key is fully down.
 
-After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept. If
+After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept, less
+the silence the live VAD has already heard, and no longer than the open segment needs when its
+segments are consumed (:meth:`Take.tail_complete`). If
 the device vanishes, what was captured is kept and ``device_lost`` is set; a warning is issued
 before ``max_s`` is reached, and the recording ends there with ``hit_max_length``. ``max_s`` bounds
 the audio held in memory: all of a take, unless the take drops its spoken audio
