@@ -367,7 +367,20 @@ class Take:
         return seg is not None and (seg.emitted_until > 0 or seg.in_speech)
 
     def tail_complete(self) -> bool:
-        return self.stop_at is not None and self.samples >= self.stop_at
+        """After key up: ``tail_s`` of silence follows the last word, or (for a take whose live
+        segments are consumed) the open segment is complete (:meth:`segment_complete`)."""
+        return self.stop_at is not None and (self.samples >= self.stop_at or self.segment_complete())
+
+    def segment_complete(self) -> bool:
+        """True when the live VAD has heard the open segment's pause begin, so its audio (to
+        ``tail_end``) is all in, and this take's segments have a consumer. That consumer transcribes
+        the tail only up to ``tail_end`` (:meth:`IncrementalTranscriber.finish_recording`), so
+        capturing more only delays the text: with the app's 250 ms tail and a release 150 ms
+        after the last word, by about 0.1 s (issue 26). Speech that would resume after a pause of
+        ``pad_ms`` once the key is up is not waited for; a release mid-word still is."""
+        seg = self._segmenter
+        return (self.on_segment is not None and seg is not None and self._analysed
+                and seg.in_speech and seg.tail_end is not None)
 
     def captured_s(self) -> float:
         return self.samples / self.rate

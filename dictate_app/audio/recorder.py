@@ -12,7 +12,9 @@ Two modes (README "Microphone modes"):
   are kept in a ring buffer that is prepended at ``start()``, so the first word is kept even when
   the speaker starts talking before the key is fully down.
 
-After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept. If
+After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept, less
+the silence the live VAD has already heard, and no longer than the open segment needs when its
+segments are consumed (:meth:`Take.tail_complete`). If
 the device vanishes, what was captured is kept and ``device_lost`` is set; a warning is issued
 before ``max_s`` is reached, and the recording ends there with ``hit_max_length``. ``max_s`` bounds
 the audio held in memory: all of a take, unless the take drops its spoken audio
@@ -46,11 +48,13 @@ _START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCKS, _FINISHED, _WARM = range(8)
 
 def live_segmenter(segment_silence_s: float = SEGMENT_SILENCE_S):
     """The live VAD a recorder cuts its segments with (a :class:`SpeechStream`)."""
-    from dictate_app.audio.speech import MIN_SPEECH_MS
+    from dictate_app.audio.speech import LEAD_IN_S, MIN_SPEECH_MS
     from dictate_app.audio.vad import SpeechStream
 
-    # The shortest speech the after-release trim keeps (a short "yes") is a segment too.
-    return SpeechStream(min_silence_ms=int(segment_silence_s * 1000), min_speech_ms=MIN_SPEECH_MS)
+    # The shortest speech the after-release trim keeps (a short "yes") is a segment too, and a
+    # segment starts as early before its speech as the trim's output does (LEAD_IN_S).
+    return SpeechStream(min_silence_ms=int(segment_silence_s * 1000), min_speech_ms=MIN_SPEECH_MS,
+                        lead_in_ms=round(LEAD_IN_S * 1000))
 
 
 class Recorder:

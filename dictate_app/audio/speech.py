@@ -18,6 +18,13 @@ from dictate_app.audio.vad import SileroVad
 PAD_S = 0.2
 # Shortest speech that counts; a short "yes" or a digit is about 0.2-0.3 s long.
 MIN_SPEECH_MS = 120
+# The speech spans' own pad (Silero's rule; the trim adds PAD_S around the spans).
+SPAN_PAD_MS = 30
+# Audio kept before the first frame Silero scores as speech: the trim's lead-in (PAD_S plus the
+# spans' pad, 230 ms). Live segments get at least as much (recorder.live_segmenter): Silero fires
+# one to three 32 ms frames after a soft onset, so its own 96 ms pad left live segments starting
+# only about 45 ms before the speech, and a soft first word could be lost (issue 26).
+LEAD_IN_S = PAD_S + SPAN_PAD_MS / 1000
 
 _shared: SileroVad | None = None
 _shared_lock = threading.Lock()
@@ -42,7 +49,7 @@ def trim_to_speech(samples16k: np.ndarray, vad: SileroVad | None = None,
     audio = np.asarray(samples16k, dtype=np.float32)
     if audio.size == 0:
         return None
-    spans = (vad or shared_vad()).speech_spans(audio, min_speech_ms=MIN_SPEECH_MS)
+    spans = (vad or shared_vad()).speech_spans(audio, min_speech_ms=MIN_SPEECH_MS, pad_ms=SPAN_PAD_MS)
     if not spans:
         return None
     pad = int(pad_s * MODEL_RATE)

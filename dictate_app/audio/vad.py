@@ -182,15 +182,22 @@ class SpeechStream:
     A segment opens when the speech probability reaches ``threshold`` and closes after
     ``min_silence_ms`` below ``threshold - 0.15`` (Silero's own hysteresis). Segments shorter than
     ``min_speech_ms`` (clicks, a cough) are dropped. Each segment keeps ``pad_ms`` of audio on both
-    sides. A stream owns the model's state (the session is shared): use one stream per thread.
+    sides, or ``lead_in_ms`` (rounded up to whole windows) before it when that is given: Silero
+    fires late on a soft onset, so a segment needs more audio before its first speech window than
+    after its last (see :data:`dictate_app.audio.speech.LEAD_IN_S`). The lead-in never reaches back
+    into the segment before. A stream owns the model's state (the session is shared): use one
+    stream per thread.
     """
 
     def __init__(self, *, threshold: float = 0.5, min_silence_ms: int = 500, pad_ms: int = 100,
-                 min_speech_ms: int = 250) -> None:
+                 min_speech_ms: int = 250, lead_in_ms: int | None = None) -> None:
         self.threshold = threshold
         self._scorer: FrameScorer | None = None  # created with the session (see preload)
         self.min_silence_windows = max(1, round(min_silence_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
         self.pad_windows = round(pad_ms * MODEL_RATE / 1000 / STREAM_WINDOW)
+        # Windows kept before the first speech window: at least lead_in_ms (ceil), else the pad.
+        self.lead_in_windows = self.pad_windows if lead_in_ms is None else \
+            -(-lead_in_ms * MODEL_RATE // (1000 * STREAM_WINDOW))
         self.min_speech_windows = max(1, round(min_speech_ms * MODEL_RATE / 1000 / STREAM_WINDOW))
         # Silence windows after which the segment's audio is complete (its trailing pad is in).
         self._pause_windows = max(1, self.pad_windows)
@@ -243,8 +250,8 @@ class SpeechStream:
                 if prob >= self.threshold:
                     self._start = len(self._windows) - 1
                     self._speech_end, self._silence = len(self._windows), 0
-                else:  # keep only the pad before a possible start
-                    drop = max(0, len(self._windows) - self.pad_windows)
+                else:  # keep only the lead-in before a possible start
+                    drop = max(0, len(self._windows) - self.lead_in_windows)
                     del self._windows[:drop]
                     self._base += drop * STREAM_WINDOW
                 continue
@@ -263,9 +270,9 @@ class SpeechStream:
         return closed
 
     def _segment_audio(self) -> np.ndarray:
-        """The open segment with its pads: from the pad before its start to the pad after its speech."""
+        """The open segment with its pads: from the lead-in before its start to the pad after its speech."""
         assert self._start is not None
-        first = max(0, self._start - self.pad_windows)
+        first = max(0, self._start - self.lead_in_windows)
         return np.concatenate(self._windows[first:min(self._speech_end + self.pad_windows, len(self._windows))])
 
     def provisional(self) -> list[np.ndarray]:
@@ -291,7 +298,8 @@ class SpeechStream:
         emitted = speech_windows >= self.min_speech_windows
         if emitted:
             self.emitted_until = self._base + end * STREAM_WINDOW
-        keep_from = len(self._windows) - self.pad_windows if self.pad_windows else len(self._windows)
+        # The next segment's lead-in, but nothing this one handed out: segments never overlap.
+        keep_from = max(end if emitted else 0, len(self._windows) - self.lead_in_windows)
         self._windows = self._windows[keep_from:]
         self._base += keep_from * STREAM_WINDOW
         self._start, self._speech_end, self._silence = None, 0, 0
@@ -300,9 +308,9 @@ class SpeechStream:
     @property
     def tail_start(self) -> int:
         """Stream position (samples) from which audio not yet emitted may hold speech: the open
-        segment's start with its pad, else the end of the last emitted segment."""
+        segment's start with its lead-in, else the end of the last emitted segment."""
         if self._start is not None:
-            return self._base + max(0, self._start - self.pad_windows) * STREAM_WINDOW
+            return self._base + max(0, self._start - self.lead_in_windows) * STREAM_WINDOW
         return self.emitted_until
 
     @property

@@ -68,10 +68,9 @@ class KeepingRecorder:
 def offline_pieces(samples: np.ndarray) -> list[np.ndarray]:
     """The recording cut after release the way the live VAD cuts it: closed segments, then the
     open one (to where its speech ended) if any."""
-    from dictate_app.audio.speech import MIN_SPEECH_MS
-    from dictate_app.audio.vad import SpeechStream
+    from dictate_app.audio.recorder import live_segmenter
 
-    stream = SpeechStream(min_silence_ms=500, min_speech_ms=MIN_SPEECH_MS)
+    stream = live_segmenter()  # the recorder's own (its pause, shortest speech and lead-in)
     pieces = stream.feed(samples)
     if stream.speech_pending:
         end = stream.tail_end

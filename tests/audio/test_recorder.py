@@ -404,3 +404,67 @@ def test_keep_ready_preroll_includes_the_blocks_held_back_while_idle(make):
     # The pre-roll is all 0.3 s before key-down (less than preroll_s), the held 100 ms included.
     assert np.array_equal(got.samples[:8_000], source[:8_000])
     assert got.preroll_ms == 300
+
+
+def test_live_segments_keep_at_least_the_lead_in_of_the_whole_recording_path(monkeypatch):
+    """Model-independent (scripted probabilities): Silero fires late on a soft onset, so the audio
+    before its first speech frame is what keeps a soft first word. The app's live segmenter keeps
+    at least as much of it as the after-release trim does (issue 26), and not a window more."""
+    import dictate_app.audio.vad as vad
+    from dictate_app.audio.recorder import live_segmenter
+    from dictate_app.audio.speech import LEAD_IN_S, trim_to_speech
+    from dictate_app.audio.vad_spans import FRAME
+    from tests.audio.test_vad import ScriptedScorer, marked_windows, position
+
+    probs = [0.0] * 30 + [0.9] * 25 + [0.0] * 40
+    audio = marked_windows(len(probs))
+    monkeypatch.setattr(vad, "FrameScorer", lambda *a, **k: ScriptedScorer(probs))
+    monkeypatch.setattr(vad, "speech_probabilities", lambda samples, scorer=None: np.array(probs))
+    first_speech = 30 * FRAME
+
+    trimmed = trim_to_speech(audio, vad=SileroVad())
+    whole_lead = first_speech - position(trimmed[0])
+    assert whole_lead == round(LEAD_IN_S * MODEL_RATE)  # 230 ms: the trim's pad and the span's
+
+    (segment,) = live_segmenter().feed(audio)
+    live_lead = first_speech - position(segment[0])
+    assert whole_lead <= live_lead < whole_lead + FRAME
+
+
+def test_with_a_segment_consumer_the_tail_ends_once_the_open_segment_is_complete(make, words_16k):
+    """The incremental path transcribes the tail only to ``tail_end``: once the pause after the last
+    word has begun, more tail only delays the text. The open segment is the same either way."""
+    audio = np.concatenate([silence(0.3), words_16k])  # released right at the last word
+    got = {}
+    for consumer in (None, []):
+        factory = FakeStreamFactory(np.concatenate([audio, silence(1.0)]), MODEL_RATE)
+        rec = ready_vad(factory, make, tail_s=0.25)
+        rec.start(on_segment=None if consumer is None else consumer.append)
+        wait_for(lambda: factory.streams)
+        factory.stream.pump(audio.size / MODEL_RATE)
+        future = rec.stop()
+        for _ in range(20):  # 20 ms blocks, as a device delivers them
+            if future.done():
+                break
+            factory.stream.pump(0.02)
+        got[consumer is not None] = recording = future.result(timeout=30)
+        assert recording.tail_end is not None and recording.tail_end <= recording.samples.size
+    early, full = got[True], got[False]
+    assert full.tail_ms >= 250 and 60 <= early.tail_ms <= 200, (early.tail_ms, full.tail_ms)
+    assert np.array_equal(early.samples[early.tail_start:early.tail_end], full.samples[full.tail_start:full.tail_end])
+
+
+def test_with_a_segment_consumer_a_release_mid_word_still_waits_for_the_word(make, words_16k):
+    cut = words_16k.size - int(0.3 * MODEL_RATE)  # the key comes up 0.3 s before the last word ends
+    audio = np.concatenate([silence(0.3), words_16k, silence(1.0)])
+    factory = FakeStreamFactory(audio, MODEL_RATE)
+    rec = ready_vad(factory, make, tail_s=0.5)
+    rec.start(on_segment=[].append)
+    wait_for(lambda: factory.streams)
+    factory.stream.pump((int(0.3 * MODEL_RATE) + cut) / MODEL_RATE)
+    future = rec.stop()
+    while not future.done():
+        factory.stream.pump(0.02)
+    recording = future.result(timeout=30)
+    words_end = int(0.3 * MODEL_RATE) + words_16k.size
+    assert recording.tail_ms >= 300 and recording.tail_end >= words_end

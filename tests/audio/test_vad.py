@@ -191,3 +191,79 @@ def test_the_cli_prints_spans_in_seconds_and_speaks_to_the_user(tmp_path, speech
     assert spans == sorted(spans) and all(start < end for start, end in spans)
     assert main([str(tmp_path / "missing.wav")]) == 2
     assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'missing.wav'}: ")
+
+
+# ---- the lead-in, independent of any model: scripted probabilities, marked windows -------------
+
+class ScriptedScorer:
+    """Stands in for FrameScorer: the probability of each successive window, from a script."""
+
+    def __init__(self, probs):
+        self.probs = list(probs)
+        self.n = 0
+
+    def __call__(self, frame):
+        self.n += 1
+        return self.probs[self.n - 1]
+
+    def reset(self):
+        self.n = 0
+
+
+def marked_windows(count: int) -> np.ndarray:
+    """``count`` windows of audio whose every sample is distinct (rising), so a sample says where
+    in the audio it came from (:func:`position`)."""
+    return np.arange(count * STREAM_WINDOW, dtype=np.float32) / 1e6
+
+
+def position(sample: float) -> int:
+    """Where a sample of :func:`marked_windows` sits in it."""
+    return int(round(float(sample) * 1e6))
+
+
+def window_of(sample: float) -> int:
+    return position(sample) // STREAM_WINDOW
+
+
+def scripted_stream(monkeypatch, probs, **kwargs) -> SpeechStream:
+    import dictate_app.audio.vad as vad
+
+    monkeypatch.setattr(vad, "FrameScorer", lambda *a, **k: ScriptedScorer(probs))
+    return SpeechStream(**kwargs)
+
+
+def test_a_segment_starts_its_lead_in_before_the_first_speech_window_and_ends_a_pad_after(monkeypatch):
+    # Speech scored in windows 20-39; 500 ms of silence closes it; 256 ms = 8 windows of lead-in.
+    probs = [0.0] * 20 + [0.9] * 20 + [0.0] * 30
+    stream = scripted_stream(monkeypatch, probs, min_silence_ms=500, pad_ms=100, lead_in_ms=230)
+    assert stream.lead_in_windows == 8 and stream.pad_windows == 3
+    audio = marked_windows(len(probs))
+    closed, provisional = [], []
+    for block in np.array_split(audio, 35):
+        closed += stream.feed(block)
+        provisional += stream.provisional()
+        if stream.in_speech:  # the open segment (the tail at a release now) starts there too
+            assert stream.tail_start == 12 * STREAM_WINDOW
+    (segment,) = closed
+    assert window_of(segment[0]) == 12 and window_of(segment[-1]) == 42
+    assert segment.size == (43 - 12) * STREAM_WINDOW
+    (early,) = provisional  # the speculative copy is the same samples
+    assert np.array_equal(early, segment)
+
+
+def test_without_a_lead_in_a_segment_starts_one_pad_before(monkeypatch):
+    probs = [0.0] * 20 + [0.9] * 20 + [0.0] * 30
+    stream = scripted_stream(monkeypatch, probs, min_silence_ms=500, pad_ms=100)
+    (segment,) = stream.feed(marked_windows(len(probs)))
+    assert window_of(segment[0]) == 17
+
+
+def test_the_lead_in_never_reaches_back_into_the_segment_before(monkeypatch):
+    # A 160 ms pause closes the first segment (windows 5-14, ends after its pad at window 17);
+    # speech resumes at window 20: its 8-window lead-in would start at 12, inside the first.
+    probs = [0.0] * 5 + [0.9] * 10 + [0.0] * 5 + [0.9] * 10 + [0.0] * 12
+    stream = scripted_stream(monkeypatch, probs, min_silence_ms=160, pad_ms=100, lead_in_ms=230)
+    first, second = stream.feed(marked_windows(len(probs)))
+    assert window_of(first[0]) == 0 and window_of(first[-1]) == 17
+    assert window_of(second[0]) == 18  # right after the first, no sample twice
+    assert first.size + second.size == (18 + 15) * STREAM_WINDOW

@@ -9,7 +9,8 @@ transcribed by ``dictate_app.engine.loader.load_engine`` (the path the app uses)
 - ``48k``: the clip resampled to 48 kHz first (a typical device rate), then given to the engine;
 - ``pad150``: 150 ms of silence added before and after (the recorder's pre-roll and tail);
 - ``live``: the segments the recorder's live VAD cuts from the clip (:func:`live_segments`), which
-  start only about 45 ms before the speech;
+  start 256 ms before the first frame Silero scores as speech (issue 26; about 45 ms before the
+  speech until then);
 - ``vmic``: played with ``paplay`` into the desktop bench's PulseAudio null sink and recorded from
   its monitor at 48 kHz with sounddevice, as the app records (``--vmic``; needs the bench).
 
@@ -116,8 +117,9 @@ def live_segments(audio16: np.ndarray) -> np.ndarray:
     """The clip as the recorder's live VAD hands it to the engine: 0.3 s of silence, the clip and
     0.7 s of silence streamed through the recorder's own segmenter; its segments joined by 0.1 s
     of silence (the whole clip when it finds none, as for no speech).
-    The live VAD opens a segment about 45 ms before the speech, much less than the corpus's
-    leading silence, so this is where a first word gets lost."""
+    The live VAD opens a segment 256 ms before the first frame Silero scores as speech (at least
+    the after-release trim's lead-in), still less than the corpus's leading silence, so this is
+    where a first word would get lost."""
     from dictate_app.audio.recorder import live_segmenter
 
     lead, tail = (np.zeros(int(s * MODEL_RATE), np.float32) for s in (0.3, 0.7))
