@@ -8,7 +8,7 @@ from dictate_app.audio.convert import MODEL_RATE, resample
 from tools.minisv import corpus, evaluate
 
 
-def test_live_case_starts_shortly_before_the_speech_and_keeps_all_of_it():
+def test_live_case_starts_a_lead_in_before_the_speech_and_keeps_all_of_it():
     speech, _ = corpus.espeak("hello world", "en-us+m3", 160, 50)
     speech16 = resample(speech, corpus.ESPEAK_RATE, MODEL_RATE)
     lead = np.zeros(int(0.4 * MODEL_RATE), np.float32)
@@ -16,7 +16,9 @@ def test_live_case_starts_shortly_before_the_speech_and_keeps_all_of_it():
 
     loud = np.flatnonzero(np.abs(speech16) > 0.05 * np.max(np.abs(speech16)))
     lead_in = int(np.argmax(np.abs(segment) > 0.05 * np.max(np.abs(segment))))
-    assert 0 < lead_in < 0.15 * MODEL_RATE  # the silence before is cut to the VAD's pad
+    # The 0.7 s of silence before is cut to the live lead-in (issue 26): at least the 200 ms the
+    # after-release trim keeps, at most its 256 ms (8 Silero windows) before the window that fired.
+    assert 0.2 * MODEL_RATE <= lead_in <= 0.256 * MODEL_RATE, lead_in / MODEL_RATE
     spoken = loud[-1] - loud[0]
     assert segment.size > spoken  # all of the speech is in
 
