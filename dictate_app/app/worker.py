@@ -3,7 +3,8 @@
 Each slot does one bounded job and reports with a signal, so the thread's event loop stays free
 between jobs (no ``while running`` loop). Slots are invoked through queued signals from the
 coordinator, so jobs run one at a time in the order they were asked for. funasr and torch are
-imported inside the loader, on this thread: their import alone takes seconds.
+imported inside the loader, never on the GUI thread (their import alone takes seconds): on this
+thread, or on the tray app's early load (``engine.loader.BackgroundLoad``) that the first load takes.
 
 This thread is the only one that calls the engine (engines are not thread-safe). Incremental
 transcription (segments transcribed while the key is held) runs here too: the worker is the
