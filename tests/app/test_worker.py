@@ -109,7 +109,7 @@ def test_the_voice_detector_warms_beside_the_model_load(qtbot):
         assert stop_worker(thread, 5000)
 
 
-def test_a_failed_voice_detector_warm_up_does_not_stop_the_load(qtbot):
+def test_a_failed_voice_detector_warm_up_is_logged_and_the_load_goes_on(qtbot, caplog):
     worker = AsrWorker(load=lambda model_dir, device: FakeEngine(), trim=lambda samples: 1 / 0)
     thread, driver = start_worker(worker), Driver(worker)
     try:
@@ -117,6 +117,7 @@ def test_a_failed_voice_detector_warm_up_does_not_stop_the_load(qtbot):
             driver.load.emit("/m", "cpu")
     finally:
         assert stop_worker(thread, 5000)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == ["voice detector warm-up failed"]
 
 
 def test_load_failure_is_one_sentence(qtbot, worker_on_thread):
