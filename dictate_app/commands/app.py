@@ -139,6 +139,7 @@ def run(args) -> int:
     _check_display()
     token = resolve_token(args.server_token, args.server_token_file, "--server-token")
     from dictate_app.app.settings_store import SettingsStore
+    from dictate_app.app.single_instance import answers_without_qt
     from dictate_app.engine.loader import BackgroundLoad
 
     settings = SettingsStore()
@@ -148,12 +149,14 @@ def run(args) -> int:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     server = getattr(args, "server", None)
-    preload = BackgroundLoad(*model_choice(args, settings.settings), token=token,
-                             server=server or settings.get("server_url") or None)
+    # A second start only asks the running one to show itself: it loads nothing.
+    preload = None if answers_without_qt() else BackgroundLoad(
+        *model_choice(args, settings.settings), token=token, server=server or settings.get("server_url") or None)
     try:
         return _run_shell(args, settings, preload, server, token)
     finally:
-        preload.drop()  # the shell took it, or never will
+        if preload is not None:
+            preload.drop()  # the shell took it, or never will
         if gc_was_enabled:
             gc.enable()
 
