@@ -30,6 +30,7 @@ from dictate_app.app.tray import Tray
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.desktop.base import Desktop
 from dictate_app.desktop.doctor import summary
+from dictate_app.engine.loader import BackgroundLoad
 from dictate_app.lifecycle import ModelFailed, ModelStatus, Phase
 from dictate_app.modes.catalog import ensure_modes_file
 from dictate_app.output.inserter import Inserter
@@ -71,7 +72,8 @@ class AppShell:
     """The running app. ``exec()`` returns the exit code after Quit."""
 
     def __init__(self, options: AppOptions, desktop: Desktop, settings: SettingsStore | None = None,
-                 instance=None, server: str | None = None, server_token: str | None = None):
+                 instance=None, server: str | None = None, server_token: str | None = None,
+                 preload: BackgroundLoad | None = None):
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
         self.app.setApplicationName("dictate-app")
         self.app.setDesktopFileName(APP_ID)  # the Wayland app_id (popup rules, per-app rules)
@@ -114,6 +116,7 @@ class AppShell:
         # A Dictate server (--server, else the server_url setting) when set; the local model otherwise
         # and as the fallback when the server cannot be reached (load_engine decides).
         self.server, self.server_token = server, server_token
+        self._preload = preload  # the model load run() started before Qt: the first load takes it
         self.worker = AsrWorker(load=self._load_engine)
         self.worker.itn = s.itn
         self.thread = start_worker(self.worker)
@@ -179,7 +182,12 @@ class AppShell:
         """On the worker thread: the engine for the current model and server settings."""
         from dictate_app.engine.loader import load_engine
 
-        return load_engine(model_dir, device=device, server=self._server_url(), token=self.server_token)
+        server = self._server_url()
+        if self._preload is not None:  # a load already under way for this model: wait for it
+            engine = self._preload.take(model_dir, device, server)  # None after the first take
+            if engine is not None:
+                return engine
+        return load_engine(model_dir, device=device, server=server, token=self.server_token)
 
     def exec(self) -> int:
         """Start (see :meth:`start`) and run Qt's event loop until Quit."""
@@ -202,6 +210,8 @@ class AppShell:
             # Not coordinator.start(): that load would fail and raise an error notice over the
             # setup window. The microphone opens at the first press (or after a settings change).
             say(f"Dictate needs its speech model: {problem}")
+            if self._preload is not None:
+                self._preload.drop()  # it failed, or loads what the setup window will replace
             if self.tray is not None:
                 self.tray.set_model_info("not set up yet")
             self._waiting_for_setup = True

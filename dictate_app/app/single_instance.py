@@ -239,6 +239,24 @@ def is_running(name: str | None = None) -> bool:
     return uid is None
 
 
+def answers_without_qt(name: str | None = None, timeout_s: float = 0.2) -> bool:
+    """Whether something accepts connections on this user's control socket, asked with a plain Unix
+    socket before Qt exists. ``commands/app.py`` asks it before starting the early model load: a
+    second ``dictate-app`` would otherwise load a whole model (0.8-1.0 s of both cores, about 450 MB)
+    beside the running one only to exit. False on Windows (a named pipe) and whenever unsure: the Qt
+    check (:func:`is_running`) still decides whether this process runs."""
+    if sys.platform.startswith("win"):
+        return False
+    try:
+        path = name or server_name()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout_s)
+            sock.connect(path)
+            return True
+    except (OSError, DictateError):
+        return False
+
+
 def _connect(name: str) -> tuple[QLocalSocket, int | None] | None:
     """A socket connected to ``name`` and the peer's uid if it is another user (the caller must not
     trust it), or None if nobody accepts there."""

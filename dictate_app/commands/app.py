@@ -10,6 +10,7 @@ first to show itself and exits.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -82,11 +83,11 @@ def add_arguments(parser) -> None:
 def build_options(args, s):
     """This run's options: each command-line option given wins over the saved setting ``s``."""
     from dictate_app.app.coordinator import AppOptions
-    from dictate_app.store.model_store import resolve_model_dir
 
+    model_dir, device = model_choice(args, s)
     return AppOptions(
-        model_dir=str(resolve_model_dir(args.model, s.model_dir).path),
-        device=args.device if args.device not in (None, "auto") else s.device,
+        model_dir=model_dir,
+        device=device,
         hotkey=args.hotkey or s.hotkey,
         mode=Mode(args.mode or s.mode),
         insert=Method(args.insert or s.insert_method),
@@ -100,6 +101,14 @@ def build_options(args, s):
         llm_url=args.llm_url,
         llm_model=args.llm_model,
     )
+
+
+def model_choice(args, s) -> tuple[str, str]:
+    """This run's model directory and device: the command line's when given, else the settings'."""
+    from dictate_app.store.model_store import resolve_model_dir
+
+    return (str(resolve_model_dir(args.model, s.model_dir).path),
+            args.device if args.device not in (None, "auto") else s.device)
 
 
 def _microphone_id(given: str) -> str | None:
@@ -129,16 +138,39 @@ def run(args) -> int:
     """Start the tray app and run until Quit (or Ctrl+C / SIGTERM)."""
     _check_display()
     token = resolve_token(args.server_token, args.server_token_file, "--server-token")
+    from dictate_app.app.settings_store import SettingsStore
+    from dictate_app.app.single_instance import answers_without_qt
+    from dictate_app.engine.loader import BackgroundLoad
+
+    settings = SettingsStore()
+    # The model first: creating the recognizer (0.8-1.0 s, int8) runs beside the imports, Qt, the
+    # tray and the shell (0.5 s) instead of after them; the shell's first load takes it. No cycle
+    # collection may run on its thread (app/gui_gc.py says why): the shell's collector takes over.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    server = getattr(args, "server", None)
+    # A second start only asks the running one to show itself: it loads nothing.
+    preload = None if answers_without_qt() else BackgroundLoad(
+        *model_choice(args, settings.settings), token=token, server=server or settings.get("server_url") or None)
+    try:
+        return _run_shell(args, settings, preload, server, token)
+    finally:
+        if preload is not None:
+            preload.drop()  # the shell took it, or never will
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _run_shell(args, settings, preload, server, token) -> int:
+    """Qt, the single-instance check and the shell, while ``preload`` loads the model."""
     from PySide6.QtWidgets import QApplication
 
-    from dictate_app.app.settings_store import SettingsStore
     from dictate_app.app.shell import AppShell
     from dictate_app.app.single_instance import InstanceServer, send
 
     from dictate_app.desktop.choose import build
     from dictate_app.desktop.session import choose
 
-    settings = SettingsStore()
     session = choose(args.desktop or settings.settings.desktop)
     if not os.environ.get("QT_QPA_PLATFORM") and session.qt_platform:
         os.environ["QT_QPA_PLATFORM"] = session.qt_platform  # the plugin must match the backend
@@ -150,7 +182,7 @@ def run(args) -> int:
         print("Dictate is already running: use its tray icon, or `dictate-app toggle|status`.")
         return 0
     shell = AppShell(build_options(args, settings.settings), build(session), settings, instance,
-                     server=getattr(args, "server", None), server_token=token)
+                     server=server, server_token=token, preload=preload)
     # Qt's event loop would swallow Ctrl+C and SIGTERM; quit cleanly instead (the clipboard and
     # the worker thread are put away by the shell).
     signal.signal(signal.SIGINT, lambda *_: shell.quit())

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from dictate_app.engine.base import Engine
@@ -62,6 +64,57 @@ def load_engine(
     from dictate_app.engine.funasr_backend import FunasrEngine
 
     return FunasrEngine.load(model_dir, device=device, threads=threads)
+
+
+class BackgroundLoad:
+    """:func:`load_engine` started now on its own thread, for the first caller that wants that model.
+
+    The tray app starts one before Qt, its settings window and the tray are built
+    (``commands/app.py``): creating the int8 recognizer takes 0.8-1.0 s of C++ that does not hold
+    the GIL, so the ~0.5 s of imports and Qt start-up run beside it instead of before it.
+    :meth:`take` hands the engine (or raises the load's error) to a caller asking for the same
+    model directory, device and server, once; any other caller, or :meth:`drop`, frees it.
+
+    The thread is not a daemon: interpreter exit waits for a load in progress (about a second)
+    rather than pulling the thread out of C++ mid-load, which aborts the process.
+    """
+
+    def __init__(self, model_dir: str | Path | None, device: str = "auto", *, server: str | None = None,
+                 token: str | None = None, load: Callable[..., Engine] | None = None) -> None:
+        self.request = (str(model_dir), device, server or None)
+        self._lock = threading.Lock()
+        self._result: Engine | BaseException | None = None
+        self._dropped = False
+        self._thread = threading.Thread(target=self._run, name="model-load",
+                                        args=(load or load_engine, model_dir, device, server, token))
+        self._thread.start()
+
+    def _run(self, load, model_dir, device, server, token) -> None:
+        try:
+            result = load(model_dir, device=device, server=server, token=token)
+        except BaseException as exc:  # handed to take(), which raises it where load_engine would
+            result = exc
+        with self._lock:
+            if not self._dropped:
+                self._result = result
+
+    def take(self, model_dir: str | Path | None, device: str, server: str | None) -> Engine | None:
+        """The engine when this load was for these arguments, after waiting for it; None otherwise
+        (and on every call after the first). Raises what :func:`load_engine` raised."""
+        if self.request != (str(model_dir), device, server or None) or self._dropped:
+            self.drop()
+            return None
+        self._thread.join()
+        with self._lock:
+            result, self._result, self._dropped = self._result, None, True
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def drop(self) -> None:
+        """Nobody will take it: free the engine now, or as soon as its load ends."""
+        with self._lock:
+            self._dropped, self._result = True, None
 
 
 def require_funasr(model_dir: str | Path) -> None:

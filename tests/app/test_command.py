@@ -79,3 +79,125 @@ def test_a_microphone_given_by_name_opens_by_the_sound_servers_id(monkeypatch):
     options = build_options(build_parser().parse_args(["--microphone", "Blue Yeti"]), Settings())
     assert options.microphone == "Blue Yeti"  # not there now: the recorder falls back, with a note
     assert build_options(build_parser().parse_args(["--microphone", "default"]), Settings()).microphone is None
+
+
+class _Recorded:
+    """Stand-ins for run()'s heavy parts that write down the order they were reached in."""
+
+    def __init__(self, monkeypatch, listening=True):
+        import PySide6.QtWidgets
+
+        import dictate_app.app.shell
+        import dictate_app.app.single_instance
+        import dictate_app.desktop.choose
+        import dictate_app.engine.loader
+        from tests.desktop.fakes import fake_desktop
+
+        self.order: list[str] = []
+        self.shell_kwargs: dict = {}
+        recorded = self
+        real_qapp = PySide6.QtWidgets.QApplication
+
+        class Load:
+            def __init__(self, model_dir, device, *, server=None, token=None):
+                recorded.order.append("load")
+                recorded.load = self
+                recorded.load_args = (model_dir, device, server, token)
+
+            def drop(self):
+                recorded.order.append("drop")
+
+        class QApp:
+            @staticmethod
+            def instance():
+                recorded.order.append("qt")
+                return real_qapp.instance()
+
+        class Instance:
+            def __init__(self, handler, parent=None):
+                pass
+
+            def listen(self):
+                return listening
+
+        class Shell:
+            def __init__(self, options, desktop, settings, instance, **kwargs):
+                recorded.order.append("shell")
+                recorded.shell_kwargs = kwargs
+
+            def quit(self):
+                pass
+
+            def exec(self):
+                return 0
+
+        monkeypatch.setattr(dictate_app.engine.loader, "BackgroundLoad", Load)
+        monkeypatch.setattr(PySide6.QtWidgets, "QApplication", QApp)
+        monkeypatch.setattr(dictate_app.app.single_instance, "InstanceServer", Instance)
+        monkeypatch.setattr(dictate_app.app.single_instance, "send", lambda command: None)
+        monkeypatch.setattr(dictate_app.desktop.choose, "build", lambda session: fake_desktop())
+        monkeypatch.setattr(dictate_app.app.shell, "AppShell", Shell)
+
+
+def _run_app(monkeypatch, tmp_path, argv):
+    import gc
+    import signal
+
+    from dictate_app.commands.app import run
+
+    monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("DISPLAY", ":0")
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    collecting = gc.isenabled()  # off here: the Qt tests' collector runs (tests/app/conftest.py)
+    try:
+        return run(build_parser().parse_args(argv))
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        assert gc.isenabled() is collecting  # run() switched it off for the load, and back
+
+
+def test_the_model_load_starts_before_qt_and_the_shell_which_takes_it(qtbot, monkeypatch, tmp_path):
+    recorded = _Recorded(monkeypatch)
+    code = _run_app(monkeypatch, tmp_path, ["--model", str(tmp_path / "m"), "--device", "cpu",
+                                            "--server", "http://host:8000"])
+    assert code == 0
+    assert recorded.order == ["load", "qt", "shell", "drop"]
+    assert recorded.load_args == (str(tmp_path / "m"), "cpu", "http://host:8000", None)
+    assert recorded.shell_kwargs["preload"] is recorded.load
+    assert recorded.shell_kwargs["server"] == "http://host:8000"
+
+
+def test_the_early_load_is_for_the_saved_model_device_and_server(qtbot, monkeypatch, tmp_path):
+    from dictate_app.app.settings_store import SettingsStore
+
+    monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
+    SettingsStore().update({"model_dir": str(tmp_path / "saved"), "device": "cpu",
+                            "server_url": "http://saved:8000"})
+    recorded = _Recorded(monkeypatch)
+    assert _run_app(monkeypatch, tmp_path, []) == 0
+    assert recorded.load_args == (str(tmp_path / "saved"), "cpu", "http://saved:8000", None)
+
+
+def test_a_second_start_drops_its_early_load(qtbot, monkeypatch, tmp_path, capsys):
+    recorded = _Recorded(monkeypatch, listening=False)
+    assert _run_app(monkeypatch, tmp_path, ["--model", str(tmp_path / "m")]) == 0
+    assert recorded.order == ["load", "qt", "drop"]
+    assert "Dictate is already running" in capsys.readouterr().out
+
+
+def test_a_second_start_while_one_runs_loads_no_model(qtbot, monkeypatch, tmp_path, capsys):
+    """The running instance answers on the control socket before Qt exists: no second model load
+    (0.8-1.0 s of both cores and about 450 MB beside the running app) only to exit."""
+    import socket
+
+    from dictate_app.app.single_instance import server_name
+
+    monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
+    recorded = _Recorded(monkeypatch, listening=False)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as running:
+        running.bind(server_name())
+        running.listen(1)
+        assert _run_app(monkeypatch, tmp_path, ["--model", str(tmp_path / "m")]) == 0
+    assert recorded.order == ["qt"]
+    assert "Dictate is already running" in capsys.readouterr().out

@@ -509,11 +509,13 @@ def test_a_remote_engine_gets_one_request_per_segment_while_held(harness, serve_
     h.start()
     h.co.press(0.0)
     h.recorders[0].deliver()
-    h.qtbot.waitUntil(lambda: len(server_engine.calls) == 3, timeout=5000)  # warm-up + 2 segments
+    # The 2 segments; no warm-up request: the worker leaves warming to the engine's load (the
+    # server's model is warm already).
+    h.qtbot.waitUntil(lambda: len(server_engine.calls) == 2, timeout=5000)
     h.co.release(2000.0)
     (uid, details), = h.wait_finished(1)
     assert details["status"] == "inserted" and details["text"] == "clip 500 clip 500 clip 250"
-    assert server_engine.calls[1:] == [[500], [500], [250]]
+    assert server_engine.calls == [[500], [500], [250]]
 
 
 def pause_reports(recorder, *reports):

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExc
 
 
 class FakeEngine:
-    """Engine-shaped; the worker warms it with silence."""
+    """Engine-shaped: every clip is heard as no speech."""
 
     backend, device = "fake", "cpu"
 

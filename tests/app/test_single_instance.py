@@ -319,3 +319,17 @@ def test_peer_uid_is_the_uid_the_peer_connected_with(foreign):
         with conn:
             assert peer_uid(conn.fileno()) == NOBODY
     assert child.stdout.readline().strip() == "closed"
+
+
+def test_answers_without_qt_sees_a_listener_and_not_a_stale_socket(tmp_path):
+    import socket
+
+    from dictate_app.app.single_instance import answers_without_qt
+
+    path = str(tmp_path / "sock")
+    assert answers_without_qt(path) is False  # nothing there
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(path)
+        listener.listen(1)
+        assert answers_without_qt(path) is True
+    assert answers_without_qt(path) is False  # the file a crashed instance leaves: nobody accepts

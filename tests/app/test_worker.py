@@ -67,14 +67,57 @@ def worker_on_thread(qtbot):
         assert stop_worker(thread, 5000)
 
 
-def test_load_warms_then_reports(qtbot, worker_on_thread):
+def test_load_reports_without_a_second_warm_up(qtbot, worker_on_thread):
+    # Engines warm themselves as they load (OnnxEngine.load, FunasrEngine.load); the worker's own
+    # warm-up pass cost start-up 0.05-0.13 s for nothing, so the engine is not called before use.
     engine = FakeEngine()
     worker, driver = worker_on_thread(engine)
     with qtbot.waitSignal(worker.loaded, timeout=5000) as blocker:
         driver.load.emit("/m", "cpu")
     assert blocker.args == ["fake on cpu"]
-    # The warm-up ran on the worker thread, not on ours.
-    assert len(engine.calls) == 1 and engine.calls[0][0] != threading.current_thread().name
+    assert engine.calls == [] and worker.engine is engine
+
+
+def test_the_voice_detector_warms_beside_the_model_load(qtbot):
+    # Each side waits for the other to have started: done one after the other, the first waits
+    # in vain and the load fails.
+    load_started, trim_started = threading.Event(), threading.Event()
+    threads = {}
+
+    def load(model_dir, device):
+        load_started.set()
+        threads["load"] = threading.current_thread().name
+        if not trim_started.wait(5):
+            raise RuntimeError("the voice detector did not start during the load")
+        return FakeEngine()
+
+    def trim(samples):
+        trim_started.set()
+        threads["trim"] = threading.current_thread().name
+        if not load_started.wait(5):
+            raise RuntimeError("the load did not start while the voice detector warmed")
+        threads["trimmed"] = len(samples)
+        return None
+
+    worker = AsrWorker(load=load, trim=trim)
+    thread, driver = start_worker(worker), Driver(worker)
+    try:
+        with qtbot.waitSignal(worker.loaded, timeout=10_000):
+            driver.load.emit("/m", "cpu")
+        assert threads["trimmed"] == 8000 and threads["load"] != threads["trim"]
+    finally:
+        assert stop_worker(thread, 5000)
+
+
+def test_a_failed_voice_detector_warm_up_is_logged_and_the_load_goes_on(qtbot, caplog):
+    worker = AsrWorker(load=lambda model_dir, device: FakeEngine(), trim=lambda samples: 1 / 0)
+    thread, driver = start_worker(worker), Driver(worker)
+    try:
+        with qtbot.waitSignal(worker.loaded, timeout=5000):
+            driver.load.emit("/m", "cpu")
+    finally:
+        assert stop_worker(thread, 5000)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == ["voice detector warm-up failed"]
 
 
 def test_load_failure_is_one_sentence(qtbot, worker_on_thread):
