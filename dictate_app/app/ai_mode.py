@@ -38,7 +38,7 @@ from dictate_app.engine.result import Transcript
 from dictate_app.modes.catalog import AS_SPOKEN, AiMode, find_mode, load_modes, modes_file
 from dictate_app.modes.client import Endpoint, api_key_for
 from dictate_app.modes.prompt import Heard
-from dictate_app.modes.run import ModeResult, apply_mode, count_words
+from dictate_app.modes.run import ModeResult, apply_mode, runs, timed_out
 from dictate_app.store.settings import DEFAULTS, Settings
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ class AiModeTakes(QObject):
             self._say_once(uid, problem)
         text = transcript.text
         s = config.settings
-        if mode.off or count_words(text) < s.ai_mode_min_words or not transcript.is_speech:
+        if not transcript.is_speech or not runs(text, mode, s.ai_mode_min_words):
             return False
         if self.co.live.inserted_any(uid):
             self._say_once(uid, LIVE_NOTE)
@@ -178,8 +178,7 @@ class AiModeTakes(QObject):
         cancel = threading.Event()
         guard = QTimer(self, singleShot=True, interval=int(s.llm_timeout_s * 1000) + GUARD_MS)
         guard.timeout.connect(lambda: self._finish(uid, ModeResult(
-            text, text, mode.name, False, f"The language model did not answer within {s.llm_timeout_s:g} s; "
-                                          "the words went in as spoken.")))
+            text, text, mode.name, False, timed_out(Endpoint(config.url), s.llm_timeout_s))))
         self._calls[uid] = _Call(mode.name, text, cancel, guard)
         self.co.popup.show_ai_mode(mode.name, describe(transcript))
 

@@ -49,6 +49,12 @@ def count_words(text: str) -> int:
     return len(_LATIN_WORD.findall(rest)) + (cjk + 1) // 2
 
 
+def runs(text: str, mode: AiMode, min_words: int) -> bool:
+    """Whether ``mode`` runs on ``text``: not "as spoken", not empty, at least ``min_words`` words
+    (:func:`apply_mode` returns the words untouched otherwise; the app holds no insertion then)."""
+    return not mode.off and bool(text.strip()) and count_words(text) >= min_words
+
+
 def max_answer_chars(text: str) -> int:
     """The longest answer accepted for ``text``: 4 times its length plus 300 characters. A clean-up
     shortens the words; an email adds a greeting and a sign-off (about 100 characters); a
@@ -112,9 +118,8 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
     answer's pieces as they stream in (called from the worker thread, so keep it quick: emit a
     signal); with it the request streams.
     Takes at most ``timeout_s`` and never raises."""
-    skipped = ModeResult(text, text, mode.name, False, None)
-    if mode.off or not text.strip() or count_words(text) < min_words:
-        return skipped
+    if not runs(text, mode, min_words):
+        return ModeResult(text, text, mode.name, False, None)
     deadline = time.monotonic() + timeout_s
     stop = threading.Event()  # ours: set when we return, so the worker stops reading
     gate = threading.Lock()  # on_delta never runs after we have returned
@@ -139,7 +144,7 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
         except TooLong:
             outcome["error"] = _too_long(endpoint)
         except LlmTimeout:  # the socket gave up at the same deadline: the same sentence
-            outcome["error"] = _timed_out(endpoint, timeout_s)
+            outcome["error"] = timed_out(endpoint, timeout_s)
         except LlmError as exc:
             outcome["error"] = str(exc)
         except Exception as exc:  # noqa: BLE001 - the contract is "never raises": report, fall back
@@ -159,7 +164,7 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
     if worker.is_alive():
         if cancel is not None and cancel.is_set():
             return ModeResult(text, text, mode.name, False, "The AI mode was cancelled; the words went in as spoken.")
-        return ModeResult(text, text, mode.name, False, _timed_out(endpoint, timeout_s))
+        return ModeResult(text, text, mode.name, False, timed_out(endpoint, timeout_s))
     if "error" in outcome:
         return ModeResult(text, text, mode.name, False, outcome["error"])
     answer = clean_answer(outcome.get("answer", ""))
@@ -173,7 +178,8 @@ def apply_mode(text: str, mode: AiMode, heard: Heard, endpoint: Endpoint, *, tim
     return ModeResult(answer, text, mode.name, True, None)
 
 
-def _timed_out(endpoint: Endpoint, timeout_s: float) -> str:
+def timed_out(endpoint: Endpoint, timeout_s: float) -> str:
+    """The sentence for an answer that did not come within ``timeout_s`` (also the app's guard's)."""
     return (f"The language model at {endpoint.host} did not answer within {timeout_s:g} s; the words went in "
             "as spoken (raise llm_timeout_s or use a smaller model).")
 
