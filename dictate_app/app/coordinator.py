@@ -80,7 +80,7 @@ class AppOptions:
 
 
 class Coordinator(QObject):
-    """Runs the lifecycle. ``ui`` receives ``set_phase``/``notify``; ``popup`` shows progress."""
+    """Runs the lifecycle. ``notify`` shows messages, ``phase_changed`` tells the phase; ``popup`` shows progress."""
 
     phase_changed = Signal(object)  # lifecycle.Phase
     # (uid, details dict): emitted once per utterance that ends (inserted, no speech, failed...).

@@ -1,1 +1,2 @@
-"""Qt-free storage: model store, later settings and history."""
+"""Qt-free storage: where the files live, the model store, settings, history and its export,
+private atomic writes, the start-at-login entry."""

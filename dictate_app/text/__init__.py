@@ -1,1 +1,1 @@
-"""Qt-free text handling: joining transcript pieces, later replacement rules."""
+"""Qt-free text handling: joining transcript pieces, the user's replacement rules, vocabulary correction."""
