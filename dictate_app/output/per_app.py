@@ -16,6 +16,7 @@ from typing import Any
 
 from dictate_app.desktop.base import Window
 from dictate_app.output.strategy import InsertOutcome, Method
+from dictate_app.store.settings import override_for
 
 log = logging.getLogger(__name__)
 ENTER_KEY = "enter"
@@ -51,7 +52,7 @@ class PerAppInserter:
         # Without a target (re-insertion from the history) the rules of the focused app apply.
         window = target if target is not None else (self.inner.focused() if rules else None)
         app = window.describe() if window is not None else None
-        return next((o for o in rules if o.applies_to(app)), None), app
+        return override_for(rules, app), app
 
     def _press_enter(self) -> None:
         try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -48,6 +48,12 @@ class AppOverride:
 
     def applies_to(self, app: str | None) -> bool:
         return bool(app) and bool(self.match.strip()) and self.match.strip().lower() in app.lower()
+
+
+def override_for(overrides: Sequence[AppOverride], app: str | None) -> AppOverride | None:
+    """The first of ``overrides`` whose ``match`` occurs in ``app`` (window class or name), or None:
+    the one per-app lookup (insertion in output.per_app, the AI mode in :meth:`Settings.ai_mode_for`)."""
+    return next((o for o in overrides if o.applies_to(app)), None)
 
 
 # Sensible starting points: terminals do not paste with Ctrl+V.
@@ -104,13 +110,9 @@ class Settings:
     # Below this many words the mode does not run (CJK: two characters count as one word).
     ai_mode_min_words: int = field(default=3, metadata=_range(0, 1000))
 
-    def override_for(self, app: str | None) -> AppOverride | None:
-        """The first per-app override whose ``match`` occurs in ``app`` (window class or name)."""
-        return next((o for o in self.app_overrides if o.applies_to(app)), None)
-
     def ai_mode_for(self, app: str | None) -> str:
         """The AI mode name for text going into ``app``: the per-app override's, else ``ai_mode``."""
-        override = self.override_for(app)
+        override = override_for(self.app_overrides, app)
         return override.ai_mode if override is not None and override.ai_mode else self.ai_mode
 
 
