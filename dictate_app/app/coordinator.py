@@ -403,7 +403,7 @@ class Coordinator(QObject):
         text = self.live.remainder(uid, transcript.text)  # inserted as spoken: only the rest is left
         if not text:  # every word went in as spoken: only a per-app Enter may be left
             getattr(self.inserter, "enter_after", lambda target: None)(self._targets.get(uid))
-            self._inserted(uid, InsertOutcome("inserted", None, "", self._targets.get(uid)))
+            self._inserted(uid, InsertOutcome("inserted"))
             return
         self.inserter.insert(
             text, self._targets.get(uid), self.options.insert,

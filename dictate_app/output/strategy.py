@@ -41,7 +41,6 @@ class InsertOutcome:
     status: str
     method: Method | None = None
     message: str = ""
-    target: str | None = None
 
     @property
     def inserted(self) -> bool:
