@@ -68,7 +68,7 @@ class Xdotool:
                 "(sudo apt install xdotool); your text is on the clipboard."
             )
         try:
-            # stdin/stderr closed or captured: nothing may inherit our pipes (see pyperclip+xclip).
+            # stdin/stderr closed or captured: nothing may inherit our pipes (README, Dependencies: xclip).
             done = subprocess.run(
                 [self._exe, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                 timeout=timeout, check=False,
