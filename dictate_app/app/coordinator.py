@@ -80,7 +80,7 @@ class AppOptions:
 
 
 class Coordinator(QObject):
-    """Runs the lifecycle. ``notify`` shows messages, ``phase_changed`` tells the phase; ``popup`` shows progress."""
+    """Runs the lifecycle. ``notify`` shows messages, ``popup`` progress (``phase_changed``: the phase)."""
 
     phase_changed = Signal(object)  # lifecycle.Phase
     # (uid, details dict): emitted once per utterance that ends (inserted, no speech, failed...).
@@ -321,7 +321,7 @@ class Coordinator(QObject):
         self._recorder_mic = self.options.microphone
         try:
             self.recorder = self._recorder_factory(
-                device=self.options.microphone,
+                microphone=self.options.microphone,
                 keep_ready=self.options.keep_mic_ready,
                 tail_s=self.options.tail_ms / 1000,
                 live_vad=True,  # segments for incremental transcription; also shortens the tail
@@ -348,7 +348,7 @@ class Coordinator(QObject):
             self._drop(uid, "failed", message)
             self.post(lc.AudioReady(uid, ok=False, message=message))
             return
-        if getattr(recording, "device_lost", False):
+        if getattr(recording, "microphone_lost", False):
             self._notify("The microphone went away during the recording; what was captured is kept.", False)
         samples = recording.samples
         self._marks.setdefault(uid, {})["audio"] = self._clock()
