@@ -16,7 +16,7 @@ from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.audio.sources import Microphone
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.engine.result import Transcript
-from dictate_app.output.sounds import CuePlayer
+from dictate_app.audio.cues import CuePlayer
 from dictate_app.output.strategy import InsertOutcome, Method
 from dictate_app.store.history import History
 

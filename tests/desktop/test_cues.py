@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pytest
 
+from dictate_app.audio.cues import CuePlayer, cue_skip_samples, gain, load_cue
 from dictate_app.audio.recorder import Recorder
-from dictate_app.output.sounds import CuePlayer, cue_skip_samples, gain, load_cue
 
 RECORD_S = 0.7
 # The bench's silence is digital zero (the null sink's monitor measured a leading-silence RMS of

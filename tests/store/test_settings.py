@@ -72,7 +72,7 @@ def test_daily_use_core_imports_no_qt_torch_or_audio():
 
     modules = ("dictate_app.store.history", "dictate_app.store.history_export", "dictate_app.store.settings",
                "dictate_app.store.autostart", "dictate_app.text.rules", "dictate_app.text.vocabulary",
-               "dictate_app.output.sounds", "dictate_app.output.per_app", "dictate_app.commands.history",
+               "dictate_app.audio.cues", "dictate_app.output.per_app", "dictate_app.commands.history",
                "dictate_app.commands.control", "dictate_app.commands.rules",
                # The desktop layer's interface, vocabulary, choice and X11 backend (its Qt clipboard
                # and pynput are imported only when used).
