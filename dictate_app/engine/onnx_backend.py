@@ -34,7 +34,6 @@ from dictate_app.errors import ModelError
 log = logging.getLogger(__name__)
 
 
-
 def _itn_tag(itn: bool) -> str:
     return "<|withitn|>" if itn else "<|woitn|>"
 

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import FIXTURE_MODEL
 
 from dictate_app.cli import main
-from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
+from tests.engine.test_onnxdir import sherpa_metadata, write_onnx, write_tokens
 from tests.store.test_first_run import cpu_build
 
 

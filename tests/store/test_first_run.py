@@ -17,7 +17,7 @@ from dictate_app.store.first_run import (
     ONNX_INT8, PYTORCH, DownloadCancelled, Progress, download_plan, model_problem,
 )
 from tests.conftest import FIXTURE_MODEL
-from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
+from tests.engine.test_onnxdir import sherpa_metadata, write_onnx, write_tokens
 from tests.store.http_files import RangeHandler, serve_files
 
 
