@@ -3,7 +3,6 @@ each state, and the progress lines. (The states themselves: tests/app/test_model
 
 from __future__ import annotations
 
-
 import pytest
 
 from dictate_app.app.setup_dialog import BAR_STEPS, ModelSetupDialog, mb
