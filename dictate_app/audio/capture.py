@@ -88,7 +88,7 @@ class StreamHandle:
 
 def _open_error(name: str, exc: BaseException) -> MicrophoneError:
     return MicrophoneError(f'the microphone "{name}" could not be opened ({exc}); check that it is '
-                       "connected and not in use by another program")
+                           "connected and not in use by another program")
 
 
 def open_stream(microphone: str | None, factory, callback: Callable, finished: Callable,

@@ -140,4 +140,4 @@ def find_input_device(name: str | None = None) -> InputDevice:
         raise MicrophoneError(NO_MICROPHONE)
     names = ", ".join(f'"{d.name}"' for d in devices)
     raise MicrophoneError(f'no microphone is called "{name}"; the available ones are {names} '
-                      "(`dictate-app devices` lists them)")
+                          "(`dictate-app devices` lists them)")

@@ -144,7 +144,7 @@ def find_microphone(given: str | None, run: Runner | None = None) -> Microphone:
     names = ", ".join(f'"{mic.label}"' for mic in mics) or "none"
     why = "matches more than one" if hits else "is not one of them"
     raise MicrophoneError(f'"{given}" {why}: the microphones are {names} (`dictate-app devices` lists them '
-                      "with their ids)")
+                          "with their ids)")
 
 
 def microphone_choices(listing: Callable[[], Sequence[Microphone]], current: str | None
