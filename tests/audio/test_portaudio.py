@@ -12,7 +12,7 @@ from dictate_app.errors import MicrophoneError
 
 
 class FakeSd:
-    """The part of sounddevice that devices.py queries, with a device list we choose."""
+    """The part of sounddevice that portaudio.py queries, with a device list we choose."""
 
     class PortAudioError(Exception):
         pass
