@@ -136,7 +136,7 @@ class Coordinator(QObject):
         self._progress.connect(self._on_progress)
         self.level.connect(popup.set_level)
         settings.watch(("mode",), lambda _key: self.post(lc.SetMode(lc.Mode(settings.mode))))
-        settings.watch(("paste_keys",), lambda _key: setattr(self.inserter, "paste_keys", settings.paste_keys))
+        settings.watch(("paste_keys",), self._paste_keys_changed)
         settings.watch(("microphone", "keep_mic_ready", "tail_ms"), self._recorder_settings_changed)
         settings.watch(("model_dir", "device", "server_url"), lambda _key: self.load_model())
 
@@ -192,6 +192,9 @@ class Coordinator(QObject):
     @Slot()
     def cancel(self) -> None:
         self.post(lc.Cancel())
+
+    def _paste_keys_changed(self, _key: str) -> None:
+        self.inserter.paste_keys = self.settings.paste_keys  # the chord for apps without an override
 
     def _recorder_settings_changed(self, _key: str) -> None:
         """The microphone or how it records changed: a new recorder now, or after this recording."""
