@@ -101,14 +101,14 @@ out["segment_texts"] = [engine.transcribe(s, MODEL_RATE, itn=False).text for s i
 out["recording_s"] = round(recording.duration_s, 2)
 
 from dictate_app.app.worker import AsrWorker  # the tray app's worker, with its default load and trim
-worker = AsrWorker()
+from dictate_app.store.settings import Settings
+worker = AsrWorker(settings=Settings(itn=False))
 got = {}
 worker.loaded.connect(lambda description: got.setdefault("loaded", description))
 worker.load_failed.connect(lambda message: got.setdefault("load_failed", message))
 worker.transcribed.connect(lambda uid, result, timings: got.setdefault("text", result.text if result else None))
 worker.failed.connect(lambda uid, message: got.setdefault("failed", message))
 worker.load(onnx_dir, "auto")
-worker.itn = False
 worker.transcribe(1, speech[: speech.size // 2], "auto")  # silence, the phrase, silence
 out["worker"] = got
 import dictate_app.app.coordinator, dictate_app.commands.app  # the tray app's modules import cleanly

@@ -229,13 +229,13 @@ class SettingsDialog(QDialog):
         if cpu_build():
             w["device"].setEnabled(False)
             w["device"].setToolTip(CPU_BUILD)
-        self.load(store.settings)
+        self.load(store.saved)  # the saved values: this run's command-line options are never saved
 
     # ---- building ----
 
     def _make_widgets(self) -> dict[str, QWidget]:
         w: dict[str, QWidget] = {}
-        w["hotkey"] = HotkeyButton(self.store.get("hotkey"))
+        w["hotkey"] = HotkeyButton(self.store.saved.hotkey)
         w["mode"] = _combo([("hold", "Hold the key while speaking"), ("toggle", "Press to start, press to stop")], "hold")
         w["auto_stop_s"] = _spin(Seconds(), 0, 60, " s", 0.5)
         w["auto_stop_s"].setSpecialValueText("off (press again to stop)")
