@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from dictate_app.engine.join import join_pieces
 from dictate_app.engine.result import Timings, Transcript
-from dictate_app.text.join import join_pieces
 
 LANGUAGES = ("zh", "en", "yue", "ja", "ko", "nospeech")
 EMOTIONS = ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL", "DISGUSTED", "SURPRISED", "EMO_UNKNOWN")
