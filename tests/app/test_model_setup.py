@@ -18,7 +18,7 @@ from dictate_app.app import model_setup
 from dictate_app.app.coordinator import AppOptions
 from dictate_app.app.model_setup import ModelSetup
 from dictate_app.app.settings_store import SettingsStore
-from dictate_app.engine import loader
+from dictate_app.engine import forms, loader
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import ModelError
 from dictate_app.lifecycle import ModelStatus, Phase
@@ -91,7 +91,7 @@ def shell(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    monkeypatch.setattr(forms, "has_cuda", lambda: False)
     loads = []
 
     def load_engine(model_dir, device="auto", threads=None, *, server=None, token=None, backend="auto"):
