@@ -36,7 +36,7 @@ from dictate_app.modes.catalog import ensure_modes_file
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
-from dictate_app.store.first_run import model_problem
+from dictate_app.app.first_run import model_problem
 from dictate_app.store.history import History
 from dictate_app.text.rules import RulesFile, ensure_rules_file
 

@@ -9,7 +9,7 @@ import pytest
 from dictate_app.engine import forms, loader
 from dictate_app.engine.forms import ONNX_INT8, PYTORCH, can_run, forms_in, preferred_form, runnable_forms
 from dictate_app.errors import ModelError
-from tests.store.test_first_run import cpu_build
+from tests.app.test_first_run import cpu_build
 
 
 def test_forms_in_counts_final_files_at_the_top_or_in_onnx(tmp_path):

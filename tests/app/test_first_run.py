@@ -10,12 +10,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from dictate_app.engine import forms, loader
-from dictate_app.errors import ModelError
-from dictate_app.store import first_run, model_store
-from dictate_app.store.first_run import (
+from dictate_app.app import first_run
+from dictate_app.app.first_run import (
     ONNX_INT8, PYTORCH, DownloadCancelled, Progress, download_plan, model_problem,
 )
+from dictate_app.engine import forms, loader
+from dictate_app.errors import ModelError
+from dictate_app.store import model_store
 from tests.conftest import FIXTURE_MODEL
 from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
 from tests.store.http_files import RangeHandler, serve_files
