@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dictate_app.engine.join import is_cjk
 from dictate_app.engine.result import Transcript
-from dictate_app.store.paths import config_dir
+from dictate_app.paths import config_dir
 from dictate_app.store.private import atomic_write, make_private, private_dir
 from dictate_app.text.vocabulary import Vocabulary
 
