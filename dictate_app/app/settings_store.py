@@ -44,7 +44,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from dictate_app.store.paths import config_dir
+from dictate_app.paths import config_dir
 from dictate_app.store.private import private_dir, touch_private
 from dictate_app.store.settings import KEYS, Settings, changed_keys, coerce, from_stored, to_stored
 

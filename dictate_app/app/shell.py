@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from dictate_app.app.ai_mode import AiConfig, ModesCatalog, shift_held
 from dictate_app.app.coordinator import Coordinator
 from dictate_app.app.cued_recorder import CuedRecorder
+from dictate_app.app.first_run import model_problem
 from dictate_app.app.gui_gc import GuiThreadCollector
 from dictate_app.app.hints import NO_HOTKEY, WHERE_SETTINGS, hands_free_stops, how_to_dictate, how_to_stop
 from dictate_app.app.history_recorder import HistoryRecorder
@@ -42,7 +43,6 @@ from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
 from dictate_app.store import autostart
-from dictate_app.store.first_run import model_problem
 from dictate_app.store.history import History
 from dictate_app.store.model_store import resolve_model_dir
 from dictate_app.text.rules import RulesFile, ensure_rules_file

@@ -21,10 +21,10 @@ from dictate_app.app.hints import NO_HOTKEY, how_to_dictate, hotkey_in_mode
 from dictate_app.app.icons import phase_icon
 from dictate_app.audio.sources import Microphone, microphone_choices
 from dictate_app.engine.base import LANGUAGE_CHOICES
-from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.desktop.keys import PASTE_CHORDS, chord_label, key_label
 from dictate_app.output.strategy import Method
+from dictate_app.text.labels import LANGUAGE_NAMES
 
 if TYPE_CHECKING:
     from dictate_app.app.settings_store import SettingsStore

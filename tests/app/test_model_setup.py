@@ -14,18 +14,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QSystemTrayIcon
 
-from dictate_app.app import model_setup
+from dictate_app.app import first_run, model_setup
+from dictate_app.app.first_run import ONNX_INT8
 from dictate_app.app.model_setup import ModelSetup
 from dictate_app.app.settings_store import SettingsStore
-from dictate_app.engine import loader
+from dictate_app.engine import forms, loader
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import ModelError
 from dictate_app.lifecycle import ModelStatus, Phase
-from dictate_app.store import first_run, model_store
-from dictate_app.store.first_run import ONNX_INT8
+from dictate_app.store import model_store
+from tests.app.test_first_run import onnx_files
 from tests.conftest import FIXTURE_MODEL
 from tests.store.http_files import RangeHandler, closed_port, serve_files
-from tests.store.test_first_run import onnx_files
 from tests.desktop.fakes import fake_desktop
 
 TIMEOUT_MS = 10_000
@@ -90,7 +90,7 @@ def shell(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    monkeypatch.setattr(forms, "has_cuda", lambda: False)
     loads = []
 
     def load_engine(model_dir, device="auto", threads=None, *, server=None, token=None, backend="auto"):
