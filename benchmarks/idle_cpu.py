@@ -1,6 +1,6 @@
 """Idle CPU, start-up time and memory of the running tray app (writes JSON).
 
-Starts the desktop test bench (``tests/desktop/bench.py``: Xvfb, openbox, trayer, PulseAudio
+Starts the desktop test bench (``testkit/desktop/bench.py``: Xvfb, openbox, trayer, PulseAudio
 virtual microphone), starts the real ``dictate-app`` tray app on it as a user would (default
 settings: microphone opened on demand), waits for "Dictate is ready", lets start-up work settle,
 then samples ``/proc/<pid>/stat`` (user + system time of the app and of every process it started)
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--note", default="", help="what else ran on the machine meanwhile (kept in the JSON)")
     args = parser.parse_args(argv)
 
-    from tests.desktop.bench import Desktop, ensure_system_packages
+    from testkit.desktop.bench import Desktop, ensure_system_packages
 
     ensure_system_packages()
     # An installed app has its bytecode compiled (pip and the bundle do it); a checkout run with

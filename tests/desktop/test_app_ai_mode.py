@@ -26,7 +26,7 @@ import urllib.request
 import pytest
 
 from dictate_app.store.history import History
-from tests.desktop.app_harness import REPO, App, Target, settled_text, start_talking, synthesize, wait_for
+from testkit.desktop.app_harness import REPO, App, Target, settled_text, start_talking, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 SPOKEN = "call my friend"  # three words: ai_mode_min_words is 3

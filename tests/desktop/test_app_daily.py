@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from tests.desktop.app_harness import REPO, App, Target, hold_to_talk, synthesize, wait_for
+from testkit.desktop.app_harness import REPO, App, Target, hold_to_talk, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 

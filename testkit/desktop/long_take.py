@@ -24,8 +24,8 @@ import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.audio.files import decode_file
-from tests.desktop.app_harness import APP_LIVE_TIMEOUT_S, LEAD_S, TEXT_TIMEOUT_S, settled_text, wait_for
-from tests.desktop.mic import bench_microphone_live, wait_live
+from testkit.desktop.app_harness import APP_LIVE_TIMEOUT_S, LEAD_S, TEXT_TIMEOUT_S, settled_text, wait_for
+from testkit.desktop.mic import bench_microphone_live, wait_live
 
 # Phrases of the fixture model's corpus (tools/minisv/lexicon.py EN_TEMPLATES, without digits).
 PHRASES = ("call my friend", "close the window", "please open the door", "turn on the light",
