@@ -6,5 +6,6 @@ Not part of the app: the wheel takes only ``dictate_app*`` (pyproject.toml) and 
 excludes it (packaging/dictate.spec). Nothing here imports ``tests``, so tools/ and benchmarks/ never
 depend on a test module (tests/test_testkit.py checks it); pytest fixtures stay in the tests'
 conftest.py files and take their helpers from here. Paths mirror tests/ (``testkit/desktop/bench.py``
-was ``tests/desktop/bench.py``).
+was ``tests/desktop/bench.py``), except server/harness.py: the helpers that were in
+tests/server/conftest.py.
 """
