@@ -118,7 +118,7 @@ def rss_mb(pid: int) -> float:
 
 def dictate_long(desktop, app, target, folder: Path, seconds: float, sample_s: float = 10.0) -> TakeResult:
     """Press F9, speak about ``seconds`` of phrases, press F9; see the module notes."""
-    from benchmarks.idle_cpu import TICK, cpu_ticks, descendants, thread_ticks
+    from testkit.proc import TICK, cpu_ticks, descendants, thread_ticks
 
     wav, phrases, spoken_s = long_recording(desktop, folder, seconds)
     result = TakeResult(spoken_s, phrases)
