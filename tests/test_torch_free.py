@@ -71,7 +71,7 @@ from dictate_app.audio.files import read_audio_file
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.vad import SileroVad
 from dictate_app.engine.loader import choose_backend, load_engine
-from tests.audio.fake_stream import FakeStreamFactory
+from testkit.audio.fake_stream import FakeStreamFactory
 
 onnx_dir, clip_path, long_path = sys.argv[1:4]
 out = {"backend_auto": choose_backend(onnx_dir)}
@@ -121,7 +121,7 @@ _LISTEN = r'''
 import sys
 from dictate_app.cli import build_parser
 from dictate_app.commands import listen
-from tests.audio.fake_stream import FakeStreamFactory
+from testkit.audio.fake_stream import FakeStreamFactory
 from dictate_app.audio.convert import to_model_input
 from dictate_app.audio.files import read_audio_file
 import numpy as np
@@ -221,7 +221,7 @@ def test_commands_run_without_torch_or_funasr(blocked_env, fixture_onnx_dir, cli
 
 @pytest.mark.slow
 def test_serve_runs_without_torch_or_funasr(blocked_env, fixture_onnx_dir, clips):
-    from tests.server.conftest import ServerProcess
+    from testkit.server.harness import ServerProcess
 
     env, log = blocked_env
     server = ServerProcess("--model", str(fixture_onnx_dir), env=env)

@@ -1,6 +1,6 @@
 """AI modes in the running app: the coordinator end to end (the real lifecycle, worker thread,
 inserter, popup and history, as in test_coordinator.py) against the fake OpenAI-compatible server
-on loopback (tests/fake_llm.py): the answer goes in, or the words as spoken within the timeout
+on loopback (testkit/fake_llm.py): the answer goes in, or the words as spoken within the timeout
 with the popup's sentence; both texts are in the history; the per-take and per-app choices."""
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
         qtbot, tmp_path, fixture_engine, three_phrases):
     from dictate_app.audio.recorder import Recorder
     from tests.audio.conftest import silence
-    from tests.audio.fake_stream import FakeStreamFactory
+    from testkit.audio.fake_stream import FakeStreamFactory
 
     a, b, c = three_phrases
     # Released 0.2 s after the last word, mid-pause: the last phrase is the tail at release.

@@ -1,12 +1,12 @@
 """``dictate-app modes path|list|models|try`` and the AI mode options of ``transcribe`` and the tray
-app, run as the user runs them, against the fake OpenAI-compatible server (tests/fake_llm.py)."""
+app, run as the user runs them, against the fake OpenAI-compatible server (testkit/fake_llm.py)."""
 
 from __future__ import annotations
 
 import json
 import time
 
-from tests.fake_llm import DEFAULT_MODEL
+from testkit.fake_llm import DEFAULT_MODEL
 
 
 def settings_ini(config, **values) -> None:
