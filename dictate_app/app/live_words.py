@@ -21,7 +21,7 @@ from typing import Any
 from dictate_app import lifecycle as lc
 from dictate_app.app.live_text import LiveTake, LiveView
 from dictate_app.errors import DictateError
-from dictate_app.output.strategy import InsertOutcome
+from dictate_app.output.strategy import InsertOutcome, Method
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class LiveWords:
                 log.warning("the words so far could not be saved: %s", exc)  # said again at release
                 return
             take.saved()
-        if co.options.insert_live and take.next_piece():
+        if co.settings.insert_live and take.next_piece():
             co.post(lc.LivePiece(uid))
 
     def insert_piece(self, uid: int) -> None:
@@ -87,7 +87,7 @@ class LiveWords:
             return
         # A piece of a take still being dictated: no per-app Enter after it (PerAppInserter).
         insert = getattr(co.inserter, "insert_piece", co.inserter.insert)
-        insert(piece, co._targets.get(uid), co.options.insert, lambda outcome: self._piece_done(uid, piece, outcome))
+        insert(piece, co._targets.get(uid), Method(co.settings.insert_method), lambda outcome: self._piece_done(uid, piece, outcome))
 
     def _piece_done(self, uid: int, piece: str, outcome: InsertOutcome) -> None:
         take = self._takes.get(uid)

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from dictate_app.engine.base import Engine
 from dictate_app.errors import DictateError
+from dictate_app.store.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +71,20 @@ class AsrWorker(QObject):
     # submit() -> _run_job on this object's thread: queued from other threads, direct from its own.
     _job = Signal(object)
 
-    def __init__(self, load: LoadEngine = _default_load, trim: TrimSpeech = _default_trim):
+    def __init__(self, load: LoadEngine = _default_load, trim: TrimSpeech = _default_trim, settings=DEFAULTS):
         super().__init__()
         self._load = load
         self._trim = trim
         self.engine: Engine | None = None
-        # The "itn" setting (numbers as digits, punctuation), set from the GUI thread: a bool
-        # that is read once per utterance, so no lock is needed.
-        self.itn = True
+        # The live settings (app/settings_store.py), read here on this thread: their frozen
+        # dataclass is replaced whole on the GUI thread, so a read sees the old or the new one.
+        self._settings = settings
         self._job.connect(self._run_job)
+
+    @property
+    def itn(self) -> bool:
+        """The "itn" setting (numbers as digits, punctuation), read once per utterance."""
+        return self._settings.itn
 
     # ---- an executor on this thread (for IncrementalTranscriber) ----
 

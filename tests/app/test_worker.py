@@ -205,3 +205,24 @@ def test_a_job_error_reaches_the_future(qtbot, worker_on_thread):
     future = worker.submit(lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         future.result(5)
+
+
+def test_worker_passes_the_itn_setting_to_the_engine(qtbot, tmp_path):
+    from dictate_app.app.settings_store import SettingsStore
+
+    seen = []
+
+    class Engine:
+        backend, device = "fake", "cpu"
+
+        def transcribe(self, samples, rate, language="auto", itn=True):
+            seen.append(itn)
+            return Transcript(text="seven", language="en")
+
+    settings = SettingsStore(tmp_path / "settings.ini")
+    worker = AsrWorker(load=lambda model_dir, device: Engine(), trim=lambda samples: samples, settings=settings)
+    worker.load("/m", "cpu")  # called directly: this thread is fine for a test
+    settings.set("itn", False)  # read at the next take
+    with qtbot.waitSignal(worker.transcribed):
+        worker.transcribe(1, np.ones(1600, np.float32), "en")
+    assert seen[-1] is False

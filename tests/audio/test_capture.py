@@ -1,19 +1,45 @@
-"""Opening the microphone (audio/capture.py's open_stream, StreamHandle and warm_up) over a stand-in
-for sounddevice: the system default, a named microphone that is gone, a sound-server source held
-by its name while open, a stereo-only device, a stale device list retried, one sentence when
-nothing opens. (Takes are tested through the recorder: test_recorder.py; a real microphone:
-tests/desktop/test_capture.py.)"""
+"""audio/capture.py without a recorder or a microphone: a Take alone (what it is told by
+construction decides its limits and whether it measures the level), and opening the microphone
+(open_stream, StreamHandle, warm_up) over a stand-in for sounddevice: the system default, a named
+microphone that is gone, a sound-server source held by its name while open, a stereo-only device,
+a stale device list retried, one sentence when nothing opens. (Takes inside the recorder:
+test_recorder.py; a real microphone: tests/desktop/test_capture.py.)"""
 
 from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 
 from dictate_app.audio import capture, portaudio
+from dictate_app.audio.capture import MAX_WARNING_S, Take
 from dictate_app.audio.sources import ENV_SOURCE
 from dictate_app.errors import MicrophoneError
 from tests.audio.test_portaudio import LISTING, FakeSd, dev
+
+
+def take(**kwargs) -> Take:
+    options = {"tail_s": 0.25, "max_s": 60.0, "metered": False} | kwargs
+    return Take(16_000, "test mic", 0.0, opened_on_demand=False, notes=[], **options)
+
+
+def test_tail_and_length_limit_in_samples():
+    t = take(tail_s=0.25, max_s=60.0)
+    assert (t.tail_samples, t.max_samples, t.max_s) == (4_000, 960_000, 60.0)
+    assert t.warn_at == round(60.0 * 0.8 * 16_000)  # the warning comes at most a fifth of the limit early
+    assert take(max_s=600.0).warn_at == round((600.0 - MAX_WARNING_S) * 16_000)
+
+
+def test_the_level_is_measured_only_when_someone_listens():
+    block = np.full(16_000, 0.5, np.float32)
+    quiet = take(metered=False)
+    quiet.add_block(block, arrival=0.0, age=0.0, overflow=False)
+    assert quiet.levels() == []
+    metered = take(metered=True)
+    metered.add_block(block, arrival=0.0, age=0.0, overflow=False)
+    levels = metered.levels()
+    assert levels and all(abs(rms - 0.5) < 1e-6 and abs(peak - 0.5) < 1e-6 for rms, peak in levels)
 
 
 class Stream:

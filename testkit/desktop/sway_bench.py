@@ -13,7 +13,7 @@ screenshots from ``grim``, focus from ``swaymsg -t get_tree``. A session D-Bus o
 (any user may connect: sway's user and root) carries the tray: swaybar hosts StatusNotifierItems,
 which is how Qt's tray icon shows on Wayland (seen in a grim screenshot: the icon in the bar).
 
-    python -m tests.desktop.sway_bench --shell    # a shell inside the bench; exit to stop it
+    python -m testkit.desktop.sway_bench --shell  # a shell inside the bench; exit to stop it
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.desktop.bench import ARTIFACTS, BenchError, Desktop, _wait_until, serve
+from testkit.desktop.bench import ARTIFACTS, BenchError, Desktop, _wait_until, serve
 
 BENCH_USER = "dictbench"
 REQUIRED_BINARIES = ("sway", "swaymsg", "swaybar", "wtype", "wl-copy", "wl-paste", "grim", "dbus-daemon", "pulseaudio",
@@ -254,7 +254,7 @@ class SwayDesktop(Desktop):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.desktop.sway_bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m testkit.desktop.sway_bench", description=__doc__.split("\n")[0])
     parser.add_argument("--shell", action="store_true", help="open $SHELL inside the bench; exit to stop it")
     args = parser.parse_args(argv)
     args.check = False
