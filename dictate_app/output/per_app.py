@@ -12,14 +12,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from dictate_app.desktop.base import Window
 from dictate_app.output.strategy import InsertOutcome, Method
-from dictate_app.store.settings import override_for
 
 log = logging.getLogger(__name__)
 ENTER_KEY = "enter"
+
+
+class Rule(Protocol):
+    """A per-app override (:class:`dictate_app.store.settings.AppOverride`) as the lookup sees it."""
+
+    def applies_to(self, app: str | None) -> bool: ...
+
+
+R = TypeVar("R", bound=Rule)
+
+
+def override_for(overrides: Sequence[R], app: str | None) -> R | None:
+    """The first of ``overrides`` whose ``match`` occurs in ``app`` (window class or name), or None:
+    the one per-app lookup (insertion here, the AI mode in ``Settings.ai_mode_for``)."""
+    return next((o for o in overrides if o.applies_to(app)), None)
 
 
 class PerAppInserter:

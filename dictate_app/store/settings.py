@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -21,6 +21,7 @@ from dictate_app.desktop.keys import DEFAULT_HOTKEY, PASTE_CHORDS, KeyNameError,
 from dictate_app.desktop.session import DESKTOP_CHOICES
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.lifecycle import Mode
+from dictate_app.output.per_app import override_for
 from dictate_app.output.strategy import Method
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -48,12 +49,6 @@ class AppOverride:
 
     def applies_to(self, app: str | None) -> bool:
         return bool(app) and bool(self.match.strip()) and self.match.strip().lower() in app.lower()
-
-
-def override_for(overrides: Sequence[AppOverride], app: str | None) -> AppOverride | None:
-    """The first of ``overrides`` whose ``match`` occurs in ``app`` (window class or name), or None:
-    the one per-app lookup (insertion in output.per_app, the AI mode in :meth:`Settings.ai_mode_for`)."""
-    return next((o for o in overrides if o.applies_to(app)), None)
 
 
 # Sensible starting points: terminals do not paste with Ctrl+V.
