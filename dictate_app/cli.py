@@ -32,7 +32,7 @@ COMMANDS = (
     "listen",
     "doctor",
 )
-# The module whose `run` handles `dictate-app` without a subcommand (the tray app, once it exists).
+# The module whose `run` handles `dictate-app` without a subcommand: the tray app.
 DEFAULT_COMMAND = "app"
 
 

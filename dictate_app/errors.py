@@ -26,7 +26,7 @@ class ModelError(DictateError):
     exit_code = 3
 
 
-class DeviceError(DictateError):
+class MicrophoneError(DictateError):
     """No usable microphone, or no audio library."""
 
     exit_code = 4

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import dictate_app
 from dictate_app.audio.vad import model_path
-from dictate_app.output.sounds import sounds_dir
+from dictate_app.audio.cues import sounds_dir
 
 venv = Path(sys.argv[1]).resolve()
 for what, path in (("the package", Path(dictate_app.__file__)), ("the VAD model", model_path()),

@@ -38,3 +38,38 @@ def test_an_open_xdg_runtime_dir_is_passed_over_for_our_own(monkeypatch, tmp_pat
     assert paths.private_dir_problem(own) is None
     os.chmod(xdg, 0o700)
     assert paths.runtime_dir() == xdg
+
+
+def test_without_the_environment_the_platform_dirs_are_used(monkeypatch, tmp_path):
+    monkeypatch.delenv(paths.ENV_DATA_DIR, raising=False)
+    monkeypatch.delenv(paths.ENV_CONFIG_DIR, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert paths.data_dir() == tmp_path / "share" / "dictate-app"
+    assert paths.config_dir() == tmp_path / "config" / "dictate-app"
+
+
+def test_a_symlink_to_a_private_dir_is_not_one(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(private)
+    assert paths.private_dir_problem(tmp_path / "link") == "it is not a directory"  # lstat: the link itself
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the control socket's directory is a Unix matter")
+def test_our_own_dir_made_open_is_closed_again(monkeypatch, tmp_path):
+    monkeypatch.delenv(paths.ENV_RUNTIME_DIR, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    own = tmp_path / f"{paths.APP_NAME}-{os.getuid()}"
+    own.mkdir()
+    own.chmod(0o755)
+    assert paths.runtime_dir() == own and own.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the control socket's directory is a Unix matter")
+def test_a_file_in_our_dirs_place_is_refused_with_the_fix(monkeypatch, tmp_path):
+    monkeypatch.delenv(paths.ENV_RUNTIME_DIR, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / f"{paths.APP_NAME}-{os.getuid()}").write_text("")
+    with pytest.raises(paths.RuntimeDirError, match="because it is not a directory: remove it, or set XDG_RUNTIME_DIR"):
+        paths.runtime_dir()

@@ -61,7 +61,7 @@ DROP_MESSAGES = {
 
 
 class Coordinator(QObject):
-    """Runs the lifecycle. ``ui`` receives ``set_phase``/``notify``; ``popup`` shows progress."""
+    """Runs the lifecycle. ``notify`` shows messages, ``popup`` progress (``phase_changed``: the phase)."""
 
     phase_changed = Signal(object)  # lifecycle.Phase
     # (uid, details dict): emitted once per utterance that ends (inserted, no speech, failed...).
@@ -292,7 +292,7 @@ class Coordinator(QObject):
         self._recorder_mic = self.settings.microphone
         try:
             self.recorder = self._recorder_factory(
-                device=self.settings.microphone or None,
+                microphone=self.settings.microphone or None,
                 keep_ready=self.settings.keep_mic_ready,
                 tail_s=self.settings.tail_ms / 1000,
                 live_vad=True,  # segments for incremental transcription; also shortens the tail
@@ -319,7 +319,7 @@ class Coordinator(QObject):
             self._drop(uid, "failed", message)
             self.post(lc.AudioReady(uid, ok=False, message=message))
             return
-        if getattr(recording, "device_lost", False):
+        if getattr(recording, "microphone_lost", False):
             self._notify("The microphone went away during the recording; what was captured is kept.", False)
         samples = recording.samples
         self._marks.setdefault(uid, {})["audio"] = self._clock()
@@ -374,7 +374,7 @@ class Coordinator(QObject):
         text = self.live.remainder(uid, transcript.text)  # inserted as spoken: only the rest is left
         if not text:  # every word went in as spoken: only a per-app Enter may be left
             getattr(self.inserter, "enter_after", lambda target: None)(self._targets.get(uid))
-            self._inserted(uid, InsertOutcome("inserted", None, "", self._targets.get(uid)))
+            self._inserted(uid, InsertOutcome("inserted"))
             return
         self.inserter.insert(
             text, self._targets.get(uid), Method(self.settings.insert_method),

@@ -19,7 +19,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from dictate_app.output.sounds import CuePlayer, cue_skip_samples
+from dictate_app.audio.cues import CuePlayer, cue_skip_samples
 
 
 class CuedRecorder:

@@ -41,7 +41,7 @@ from dictate_app.lifecycle import ModelFailed, ModelStatus, Phase
 from dictate_app.modes.catalog import ensure_modes_file
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
-from dictate_app.output.sounds import CuePlayer
+from dictate_app.audio.cues import CuePlayer
 from dictate_app.store import autostart
 from dictate_app.store.history import History
 from dictate_app.store.model_store import resolve_model_dir

@@ -1,1 +1,2 @@
-"""Qt-free audio: conversion to the model's input format, voice activity detection, capture."""
+"""Qt-free audio: conversion to the model's input format, voice activity detection, capture, the
+start and stop cues."""

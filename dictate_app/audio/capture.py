@@ -1,6 +1,6 @@
 """The pieces of :mod:`dictate_app.audio.recorder` that run on its worker thread.
 
-:func:`open_stream` opens a device (by name, with the user-facing errors and a re-enumeration
+:func:`open_stream` opens a microphone (by name, with the user-facing errors and a re-enumeration
 retry) and :class:`Take` is one recording in progress: its blocks, timing, level, live segments,
 tail and length limit, turned into a :class:`Recording` at the end (re-exported by :mod:`dictate_app.audio.recorder`).
 """
@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from dictate_app.audio import devices, sources
+from dictate_app.audio import portaudio, sources
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.level import LevelMeter
 from dictate_app.audio.spoken import SpokenAudio
-from dictate_app.errors import DeviceError
+from dictate_app.errors import MicrophoneError
 
 if TYPE_CHECKING:
     from dictate_app.audio.vad import SpeechStream
@@ -37,10 +37,10 @@ class Recording:
     samples: np.ndarray  # 16 kHz mono float32 in [-1, 1], pre-roll + speech + tail
     sample_rate: int  # always 16000
     duration_s: float
-    device_name: str
+    microphone_name: str
     start_latency_ms: float  # start() -> first block captured (0 when the stream was already open)
     lost_ms: float  # audio known to be missing (stream not live yet when opening on demand)
-    device_lost: bool  # the device vanished mid-recording; samples hold what was captured
+    microphone_lost: bool  # the device vanished mid-recording; samples hold what was captured
     hit_max_length: bool
     warnings: tuple[str, ...]
     preroll_ms: float = 0.0  # audio from before start() at the head of ``samples``
@@ -82,51 +82,51 @@ class StreamHandle:
         except Exception:
             pass
         self._release()
-        devices.track_stream(False)
+        portaudio.track_stream(False)
 
 
-def _open_error(name: str, exc: BaseException) -> DeviceError:
-    return DeviceError(f'the microphone "{name}" could not be opened ({exc}); check that it is '
-                       "connected and not in use by another program")
+def _open_error(name: str, exc: BaseException) -> MicrophoneError:
+    return MicrophoneError(f'the microphone "{name}" could not be opened ({exc}); check that it is '
+                           "connected and not in use by another program")
 
 
-def open_stream(device: str | None, factory, callback: Callable, finished: Callable,
+def open_stream(microphone: str | None, factory, callback: Callable, finished: Callable,
                 start: bool = True) -> StreamHandle:
-    """Open and start an input stream on ``device`` (a name, or None for the system default).
+    """Open and start an input stream on ``microphone`` (a name, or None for the system default).
 
     With the default factory the device is looked up by name (falling back to the system default,
     with a note, when the named one is gone); a failure to open re-enumerates the devices once
-    and retries, since PortAudio's list may be stale. Raises :class:`DeviceError`.
+    and retries, since PortAudio's list may be stale. Raises :class:`MicrophoneError`.
     ``start=False`` opens without starting (no audio is captured): see :func:`warm_up`.
     """
     if factory is not None:  # an injected stream (tests): it knows its own name and rate
         try:
-            stream = factory(device=device, samplerate=None, channels=1, dtype="float32",
+            stream = factory(device=microphone, samplerate=None, channels=1, dtype="float32",
                              blocksize=0, callback=callback, finished_callback=finished)
             stream.start()
         except Exception as exc:
-            raise _open_error(device or "default", exc) from exc
-        devices.track_stream(True)
-        return StreamHandle(stream, str(getattr(stream, "device_name", device or "default")),
+            raise _open_error(microphone or "default", exc) from exc
+        portaudio.track_stream(True)
+        return StreamHandle(stream, str(getattr(stream, "device_name", microphone or "default")),
                             int(stream.samplerate), [], channels=int(getattr(stream, "channels", 1)))
 
-    sd = devices.sounddevice()
-    source = sources.server_source(device)  # "pulse:<name>": the sound server's source, by its stable name
+    sd = portaudio.sounddevice()
+    source = sources.server_source(microphone)  # "pulse:<name>": the sound server's source, by its stable name
     last_error: BaseException | None = None
     for attempt in range(3 if source else 2):
         if attempt:
-            devices.refresh_devices()  # a no-op while another stream is open
+            portaudio.refresh_devices()  # a no-op while another stream is open
         notes: list[str] = []
         if source and attempt == 2:  # that source is gone (unplugged): the default, and say so
             notes.append(f'the microphone "{source}" was not found; using the system default instead')
-            source, device = None, None
+            source, microphone = None, None
         try:
-            info = (_server_device() if source else None) or devices.find_input_device(device)
-        except DeviceError:
-            if not device:
+            info = (_server_device() if source else None) or portaudio.find_input_device(microphone)
+        except MicrophoneError:
+            if not microphone:
                 raise
-            info = devices.find_input_device(None)
-            notes.append(f'the microphone "{device}" was not found; using "{info.name}" instead')
+            info = portaudio.find_input_device(None)
+            notes.append(f'the microphone "{microphone}" was not found; using "{info.name}" instead')
         rate = int(info.default_rate)
         try:
             sd.check_input_settings(device=info.index, samplerate=rate, channels=1, dtype="float32")
@@ -145,21 +145,21 @@ def open_stream(device: str | None, factory, callback: Callable, finished: Calla
                 stream.start()
         except Exception as exc:  # sd.PortAudioError and its kin: a device that went away
             release()
-            last_error = _open_error(device if source else info.name, exc)
+            last_error = _open_error(microphone if source else info.name, exc)
             continue
-        devices.track_stream(True)
-        return StreamHandle(stream, device if source else info.name, rate, notes, release, channels)
+        portaudio.track_stream(True)
+        return StreamHandle(stream, microphone if source else info.name, rate, notes, release, channels)
     assert last_error is not None
     raise last_error
 
 
 def _server_device():
     """PortAudio's device that reaches the sound server (``pulse``, else ``default``), or None."""
-    listed = {d.name: d for d in devices.list_input_devices()}
+    listed = {d.name: d for d in portaudio.list_input_devices()}
     return next((listed[name] for name in sources.SERVER_DEVICES if name in listed), None)
 
 
-def warm_up(device: str | None) -> None:
+def warm_up(microphone: str | None) -> None:
     """Open and close the device without starting it, so the first real open is fast.
 
     Measured on the bench: the first ``InputStream`` of a process takes 140-220 ms to open (ALSA
@@ -167,7 +167,7 @@ def warm_up(device: str | None) -> None:
     captured: the stream is never started. Failures are left for the real open to report.
     """
     try:
-        open_stream(device, None, lambda *args: None, lambda: None, start=False).close()
+        open_stream(microphone, None, lambda *args: None, lambda: None, start=False).close()
     except Exception:  # no device now: start() will say so in one sentence
         pass
 
@@ -182,13 +182,13 @@ def _seconds(value: float) -> str:
 class Take:
     """One recording in progress, fed with mono float32 blocks at the device rate."""
 
-    def __init__(self, rate: int, device_name: str, t_start: float, opened_on_demand: bool, notes: list[str],
-                 *, tail_s: float, max_s: float, metered: bool,
+    def __init__(self, rate: int, microphone_name: str, t_start: float, opened_on_demand: bool,
+                 notes: list[str], *, tail_s: float, max_s: float, metered: bool,
                  segmenter: "SpeechStream | None" = None, drop_spoken: bool = False) -> None:
         """``tail_s``/``max_s``: the recorder's release tail and length limit; ``metered``: someone
         listens to the level (the recorder's ``on_level``), so the take measures it."""
         self.rate = rate
-        self.device_name = device_name
+        self.microphone_name = microphone_name
         self.t_start = t_start
         self.opened_on_demand = opened_on_demand
         self.tail_samples = int(round(tail_s * rate))
@@ -204,7 +204,7 @@ class Take:
         self.future: concurrent.futures.Future | None = None
         self.stop_at: int | None = None
         self.tail_start: int | None = None
-        self.device_lost = False
+        self.microphone_lost = False
         self.hit_max_length = False
         self.overflows = 0
         self.warnings: list[str] = list(notes)
@@ -403,8 +403,8 @@ class Take:
         tail = (self.samples - self.tail_start) if self.tail_start is not None else 0
         return Recording(
             samples=samples, sample_rate=MODEL_RATE, duration_s=(head + samples.size) / MODEL_RATE,
-            device_name=self.device_name, start_latency_ms=self.start_latency_ms,
-            lost_ms=self.lost_ms, device_lost=self.device_lost,
+            microphone_name=self.microphone_name, start_latency_ms=self.start_latency_ms,
+            lost_ms=self.lost_ms, microphone_lost=self.microphone_lost,
             hit_max_length=self.hit_max_length, warnings=tuple(warnings),
             preroll_ms=max(0.0, self.preroll_samples * 1000.0 / self.rate - head * 1000.0 / MODEL_RATE),
             tail_ms=tail * 1000.0 / self.rate,

@@ -15,7 +15,7 @@ Two modes (README "Microphone modes"):
 After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept, less
 the silence the live VAD has already heard, and no longer than the open segment needs when its
 segments are consumed (:meth:`Take.tail_complete`). If
-the device vanishes, what was captured is kept and ``device_lost`` is set; a warning is issued
+the device vanishes, what was captured is kept and ``microphone_lost`` is set; a warning is issued
 before ``max_s`` is reached, and the recording ends there with ``hit_max_length``. ``max_s`` bounds
 the audio held in memory: all of a take, unless the take drops its spoken audio
 (``start(drop_spoken=True)``: its live segments' consumer keeps them), which then has no time limit.
@@ -60,7 +60,7 @@ def live_segmenter(segment_silence_s: float = SEGMENT_SILENCE_S):
 class Recorder:
     """Record from a microphone between :meth:`start` (key down) and :meth:`stop` (key up).
 
-    ``device`` is a device name (see :mod:`dictate_app.audio.devices`) or None for the system
+    ``microphone`` is a microphone id (see :mod:`dictate_app.audio.sources`) or None for the system
     default. ``stream_factory`` defaults to ``sounddevice.InputStream``; tests pass a fake with the
     same constructor keywords (``device, samplerate, channels, dtype, blocksize, callback,
     finished_callback``) and ``samplerate``/``channels`` attributes. Callbacks run on the
@@ -71,12 +71,12 @@ class Recorder:
     take, and ``live_vad=True`` runs the live VAD without constructor consumers; ``on_warning(message)``
     for a lost device or an approaching length limit, ``on_live(latency_ms)`` when the first audio
     of a recording has arrived (a good moment for a start cue).
-    With ``keep_ready`` the stream is opened in the constructor (raising :class:`DeviceError`);
+    With ``keep_ready`` the stream is opened in the constructor (raising :class:`MicrophoneError`);
     otherwise the worker opens and closes it once, unstarted (nothing is captured), so the first
     key-down does not pay PortAudio's cold open (140-220 ms measured).
     """
 
-    def __init__(self, device: str | None = None, keep_ready: bool = False, preroll_s: float = 0.4,
+    def __init__(self, microphone: str | None = None, keep_ready: bool = False, preroll_s: float = 0.4,
                  tail_s: float = 0.25, max_s: float = 300.0, *, stream_factory=None,
                  on_level: Callable[[float, float], None] | None = None,
                  on_segment: Callable[[np.ndarray], None] | None = None,
@@ -86,7 +86,7 @@ class Recorder:
                  segment_silence_s: float = SEGMENT_SILENCE_S, live_vad: bool | None = None) -> None:
         if max_s <= 0 or tail_s < 0 or preroll_s < 0:
             raise ValueError("max_s must be positive; tail_s and preroll_s not negative")
-        self.device = device
+        self.microphone = microphone
         self.keep_ready = keep_ready
         self.preroll_s, self.tail_s, self.max_s = preroll_s, tail_s, max_s
         self.segment_silence_s = segment_silence_s
@@ -143,7 +143,7 @@ class Recorder:
     def stop(self) -> concurrent.futures.Future:
         """Key up: returns at once a Future that resolves to the :class:`Recording` after the tail.
 
-        The Future raises :class:`DeviceError` if the microphone could not be opened, and
+        The Future raises :class:`MicrophoneError` if the microphone could not be opened, and
         ``RuntimeError`` if nothing was being recorded.
         """
         future: concurrent.futures.Future = concurrent.futures.Future()
@@ -231,10 +231,10 @@ class _Worker:
                 self._cancel()
             elif kind == _FINISHED:
                 if item[1] == self.generation and self.stream is not None:
-                    self._device_lost("the microphone stopped delivering audio")
+                    self._microphone_lost("the microphone stopped delivering audio")
             elif kind == _WARM:
                 if self.stream is None:
-                    warm_up(self.rec.device)
+                    warm_up(self.rec.microphone)
             elif kind == _OPEN:
                 self._open_ready(item[1])
             elif kind == _CLOSE:
@@ -272,7 +272,7 @@ class _Worker:
     def _open(self) -> None:
         self.generation += 1
         callback, finished = self._callback_for(self.generation)
-        self.stream = open_stream(self.rec.device, self.rec._factory, callback, finished)
+        self.stream = open_stream(self.rec.microphone, self.rec._factory, callback, finished)
         self.ring, self.ring_samples = [], 0
 
     def _close_stream(self) -> None:
@@ -396,14 +396,14 @@ class _Worker:
     def _stalled(self) -> None:
         if self.take is not None and self.stream is not None:
             waited = "opened but delivered no audio" if self.take.first_arrival is None else "stopped delivering audio"
-            self._device_lost(f"the microphone {waited}")
+            self._microphone_lost(f"the microphone {waited}")
 
-    def _device_lost(self, what: str) -> None:
+    def _microphone_lost(self, what: str) -> None:
         self._close_stream()
         if self.take is None:  # keep-ready, between recordings
             self._warn(f"{what}; it will be opened again at the next key press")
             return
-        self.take.device_lost = True
+        self.take.microphone_lost = True
         if self.take.future is None:
             self.rec._recording = False  # before the warning: its reader may check is_recording
         message = f"{what}; the {self.take.captured_s():.1f} s recorded so far are kept"

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from dictate_app.errors import DeviceError
+from dictate_app.errors import MicrophoneError
 
 SERVER_PREFIX = "pulse:"
 SYSTEM_DEFAULT = "System default"
@@ -100,7 +100,7 @@ def server_microphones(run: Runner | None = None) -> list[Microphone] | None:
 def portaudio_microphones() -> list[Microphone]:
     """PortAudio's input devices by name, the aliases of the default left out (the system
     default entry stands for them)."""
-    from dictate_app.audio.devices import list_input_devices
+    from dictate_app.audio.portaudio import list_input_devices
 
     return [Microphone(d.name, d.name, d.is_default) for d in list_input_devices(refresh=True)
             if d.name.lower() not in DEFAULT_ALIASES]
@@ -119,7 +119,7 @@ def list_microphones(run: Runner | None = None) -> list[Microphone]:
 def find_microphone(given: str | None, run: Runner | None = None) -> Microphone:
     """The microphone ``given`` names: an id (``pulse:...``, a PortAudio name) or a label, exact,
     then case-insensitive, then a unique part of one ("USB"). None, ``""`` and the default's
-    aliases are the system default. Raises :class:`DeviceError` naming the choices."""
+    aliases are the system default. Raises :class:`MicrophoneError` naming the choices."""
     if not given or given.lower() in DEFAULT_ALIASES or given.lower() == SYSTEM_DEFAULT.lower():
         return Microphone("", SYSTEM_DEFAULT)
     mics = list_microphones(run)[1:]
@@ -134,17 +134,17 @@ def find_microphone(given: str | None, run: Runner | None = None) -> Microphone:
     if given.startswith(SERVER_PREFIX):  # unplugged now: recording falls back to the default, with a note
         return Microphone(given, given[len(SERVER_PREFIX):])
     if not hits:  # a PortAudio name (saved by an older version, or a raw ALSA device): still valid
-        from dictate_app.audio.devices import find_input_device
+        from dictate_app.audio.portaudio import find_input_device
 
         try:
             device = find_input_device(given)
             return Microphone(device.name, device.name, device.is_default)
-        except DeviceError:
+        except MicrophoneError:
             pass
     names = ", ".join(f'"{mic.label}"' for mic in mics) or "none"
     why = "matches more than one" if hits else "is not one of them"
-    raise DeviceError(f'"{given}" {why}: the microphones are {names} (`dictate-app devices` lists them '
-                      "with their ids)")
+    raise MicrophoneError(f'"{given}" {why}: the microphones are {names} (`dictate-app devices` lists them '
+                          "with their ids)")
 
 
 def microphone_choices(listing: Callable[[], Sequence[Microphone]], current: str | None
@@ -163,9 +163,11 @@ def microphone_choices(listing: Callable[[], Sequence[Microphone]], current: str
     return mics, why
 
 
-def server_source(device: str | None) -> str | None:
+def server_source(microphone: str | None) -> str | None:
     """The sound server's source name in a ``pulse:`` id, else None."""
-    return device[len(SERVER_PREFIX):] if device and device.startswith(SERVER_PREFIX) else None
+    if microphone and microphone.startswith(SERVER_PREFIX):
+        return microphone[len(SERVER_PREFIX):]
+    return None
 
 
 def hold_source(source: str | None) -> Callable[[], None]:

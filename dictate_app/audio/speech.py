@@ -1,7 +1,7 @@
 """Trim a recording to its speech, or say there is none (so nothing is typed and no model runs).
 
-Text invented from silence is a top complaint about dictation tools (anchors.md, pain point 8):
-a recording in which Silero VAD finds no speech never reaches the model.
+Text invented from silence is a top complaint about dictation tools (heyito/ito #360, OpenWhispr
+#842): a recording in which Silero VAD finds no speech never reaches the model.
 """
 
 from __future__ import annotations

@@ -114,11 +114,11 @@ def _microphone_id(given: str) -> str | None:
     """``--microphone`` as the id the recorder opens: "USB" -> ``pulse:alsa_input.usb-...``. A name
     not found now is kept as given: the recorder then says so and uses the default, the app runs."""
     from dictate_app.audio.sources import find_microphone
-    from dictate_app.errors import DeviceError
+    from dictate_app.errors import MicrophoneError
 
     try:
         return find_microphone(given).id or None
-    except DeviceError:
+    except MicrophoneError:
         return given
 
 

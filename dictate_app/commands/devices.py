@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dictate_app.commands.options import add_microphone_option
-from dictate_app.errors import DeviceError
+from dictate_app.errors import MicrophoneError
 
 
 def register(subparsers) -> None:
@@ -26,9 +26,9 @@ def run(args) -> int:
 
     mics = list_microphones()
     if len(mics) == 1:  # only "System default": no input at all
-        from dictate_app.audio.devices import NO_MICROPHONE
+        from dictate_app.audio.portaudio import NO_MICROPHONE
 
-        raise DeviceError(NO_MICROPHONE)
+        raise MicrophoneError(NO_MICROPHONE)
     in_use = find_microphone(microphone(args)).id
     for mic in mics:
         if args.json:

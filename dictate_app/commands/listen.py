@@ -89,8 +89,8 @@ def record(args, stop: threading.Event, *, stream_factory=None, stdin=None, on_l
 
     # The sound server's id ("pulse:alsa_input..."), found by label or id; tests' fake streams take the name.
     mic = chosen_microphone(args) if stream_factory is None else None
-    device = (mic.id or None) if mic is not None else microphone(args)
-    recorder = Recorder(device=device, max_s=args.max_seconds, stream_factory=stream_factory,
+    chosen = (mic.id or None) if mic is not None else microphone(args)
+    recorder = Recorder(microphone=chosen, max_s=args.max_seconds, stream_factory=stream_factory,
                         on_level=meter, on_warning=warned, on_live=live,
                         on_segment=(lambda _segment: stop.set()) if args.vad else None,
                         segment_silence_s=args.pause)
@@ -130,7 +130,7 @@ def microphone(args) -> str | None:
 
 
 def chosen_microphone(args):
-    """The :class:`~dictate_app.audio.sources.Microphone` to record from (DeviceError if none)."""
+    """The :class:`~dictate_app.audio.sources.Microphone` to record from (MicrophoneError if none)."""
     from dictate_app.audio.sources import find_microphone
 
     return find_microphone(microphone(args))
@@ -140,10 +140,10 @@ def _recording_info(recording, speech) -> dict:
     return {
         "duration_s": round(recording.duration_s, 3),
         "speech_s": round(speech.size / recording.sample_rate, 3) if speech is not None else 0.0,
-        "device": recording.device_name,
+        "device": recording.microphone_name,
         "start_latency_ms": round(recording.start_latency_ms, 1),
         "lost_ms": round(recording.lost_ms, 1),
-        "device_lost": recording.device_lost,
+        "device_lost": recording.microphone_lost,
         "hit_max_length": recording.hit_max_length,
         "warnings": list(recording.warnings),
     }
@@ -154,7 +154,7 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
     from dictate_app.audio.speech import trim_to_speech
 
     if load is None:
-        from dictate_app.audio.devices import find_input_device
+        from dictate_app.audio.portaudio import find_input_device
         from dictate_app.engine.loader import choose_backend, load_engine
         from dictate_app.commands.options import model_folder
         from dictate_app.engine.forms import forms_in, no_model_message

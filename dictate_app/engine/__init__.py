@@ -1,8 +1,9 @@
-"""The speech engine: SenseVoice through funasr, Qt-free.
+"""The speech engine: SenseVoice through sherpa-onnx (int8 ONNX) or funasr, Qt-free.
 
 Public surface: :class:`Transcript` (the result), :func:`parse_tagged` (tags to fields) and
-:func:`load_engine` (model directory to a ready engine). Heavy imports (torch, funasr) happen only
-inside the backend modules, so importing this package is cheap.
+:func:`dictate_app.engine.loader.load_engine` (model directory to a ready engine, a local backend
+or a Dictate server). Heavy imports (torch, funasr, sherpa-onnx) happen only inside the backend
+modules, so importing this package is cheap.
 """
 
 from dictate_app.engine.result import Timings, Transcript

@@ -1,13 +1,20 @@
-"""The engine interface every backend implements (funasr now; ONNX later; fakes in tests)."""
+"""The engine interface every backend implements (ONNX through sherpa-onnx, funasr, fakes in tests),
+and what the backends share: the language check and the split of long audio at pauses."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from dictate_app.engine.result import Transcript
+
+if TYPE_CHECKING:
+    from dictate_app.audio.vad_spans import Span
+
+# Longer passes are split at pauses by the VAD (SenseVoice's demo caps segments at 30 s).
+MAX_PASS_S = 30.0
 
 # SenseVoiceSmall's languages; "auto" lets the model decide. Anything else is rejected by us,
 # because funasr silently treats an unknown language as "auto".
@@ -21,6 +28,14 @@ def check_language(language: str) -> str:
 
         raise BadAudioError(f"language {language!r} is not one of {', '.join(LANGUAGE_CHOICES)}")
     return language
+
+
+def long_audio_windows(audio: np.ndarray) -> list[Span]:
+    """Windows of 16 kHz ``audio`` of at most ``MAX_PASS_S`` each, cut at pauses (both backends'
+    split of long audio; the process's one Silero VAD, loaded on first use)."""
+    from dictate_app.audio.speech import shared_vad
+
+    return shared_vad().model_windows(audio, MAX_PASS_S)
 
 
 class Engine(Protocol):

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE, to_model_input
-from dictate_app.engine.base import check_language
+from dictate_app.engine.base import MAX_PASS_S, check_language, long_audio_windows
 from dictate_app.engine.modeldir import ModelConfig, validate_model_dir
 from dictate_app.engine.result import Timings, Transcript
 from dictate_app.engine.tags import parse_tagged
@@ -28,8 +28,6 @@ from dictate_app.errors import ModelError
 log = logging.getLogger(__name__)
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
-# Longer passes are split at pauses by the VAD (SenseVoice's demo caps segments at 30 s).
-MAX_PASS_S = 30.0
 
 
 def resolve_device(device: str) -> str:
@@ -74,7 +72,6 @@ class FunasrEngine:
         self.frontend = frontend
         self.tokenizer = tokenizer
         self.device = device
-        self._vad = None
 
     # ---- loading -----------------------------------------------------------------------------
     @classmethod
@@ -158,7 +155,7 @@ class FunasrEngine:
         if duration <= MAX_PASS_S:
             pieces = [audio]
         else:
-            pieces = [audio[span.start:span.end] for span in self._long_audio_windows(audio)]
+            pieces = [audio[span.start:span.end] for span in long_audio_windows(audio)]
         raws, feature_ms, model_ms = [], 0.0, 0.0
         for piece in pieces:
             raw, f_ms, m_ms = self._infer(piece, language, itn)
@@ -169,13 +166,6 @@ class FunasrEngine:
             raws.append("<|nospeech|>")
         total_ms = (time.perf_counter() - started) * 1000
         return parse_tagged("".join(raws), duration, Timings(feature_ms, model_ms, total_ms))
-
-    def _long_audio_windows(self, audio: np.ndarray):
-        if self._vad is None:
-            from dictate_app.audio.vad import SileroVad
-
-            self._vad = SileroVad()
-        return self._vad.model_windows(audio, MAX_PASS_S)
 
     def transcribe_batch(
         self, items: Sequence[tuple[np.ndarray, int]], language: str = "auto", itn: bool = True

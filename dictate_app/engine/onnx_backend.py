@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE, to_model_input
-from dictate_app.engine.base import check_language
+from dictate_app.engine.base import MAX_PASS_S, check_language, long_audio_windows
 from dictate_app.engine.heap import lean_load
 from dictate_app.engine.onnxdir import EXPORT_HINT, OnnxModel, find_onnx_model, validate_onnx_model
 from dictate_app.engine.result import Timings, Transcript
@@ -32,9 +32,6 @@ from dictate_app.engine.tags import parse_tagged
 from dictate_app.errors import ModelError
 
 log = logging.getLogger(__name__)
-
-# Longer passes are split at pauses, as the funasr backend does (SenseVoice caps passes at 30 s).
-MAX_PASS_S = 30.0
 
 
 def _itn_tag(itn: bool) -> str:
@@ -58,7 +55,6 @@ class OnnxEngine:
         self.threads = threads
         self._settings: tuple[str, bool] | None = None
         self._recognizer = None
-        self._vad = None
         # sherpa-onnx decodes are not documented as thread-safe; one at a time per engine.
         self._lock = threading.Lock()
 
@@ -134,7 +130,7 @@ class OnnxEngine:
             if audio.size / MODEL_RATE <= MAX_PASS_S:
                 passes.append([audio])
             else:
-                passes.append([audio[span.start:span.end] for span in self._long_audio_windows(audio)])
+                passes.append([audio[span.start:span.end] for span in long_audio_windows(audio)])
         flat = [piece for pieces in passes for piece in pieces]
         # One batch pads every pass to the longest one: fine for a few short clips (the server),
         # wasteful for a long clip's 30 s window next to its 3 s remainder (measured: 2x the
@@ -184,10 +180,3 @@ class OnnxEngine:
                 recognizer.decode_streams(streams)
             model_ms = (time.perf_counter() - t0) * 1000
         return [tagged_raw(stream.result, itn) for stream in streams], model_ms
-
-    def _long_audio_windows(self, audio: np.ndarray):
-        if self._vad is None:
-            from dictate_app.audio.vad import SileroVad
-
-            self._vad = SileroVad()
-        return self._vad.model_windows(audio, MAX_PASS_S)

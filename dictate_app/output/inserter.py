@@ -98,36 +98,36 @@ class Inserter:
         now = self.focused()
         if target is not None and (now is None or now.id != target.id):
             self.clipboard.set_text(text)
-            on_done(InsertOutcome("clipboard", method, FOCUS_MOVED, target))
+            on_done(InsertOutcome("clipboard", method, FOCUS_MOVED))
             return
         if method is Method.TYPE:
-            self._type(text, target, held, on_done)
+            self._type(text, held, on_done)
         else:
-            self._paste(text, target, now, held, on_done)
+            self._paste(text, now, held, on_done)
 
-    def _type(self, text, target, clear, on_done) -> None:
+    def _type(self, text, clear, on_done) -> None:
         try:
             self.keyboard.type(text, clear_modifiers=clear)
         except DictateError as exc:
             self.clipboard.set_text(text)
-            on_done(InsertOutcome("failed", Method.TYPE, str(exc), target))
+            on_done(InsertOutcome("failed", Method.TYPE, str(exc)))
             return
-        on_done(InsertOutcome("inserted", Method.TYPE, "", target))
+        on_done(InsertOutcome("inserted", Method.TYPE))
 
-    def _paste(self, text, target, reader, clear, on_done) -> None:
+    def _paste(self, text, reader, clear, on_done) -> None:
         try:
             snapshot = self.clipboard.save()
             self.clipboard.set_text(text)
         except DictateError as exc:
             # Another program holds the clipboard open (Windows): no chord, it would paste the old content.
-            on_done(InsertOutcome("failed", Method.PASTE, str(exc), target))
+            on_done(InsertOutcome("failed", Method.PASTE, str(exc)))
             return
         self.clipboard.expect_reader(reader)  # the window the chord goes to; its app's reads count
         try:
             self.keyboard.key(self.paste_keys, clear_modifiers=clear)
         except DictateError as exc:
             # Keep the transcript on the clipboard: the user can still paste it by hand.
-            on_done(InsertOutcome("failed", Method.PASTE, str(exc), target))
+            on_done(InsertOutcome("failed", Method.PASTE, str(exc)))
             return
 
         def restore() -> None:
@@ -135,13 +135,13 @@ class Inserter:
                 self.clipboard.restore(snapshot)
             except Exception:  # a clipboard we cannot restore must not lose the report
                 log.warning("could not restore the clipboard", exc_info=True)
-            on_done(InsertOutcome("inserted", Method.PASTE, "", target))
+            on_done(InsertOutcome("inserted", Method.PASTE))
 
         def not_pasted() -> None:
             # Nobody read the clipboard, so nothing was pasted (on X11 the text can only come
             # from us): keep the transcript there rather than the old content.
             log.warning("the target did not read the clipboard")
-            on_done(InsertOutcome("clipboard", Method.PASTE, NOT_PASTED, target))
+            on_done(InsertOutcome("clipboard", Method.PASTE, NOT_PASTED))
 
         self._restore_after_fetch(restore, not_pasted, waited_ms=0)
 

@@ -12,13 +12,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from dictate_app.desktop.base import Window
 from dictate_app.output.strategy import InsertOutcome, Method
 
 log = logging.getLogger(__name__)
 ENTER_KEY = "enter"
+
+
+class Rule(Protocol):
+    """A per-app override (:class:`dictate_app.store.settings.AppOverride`) as the lookup sees it."""
+
+    def applies_to(self, app: str | None) -> bool: ...
+
+
+R = TypeVar("R", bound=Rule)
+
+
+def override_for(overrides: Sequence[R], app: str | None) -> R | None:
+    """The first of ``overrides`` whose ``match`` occurs in ``app`` (window class or name), or None:
+    the one per-app lookup (insertion here, the AI mode in ``Settings.ai_mode_for``)."""
+    return next((o for o in overrides if o.applies_to(app)), None)
 
 
 class PerAppInserter:
@@ -51,7 +66,7 @@ class PerAppInserter:
         # Without a target (re-insertion from the history) the rules of the focused app apply.
         window = target if target is not None else (self.inner.focused() if rules else None)
         app = window.describe() if window is not None else None
-        return next((o for o in rules if o.applies_to(app)), None), app
+        return override_for(rules, app), app
 
     def _press_enter(self) -> None:
         try:

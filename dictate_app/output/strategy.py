@@ -16,7 +16,7 @@ class Method(str, Enum):
 
 
 # xdotool and wtype type about 7-12 ms per character: 20 characters is a quarter of a second, which is
-# where pasting starts to win (STYLE.md: "paste anything over ~20 characters").
+# where pasting starts to win.
 TYPE_MAX_CHARS = 20
 
 
@@ -41,7 +41,6 @@ class InsertOutcome:
     status: str
     method: Method | None = None
     message: str = ""
-    target: str | None = None
 
     @property
     def inserted(self) -> bool:

@@ -21,6 +21,7 @@ from dictate_app.desktop.keys import DEFAULT_HOTKEY, PASTE_CHORDS, KeyNameError,
 from dictate_app.desktop.session import DESKTOP_CHOICES
 from dictate_app.engine.base import LANGUAGE_CHOICES
 from dictate_app.lifecycle import Mode
+from dictate_app.output.per_app import override_for
 from dictate_app.output.strategy import Method
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -104,13 +105,9 @@ class Settings:
     # Below this many words the mode does not run (CJK: two characters count as one word).
     ai_mode_min_words: int = field(default=3, metadata=_range(0, 1000))
 
-    def override_for(self, app: str | None) -> AppOverride | None:
-        """The first per-app override whose ``match`` occurs in ``app`` (window class or name)."""
-        return next((o for o in self.app_overrides if o.applies_to(app)), None)
-
     def ai_mode_for(self, app: str | None) -> str:
         """The AI mode name for text going into ``app``: the per-app override's, else ``ai_mode``."""
-        override = self.override_for(app)
+        override = override_for(self.app_overrides, app)
         return override.ai_mode if override is not None and override.ai_mode else self.ai_mode
 
 

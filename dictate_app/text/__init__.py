@@ -1,1 +1,2 @@
-"""Qt-free text handling: joining transcript pieces, later replacement rules."""
+"""Qt-free text for a person: the user's replacement rules, vocabulary correction, the words and
+emoji for SenseVoice's tags."""

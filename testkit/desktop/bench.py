@@ -10,7 +10,7 @@ Starts, without D-Bus or a login session, and in well under a second:
   through ALSA's ``pulse``/``default`` devices (libasound2-plugins).
 
 It stops only the processes it started (TERM, then KILL), checking ``/proc/<pid>/stat`` for zombies
-so a stop never waits on a dead process. Facts and pitfalls: ``shared/reference/desktop-testing.md``.
+so a stop never waits on a dead process.
 
 Used as the session fixture ``desktop`` (``tests/desktop/conftest.py``) and by hand::
 

@@ -11,8 +11,7 @@ Keys come from ``wtype`` (a virtual keyboard: sway bindings fire from it; ``wtyp
 -p F9`` holds F9 for 1.5 s in one process, because the key is released when the process ends),
 screenshots from ``grim``, focus from ``swaymsg -t get_tree``. A session D-Bus of the bench's own
 (any user may connect: sway's user and root) carries the tray: swaybar hosts StatusNotifierItems,
-which is how Qt's tray icon shows on Wayland (seen in a grim screenshot: the icon in the bar). Facts and pitfalls measured here:
-``shared/reference/platforms.md`` section 1.
+which is how Qt's tray icon shows on Wayland (seen in a grim screenshot: the icon in the bar).
 
     python -m testkit.desktop.sway_bench --shell  # a shell inside the bench; exit to stop it
 """
@@ -219,7 +218,7 @@ class SwayDesktop(Desktop):
     def key_down(self, key: str) -> None:
         """Hold ``key`` (an xkb name) until :meth:`key_up`: a wtype process's virtual keyboard holds
         it, and its going away releases it (sway then fires --release bindings: measured)."""
-        # -s 60 first: a new virtual keyboard's first key races its keymap (platforms.md).
+        # -s 60 first: a new virtual keyboard's first key races its keymap (measured on this bench).
         self._held = subprocess.Popen(["wtype", "-s", "60", "-P", key, "-s", "600000", "-p", key], env=self.env)
 
     def key_up(self, key: str) -> None:

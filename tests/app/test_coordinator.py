@@ -23,7 +23,7 @@ from dictate_app.app.settings_store import SettingsStore
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.audio.recorder import Recording
 from dictate_app.engine.tags import parse_tagged
-from dictate_app.errors import BadAudioError, DeviceError, ModelError
+from dictate_app.errors import BadAudioError, MicrophoneError, ModelError
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.desktop.base import Window
 from dictate_app.output.inserter import FOCUS_MOVED, Inserter
@@ -97,11 +97,11 @@ class FakeRecorder:
             head = np.concatenate(entry.segments) if entry.segments else np.zeros(0, np.float32)
             samples = np.concatenate([head, entry.tail])
             result = Recording(samples=samples, sample_rate=16000, duration_s=samples.size / 16000,
-                               device_name="fake", start_latency_ms=0.0, lost_ms=0.0, device_lost=False,
+                               microphone_name="fake", start_latency_ms=0.0, lost_ms=0.0, microphone_lost=False,
                                hit_max_length=False, warnings=(), tail_start=head.size,
                                tail_has_speech=bool(entry.tail.any()), segmented=True)
         else:
-            result = SimpleNamespace(samples=entry, sample_rate=16000, device_lost=False)
+            result = SimpleNamespace(samples=entry, sample_rate=16000, microphone_lost=False)
         future = Future()
         timer = threading.Timer(self.tail_s, lambda: future.set_result(result))
         timer.start()
@@ -367,7 +367,7 @@ def test_model_failure_is_notified_and_press_refused(harness):
 
 
 def test_microphone_failure_at_start(harness):
-    h = harness(fail_start=DeviceError("no microphone was found; connect one and try again"))
+    h = harness(fail_start=MicrophoneError("no microphone was found; connect one and try again"))
     h.start()
     h.co.press(0.0)
     assert h.co.state.phase is Phase.IDLE
@@ -389,7 +389,7 @@ def test_tray_options_apply_live(harness):
     (uid, details), = h.wait_finished(1)
     assert details["method"] == "type" and h.keyboard.sent == [("type", "toggled", False)]
     h.settings.set("microphone", "USB mic")
-    assert h.recorders[-1].kwargs["device"] == "USB mic" and h.recorders[0].log[-1] == "close"
+    assert h.recorders[-1].kwargs["microphone"] == "USB mic" and h.recorders[0].log[-1] == "close"
 
 
 # ---- incremental transcription: segments while the key is held ------------------------------

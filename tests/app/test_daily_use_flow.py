@@ -1,13 +1,11 @@
 """Issue-6 parts inside the coordinator's real flow (the issue-5 test harness, fakes only at the
 recorder/engine/keyboard seams): rules rewrite the text before it is saved and inserted, the
-history holds it before the keys are sent and then the insertion result, and the remote-control
-handler drives recordings."""
+history holds it before the keys are sent and then the insertion result. (The remote-control
+handler: test_remote.py.)"""
 
 from __future__ import annotations
 
 from dictate_app.app.history_recorder import HistoryRecorder
-from dictate_app.app.remote import make_handler
-from dictate_app.lifecycle import Phase
 from dictate_app.store.history import History
 from dictate_app.text.rules import parse_rules
 from tests.app.test_coordinator import SPEECH, harness  # noqa: F401  (the fixture)
@@ -35,38 +33,3 @@ def test_rules_and_history_around_insertion(harness, tmp_path):
     entry = history.recent()[0]
     assert entry.insert_method == "paste" and entry.language == "en" and entry.emotion == "HAPPY"
     assert entry.target is None  # the harness's window ("w1") has no app or title: its id is not kept
-
-
-def test_remote_commands_drive_the_coordinator(harness):
-    h = harness(texts=["hello world from the command line"], script=[SPEECH])
-    shown = []
-    facts = {"backend": "x11", "hotkey_problem": None, "checks": []}
-    handle = make_handler(h.co, lambda: shown.append(1), lambda: facts)
-    h.start()
-    reply = handle("status")
-    assert reply["phase"] == "ready" and reply["model"] == "ready" and reply["recording"] is False
-    assert reply["desktop"] == facts  # what `dictate-app doctor` shows of the running app
-    assert "desktop" not in handle("stop")  # commands bound to keys stay cheap
-    assert handle("stop")["recording"] is False  # stop while idle: nothing happens
-    assert handle("start")["phase"] == "recording"
-    assert handle("start")["recording"] is True  # idempotent
-    assert handle("stop")["recording"] is False
-    (_uid, details), = h.wait_finished(1)
-    assert details["status"] == "inserted" and details["text"] == "hello world from the command line"
-    h.qtbot.waitUntil(lambda: h.co.state.phase is Phase.IDLE, timeout=2000)
-    assert handle("toggle")["recording"] is True
-    assert handle("cancel")["recording"] is False
-    assert h.wait_finished(2)[1][1] == {"status": "cancelled"}
-    handle("show")
-    assert shown == [1]
-
-
-def test_start_hands_free_over_the_control_socket_starts_once_and_says_so(harness):
-    h = harness(texts=[], script=[SPEECH])
-    handle = make_handler(h.co, lambda: None)
-    h.start()
-    reply = handle("start-hands-free")
-    assert reply["recording"] is True and reply["hands_free"] is True
-    assert "on_pause" in h.recorders[0].take, "hold mode, yet this take stops by itself"
-    assert handle("start-hands-free")["recording"] is True and h.recorders[0].log == ["start"]
-    assert handle("cancel")["hands_free"] is False

@@ -18,7 +18,7 @@ from dictate_app.engine import forms, loader
 from dictate_app.errors import ModelError
 from dictate_app.store import model_store
 from tests.conftest import FIXTURE_MODEL
-from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
+from tests.engine.test_onnxdir import sherpa_metadata, write_onnx, write_tokens
 from tests.store.http_files import RangeHandler, serve_files
 
 

@@ -8,11 +8,11 @@ import time
 import numpy as np
 import pytest
 
-from dictate_app.audio import devices, recorder as recorder_module
+from dictate_app.audio import portaudio, recorder as recorder_module
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.vad import SileroVad
-from dictate_app.errors import DeviceError
+from dictate_app.errors import MicrophoneError
 from tests.audio.conftest import ncc_best, silence
 from testkit.audio.fake_stream import FakeStreamFactory
 
@@ -58,7 +58,7 @@ def test_keep_ready_prepends_the_preroll_and_keeps_the_tail_sample_exact(make):
     assert np.array_equal(got.samples, source[9_600:24_000 + 4_160])
     assert got.preroll_ms == 400 and got.tail_ms == 260
     assert got.start_latency_ms == 0 and got.lost_ms == 0
-    assert not got.device_lost and not got.hit_max_length and got.warnings == ()
+    assert not got.microphone_lost and not got.hit_max_length and got.warnings == ()
     assert got.sample_rate == MODEL_RATE and got.duration_s == pytest.approx(1.16)
     assert not stream.closed, "keep-ready leaves the stream open for the next pre-roll"
 
@@ -68,7 +68,7 @@ def test_on_demand_opens_at_key_down_measures_the_gap_and_closes_after(make):
     factory = FakeStreamFactory(source, MODEL_RATE, open_delay_s=0.06)
     rec = make(factory, tail_s=0.1)
     assert not factory.streams, "nothing is opened before the first key-down"
-    before = devices.open_stream_count()
+    before = portaudio.open_stream_count()
     rec.start()
     stream = factory.stream
     stream.pump(0.5)
@@ -81,8 +81,8 @@ def test_on_demand_opens_at_key_down_measures_the_gap_and_closes_after(make):
     # The first block is 20 ms long and was delivered when full: its first sample is 20 ms older.
     assert got.lost_ms == pytest.approx(got.start_latency_ms - 20, abs=2)
     wait_for(lambda: stream.closed)
-    assert devices.open_stream_count() == before
-    assert got.device_name == "fake microphone"
+    assert portaudio.open_stream_count() == before
+    assert got.microphone_name == "fake microphone"
 
 
 def test_the_future_resolves_only_after_the_tail(make):
@@ -163,7 +163,7 @@ def test_a_device_that_vanishes_keeps_what_was_captured_and_says_so(make):
     wait_for(lambda: not rec.is_recording)
     assert len(warnings) == 1 and "0.8 s recorded so far are kept" in warnings[0]
     got = rec.stop().result(timeout=5)
-    assert got.device_lost
+    assert got.microphone_lost
     assert np.array_equal(got.samples, ramp(3.0)[:12_800])
     assert got.warnings == tuple(warnings)
 
@@ -179,7 +179,7 @@ def test_a_device_that_silently_stops_delivering_is_noticed(make, monkeypatch):
     rec.start()
     wait_for(lambda: not rec.is_recording)
     got = rec.stop().result(timeout=5)
-    assert got.device_lost and "stopped delivering audio" in warnings[0]
+    assert got.microphone_lost and "stopped delivering audio" in warnings[0]
     assert got.duration_s == pytest.approx(1.0, abs=0.021)
 
 
@@ -187,13 +187,13 @@ def test_a_device_that_fails_to_open_gives_one_sentence(make):
     warnings: list[str] = []
     factory = FakeStreamFactory(ramp(1.0), MODEL_RATE,
                                 fail_on_start=RuntimeError("Error opening InputStream: Device unavailable"))
-    rec = make(factory, device="USB mic", on_warning=warnings.append)
+    rec = make(factory, microphone="USB mic", on_warning=warnings.append)
     rec.start()
     future = rec.stop()
-    with pytest.raises(DeviceError, match='microphone "USB mic" could not be opened'):
+    with pytest.raises(MicrophoneError, match='microphone "USB mic" could not be opened'):
         future.result(timeout=5)
     assert len(warnings) == 1
-    with pytest.raises(DeviceError):
+    with pytest.raises(MicrophoneError):
         Recorder(stream_factory=factory, keep_ready=True)
 
 
@@ -265,7 +265,7 @@ def test_keep_ready_reopens_a_microphone_lost_between_recordings(make):
     second.pump(0.3)
     recording = got.result(timeout=5)
     assert recording.preroll_ms == 0 and recording.start_latency_ms > 0  # reopened on demand
-    assert not recording.device_lost and not second.closed  # and kept ready again afterwards
+    assert not recording.microphone_lost and not second.closed  # and kept ready again afterwards
 
 
 @pytest.fixture(scope="module")

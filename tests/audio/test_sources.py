@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 
-from dictate_app.audio import devices, sources
+from dictate_app.audio import portaudio, sources
 from dictate_app.audio.sources import Microphone, find_microphone, hold_source, list_microphones
-from dictate_app.errors import DeviceError
-from tests.audio.test_devices import LISTING, FakeSd
+from dictate_app.errors import MicrophoneError
+from tests.audio.test_portaudio import LISTING, FakeSd
 
 
 def source(name, description, monitor=False):
@@ -74,7 +74,7 @@ def test_a_monitor_counts_only_when_it_is_the_default_source():
 
 @pytest.mark.parametrize("fail", [FileNotFoundError("pactl"), subprocess.TimeoutExpired("pactl", 2)])
 def test_without_a_sound_server_the_portaudio_names_and_one_system_default(monkeypatch, fail):
-    monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
+    monkeypatch.setattr(portaudio, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
     mics = list_microphones(FakePactl(fail=fail))
     # "pulse" and "default" are the system default under other names: listed once, as that.
     assert [m.label for m in mics] == ["System default", "HDA Intel PCH: ALC892 Analog (hw:0,0)"]
@@ -89,11 +89,11 @@ def test_find_by_label_part_or_id(given, found):
 
 
 def test_an_unknown_or_ambiguous_name_lists_the_microphones():
-    with pytest.raises(DeviceError) as caught:
+    with pytest.raises(MicrophoneError) as caught:
         find_microphone("Blue Yeti", FakePactl())
     assert str(caught.value) == ('"Blue Yeti" is not one of them: the microphones are "USB Headset Mono", '
                                  '"Built-in Audio Analog Stereo" (`dictate-app devices` lists them with their ids)')
-    with pytest.raises(DeviceError, match='"o" matches more than one'):
+    with pytest.raises(MicrophoneError, match='"o" matches more than one'):
         find_microphone("o", FakePactl())
     # A saved id whose device is unplugged now stays itself: recording falls back, with a note.
     assert find_microphone("pulse:alsa_input.gone", FakePactl()).id == "pulse:alsa_input.gone"

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+# test_app.py starts the tray app's Qt shell: the same offscreen platform, inert pynput backend and
+# GUI-thread garbage collection as tests/app (importing its conftest sets both variables).
+from tests.app.conftest import collect_qt_garbage_like_the_app  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def private_folders(tmp_path, monkeypatch):

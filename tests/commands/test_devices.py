@@ -7,22 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from dictate_app.audio import devices, sources
+from dictate_app.audio import portaudio, sources
 from dictate_app.cli import main
-from tests.audio.test_devices import LISTING, FakeSd
+from tests.audio.test_portaudio import LISTING, FakeSd
 from tests.audio.test_sources import FakePactl
 
 
 @pytest.fixture
 def no_server(monkeypatch):
     """No sound server: PortAudio's devices are the microphones (Windows, macOS, bare ALSA)."""
-    monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
+    monkeypatch.setattr(portaudio, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
     monkeypatch.setattr(sources, "_run", FakePactl(fail=FileNotFoundError("pactl")))
 
 
 @pytest.fixture
 def server(monkeypatch):
-    monkeypatch.setattr(devices, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
+    monkeypatch.setattr(portaudio, "sounddevice", lambda: FakeSd(list(LISTING), default=3))
     monkeypatch.setattr(sources, "_run", FakePactl())
 
 

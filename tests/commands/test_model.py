@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import FIXTURE_MODEL
 
 from dictate_app.cli import main
-from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
 from tests.app.test_first_run import cpu_build
+from tests.engine.test_onnxdir import sherpa_metadata, write_onnx, write_tokens
 
 
 @pytest.mark.slow

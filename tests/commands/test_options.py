@@ -13,7 +13,7 @@ import pytest
 
 from dictate_app.cli import build_parser
 from dictate_app.store.model_store import resolve_model_dir
-from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
+from tests.engine.test_onnxdir import sherpa_metadata, write_onnx, write_tokens
 
 
 @pytest.fixture

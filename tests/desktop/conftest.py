@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(config, items):
 def refresh_portaudio() -> None:
     """Make an already imported PortAudio see the bench's (new or restarted) audio server."""
     if "sounddevice" in sys.modules:
-        from dictate_app.audio.devices import refresh_devices
+        from dictate_app.audio.portaudio import refresh_devices
 
         refresh_devices()
 

@@ -39,7 +39,7 @@ def test_spoken_words_come_back_with_high_fidelity(desktop, utterance, mode):
     # "valid" correlation: the whole source, first to last sample, must be inside the recording.
     score, offset = ncc_best(got.samples, source)
     assert score > 0.9, f"normalised cross-correlation {score:.3f} ({got})"
-    assert not got.device_lost and got.sample_rate == MODEL_RATE
+    assert not got.microphone_lost and got.sample_rate == MODEL_RATE
     assert got.tail_ms >= 250
     if MODES[mode]:
         assert got.preroll_ms == pytest.approx(400, abs=1) and got.start_latency_ms == 0
@@ -91,7 +91,7 @@ def test_silence_is_no_speech_and_never_reaches_the_model(desktop):
         rec.start()
         time.sleep(1.0)  # nobody speaks
         got = rec.stop().result(timeout=10)
-    assert got.duration_s >= 1.0 and not got.device_lost
+    assert got.duration_s >= 1.0 and not got.microphone_lost
     assert trim_to_speech(got.samples) is None
     # And the command's pipeline, through the real microphone, with a model that must not run:
     args = build_parser().parse_args(["listen", "--seconds", "1.0", "--json"])
@@ -117,7 +117,7 @@ def test_audio_server_stopping_mid_recording_keeps_the_captured_part(desktop, ut
             time.sleep(0.01)
         got = rec.stop().result(timeout=10)
         player.wait(5)
-        assert got.device_lost
+        assert got.microphone_lost
         assert 0.7 < got.duration_s < 1.6, got.duration_s
         assert float(np.sqrt(np.mean(got.samples ** 2))) > 0.01, "the speech before the loss is kept"
         assert warnings and "recorded so far are kept" in warnings[0]
@@ -130,7 +130,7 @@ def test_audio_server_stopping_mid_recording_keeps_the_captured_part(desktop, ut
     time.sleep(0.3)
     again = rec.stop().result(timeout=10)
     rec.close()
-    assert not again.device_lost and again.duration_s > 0.3
+    assert not again.microphone_lost and again.duration_s > 0.3
 
 
 def test_start_latency_in_both_modes_is_measured_and_reported(desktop):

@@ -16,12 +16,12 @@ import time
 import numpy as np
 import pytest
 
+from dictate_app.audio.cues import CuePlayer, cue_skip_samples, gain, load_cue
 from dictate_app.audio.recorder import Recorder
-from dictate_app.output.sounds import CuePlayer, cue_skip_samples, gain, load_cue
 from dictate_app.store.settings import Settings
 
 RECORD_S = 0.7
-# The bench's silence is digital zero (shared/reference/desktop-testing.md: leading-silence RMS
+# The bench's silence is digital zero (the null sink's monitor measured a leading-silence RMS of
 # 0.00000); the cue at full volume peaks at 0.5.
 SILENT = 1e-3
 

@@ -46,7 +46,7 @@ def record_while_playing(desktop, device, tone, sink=SINK):
     player = subprocess.Popen(["paplay", f"--device={sink}", str(tone)], env=desktop.env)
     try:
         time.sleep(0.3)
-        with Recorder(device=device) as rec:
+        with Recorder(microphone=device) as rec:
             rec.start()
             time.sleep(1.0)
             recording = rec.stop().result(timeout=10)
@@ -68,7 +68,7 @@ def test_the_named_source_is_recorded_not_the_default(desktop, headset, tone):
     assert find_microphone(headset).id == headset  # an id that is not listed (a monitor) still works
     peak, recording = record_while_playing(desktop, headset, tone)
     assert peak > 0.2, f"the tone did not arrive from {headset}"
-    assert recording.device_name == headset and not recording.warnings
+    assert recording.microphone_name == headset and not recording.warnings
     quiet, _ = record_while_playing(desktop, None, tone)  # the default source hears nothing of it
     assert quiet < 0.01
 

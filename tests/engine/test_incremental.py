@@ -115,7 +115,7 @@ def test_finish_recording_takes_the_audio_after_the_emitted_segments_as_the_tail
     samples = np.concatenate([clip(1), clip(0, 0.3), clip(2)])
     inc.on_segment(samples[:clip(1).size])
     base = dict(samples=samples, sample_rate=MODEL_RATE, duration_s=samples.size / MODEL_RATE,
-                device_name="fake", start_latency_ms=0.0, lost_ms=0.0, device_lost=False,
+                microphone_name="fake", start_latency_ms=0.0, lost_ms=0.0, microphone_lost=False,
                 hit_max_length=False, warnings=())
     rec = Recording(**base, tail_start=clip(1).size, tail_has_speech=True)
     assert inc.finish_recording(rec).text == "one two", "the tail median is level 2: just the open segment"

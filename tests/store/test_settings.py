@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from dictate_app.output.per_app import override_for
 from dictate_app.store import settings as s
 
 
@@ -50,9 +51,10 @@ def test_override_validation_and_matching():
                        {"match": "xterm", "method": "type"}])
     overrides = s.coerce("app_overrides", good)
     settings = s.Settings(app_overrides=overrides)
-    assert settings.override_for("slack.Slack").auto_enter is True
-    assert settings.override_for("XTerm").method == "type"
-    assert settings.override_for("firefox") is None and settings.override_for(None) is None
+    assert override_for(settings.app_overrides, "slack.Slack").auto_enter is True
+    assert override_for(settings.app_overrides, "XTerm").method == "type"
+    assert override_for(settings.app_overrides, "firefox") is None
+    assert override_for(settings.app_overrides, None) is None
     for bad in ('[{"match": ""}]', '[{"match": "a", "method": "fax"}]', '{"match": "a"}',
                 '[{"match": "a", "paste_keys": "ctrl+z"}]'):
         with pytest.raises(ValueError):
@@ -71,7 +73,7 @@ def test_daily_use_core_imports_no_qt_torch_or_audio():
 
     modules = ("dictate_app.store.history", "dictate_app.store.history_export", "dictate_app.store.settings",
                "dictate_app.store.autostart", "dictate_app.text.rules", "dictate_app.text.vocabulary",
-               "dictate_app.output.sounds", "dictate_app.output.per_app", "dictate_app.commands.history",
+               "dictate_app.audio.cues", "dictate_app.output.per_app", "dictate_app.commands.history",
                "dictate_app.commands.control", "dictate_app.commands.rules",
                # The desktop layer's interface, vocabulary, choice and X11 backend (its Qt clipboard
                # and pynput are imported only when used).
@@ -103,9 +105,9 @@ def test_a_hotkey_every_app_needs_falls_back_with_the_reason():
 def test_default_rules_cover_the_wayland_terminals():
     """sway's default terminal (foot) and the other Wayland ones paste with Ctrl+Shift+V, by app_id."""
     for app_id in ("foot", "kitty", "Alacritty", "org.wezfurlong.wezterm", "org.gnome.Terminal", "org.kde.konsole"):
-        override = s.DEFAULTS.override_for(app_id)
+        override = override_for(s.DEFAULTS.app_overrides, app_id)
         assert override is not None and override.paste_keys == "ctrl+shift+v", app_id
-    assert s.DEFAULTS.override_for("firefox") is None
+    assert override_for(s.DEFAULTS.app_overrides, "firefox") is None
 
 
 def test_the_shift_mode_is_a_mode_name_spaced_as_the_ai_mode():

@@ -1,7 +1,7 @@
 """Write SenseVoiceSmall model directories in exactly the real funasr format.
 
 A directory holds ``config.yaml``, ``configuration.json``, ``model.pt``,
-``chn_jpn_yue_eng_ko_spectok.bpe.model`` and ``am.mvn`` (sensevoice.md section 2). Three uses:
+``chn_jpn_yue_eng_ko_spectok.bpe.model`` and ``am.mvn`` (as the released model). Three uses:
 
 - the trained miniature fixture (``tools.minisv.train`` hands its weights to :func:`write_model_dir`);
 - :func:`build_random_model_dir`: a tiny random model for fast load tests, or the full-size

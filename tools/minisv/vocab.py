@@ -27,7 +27,7 @@ TAG_REGION_START = 24884
 FILLER_CHAR = "\u2591"  # "░": visible in a random model's output, absent from our text
 WORD_START = "\u2581"  # "▁": SentencePiece's mark for a space before a piece
 
-# Verified ids (funasr model.py and sherpa-onnx tokens.txt excerpts; see sensevoice.md section 4).
+# Verified ids (read from funasr's model.py and the released model's sherpa-onnx tokens.txt).
 VERIFIED_TAG_IDS = {
     "<|zh|>": 24884, "<|en|>": 24885, "<|yue|>": 24888, "<|ja|>": 24892, "<|ko|>": 24896,
     "<|nospeech|>": 24992, "<|Speech|>": 24993,
@@ -55,7 +55,7 @@ def train_text_bpe(lines: Iterable[str], vocab_size: int = 400) -> bytes:
     """Learn a small BPE over ``lines`` and return the serialized SentencePiece model.
 
     ``add_dummy_prefix=False`` as in SenseVoice's tokenizer: otherwise an encoded text starts with
-    a lone ``▁`` and decoding puts a space after the itn tag (sensevoice.md pitfall 16).
+    a lone ``▁`` and decoding puts a space after the itn tag.
     ``split_digits`` so that "371" is three pieces, one per spoken digit; the first digit of a
     number after a space is one piece with its space (``▁3``). Chinese characters are
     kept as single-character pieces (as in SenseVoice's vocabulary): BPE over unspaced Chinese

@@ -3,7 +3,7 @@
 Compositor bindings report the hotkey as events that are not always one press then one release:
 
 - a held binding repeats: sway runs a press binding again every ~40 ms after ~600 ms (measured on
-  the bench, ``shared/reference/platforms.md`` section 1) unless it was bound ``--no-repeat``
+  the sway bench, ``tests/desktop/sway_bench.py``) unless it was bound ``--no-repeat``
   (sway 1.5 and later);
 - a release binding can be lost: sway forgets a ``--release`` binding when any other key goes
   down during the hold (``sway/input/keyboard.c``, ``held_binding`` is cleared; measured on the

@@ -2,8 +2,8 @@
 
 Why xdotool and not pynput's ``Controller.type()``: on X11 pynput sends synthetic events for
 characters (xterm ignores them) and borrows spare keycodes for characters missing from the layout,
-which turns roughly every third CJK character or emoji into a neighbour
-(``shared/reference/desktop-testing.md`` section 5). ``xdotool type`` uses XTEST with keymap
+which turns roughly every third CJK character or emoji into a neighbour (measured on the
+Xvfb bench). ``xdotool type`` uses XTEST with keymap
 remapping and was exact for CJK and emoji in Qt apps and xterm.
 """
 
@@ -68,7 +68,7 @@ class Xdotool:
                 "(sudo apt install xdotool); your text is on the clipboard."
             )
         try:
-            # stdin/stderr closed or captured: nothing may inherit our pipes (see pyperclip+xclip).
+            # stdin/stderr closed or captured: nothing may inherit our pipes (README, Dependencies: xclip).
             done = subprocess.run(
                 [self._exe, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
                 timeout=timeout, check=False,

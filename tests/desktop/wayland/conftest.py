@@ -10,6 +10,7 @@ frontend and the test backend (``portal_stack.py``):
 ``portal``: the shared stack (one per module), its recorded calls and configuration reset for each
 test. ``own_stack``: a stack of the test's own, for tests that kill or stop its processes.
 ``frontend_double``: a stack whose frontend is the test double (RemoteDesktop version 2).
+``hypr``: a fake Hyprland (fake_hyprland.py) with its two sockets, for the fast Hyprland tests.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from tests.desktop.conftest import running_bench
 from testkit.desktop.sway_bench import SwayDesktop
 from tests.desktop.wayland.fake_compositor import FakeCompositor
+from tests.desktop.wayland.fake_hyprland import FakeHyprland
 from tests.desktop.wayland.portal_stack import FRONTEND, PortalStack, StackError
 
 EXPORTED = ("WAYLAND_DISPLAY", "SWAYSOCK", "XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "QT_QPA_PLATFORM",
@@ -88,3 +90,10 @@ def fake(tmp_path):
     compositor = FakeCompositor(tmp_path / "wayland-1", FAKE_GLOBALS)
     yield compositor
     compositor.close()
+
+
+@pytest.fixture
+def hypr(tmp_path):
+    fake = FakeHyprland(tmp_path)
+    yield fake
+    fake.close()

@@ -5,7 +5,8 @@ Everything marked ``slow`` runs on a private session bus against the real fronte
 so the calls, request and session handles and signals the assertions see are the ones the real
 frontend produced. Only the restore-token tests use a frontend double: 1.16's RemoteDesktop is
 version 1 and drops ``persist_mode`` and ``restore_token`` (``src/remote-desktop.c``), which the
-``test_1_16_*`` tests pin down. The first tests are pure functions.
+``test_1_16_*`` tests pin down. The first tests are pure functions (those of the D-Bus plumbing and
+the keyboard's keysyms and token file: test_portal_dbus.py and test_portal_keyboard.py).
 """
 
 from __future__ import annotations
@@ -18,13 +19,7 @@ import pytest
 
 from dictate_app.desktop.base import MISSING, OK, UNSUPPORTED, HotkeyError, InsertError
 from dictate_app.desktop.wayland.portal import SHORTCUT_ID, PortalHotkey, preferred_trigger
-from dictate_app.desktop.wayland.portal_dbus import plain
-from dictate_app.desktop.wayland.portal_keyboard import (
-    PortalKeyboard, char_keysym, chord_events, read_token, save_token, text_events,
-)
-
-CTRL_L, SHIFT_L, INSERT = 0xFFE3, 0xFFE1, 0xFF63
-HI_NI_HAO = [0x68, 0x69, 0x20, 0x1004F60, 0x100597D, 0x20, 0x101F642]  # "hi 你好 🙂"
+from dictate_app.desktop.wayland.portal_keyboard import PortalKeyboard, char_keysym, chord_events, read_token
 
 
 # ---- pure functions ----
@@ -37,66 +32,6 @@ def test_preferred_trigger_is_the_keys_xkb_name():
 def test_an_unknown_key_is_a_hotkey_error_before_any_bus():
     with pytest.raises(HotkeyError, match="is not a key name"):
         PortalHotkey(bus_address="unix:path=/nonexistent").start("hyper_9", print, print, lambda: None)
-
-
-@pytest.mark.parametrize("chord, events", [
-    ("ctrl+v", [(CTRL_L, 1), (0x76, 1), (0x76, 0), (CTRL_L, 0)]),
-    ("ctrl+shift+v", [(CTRL_L, 1), (SHIFT_L, 1), (0x76, 1), (0x76, 0), (SHIFT_L, 0), (CTRL_L, 0)]),
-    ("shift+insert", [(SHIFT_L, 1), (INSERT, 1), (INSERT, 0), (SHIFT_L, 0)]),
-])
-def test_chord_events(chord, events):
-    assert chord_events(chord) == events
-
-
-def test_text_is_one_keysym_per_character():
-    assert text_events("hi 你好 🙂") == [e for k in HI_NI_HAO for e in ((k, 1), (k, 0))]
-    assert [char_keysym(c) for c in "\n\té€"] == [0xFF0D, 0xFF09, 0xE9, 0x20AC]
-
-
-def test_legacy_keysyms_come_from_libxkbcommon_and_the_rule_is_the_fallback():
-    # Layouts carry Cyrillic_a (0x6c1), not U+0430's Unicode keysym: GNOME matches keysyms exactly.
-    assert char_keysym("а") == 0x6C1
-    assert char_keysym("а", use_xkb=False) == 0x1000430
-    assert char_keysym("🙂", use_xkb=False) == 0x101F642 and char_keysym("é", use_xkb=False) == 0xE9
-
-
-def test_token_file_is_private_and_garbage_is_ignored(tmp_path):
-    path = tmp_path / "sub" / "remote-desktop.token"
-    save_token(path, "0f9b7c2e-1111-2222-3333-444455556666")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert read_token(path) == "0f9b7c2e-1111-2222-3333-444455556666"
-    path.write_bytes(b"\xff\xfe")
-    assert read_token(path) == ""
-    assert read_token(tmp_path / "missing") == ""
-
-
-def test_plain_opens_variants_by_signature():
-    results = {"shortcuts": ("a(sa{sv})", [("a", {"trigger_description": ("s", "F9")})]), "devices": ("u", 1)}
-    assert plain("a{sv}", results) == {"shortcuts": [("a", {"trigger_description": "F9"})], "devices": 1}
-
-
-def test_a_send_that_fails_because_the_portal_left_tells_that_reason():
-    """The race CI met once: the call checked ``lost`` before the portal left, then the bus's
-    owner closed the socket (its on_lost) and the send failed with EBADF. The error must say the
-    portal left, not "Bad file descriptor"."""
-    from jeepney import DBusAddress
-
-    from dictate_app.desktop.wayland.portal_dbus import PortalBus, PortalError
-
-    class ClosingConnection:
-        outgoing_serial = iter(range(1, 100))
-
-        def send(self, msg, serial):
-            bus._lose("the desktop portal (xdg-desktop-portal) left the session bus")
-            raise OSError(9, "Bad file descriptor")
-
-    bus = PortalBus.__new__(PortalBus)  # no real connection: the race is between two lines
-    bus._conn, bus._lock, bus._replies, bus._responses = ClosingConnection(), threading.Lock(), {}, {}
-    bus.lost, bus._closing, bus.on_lost = None, False, None
-    with pytest.raises(PortalError, match=r"xdg-desktop-portal\) left the session bus") as info:
-        bus.call(DBusAddress("/org/freedesktop/portal/desktop", "org.freedesktop.portal.Desktop",
-                             "org.freedesktop.portal.RemoteDesktop"), "Start")
-    assert info.value.kind == "gone" and "Bad file descriptor" not in str(info.value)
 
 
 # ---- helpers for the stack tests ----

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from dictate_app.output.sounds import CUES, CuePlayer, cue_skip_samples, gain, load_cue, sounds_dir
+from dictate_app.audio.cues import CUES, CuePlayer, cue_skip_samples, gain, load_cue, sounds_dir
 from dictate_app.store.settings import Settings
 
 

@@ -1,4 +1,4 @@
-"""Finding and validating ONNX models, backend choice, the sherpa result mapping, pinned downloads.
+"""Finding and validating ONNX models (engine/onnxdir.py), backend choice, pinned downloads.
 
 Fast: the ONNX files here are small graphs written with the ``onnx`` package; nothing is run.
 """
@@ -6,17 +6,14 @@ Fast: the ONNX files here are small graphs written with the ``onnx`` package; no
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from dictate_app.engine import forms, loader
-from dictate_app.engine.onnx_backend import tagged_raw
 from dictate_app.engine.onnxdir import (
     REQUIRED_METADATA, find_onnx_model, read_metadata, validate_onnx_model,
 )
-from dictate_app.engine.tags import parse_tagged
 from dictate_app.errors import ModelError
 from dictate_app.store.model_store import (
     ONNX_INT8_SOURCES, SHERPA_SENSEVOICE_INT8, FileSpec, download_model,
@@ -120,17 +117,6 @@ def test_auto_prefers_the_int8_onnx_model_on_cpu_and_funasr_on_cuda(tmp_path, mo
     assert loader.choose_backend(tmp_path, device="cpu") == "onnx"
     with pytest.raises(ModelError, match="backend 'tensorrt' is not one of auto, funasr, onnx"):
         loader.choose_backend(tmp_path, backend="tensorrt")
-
-
-def test_sherpa_fields_become_the_same_transcript_as_funasrs_tagged_string():
-    result = SimpleNamespace(lang="<|en|>", emotion="<|HAPPY|>", event="<|Laughter|>", text="hello world")
-    raw = tagged_raw(result, itn=True)
-    assert raw == "<|en|><|HAPPY|><|Laughter|><|withitn|>hello world"
-    assert parse_tagged(raw) == parse_tagged("<|en|><|HAPPY|><|Laughter|><|withitn|>hello world")
-    blank = tagged_raw(SimpleNamespace(lang="<|nospeech|>", emotion="<|EMO_UNKNOWN|>", event="<|Event_UNK|>",
-                                       text=""), itn=False)
-    parsed = parse_tagged(blank)
-    assert (parsed.language, parsed.itn, parsed.is_speech) == ("nospeech", False, False)
 
 
 def test_the_published_int8_conversion_is_pinned_and_unpinned_files_are_refused(tmp_path):

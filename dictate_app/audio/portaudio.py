@@ -1,4 +1,5 @@
-"""Input devices: list them, pick one by name or the system default, re-enumerate after changes.
+"""PortAudio's input devices: list them, pick one by name or the system default, re-enumerate
+after changes (the microphones as users know them are in :mod:`dictate_app.audio.sources`).
 
 PortAudio reads the device list once, when it initialises (at ``import sounddevice``), so a
 microphone plugged in later, or an audio server started later, is invisible until PortAudio is
@@ -6,7 +7,7 @@ re-initialised; that is only allowed with no stream open (python-sounddevice #12
 :func:`refresh_devices` does it (about 40 ms with ALSA) and :func:`track_stream` counts open streams.
 
 Devices are selected by **name**, not index: indices change when devices come and go, names are
-stable across restarts. Every failure is a :class:`DeviceError` with one sentence for the user.
+stable across restarts. Every failure is a :class:`MicrophoneError` with one sentence for the user.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from types import ModuleType
 
-from dictate_app.errors import DeviceError
+from dictate_app.errors import MicrophoneError
 
 NO_PORTAUDIO = (
     "the PortAudio audio library is not installed; install it (Debian/Ubuntu: "
@@ -45,13 +46,13 @@ class InputDevice:
 
 
 def sounddevice() -> ModuleType:
-    """Import sounddevice, turning a missing PortAudio library into a :class:`DeviceError`."""
+    """Import sounddevice, turning a missing PortAudio library into a :class:`MicrophoneError`."""
     try:
         import sounddevice as sd
     except OSError as exc:  # "PortAudio library not found": the Linux wheel does not bundle it
-        raise DeviceError(NO_PORTAUDIO) from exc
+        raise MicrophoneError(NO_PORTAUDIO) from exc
     except ImportError as exc:
-        raise DeviceError("the Python package sounddevice is missing; reinstall Dictate") from exc
+        raise MicrophoneError("the Python package sounddevice is missing; reinstall Dictate") from exc
     return sd
 
 
@@ -124,7 +125,7 @@ def find_input_device(name: str | None = None) -> InputDevice:
     """The device called ``name`` (or the system default when ``name`` is None or empty).
 
     Re-enumerates once when the device is not in PortAudio's list (it may have been plugged in
-    since start-up). Raises :class:`DeviceError` when there is no such device or no input at all.
+    since start-up). Raises :class:`MicrophoneError` when there is no such device or no input at all.
     """
     for attempt in range(2):
         devices = list_input_devices(refresh=attempt > 0)
@@ -136,7 +137,7 @@ def find_input_device(name: str | None = None) -> InputDevice:
         if hit is not None:
             return hit
     if not devices:
-        raise DeviceError(NO_MICROPHONE)
+        raise MicrophoneError(NO_MICROPHONE)
     names = ", ".join(f'"{d.name}"' for d in devices)
-    raise DeviceError(f'no microphone is called "{name}"; the available ones are {names} '
-                      "(`dictate-app devices` lists them)")
+    raise MicrophoneError(f'no microphone is called "{name}"; the available ones are {names} '
+                          "(`dictate-app devices` lists them)")
