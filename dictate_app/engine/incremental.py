@@ -93,11 +93,12 @@ class Progress:
 class IncrementalTranscriber:
     """Transcribes VAD-closed segments during a recording; :meth:`finish` adds the tail and joins.
 
-    Use one per engine; call :meth:`begin` at key press, feed :meth:`on_segment` from the
-    recorder, and :meth:`finish` (or :meth:`cancel`) at release. With an ``executor`` of the
-    caller's (see the module notes) one transcriber per recording is cheap, and :meth:`finish`
-    may be called on the executor's own thread once the passes queued before it have run: the
-    tail's pass then runs inline.
+    Feed :meth:`on_segment` from the recorder and call :meth:`finish` (or :meth:`cancel`) at
+    release; after either, the transcriber is ready for the next recording (same settings). With
+    an ``executor`` of the caller's (see the module notes) one transcriber per recording is cheap
+    (the tray app's worker makes one per take), and :meth:`finish` may be called on the
+    executor's own thread once the passes queued before it have run: the tail's pass then runs
+    inline.
     """
 
     def __init__(self, engine: Engine, language: str = "auto", itn: bool = True,
@@ -114,14 +115,6 @@ class IncrementalTranscriber:
         self._lock = threading.RLock()
         self._futures: list[Future] = []
         self._speculation: tuple[np.ndarray, Future] | None = None
-
-    def begin(self, language: str | None = None, itn: bool | None = None) -> None:
-        """Start a new recording (optionally with other settings); forgets any previous one."""
-        self.cancel()
-        if language is not None:
-            self.language = language
-        if itn is not None:
-            self.itn = itn
 
     def on_segment(self, samples16k: np.ndarray) -> None:
         """Queue a closed speech segment (16 kHz mono float32) for transcription. Returns at once."""
