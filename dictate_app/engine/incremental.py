@@ -129,6 +129,9 @@ class IncrementalTranscriber:
         with self._lock:
             self._drop_speculation()  # an older one is stale: speech resumed after it
             self._speculation = (segment, self._submit(segment))
+        # An executor that ran the pass inline (called on its own thread) finished it before it
+        # became the speculation: its done callback could not show it yet.
+        self._progressed()
 
     def _claim_or_submit(self, segment: np.ndarray) -> Future:
         """The speculative pass if it was over exactly these samples, else a new one (lock held)."""

@@ -22,6 +22,7 @@ from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.engine.incremental import join_transcripts
 from dictate_app.output.inserter import Inserter
+from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
@@ -114,8 +115,9 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
     log = HistoryRecorder(history, keeps_audio=True)
     co = Coordinator(
         AppOptions(model_dir="/m", insert=Method.PASTE, tail_ms=250), recorder_factory=recorder_factory,
-        worker=worker, inserter=Inserter(clipboard, keyboard, keyboard.focused, lambda ms, fn: QTimer.singleShot(ms, fn),
-                                         restore_delay_ms=30),
+        worker=worker, inserter=PerAppInserter(Inserter(clipboard, keyboard, keyboard.focused,
+                                                        lambda ms, fn: QTimer.singleShot(ms, fn),
+                                                        restore_delay_ms=30), lambda: ()),
         active_window=keyboard.focused, popup=popup, transcript_log=log, notify=lambda *a: None,
     )
     finished = []
