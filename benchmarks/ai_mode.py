@@ -2,7 +2,7 @@
 ``timeout_s`` a take returns when the model is too slow.
 
 Runs :func:`dictate_app.modes.run.apply_mode` against the fake OpenAI-compatible server on
-loopback (tests/fake_llm.py: it answers at once, so every millisecond measured is ours: thread,
+loopback (testkit/fake_llm.py: it answers at once, so every millisecond measured is ours: thread,
 HTTP, JSON, SSE parsing), streamed and not, for a 40-word take; then against a server that waits
 10 s, with a 1 s timeout. A real model adds its own generation time on top of the first figure.
 Usage: ``flock /tmp/dictate-heavy.lock python benchmarks/ai_mode.py [--count 100] [--out FILE.json]``
@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # tests.fake_llm, when run as `python benchmarks/ai_mode.py`
+if str(REPO) not in sys.path:  # testkit.fake_llm, when run as `python benchmarks/ai_mode.py`
     sys.path.insert(0, str(REPO))
 
 from dictate_app.modes.catalog import load_modes  # noqa: E402
 from dictate_app.modes.client import Endpoint  # noqa: E402
 from dictate_app.modes.prompt import Heard  # noqa: E402
 from dictate_app.modes.run import apply_mode  # noqa: E402
-from tests.fake_llm import DEFAULT_MODEL, FakeLlm  # noqa: E402
+from testkit.fake_llm import DEFAULT_MODEL, FakeLlm  # noqa: E402
 
 TEXT = " ".join(["so the quarterly report is nearly done and I will send it tomorrow morning"] * 3)[:240]
 

@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.server.bombs import cases, message, post_asr, run_case, vm_kb  # noqa: E402
-from tests.server.conftest import PHRASES, ServerProcess, speak  # noqa: E402
+from testkit.server.bombs import cases, message, post_asr, run_case, vm_kb  # noqa: E402
+from testkit.server.harness import PHRASES, ServerProcess, speak  # noqa: E402
 
 
 def silence_wav(seconds: float) -> bytes:

@@ -1,6 +1,6 @@
 """Idle CPU, start-up time and memory of the running tray app (writes JSON).
 
-Starts the desktop test bench (``tests/desktop/bench.py``: Xvfb, openbox, trayer, PulseAudio
+Starts the desktop test bench (``testkit/desktop/bench.py``: Xvfb, openbox, trayer, PulseAudio
 virtual microphone), starts the real ``dictate-app`` tray app on it as a user would (default
 settings: microphone opened on demand), waits for "Dictate is ready", lets start-up work settle,
 then samples ``/proc/<pid>/stat`` (user + system time of the app and of every process it started)
@@ -37,7 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-TICK = os.sysconf("SC_CLK_TCK")
+from testkit.proc import TICK, cpu_ticks, descendants, thread_ticks  # noqa: E402
+
 TARGET_PERCENT = 0.3
 TARGET_READY_S = 1.0
 TARGET_RSS_MB = 350.0
@@ -45,48 +46,6 @@ DICTATION = ("This is a short dictation for the memory benchmark. It goes on for
              "with a pause here. And then a second sentence, so the live segments close as they do "
              "when people speak.")
 READY_TIMEOUT_S = 240
-
-
-def _stat_fields(path: Path) -> list[str] | None:
-    """The fields of a ``stat`` file after the command name (which may hold spaces), or None."""
-    try:
-        text = path.read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    return text[text.rindex(")") + 2:].split()
-
-
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of ``pid`` (fields 14 and 15 of its stat line), 0 once it is gone."""
-    fields = _stat_fields(Path(f"/proc/{pid}/stat"))
-    return int(fields[11]) + int(fields[12]) if fields else 0
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` (children, grandchildren...)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat_fields(entry / "stat")
-            if fields:
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def thread_ticks(pid: int) -> dict[str, int]:
-    """CPU ticks per thread of ``pid``, keyed ``"<tid> <name>"``."""
-    out = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        fields = _stat_fields(task / "stat")
-        name = (task / "comm").read_text().strip() if (task / "comm").exists() else "?"
-        if fields:
-            out[f"{task.name} {name}"] = int(fields[11]) + int(fields[12])
-    return out
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -131,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--note", default="", help="what else ran on the machine meanwhile (kept in the JSON)")
     args = parser.parse_args(argv)
 
-    from tests.desktop.bench import Desktop, ensure_system_packages
+    from testkit.desktop.bench import Desktop, ensure_system_packages
 
     ensure_system_packages()
     # An installed app has its bytecode compiled (pip and the bundle do it); a checkout run with

@@ -138,7 +138,7 @@ class PacedStreamFactory:
     ``early_speed`` times faster than real time and the rest at 1x (see the module notes)."""
 
     def __new__(cls, audio: np.ndarray, rate: int, realtime_from: int, early_speed: float):
-        from tests.audio.fake_stream import FakeInputStream, FakeStreamFactory
+        from testkit.audio.fake_stream import FakeInputStream, FakeStreamFactory
 
         class PacedStream(FakeInputStream):
             def _run(self) -> None:  # FakeInputStream._run with a period that depends on the position

@@ -1,10 +1,10 @@
 """Long dictations on the real bench: memory stays flat, every word arrives, and the CPU the app
 uses while the user speaks (writes JSON).
 
-Starts the desktop test bench (``tests/desktop/bench.py``) and the real ``dictate-app`` tray app
+Starts the desktop test bench (``testkit/desktop/bench.py``) and the real ``dictate-app`` tray app
 in toggle mode with auto-stop off, then dictates takes of ``--takes`` seconds (default 10, 60 and
 600): espeak-ng phrases with a one-second pause after each, played into the virtual microphone
-(:mod:`tests.desktop.long_take`). For each take:
+(:mod:`testkit.desktop.long_take`). For each take:
 
 - **CPU while speaking**: the app's CPU time (all threads and children) from the first word to
   the last, over that wall time, as a percentage of **one core** (the incremental passes on the
@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> int:
                              "for representative CPU figures): report its text, do not check it")
     args = parser.parse_args(argv)
 
-    from tests.desktop.app_harness import App, Target
-    from tests.desktop.bench import Desktop, ensure_system_packages
-    from tests.desktop.long_take import PAUSE_S, dictate_long
+    from testkit.desktop.app_harness import App, Target
+    from testkit.desktop.bench import Desktop, ensure_system_packages
+    from testkit.desktop.long_take import PAUSE_S, dictate_long
 
     ensure_system_packages()
     data = Path(tempfile.mkdtemp(prefix="dictate-long-take-"))

@@ -33,11 +33,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.server.bombs import reset_peak, vm_kb  # noqa: E402
-from tests.server.conftest import (  # noqa: E402
-    HealthProbe, ServerProcess, abandon_requests, idle_and_slow_sockets, speak, spoken_phrases, wav_bytes,
+from testkit.server.bombs import reset_peak, vm_kb  # noqa: E402
+from testkit.server.harness import (  # noqa: E402
+    HealthProbe, ServerProcess, abandon_requests, idle_and_slow_sockets, metric, speak, spoken_phrases, wav_bytes,
 )
-from tests.server.test_serve import metric  # noqa: E402
 
 from report import header, write  # noqa: E402  (benchmarks/report.py, beside this script)
 

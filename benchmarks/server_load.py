@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.server.conftest import ServerProcess, speak, spoken_phrases  # noqa: E402
+from testkit.server.harness import ServerProcess, speak, spoken_phrases  # noqa: E402
 
 from report import header, write  # noqa: E402  (benchmarks/report.py, beside this script)
 

@@ -34,9 +34,9 @@ if str(REPO) not in sys.path:
 
 from dictate_app.desktop.wayland.sway import SwayWindows  # noqa: E402
 from dictate_app.desktop.wayland.sway_ipc import SwayIPC  # noqa: E402
-from tests.desktop.app_harness import wait_for  # noqa: E402
-from tests.desktop.sway_bench import SwayDesktop  # noqa: E402
-from tests.desktop.wayland.clients import Target  # noqa: E402
+from testkit.desktop.app_harness import wait_for  # noqa: E402
+from testkit.desktop.sway_bench import SwayDesktop  # noqa: E402
+from testkit.desktop.wayland.clients import Target  # noqa: E402
 
 WAITS_MS = (0, 1, 3, 10, 25, 50, 100, 150)
 WORD = "hello"

@@ -74,9 +74,9 @@ def cli():
 
 @pytest.fixture
 def fake_llm():
-    """An OpenAI-compatible language-model server on loopback (tests/fake_llm.py), behaviour "ok";
+    """An OpenAI-compatible language-model server on loopback (testkit/fake_llm.py), behaviour "ok";
     ``fake_llm.set("slow", delay_s=2)`` changes it, ``fake_llm.requests`` holds what it received."""
-    from tests.fake_llm import FakeLlm
+    from testkit.fake_llm import FakeLlm
 
     with FakeLlm() as server:
         yield server

@@ -19,7 +19,7 @@ def _post(url: str, body: dict) -> dict:
 
 
 def test_the_server_as_a_process():
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_llm", "--port", "0", "--model", "m1"],
+    proc = subprocess.Popen([sys.executable, "-m", "testkit.fake_llm", "--port", "0", "--model", "m1"],
                             cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip()

@@ -71,7 +71,7 @@ from dictate_app.audio.files import read_audio_file
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.vad import SileroVad
 from dictate_app.engine.loader import choose_backend, load_engine
-from tests.audio.fake_stream import FakeStreamFactory
+from testkit.audio.fake_stream import FakeStreamFactory
 
 onnx_dir, clip_path, long_path = sys.argv[1:4]
 out = {"backend_auto": choose_backend(onnx_dir)}
@@ -101,14 +101,14 @@ out["segment_texts"] = [engine.transcribe(s, MODEL_RATE, itn=False).text for s i
 out["recording_s"] = round(recording.duration_s, 2)
 
 from dictate_app.app.worker import AsrWorker  # the tray app's worker, with its default load and trim
-worker = AsrWorker()
+from dictate_app.store.settings import Settings
+worker = AsrWorker(settings=Settings(itn=False))
 got = {}
 worker.loaded.connect(lambda description: got.setdefault("loaded", description))
 worker.load_failed.connect(lambda message: got.setdefault("load_failed", message))
 worker.transcribed.connect(lambda uid, result, timings: got.setdefault("text", result.text if result else None))
 worker.failed.connect(lambda uid, message: got.setdefault("failed", message))
 worker.load(onnx_dir, "auto")
-worker.itn = False
 worker.transcribe(1, speech[: speech.size // 2], "auto")  # silence, the phrase, silence
 out["worker"] = got
 import dictate_app.app.coordinator, dictate_app.commands.app  # the tray app's modules import cleanly
@@ -121,7 +121,7 @@ _LISTEN = r'''
 import sys
 from dictate_app.cli import build_parser
 from dictate_app.commands import listen
-from tests.audio.fake_stream import FakeStreamFactory
+from testkit.audio.fake_stream import FakeStreamFactory
 from dictate_app.audio.convert import to_model_input
 from dictate_app.audio.files import read_audio_file
 import numpy as np
@@ -221,7 +221,7 @@ def test_commands_run_without_torch_or_funasr(blocked_env, fixture_onnx_dir, cli
 
 @pytest.mark.slow
 def test_serve_runs_without_torch_or_funasr(blocked_env, fixture_onnx_dir, clips):
-    from tests.server.conftest import ServerProcess
+    from testkit.server.harness import ServerProcess
 
     env, log = blocked_env
     server = ServerProcess("--model", str(fixture_onnx_dir), env=env)

@@ -55,23 +55,20 @@ LIVE_NOTE = ("The AI mode does not run on words inserted as you spoke (Insert as
 @dataclass(frozen=True)
 class AiConfig:
     """What the AI modes use for one take: the settings (``ai_mode``, ``ai_mode_shift``, the
-    per-app overrides, ``llm_*``, ``ai_mode_min_words``), ``--llm-url``/``--llm-model`` of this run
-    (None: the settings'), the modes catalog and the vocabulary (context for the model)."""
+    per-app overrides, ``llm_*`` with this run's ``--llm-url``/``--llm-model`` on top,
+    ``ai_mode_min_words``), the modes catalog and the vocabulary (context for the model)."""
 
     settings: Settings = DEFAULTS
-    llm_url: str | None = None
-    llm_model: str | None = None
     modes: dict[str, AiMode] = field(default_factory=dict)  # the catalog (built-ins and the user's)
     vocabulary: Sequence[str] = ()
 
     @property
     def url(self) -> str:
-        return self.llm_url or self.settings.llm_url
+        return self.settings.llm_url
 
     def endpoint(self) -> Endpoint:
         """The endpoint with its API key. Off the GUI thread: the keyring may ask a D-Bus service."""
-        model = self.llm_model if self.llm_model is not None else self.settings.llm_model
-        return Endpoint(self.url, model, api_key_for(self.url))
+        return Endpoint(self.url, self.settings.llm_model, api_key_for(self.url))
 
 
 def shift_held() -> bool:
@@ -129,7 +126,7 @@ class AiModeTakes(QObject):
         """Take ``utt`` starts recording: remember the per-take choice (Shift held now; never with
         a Shift key as the hotkey, which is always held at the press)."""
         try:
-            utt.shift = "shift" not in self.co.options.hotkey.lower() and bool(self.shift_held())
+            utt.shift = "shift" not in self.co.settings.hotkey.lower() and bool(self.shift_held())
         except Exception:  # a desktop that cannot tell: no per-take choice
             log.debug("modifier state unknown", exc_info=True)
             utt.shift = False

@@ -35,7 +35,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +48,7 @@ from dictate_app.app.popup_text import NO_SPEECH, describe
 from dictate_app.app.ports import HistoryLog, PopupView, TextInserter
 from dictate_app.app.utterance import Utterance
 from dictate_app.app.worker import AsrWorker, user_message
-from dictate_app.audio.autostop import DEFAULT_AFTER_S, auto_stop_after
+from dictate_app.audio.autostop import auto_stop_after
 from dictate_app.desktop.base import Window
 from dictate_app.engine.incremental import Progress
 from dictate_app.engine.result import Transcript
@@ -57,6 +56,7 @@ from dictate_app.errors import DictateError
 from dictate_app.output.strategy import InsertOutcome, Method
 
 if TYPE_CHECKING:
+    from dictate_app.app.settings_store import SettingsStore
     from dictate_app.audio.recorder import Recording
 
 log = logging.getLogger(__name__)
@@ -66,27 +66,6 @@ DROP_MESSAGES = {
     "cancelled": "Cancelled.",
     "no speech": NO_SPEECH,  # a hands-free take in which nobody spoke (audio.autostop)
 }
-
-
-@dataclass(frozen=True)
-class AppOptions:
-    """What this run uses (command line today; the settings facade later)."""
-
-    model_dir: str
-    device: str = "auto"
-    hotkey: str = "f9"
-    mode: lc.Mode = lc.Mode.HOLD
-    insert: Method = Method.PASTE
-    paste_keys: str = "ctrl+v"
-    language: str = "auto"
-    microphone: str | None = None
-    keep_mic_ready: bool = False
-    tail_ms: int = 250
-    auto_stop_s: float = DEFAULT_AFTER_S  # toggle mode and hands-free starts; 0: off (audio.autostop)
-    insert_live: bool = False  # "insert as I speak": each closed segment's text as it comes
-    # --llm-url / --llm-model for this run; None: the llm_url / llm_model settings (read at each take).
-    llm_url: str | None = None
-    llm_model: str | None = None
 
 
 class Coordinator(QObject):
@@ -107,7 +86,7 @@ class Coordinator(QObject):
 
     def __init__(
         self,
-        options: AppOptions,
+        settings: SettingsStore,
         *,
         recorder_factory: Callable[..., Any],
         worker: AsrWorker,
@@ -122,8 +101,10 @@ class Coordinator(QObject):
         shift_held: Callable[[], bool] = lambda: False,
     ):
         super().__init__()
-        self.options = options
-        self.state = lc.State(mode=options.mode)
+        # The live settings: language, insert_method, insert_live, auto_stop_s, hotkey are read
+        # at each use; the keys below need an action when they change.
+        self.settings = settings
+        self.state = lc.State(mode=lc.Mode(settings.mode))
         self._recorder_factory = recorder_factory
         self.recorder = None
         self._recorder_mic: str | None = None  # the microphone self.recorder was opened with
@@ -156,13 +137,22 @@ class Coordinator(QObject):
         worker.progress.connect(self._on_progress)
         self._audio_done.connect(self._on_audio_done)
         self.level.connect(popup.set_level)
+        settings.watch(("mode",), lambda _key: self.post(lc.SetMode(lc.Mode(settings.mode))))
+        settings.watch(("paste_keys",), self._paste_keys_changed)
+        settings.watch(("microphone", "keep_mic_ready", "tail_ms"), self._recorder_settings_changed)
+        settings.watch(("model_dir", "device", "server_url"), lambda _key: self.load_model())
 
     # ---- entry points ----
 
     def start(self) -> None:
         """Open the microphone side and start loading the model (on the worker thread)."""
         self._make_recorder()
-        self._request_load.emit(self.options.model_dir, self.options.device)
+        self.load_model()
+
+    def load_model(self) -> None:
+        """(Re)load the model the settings name (model_dir, device; the shell's loader reads
+        server_url), on the worker thread: at start and after one of them changed."""
+        self._request_load.emit(self.settings.model_dir, self.settings.device)
 
     def post(self, event: lc.Event) -> None:
         """Feed one event to the lifecycle; events posted while acting are queued, never nested."""
@@ -205,36 +195,15 @@ class Coordinator(QObject):
     def cancel(self) -> None:
         self.post(lc.Cancel())
 
-    def set_option(self, name: str, value) -> None:
-        """Apply a tray choice or a setting at once (no restart)."""
-        if name == "mode":
-            self.options = replace(self.options, mode=lc.Mode(value))
-            self.post(lc.SetMode(lc.Mode(value)))
-        elif name == "insert":
-            self.options = replace(self.options, insert=Method(value))
-        elif name == "insert_live":  # applies from the next take's next piece
-            self.options = replace(self.options, insert_live=bool(value))
-        elif name == "paste_keys":
-            self.options = replace(self.options, paste_keys=value)
-            self.inserter.paste_keys = value
-        elif name == "language":
-            self.options = replace(self.options, language=value)
-        elif name == "microphone":
-            self.options = replace(self.options, microphone=value or None)
-            if self.state.recording is None:
-                self._make_recorder()
-            # else: the new microphone is opened after this recording (see _on_audio_done)
-        elif name == "auto_stop_s":  # from the next take on
-            self.options = replace(self.options, auto_stop_s=float(value))
-        elif name in ("keep_mic_ready", "tail_ms"):  # settings dialog (issue 6)
-            self.options = replace(self.options, **{name: value})
-            if self.state.recording is None:
-                self._make_recorder()
-            else:
-                self._recorder_mic = "\0stale"  # rebuilt after this recording (see _on_audio_done)
-        elif name in ("model_dir", "device"):  # settings dialog: load the other model now
-            self.options = replace(self.options, **{name: value})
-            self._request_load.emit(self.options.model_dir, self.options.device)
+    def _paste_keys_changed(self, _key: str) -> None:
+        self.inserter.paste_keys = self.settings.paste_keys  # the chord for apps without an override
+
+    def _recorder_settings_changed(self, _key: str) -> None:
+        """The microphone or how it records changed: a new recorder now, or after this recording."""
+        if self.state.recording is None:
+            self._make_recorder()
+        else:
+            self._recorder_mic = "\0stale"  # rebuilt after this recording (see _on_audio_done)
 
     def notify(self, message: str, error: bool = False) -> None:
         """Tell the user (a desktop notification; ``error``: something failed)."""
@@ -285,14 +254,14 @@ class Coordinator(QObject):
         utt = self.utterances[uid] = Utterance(uid, target, {"pressed": self._last_event_ms})
         self.ai.begin(utt)  # the per-take choice: Shift held with the hotkey
         take = {}  # per-take recorder options
-        after_s = auto_stop_after(self.options.mode.value, hands_free, self.options.auto_stop_s)
+        after_s = auto_stop_after(self.settings.mode, hands_free, self.settings.auto_stop_s)
         if after_s is not None:
             take["on_pause"] = self.hands_free.arm(uid, after_s)
         try:
             if self.recorder is None:
                 self._make_recorder()
             if incremental:  # the model is loaded (the lifecycle says): the worker takes the segments
-                self.worker.begin(uid, self.options.language, self.worker.itn)
+                self.worker.begin(uid, self.settings.language, self.worker.itn)
                 utt.incremental = True
                 # No time limit: the session keeps each segment, so the recorder forgets its audio
                 # (unless the history keeps the take's audio, which needs all of it).
@@ -313,12 +282,12 @@ class Coordinator(QObject):
 
     def _make_recorder(self) -> None:
         self.close()
-        self._recorder_mic = self.options.microphone
+        self._recorder_mic = self.settings.microphone
         try:
             self.recorder = self._recorder_factory(
-                device=self.options.microphone,
-                keep_ready=self.options.keep_mic_ready,
-                tail_s=self.options.tail_ms / 1000,
+                device=self.settings.microphone or None,
+                keep_ready=self.settings.keep_mic_ready,
+                tail_s=self.settings.tail_ms / 1000,
                 live_vad=True,  # segments for incremental transcription; also shortens the tail
                 on_level=self._emit_level,
                 on_warning=lambda message: self._notify(str(message), False),
@@ -360,7 +329,7 @@ class Coordinator(QObject):
             return
         utt.recording = recording
         self.post(lc.AudioReady(uid))
-        if self.state.recording is None and self._recorder_mic != self.options.microphone:
+        if self.state.recording is None and self._recorder_mic != self.settings.microphone:
             self._make_recorder()  # a microphone change waited for this recording to end
 
     @Slot(str)
@@ -389,7 +358,7 @@ class Coordinator(QObject):
         if utt.incremental:  # the live VAD did not follow this take: no segments came
             utt.incremental = False
             self.worker.cancel(utt.uid)
-        self._request_transcribe.emit(utt.uid, recording.samples, self.options.language)
+        self._request_transcribe.emit(utt.uid, recording.samples, self.settings.language)
 
     @Slot(int, object, object)
     def _on_transcribed(self, uid: int, transcript: Transcript | None, timings: dict) -> None:
@@ -420,7 +389,7 @@ class Coordinator(QObject):
             self._inserted(utt, InsertOutcome("inserted", None, "", utt.target))
             return
         self.inserter.insert(
-            text, utt.target, self.options.insert,
+            text, utt.target, Method(self.settings.insert_method),
             lambda outcome: self._inserted(utt, outcome),
         )
 

@@ -3,7 +3,8 @@ then records how the insertion went, and tells the history window about both.
 
 It has the coordinator's ``transcript_log`` shape (``append(transcript, target=, uid=, audio=)``),
 so the coordinator needs no history knowledge; the shell connects ``Coordinator.finished`` to
-:meth:`finished`. Audio is stored only while ``keeps_audio`` is on (the "keep audio" setting).
+:meth:`finished`. Audio is stored only while the ``history_audio`` setting ("keep audio") is on,
+read at each save from the live settings given at construction.
 
 Live words (issue 24): :meth:`progress` writes a take's text so far while it is being dictated,
 into one row per take (created "recording" at its first closed segment, then updated), and
@@ -22,6 +23,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from dictate_app.engine.result import Transcript
 from dictate_app.store.history import History, HistoryError
+from dictate_app.store.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +34,16 @@ class HistoryRecorder(QObject):
     saved = Signal(int)
     updated = Signal(int)
 
-    def __init__(self, history: History, keeps_audio: bool = False, parent: QObject | None = None):
+    def __init__(self, history: History, settings=DEFAULTS, parent: QObject | None = None):
         super().__init__(parent)
         self.history = history
-        self.keeps_audio = keeps_audio
+        self._settings = settings
         self._ids: dict[int, int] = {}  # coordinator uid -> history id
+
+    @property
+    def keeps_audio(self) -> bool:
+        """Whether takes are saved with their audio (the history_audio setting, now)."""
+        return self._settings.history_audio
 
     def append(self, transcript: Transcript, *, target: str | None = None, uid: int | None = None,
                audio=None) -> int:

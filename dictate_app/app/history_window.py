@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from dictate_app.engine.tags import EMOTION_WORDS, EVENT_WORDS, LANGUAGE_NAMES
 from dictate_app.errors import DictateError
 from dictate_app.store.history import Entry, History
 from dictate_app.store.history_export import export
+from dictate_app.text.labels import EMOTION_WORDS, EVENT_WORDS, LANGUAGE_NAMES
 
 COLUMNS = ("Time", "Text", "Language", "Emotion / sounds", "AI mode", "Inserted")
 SEARCH_DELAY_MS = 200  # search after typing pauses, not on every key

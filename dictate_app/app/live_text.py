@@ -7,7 +7,7 @@ through the user's replacement rules here, so what the popup shows is what will 
 
 Joining is never done here: the final text is the transcriber's own join of its pieces
 (:func:`~dictate_app.engine.incremental.join_transcripts`, i.e.
-:func:`dictate_app.text.join.join_pieces`: spaces between Latin words, none between CJK), and the
+:func:`dictate_app.engine.join.join_pieces`: spaces between Latin words, none between CJK), and the
 provisional part is the whole text minus the final prefix. "Insert as I speak" inserts each
 growth of the final text as one piece, seam included (" second sentence" after "first sentence",
 "播放音乐" after "今天天气很好"), so the target ends up with exactly the text a take inserted whole

@@ -25,13 +25,13 @@ from dictate_app.app.live_text import LiveTake, LiveView
 from dictate_app.app.utterance import Utterance
 from dictate_app.engine.incremental import Progress
 from dictate_app.errors import DictateError
-from dictate_app.output.strategy import InsertOutcome
+from dictate_app.output.strategy import InsertOutcome, Method
 
 log = logging.getLogger(__name__)
 
 
 class LiveWords:
-    """The live takes of one coordinator ``co`` (its popup, history, inserter, options and
+    """The live takes of one coordinator ``co`` (its popup, history, inserter, settings and
     lifecycle), from key-down to insertion; each take's state is on its record."""
 
     def __init__(self, coordinator: Any):
@@ -73,7 +73,7 @@ class LiveWords:
                 log.warning("the words so far could not be saved: %s", exc)  # said again at release
                 return
             take.saved()
-        if co.options.insert_live and take.next_piece():
+        if co.settings.insert_live and take.next_piece():
             co.post(lc.LivePiece(utt.uid))
 
     def insert_piece(self, uid: int, utt: Utterance | None) -> None:
@@ -86,7 +86,7 @@ class LiveWords:
             co.post(lc.Inserted(uid))
             return
         # A piece of a take still being dictated: no per-app Enter after it (PerAppInserter).
-        co.inserter.insert_piece(piece, utt.target, co.options.insert,
+        co.inserter.insert_piece(piece, utt.target, Method(co.settings.insert_method),
                                  lambda outcome: self._piece_done(utt, piece, outcome))
 
     def _piece_done(self, utt: Utterance, piece: str, outcome: InsertOutcome) -> None:

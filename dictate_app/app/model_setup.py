@@ -1,7 +1,7 @@
 """First-run model setup in the tray app: a small non-modal dialog to download the model (with
 progress and Cancel), choose a folder that holds it, or quit.
 
-Thin Qt over :mod:`dictate_app.store.first_run` and the model store: the download, its
+Thin Qt over :mod:`dictate_app.app.first_run` and the model store: the download, its
 resumption and its verification are the store's; the dialog only shows them. The download runs
 on its own QThread (:class:`DownloadWorker`); what to do with a usable model directory is the
 shell's ``use_model`` callback (load it, and save a chosen folder in the settings). The window's
@@ -25,7 +25,7 @@ from dictate_app.app.hints import WHERE_SETTINGS, gpu_switch_hint
 from dictate_app.app.setup_dialog import ModelSetupDialog, mb
 from dictate_app.engine.forms import forms_in, preferred_form
 from dictate_app.app.worker import start_worker, stop_worker, user_message
-from dictate_app.store.first_run import (
+from dictate_app.app.first_run import (
     DownloadCancelled, DownloadPlan, Progress, download_plan, model_problem,
 )
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QTextEd
 from dictate_app.app.popup_countdown import Countdown
 from dictate_app.app.live_text import LiveView
 from dictate_app.app.popup_text import PopupContent
+from dictate_app.store.settings import DEFAULTS
 
 POPUP_FLAGS = (
     Qt.WindowType.Tool
@@ -35,7 +36,6 @@ POPUP_FLAGS = (
     | Qt.WindowType.WindowStaysOnTopHint
     | Qt.WindowType.WindowDoesNotAcceptFocus
 )
-SHOW_RESULT_MS = 4000  # how long a result stays before fading
 FADE_MS = 600
 
 _STYLE = """
@@ -81,14 +81,14 @@ def level_fraction(rms: float) -> float:
 class Popup(QWidget):
     """Recording: level meter + elapsed time. After: text, language, emotion, events; then fades."""
 
-    def __init__(self, show_ms: int = SHOW_RESULT_MS):
+    def __init__(self, settings=DEFAULTS):
         super().__init__(None, POPUP_FLAGS)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setObjectName("popup")
         self.setWindowTitle("Dictate")
         self.setStyleSheet(_STYLE)
-        self.show_ms = show_ms
+        self._settings = settings  # the live settings: popup_seconds is read at each show
         self._ai_mode = ""  # the AI mode shown working (show_ai_mode)
 
         frame = QFrame(self)
@@ -278,6 +278,11 @@ class Popup(QWidget):
             self._hide_timer.stop()
         else:
             self._hide_timer.start(self.show_ms)
+
+    @property
+    def show_ms(self) -> int:
+        """How long a result stays before fading (the popup_seconds setting)."""
+        return int(self._settings.popup_seconds * 1000)
 
     def _place(self) -> None:
         """Bottom centre of the primary screen, above where panels usually sit."""

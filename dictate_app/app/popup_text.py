@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dictate_app.engine.result import Transcript
-from dictate_app.engine.tags import (
+from dictate_app.text.labels import (
     EMOTION_EMOJI,
     EMOTION_WORDS,
     EVENT_EMOJI,

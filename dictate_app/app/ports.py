@@ -40,11 +40,11 @@ class PopupView(Protocol):
 
 @runtime_checkable
 class HistoryLog(Protocol):
-    """The history recorder: each take saved before it is inserted (raises on a refused write).
+    """The history recorder: each take saved before it is inserted (raises on a refused write)."""
 
-    ``keeps_audio``: the take's samples go into its row (and the recorder keeps them all)."""
-
-    keeps_audio: bool
+    @property
+    def keeps_audio(self) -> bool:
+        """The take's samples go into its row (so the recorder keeps them all)."""
 
     def append(self, transcript: Transcript, *, target: str | None = None, uid: int | None = None,
                audio: np.ndarray | None = None) -> int: ...

@@ -25,7 +25,7 @@ def status(coordinator: Coordinator) -> dict:
         "model": st.model.value,
         "model_error": st.model_error or None,
         "mode": st.mode.value,
-        "hotkey": coordinator.options.hotkey,
+        "hotkey": coordinator.settings.hotkey,
         "pending": len(st.awaiting_audio) + len(st.queued) + (st.transcribing is not None) + len(st.to_insert),
         **live_status(coordinator.live.view()),
     }

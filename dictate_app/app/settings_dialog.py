@@ -21,11 +21,11 @@ from dictate_app.app.settings_help import CPU_BUILD, NO_AUDIO_KEPT, OVERRIDE_COL
 from dictate_app.app.settings_store import SettingsStore
 from dictate_app.audio.sources import Microphone, microphone_choices
 from dictate_app.engine.base import LANGUAGE_CHOICES
-from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.desktop.keys import PASTE_CHORDS, UNFIT_HOTKEYS, chord_label, from_xkb_keysym, key_label
 from dictate_app.output.strategy import Method
 from dictate_app.store import autostart
 from dictate_app.store.settings import DEVICES, AppOverride, Settings
+from dictate_app.text.labels import LANGUAGE_NAMES
 from dictate_app.text.rules import TEMPLATE, parse_rules, save_rules
 
 # Keys Qt names itself; their sides (Left/Right Ctrl...) come from the native keysym, see key_name.
@@ -229,13 +229,13 @@ class SettingsDialog(QDialog):
         if cpu_build():
             w["device"].setEnabled(False)
             w["device"].setToolTip(CPU_BUILD)
-        self.load(store.settings)
+        self.load(store.saved)  # the saved values: this run's command-line options are never saved
 
     # ---- building ----
 
     def _make_widgets(self) -> dict[str, QWidget]:
         w: dict[str, QWidget] = {}
-        w["hotkey"] = HotkeyButton(self.store.get("hotkey"))
+        w["hotkey"] = HotkeyButton(self.store.saved.hotkey)
         w["mode"] = _combo([("hold", "Hold the key while speaking"), ("toggle", "Press to start, press to stop")], "hold")
         w["auto_stop_s"] = _spin(Seconds(), 0, 60, " s", 0.5)
         w["auto_stop_s"].setSpecialValueText("off (press again to stop)")

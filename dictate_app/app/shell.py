@@ -4,6 +4,11 @@ Construction only: which real part goes behind each seam (the desktop backend's 
 clipboard and focused window; the sounddevice recorder; the engine) and how their signals
 connect. Decisions are elsewhere. The desktop backend is chosen before (``commands/app.py``) and
 passed in: nothing here knows which desktop it runs on.
+
+Settings: one live :class:`SettingsStore` (the saved settings with this run's command-line options
+on top) is given to each part, which reads a key when it uses it or watches the keys it acts on
+(app/settings_store.py). The shell watches the two whose action is its own: the hotkey (restart
+the listener) and start at login.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from dictate_app.app.ai_mode import AiConfig, ModesCatalog, shift_held
-from dictate_app.app.coordinator import AppOptions, Coordinator
+from dictate_app.app.coordinator import Coordinator
 from dictate_app.app.cued_recorder import CuedRecorder
-from dictate_app.app.daily_use import DailyUse
+from dictate_app.app.first_run import model_problem
 from dictate_app.app.gui_gc import GuiThreadCollector
 from dictate_app.app.hints import NO_HOTKEY, WHERE_SETTINGS, hands_free_stops, how_to_dictate, how_to_stop
 from dictate_app.app.history_recorder import HistoryRecorder
@@ -27,6 +32,7 @@ from dictate_app.app.hotkey import HotkeyBridge, HotkeyError
 from dictate_app.app.model_setup import ModelSetup
 from dictate_app.app.popup import Popup
 from dictate_app.app.tray import Tray
+from dictate_app.app.windows import AppWindows
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.desktop.base import Desktop
 from dictate_app.desktop.doctor import summary
@@ -36,8 +42,9 @@ from dictate_app.modes.catalog import ensure_modes_file
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.sounds import CuePlayer
-from dictate_app.store.first_run import model_problem
+from dictate_app.store import autostart
 from dictate_app.store.history import History
+from dictate_app.store.model_store import resolve_model_dir
 from dictate_app.text.rules import RulesFile, ensure_rules_file
 
 log = logging.getLogger(__name__)
@@ -71,23 +78,21 @@ def say(message: str) -> None:
 class AppShell:
     """The running app. ``exec()`` returns the exit code after Quit."""
 
-    def __init__(self, options: AppOptions, desktop: Desktop, settings: SettingsStore | None = None,
-                 instance=None, server: str | None = None, server_token: str | None = None,
-                 preload: BackgroundLoad | None = None):
+    def __init__(self, settings: SettingsStore, desktop: Desktop, instance=None,
+                 server_token: str | None = None, preload: BackgroundLoad | None = None):
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
         self.app.setApplicationName("dictate-app")
         self.app.setDesktopFileName(APP_ID)  # the Wayland app_id (popup rules, per-app rules)
         self.app.setQuitOnLastWindowClosed(False)  # the popup closing must not end the app
-        self.options = options
         self.desktop = desktop
-        self.settings = settings or SettingsStore()
-        s = self.settings.settings
-        self.popup = Popup(show_ms=int(s.popup_seconds * 1000))
+        self.settings = settings
+        s = settings.settings
+        self.popup = Popup(settings)
         desktop.prepare_popup(APP_ID, self.popup.windowTitle())
         # Every utterance is saved here before it is inserted (history_recorder.py).
         self.history = History(retention_days=s.history_retention_days, audio_cap_mb=s.history_audio_cap_mb)
-        self.log = HistoryRecorder(self.history, keeps_audio=s.history_audio)
-        self.cues = CuePlayer(volume=s.sound_volume, enabled=s.sounds)
+        self.history_recorder = HistoryRecorder(self.history, settings)
+        self.cues = CuePlayer(settings)
         self.rules = RulesFile()
         try:
             ensure_rules_file(self.rules.path)  # so users find a commented file to edit
@@ -104,37 +109,34 @@ class AppShell:
         self._rules_problems += self.modes.problems
         self.tray: Tray | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = Tray(
-                hotkey=options.hotkey, mode=options.mode, language=options.language,
-                insert=options.insert, paste_keys=options.paste_keys,
-                microphone=options.microphone, list_microphones=_microphones,
-                ai_mode=s.ai_mode, list_ai_modes=lambda: list(self.modes.current()),
-            )
+            self.tray = Tray(settings, list_microphones=_microphones,
+                             list_ai_modes=lambda: list(self.modes.current()))
         else:
             say("No system tray found: running without a tray icon (quit with Ctrl+C).")
 
-        # A Dictate server (--server, else the server_url setting) when set; the local model otherwise
+        # A Dictate server (the server_url setting or --server) when set; the local model otherwise
         # and as the fallback when the server cannot be reached (load_engine decides).
-        self.server, self.server_token = server, server_token
+        self.server_token = server_token
         self._preload = preload  # the model load run() started before Qt: the first load takes it
-        self.worker = AsrWorker(load=self._load_engine)
-        self.worker.itn = s.itn
+        self.worker = AsrWorker(load=self._load_engine, settings=settings)
         self.thread = start_worker(self.worker)
         # Per-app overrides (paste/type/paste keys/Enter after) from the settings, per insertion.
         self.inserter = PerAppInserter(Inserter(
             desktop.make_clipboard(), desktop.keyboard, desktop.windows.focused,
-            lambda ms, fn: QTimer.singleShot(ms, fn), paste_keys=options.paste_keys, can_paste=desktop.can_paste,
+            lambda ms, fn: QTimer.singleShot(ms, fn), paste_keys=s.paste_keys, can_paste=desktop.can_paste,
             fetch_grace_ms=desktop.fetch_grace_ms,
-        ), lambda: self.settings.get("app_overrides"))
+        ), lambda: settings.app_overrides)
         self.coordinator = Coordinator(
-            options, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),
+            settings, recorder_factory=lambda **kw: CuedRecorder(_recorder_factory(**kw), self.cues),
             worker=self.worker, inserter=self.inserter, active_window=desktop.windows.focused, popup=self.popup,
-            transcript_log=self.log, notify=self.notify, postprocess=self.rules.apply_to,
+            transcript_log=self.history_recorder, notify=self.notify, postprocess=self.rules.apply_to,
             ai_config=self.ai_config, shift_held=shift_held,
         )
-        self.coordinator.finished.connect(self.log.finished)
+        self.coordinator.finished.connect(self.history_recorder.finished)
         self.coordinator.finished.connect(self._first_dictation)
-        self.hotkey = HotkeyBridge(desktop.hotkey, options.hotkey)
+        self.hotkey = HotkeyBridge(desktop.hotkey, s.hotkey)
+        settings.watch(("hotkey",), self._restart_hotkey)
+        settings.watch(("start_at_login",), self._start_at_login)
         self.hotkey.pressed.connect(self.coordinator.press)
         self.hotkey.released.connect(self.coordinator.release)
         self.hotkey.cancel.connect(self.coordinator.cancel)
@@ -145,8 +147,7 @@ class AppShell:
             self.tray.hands_free_requested.connect(self._tray_hands_free)
             self.tray.quit_requested.connect(self.quit)
         # First run (no usable model): the setup window downloads one or takes a folder.
-        self.setup = ModelSetup(model_dir=lambda: self.coordinator.options.model_dir,
-                                device=lambda: self.coordinator.options.device, use_model=self._use_model,
+        self.setup = ModelSetup(model_dir=self.model_dir, device=lambda: settings.device, use_model=self._use_model,
                                 desktop_note=self.desktop_summary, how_to_use=self.usage)
         self.setup.quit_requested.connect(self.quit)
         self.setup.dismissed.connect(self._setup_dismissed)
@@ -154,11 +155,16 @@ class AppShell:
         self.worker.load_failed.connect(self.setup.load_failed)
         if self.tray is not None:
             self.tray.setup_requested.connect(self._show_setup)
-        # Settings (live), settings dialog, history window; tray choices are saved as settings.
-        self.daily = DailyUse(self, _microphones)
+        # The settings dialog and the history window (from the tray), the history's upkeep.
+        self.windows = AppWindows(settings, self.history, self.history_recorder, inserter=self.inserter,
+                                  popup=self.popup, usage=self.usage, rules_path=self.rules.path,
+                                  list_microphones=_microphones, list_ai_modes=lambda: list(self.modes.current()))
+        if self.tray is not None:
+            self.tray.settings_requested.connect(self.windows.show_settings)
+            self.tray.history_requested.connect(self.windows.show_history)
         self.instance = instance
         if instance is not None:  # `dictate-app toggle|start|stop|cancel|status` and a second start
-            instance.handler = make_handler(self.coordinator, self.daily.show_running, self.desktop_facts)
+            instance.handler = make_handler(self.coordinator, self.windows.show_running, self.desktop_facts)
         self.app.aboutToQuit.connect(self._shutdown)
         # Python only handles signals (Ctrl+C, SIGTERM) between bytecodes: wake it regularly.
         self._signal_pump = QTimer(interval=200)
@@ -173,15 +179,18 @@ class AppShell:
 
     def ai_config(self) -> AiConfig:
         """What the AI modes use for the next take: the settings now, this run's --llm-url and
-        --llm-model, the modes file as it is now, the vocabulary of rules.txt."""
-        options = self.coordinator.options
-        return AiConfig(self.settings.settings, options.llm_url, options.llm_model, self.modes.current(),
-                        self.rules.current().vocabulary.terms)
+        --llm-model on them, the modes file as it is now, the vocabulary of rules.txt."""
+        return AiConfig(self.settings.settings, self.modes.current(), self.rules.current().vocabulary.terms)
+
+    def model_dir(self) -> str:
+        """The model folder the settings name now ("" = the model store: dictate-app model path)."""
+        return str(resolve_model_dir(saved=self.settings.model_dir).path)
 
     def _load_engine(self, model_dir: str, device: str):
         """On the worker thread: the engine for the current model and server settings."""
         from dictate_app.engine.loader import load_engine
 
+        model_dir = str(resolve_model_dir(saved=model_dir).path)  # "" = the model store
         server = self._server_url()
         if self._preload is not None:  # a load already under way for this model: wait for it
             engine = self._preload.take(model_dir, device, server)  # None after the first take
@@ -221,6 +230,17 @@ class AppShell:
             self.coordinator.start()
         self._signal_pump.start()
 
+    def _restart_hotkey(self, _key: str) -> None:
+        self.hotkey.stop()
+        self.hotkey.key_name = self.settings.hotkey
+        self.start_hotkey()
+
+    def _start_at_login(self, _key: str) -> None:
+        try:
+            autostart.set_enabled(self.settings.start_at_login)
+        except autostart.AutostartError as exc:
+            self.notify(str(exc), True)
+
     def start_hotkey(self) -> None:
         """(Re)start the hotkey; what goes wrong is said once and kept for `doctor` and the tray."""
         try:
@@ -249,7 +269,7 @@ class AppShell:
                 "checks": [row.as_dict() for row in self.desktop.hotkey.checks()]}
 
     def _server_url(self) -> str | None:
-        return self.server or self.settings.get("server_url") or None
+        return self.settings.server_url or None
 
     def _use_model(self, model_dir: str, save: bool) -> None:
         """Load ``model_dir`` now (from the setup window); a chosen folder is also saved."""
@@ -257,8 +277,9 @@ class AppShell:
         if self.tray is not None:
             self.tray.set_phase(Phase.LOADING)  # from "No speech model yet" to "Loading…"
         if save and "model_dir" in self.settings.update({"model_dir": model_dir}):
-            return  # DailyUse.apply loads it, as for a folder chosen in the settings dialog
-        self.coordinator.set_option("model_dir", model_dir)
+            return  # the coordinator loads it, as a folder chosen in the settings dialog
+        if not self.settings.override({"model_dir": model_dir}):  # for this run (a download)
+            self.coordinator.load_model()  # the same folder, now with a model in it
 
     def _show_setup(self) -> None:
         """The tray's "Set up the model…": the window, with what is wrong with the current model."""
@@ -266,7 +287,7 @@ class AppShell:
 
     def _model_problem(self) -> str | None:
         """Why the current model cannot load, or None (also with a server: it stands in for the model)."""
-        return None if self._server_url() else model_problem(self.coordinator.options.model_dir)
+        return None if self._server_url() else model_problem(self.model_dir())
 
     def _setup_dismissed(self) -> None:
         """The setup window was closed without a model: presses now say why nothing records."""
@@ -317,7 +338,7 @@ class AppShell:
         was_recording = self.coordinator.state.recording is not None
         self.coordinator.toggle()
         if not was_recording and self.coordinator.state.recording is not None:
-            hotkey = self.coordinator.options.hotkey if self._hotkey_ok else None
+            hotkey = self.settings.hotkey if self._hotkey_ok else None
             self.popup.set_note(how_to_stop(hotkey, self.tray.toggled_by_click))
 
     def _tray_hands_free(self) -> None:
@@ -329,14 +350,13 @@ class AppShell:
 
     def _model_ready(self, description: str) -> None:
         if self.tray is not None:
-            # The coordinator's directory: the setup window or the settings may have changed it.
-            self.tray.set_model_info(f"{self.coordinator.options.model_dir} ({description})")
+            # The folder now: the setup window or the settings may have changed it.
+            self.tray.set_model_info(f"{self.model_dir()} ({description})")
         say(f"Dictate is ready ({description}): {self.usage()}. {WHERE_SETTINGS}")
 
     def usage(self) -> str:
         """How to dictate now: the hotkey in its mode, or the tray menu when the hotkey failed."""
-        options = self.coordinator.options  # the settings may have changed the key or mode since start
-        return how_to_dictate(options.hotkey, options.mode) if self._hotkey_ok else NO_HOTKEY
+        return how_to_dictate(self.settings.hotkey, self.settings.mode) if self._hotkey_ok else NO_HOTKEY
 
     def _shutdown(self) -> None:
         self.setup.shutdown()

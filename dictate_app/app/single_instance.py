@@ -15,7 +15,7 @@ its own ``DICTATE_CONFIG_DIR``, never meet. A socket left behind by a crashed in
 Other users must not be able to answer for us or command us. A socket in the shared ``/tmp`` (as
 before) could be created first by anyone, making ``dictate-app`` exit as "already running" and
 ``dictate-app status`` print what that user chose. So on Unix the socket lives in the user's own
-runtime directory (:func:`dictate_app.store.paths.runtime_dir`: ``$XDG_RUNTIME_DIR``, checked, or
+runtime directory (:func:`dictate_app.paths.runtime_dir`: ``$XDG_RUNTIME_DIR``, checked, or
 our own verified 0700 directory; on macOS inside the per-user ``$TMPDIR``), and on Linux both ends
 check the other's uid with ``SO_PEERCRED``: the server drops a client of another user, a client
 does not trust (or talk to) a server of another user, and both log it. Elsewhere the check is not
@@ -44,7 +44,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from dictate_app.errors import DictateError
-from dictate_app.store.paths import config_dir, runtime_dir
+from dictate_app.paths import config_dir, runtime_dir
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class InstanceError(DictateError):
 
 def server_name() -> str:
     """This user's (and this config directory's) socket: a path in the user's runtime directory on
-    Unix, a pipe name on Windows. Raises :class:`~dictate_app.store.paths.RuntimeDirError` when no
+    Unix, a pipe name on Windows. Raises :class:`~dictate_app.paths.RuntimeDirError` when no
     private directory can be had."""
     try:
         user = getpass.getuser()

@@ -1,5 +1,7 @@
-"""The tray icon and its menu. It only shows state and emits what the user picked; the
-coordinator decides what that means. The tooltip and "Start dictation" teach the hotkey in its
+"""The tray icon and its menu. It shows state; its choices (mode, language, insert_method,
+paste_keys, microphone, ai_mode) are settings: it shows them from the live settings object and
+sets them there (saved, then carried out by whoever watches the key); a change made elsewhere
+(the settings dialog) shows here too. The tooltip and "Start dictation" teach the hotkey in its
 mode ("Hold F9"), so a user who never read the README finds it.
 
 The "AI mode" submenu (issue 25) lists the modes of the catalog (the built-ins and the user's
@@ -7,7 +9,9 @@ modes.txt), read again each time the menu opens, so a mode just added to the fil
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
@@ -17,10 +21,15 @@ from dictate_app.app.hints import NO_HOTKEY, how_to_dictate, hotkey_in_mode
 from dictate_app.app.icons import phase_icon
 from dictate_app.audio.sources import Microphone, microphone_choices
 from dictate_app.engine.base import LANGUAGE_CHOICES
-from dictate_app.engine.tags import LANGUAGE_NAMES
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.desktop.keys import PASTE_CHORDS, chord_label, key_label
 from dictate_app.output.strategy import Method
+from dictate_app.text.labels import LANGUAGE_NAMES
+
+if TYPE_CHECKING:
+    from dictate_app.app.settings_store import SettingsStore
+
+log = logging.getLogger(__name__)
 
 STATUS_WORDS = {
     Phase.LOADING: "Loading the speech model…",
@@ -45,44 +54,37 @@ def _mode_labels(hotkey: str) -> list[tuple[str, str]]:
 
 
 class Tray(QObject):
-    """``toggle_requested``, ``quit_requested`` and ``option_changed(name, value)`` for name in
-    mode, language, insert, paste_keys, microphone, ai_mode; ``history_requested``, ``settings_requested``,
+    """``toggle_requested``, ``quit_requested``, ``history_requested``, ``settings_requested``,
     ``setup_requested`` (the model setup window); ``hands_free_requested`` (a take that stops by
     itself after a pause: dictate_app.audio.autostop)."""
 
     toggle_requested = Signal()
     hands_free_requested = Signal()
     quit_requested = Signal()
-    option_changed = Signal(str, str)
     history_requested = Signal()
     settings_requested = Signal()
     setup_requested = Signal()
 
     def __init__(
         self,
+        settings: SettingsStore,
         *,
-        hotkey: str,
-        mode: Mode,
-        language: str,
-        insert: Method,
-        paste_keys: str,
-        microphone: str | None,
         list_microphones: Callable[[], Sequence[Microphone]],
-        ai_mode: str = "as spoken",
         list_ai_modes: Callable[[], Sequence[str]] = lambda: ("as spoken",),
         parent: QObject | None = None,
     ):
         super().__init__(parent)
-        self.hotkey = hotkey
-        self.mode = Mode(mode)
+        self.settings = settings
+        hotkey = self.hotkey = settings.hotkey
+        self.mode = Mode(settings.mode)
         self.hotkey_works = True  # False: the tooltip and Start dictation do not offer the key
         self._phase, self._detail, self._no_model = Phase.LOADING, "", False
         # Whether the last toggle_requested came from a left click on the icon (else the menu):
         # the shell then says how to stop in the words that fit.
         self.toggled_by_click = False
         self._list_microphones = list_microphones
-        self._microphone = microphone or DEFAULT_MIC
-        self._ai_mode = ai_mode
+        self._microphone = settings.microphone or DEFAULT_MIC
+        self._ai_mode = settings.ai_mode
         self._list_ai_modes = list_ai_modes
         self.icon = QSystemTrayIcon(phase_icon(Phase.LOADING), self)
         self._choice_menus: dict[str, QMenu] = {}
@@ -96,14 +98,13 @@ class Tray(QObject):
         self.hands_free_action = m.addAction("Start hands-free dictation")
         self.hands_free_action.triggered.connect(self.hands_free_requested)
         m.addSeparator()
-        self.mode_menu = self._choices("Hotkey mode", _mode_labels(hotkey), Mode(mode).value, "mode")
+        self.mode_menu = self._choices("Hotkey mode", _mode_labels(hotkey), "mode")
         self.language_menu = self._choices(
             "Language", [(code, "Detect automatically" if code == "auto" else LANGUAGE_NAMES[code])
-                         for code in LANGUAGE_CHOICES], language, "language")
+                         for code in LANGUAGE_CHOICES], "language")
         self.insert_menu = self._choices(
-            "Insert text by", [(m_.value, INSERT_LABELS[m_]) for m_ in Method], Method(insert).value, "insert")
-        self.paste_menu = self._choices(
-            "Paste keys", [(k, chord_label(k)) for k in PASTE_CHORDS], paste_keys, "paste_keys")
+            "Insert text by", [(m_.value, INSERT_LABELS[m_]) for m_ in Method], "insert_method")
+        self.paste_menu = self._choices("Paste keys", [(k, chord_label(k)) for k in PASTE_CHORDS], "paste_keys")
         self.mic_menu = m.addMenu("Microphone")
         self.mic_menu.aboutToShow.connect(self._fill_microphones)
         self._fill_microphones()
@@ -124,9 +125,20 @@ class Tray(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self._refresh()
+        settings.watch(("mode", "language", "insert_method", "paste_keys", "microphone", "ai_mode"),
+                       lambda key: self.set_choice(key, settings.get(key)))
+        settings.watch(("hotkey",), lambda _key: self.set_hotkey(settings.hotkey))
 
-    def _choices(self, title: str, items, current: str, option: str) -> QMenu:
-        """A submenu of exclusive, checkable choices that emits ``option_changed``."""
+    def _choose(self, key: str, value: str) -> None:
+        """A menu choice is a setting: saved, then carried out by whoever watches ``key``."""
+        try:
+            self.settings.set(key, value)
+        except (KeyError, ValueError) as exc:
+            log.warning("tray choice %s=%r not saved: %s", key, value, exc)
+
+    def _choices(self, title: str, items, key: str) -> QMenu:
+        """A submenu of exclusive, checkable choices for setting ``key``."""
+        current = self.settings.get(key)
         sub = self.menu.addMenu(title)
         group = QActionGroup(sub)
         group.setExclusive(True)
@@ -136,8 +148,8 @@ class Tray(QObject):
             action.setChecked(value == current)
             action.setData(value)
             group.addAction(action)
-        group.triggered.connect(lambda a: self.option_changed.emit(option, a.data()))
-        self._choice_menus[option] = sub
+        group.triggered.connect(lambda a: self._choose(key, a.data()))
+        self._choice_menus[key] = sub
         return sub
 
     def set_hotkey(self, hotkey: str) -> None:
@@ -154,14 +166,18 @@ class Tray(QObject):
         self._refresh()
 
     def set_choice(self, option: str, value: str) -> None:
-        """Check ``value`` in ``option``'s submenu (a change made in the settings dialog)."""
+        """Check ``value`` in setting ``option``'s submenu (the setting changed)."""
+        # The two lists are rebuilt only for a change made elsewhere: a pick here is shown already
+        # (and its action must outlive the signal it is sending).
         if option == "microphone":
-            self._microphone = value or DEFAULT_MIC
-            self._fill_microphones()
+            if (value or DEFAULT_MIC) != self._microphone:
+                self._microphone = value or DEFAULT_MIC
+                self._fill_microphones()
             return
         if option == "ai_mode":
-            self._ai_mode = value
-            self._fill_ai_modes()
+            if value != self._ai_mode:
+                self._ai_mode = value
+                self._fill_ai_modes()
             return
         for action in self._choice_menus[option].actions():
             action.setChecked(action.data() == value)
@@ -201,11 +217,11 @@ class Tray(QObject):
 
     def _pick_ai_mode(self, action: QAction) -> None:
         self._ai_mode = action.data()
-        self.option_changed.emit("ai_mode", self._ai_mode)
+        self._choose("ai_mode", self._ai_mode)
 
     def _pick_microphone(self, action: QAction) -> None:
         self._microphone = action.data()
-        self.option_changed.emit("microphone", self._microphone)
+        self._choose("microphone", self._microphone)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason != QSystemTrayIcon.ActivationReason.Trigger:

@@ -42,6 +42,7 @@ from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.engine.base import Engine
 from dictate_app.engine.incremental import IncrementalTranscriber
 from dictate_app.errors import DictateError
+from dictate_app.store.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +100,14 @@ class AsrWorker(QObject):
     _build = Signal(int, str, bool)
     _feed = Signal(int, int, bool, object)  # uid, feed number, provisional, samples
 
-    def __init__(self, load: LoadEngine = _default_load, trim: TrimSpeech = _default_trim):
+    def __init__(self, load: LoadEngine = _default_load, trim: TrimSpeech = _default_trim, settings=DEFAULTS):
         super().__init__()
         self._load = load
         self._trim = trim
         self.engine: Engine | None = None
-        # The "itn" setting (numbers as digits, punctuation), set from the GUI thread: a bool
-        # that is read once per utterance, so no lock is needed.
-        self.itn = True
+        # The live settings (app/settings_store.py), read here on this thread: their frozen
+        # dataclass is replaced whole on the GUI thread, so a read sees the old or the new one.
+        self._settings = settings
         # Incremental takes by uid: written from the GUI thread (begin, cancel), the recorder's
         # (segments) and this one, so under the lock; engine calls are never made holding it.
         self._lock = threading.Lock()
@@ -114,6 +115,11 @@ class AsrWorker(QObject):
         self._job.connect(self._run_job)
         self._build.connect(self._build_session)
         self._feed.connect(self._on_feed)
+
+    @property
+    def itn(self) -> bool:
+        """The "itn" setting (numbers as digits, punctuation), read once per utterance."""
+        return self._settings.itn
 
     # ---- an executor on this thread (for IncrementalTranscriber) ----
 

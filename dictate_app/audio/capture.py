@@ -20,7 +20,6 @@ from dictate_app.audio.spoken import SpokenAudio
 from dictate_app.errors import DeviceError
 
 if TYPE_CHECKING:
-    from dictate_app.audio.recorder import Recorder
     from dictate_app.audio.vad import SpeechStream
 
 # Blocks of 20 ms: a smooth level meter and VAD feed, little per-block overhead.
@@ -183,17 +182,19 @@ def _seconds(value: float) -> str:
 class Take:
     """One recording in progress, fed with mono float32 blocks at the device rate."""
 
-    def __init__(self, rec: "Recorder", rate: int, device_name: str, t_start: float,
-                 opened_on_demand: bool, notes: list[str],
+    def __init__(self, rate: int, device_name: str, t_start: float, opened_on_demand: bool, notes: list[str],
+                 *, tail_s: float, max_s: float, metered: bool,
                  segmenter: "SpeechStream | None" = None, drop_spoken: bool = False) -> None:
+        """``tail_s``/``max_s``: the recorder's release tail and length limit; ``metered``: someone
+        listens to the level (the recorder's ``on_level``), so the take measures it."""
         self.rate = rate
         self.device_name = device_name
         self.t_start = t_start
         self.opened_on_demand = opened_on_demand
-        self.tail_samples = int(round(rec.tail_s * rate))
-        self.max_samples = int(round(rec.max_s * rate))
-        self.warn_at = int(round(max(rec.max_s - MAX_WARNING_S, rec.max_s * 0.8) * rate))
-        self.max_s = rec.max_s
+        self.tail_samples = int(round(tail_s * rate))
+        self.max_samples = int(round(max_s * rate))
+        self.warn_at = int(round(max(max_s - MAX_WARNING_S, max_s * 0.8) * rate))
+        self.max_s = max_s
         self.chunks: list[np.ndarray] = []
         self.samples = 0
         self.preroll_samples = 0
@@ -209,7 +210,7 @@ class Take:
         self.warnings: list[str] = list(notes)
         self._fresh: list[str] = list(notes)
         self._warned_max = False
-        self._meter = LevelMeter(rate) if rec._on_level is not None else None
+        self._meter = LevelMeter(rate) if metered else None
         self._levels: list[tuple[float, float]] = []
         self._segmenter = segmenter
         # This take's segment consumers (the recorder sets them; None: nobody listens).

@@ -317,8 +317,9 @@ class _Worker:
                 self.rec._recording = False
                 self._warn(str(exc))
                 return
-        self.take = Take(self.rec, self.stream.rate, self.stream.name, t_start,
+        self.take = Take(self.stream.rate, self.stream.name, t_start,
                          opened_on_demand=not already_open, notes=self.stream.notes,
+                         tail_s=self.rec.tail_s, max_s=self.rec.max_s, metered=self.rec._on_level is not None,
                          segmenter=self._segmenter(), drop_spoken=drop_spoken)
         self.take.on_segment = on_segment or self.rec._on_segment
         self.take.on_provisional = on_provisional or self.rec._on_provisional

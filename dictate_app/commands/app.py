@@ -60,7 +60,7 @@ def add_arguments(parser) -> None:
                        help="the push-to-talk key: f9 (default), ctrl_r, pause, scroll_lock, a letter...")
     group.add_argument("--mode", choices=[m.value for m in Mode], default=None,
                        help="hold: record while the key is down (default); toggle: press to start and stop")
-    group.add_argument("--insert", choices=[m.value for m in Method], default=None,
+    group.add_argument("--insert", dest="insert_method", choices=[m.value for m in Method], default=None,
                        help="paste via the clipboard (default), type keys, or auto (type short ASCII)")
     group.add_argument("--paste-keys", choices=PASTE_CHORDS, default=None, type=_chord,
                        help="the paste chord (terminals want ctrl+shift+v or shift+insert)")
@@ -69,7 +69,7 @@ def add_arguments(parser) -> None:
     add_microphone_option(group, top_level=True)
     group.add_argument("--keep-mic-ready", action="store_true", default=None,
                        help="keep the microphone open for instant start with pre-roll (less private)")
-    group.add_argument("--auto-stop", type=_seconds, default=None, metavar="S",
+    group.add_argument("--auto-stop", dest="auto_stop_s", type=_seconds, default=None, metavar="S",
                        help="in toggle mode (and for `start --hands-free`) stop after S seconds of "
                             "silence (default 2; 0: only a key press stops)")
     group.add_argument("--tail-ms", type=int, default=None, metavar="MS",
@@ -80,35 +80,34 @@ def add_arguments(parser) -> None:
                             "says which and why)")
 
 
-def build_options(args, s):
-    """This run's options: each command-line option given wins over the saved setting ``s``."""
-    from dictate_app.app.coordinator import AppOptions
-
-    model_dir, device = model_choice(args, s)
-    return AppOptions(
-        model_dir=model_dir,
-        device=device,
-        hotkey=args.hotkey or s.hotkey,
-        mode=Mode(args.mode or s.mode),
-        insert=Method(args.insert or s.insert_method),
-        paste_keys=args.paste_keys or s.paste_keys,
-        language=args.language or s.language,
-        microphone=_microphone_id(args.microphone) if args.microphone is not None else (s.microphone or None),
-        keep_mic_ready=args.keep_mic_ready if args.keep_mic_ready is not None else s.keep_mic_ready,
-        tail_ms=args.tail_ms if args.tail_ms is not None else s.tail_ms,
-        auto_stop_s=args.auto_stop if args.auto_stop is not None else s.auto_stop_s,
-        insert_live=s.insert_live,
-        llm_url=args.llm_url,
-        llm_model=args.llm_model,
-    )
+# The tray app's options named as the settings they override (argparse dest = settings key).
+OVERRIDING = ("hotkey", "mode", "insert_method", "paste_keys", "language", "keep_mic_ready", "tail_ms",
+              "auto_stop_s", "llm_url", "llm_model", "desktop")
 
 
-def model_choice(args, s) -> tuple[str, str]:
-    """This run's model directory and device: the command line's when given, else the settings'."""
+def overrides(args) -> dict:
+    """This run's settings from the command line: each option given overrides its setting (never
+    saved; see app/settings_store.py). ``--model`` is kept as the folder it names, ``--microphone``
+    as the id the recorder opens, ``--device auto`` leaves the setting."""
+    values = {key: getattr(args, key) for key in OVERRIDING if getattr(args, key, None) is not None}
+    if getattr(args, "server", None) is not None:  # --server is every engine command's option
+        values["server_url"] = args.server
+    if getattr(args, "model", None) is not None:
+        from dictate_app.store.model_store import resolve_model_dir
+
+        values["model_dir"] = str(resolve_model_dir(args.model).path)
+    if getattr(args, "device", None) not in (None, "auto"):
+        values["device"] = args.device
+    if getattr(args, "microphone", None) is not None:
+        values["microphone"] = _microphone_id(args.microphone) or ""
+    return values
+
+
+def model_choice(s) -> tuple[str, str]:
+    """The model directory and device the settings ``s`` name ("" = the model store)."""
     from dictate_app.store.model_store import resolve_model_dir
 
-    return (str(resolve_model_dir(args.model, s.model_dir).path),
-            args.device if args.device not in (None, "auto") else s.device)
+    return str(resolve_model_dir(saved=s.model_dir).path), s.device
 
 
 def _microphone_id(given: str) -> str | None:
@@ -142,18 +141,17 @@ def run(args) -> int:
     from dictate_app.app.single_instance import answers_without_qt
     from dictate_app.engine.loader import BackgroundLoad
 
-    settings = SettingsStore()
+    settings = SettingsStore(overrides=overrides(args))
     # The model first: creating the recognizer (0.8-1.0 s, int8) runs beside the imports, Qt, the
     # tray and the shell (0.5 s) instead of after them; the shell's first load takes it. No cycle
     # collection may run on its thread (app/gui_gc.py says why): the shell's collector takes over.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    server = getattr(args, "server", None)
     # A second start only asks the running one to show itself: it loads nothing.
     preload = None if answers_without_qt() else BackgroundLoad(
-        *model_choice(args, settings.settings), token=token, server=server or settings.get("server_url") or None)
+        *model_choice(settings), token=token, server=settings.server_url or None)
     try:
-        return _run_shell(args, settings, preload, server, token)
+        return _run_shell(settings, preload, token)
     finally:
         if preload is not None:
             preload.drop()  # the shell took it, or never will
@@ -161,7 +159,7 @@ def run(args) -> int:
             gc.enable()
 
 
-def _run_shell(args, settings, preload, server, token) -> int:
+def _run_shell(settings, preload, token) -> int:
     """Qt, the single-instance check and the shell, while ``preload`` loads the model."""
     from PySide6.QtWidgets import QApplication
 
@@ -171,7 +169,7 @@ def _run_shell(args, settings, preload, server, token) -> int:
     from dictate_app.desktop.choose import build
     from dictate_app.desktop.session import choose
 
-    session = choose(args.desktop or settings.settings.desktop)
+    session = choose(settings.desktop)
     if not os.environ.get("QT_QPA_PLATFORM") and session.qt_platform:
         os.environ["QT_QPA_PLATFORM"] = session.qt_platform  # the plugin must match the backend
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -181,8 +179,7 @@ def _run_shell(args, settings, preload, server, token) -> int:
         send("show")
         print("Dictate is already running: use its tray icon, or `dictate-app toggle|status`.")
         return 0
-    shell = AppShell(build_options(args, settings.settings), build(session), settings, instance,
-                     server=server, server_token=token, preload=preload)
+    shell = AppShell(settings, build(session), instance, server_token=token, preload=preload)
     # Qt's event loop would swallow Ctrl+C and SIGTERM; quit cleanly instead (the clipboard and
     # the worker thread are put away by the shell).
     signal.signal(signal.SIGINT, lambda *_: shell.quit())

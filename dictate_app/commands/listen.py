@@ -212,7 +212,7 @@ def run(args, *, stream_factory=None, load=None, stdin=None) -> int:
 
 
 def _print_result(args, result, info: dict, model_ms: float) -> None:
-    from dictate_app.engine.tags import display_line
+    from dictate_app.text.labels import display_line
 
     if args.json:
         print(json.dumps({

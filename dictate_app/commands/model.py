@@ -68,7 +68,7 @@ def run_download(args) -> int:
     from dataclasses import replace
 
     from dictate_app.engine.forms import FORM_NAMES, can_run, preferred_form
-    from dictate_app.store.first_run import download_plan
+    from dictate_app.app.first_run import download_plan
     from dictate_app.store.model_store import text_progress
 
     fmt = args.format or preferred_form(getattr(args, "device", "auto"))

@@ -108,7 +108,7 @@ def run(args) -> int:
         if processed is not None and (processed.error or runner.skipped_note(processed)):
             print(f"warning: {path}: {processed.error or runner.skipped_note(processed)}", file=sys.stderr)
         if args.json:
-            from dictate_app.engine.tags import display_line
+            from dictate_app.text.labels import display_line
 
             record = {
                 "file": str(path),

@@ -6,6 +6,6 @@ inside the backend modules, so importing this package is cheap.
 """
 
 from dictate_app.engine.result import Timings, Transcript
-from dictate_app.engine.tags import display_line, parse_tagged
+from dictate_app.engine.tags import parse_tagged
 
-__all__ = ["Timings", "Transcript", "display_line", "parse_tagged"]
+__all__ = ["Timings", "Transcript", "parse_tagged"]

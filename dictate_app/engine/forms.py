@@ -7,12 +7,15 @@
 
 Every message about a missing or unusable model names the form *this* install can run, so the CPU
 flavour (no torch, no funasr) never sends anyone to the 940 MB download it cannot use. Looking is
-cheap: file names only, and installed packages are looked up, never imported.
+cheap: file names only, and installed packages are looked up, never imported (torch only to ask for
+a GPU, and only where an NVIDIA driver is installed: :func:`has_cuda`).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
 from pathlib import Path
 
 from dictate_app.engine.modeldir import MODEL_FILES
@@ -50,14 +53,31 @@ def runnable_forms() -> tuple[str, ...]:
     return tuple(form for form in FORMS if can_run(form))
 
 
+def gpu_wanted(device: str) -> bool:
+    """True when ``device`` asks for (``cuda``) or will get (``auto`` with a GPU) the GPU, which
+    only the funasr backend uses."""
+    return device == "cuda" or (device == "auto" and has_cuda())
+
+
+def has_cuda() -> bool:
+    """True when torch sees a GPU. Without an NVIDIA driver on the machine torch is not even
+    imported (2 s), so a CPU-only start with the ONNX model never pays for torch."""
+    driver = Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+    if not driver or os.environ.get("CUDA_VISIBLE_DEVICES") == "":
+        return False
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
 def preferred_form(device: str = "auto") -> str:
     """The form this install should download for ``device``: what ``backend="auto"`` then loads.
 
     funasr on a CUDA GPU, else the int8 ONNX model (1.7x faster on a CPU, a third of the memory);
     a build that lacks one of them gets the other.
     """
-    from dictate_app.engine.loader import gpu_wanted
-
     if gpu_wanted(device) and can_run(PYTORCH):
         return PYTORCH
     return ONNX_INT8 if can_run(ONNX_INT8) or not can_run(PYTORCH) else PYTORCH

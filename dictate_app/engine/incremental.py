@@ -59,7 +59,7 @@ MIN_TAIL_S = 0.1
 def join_transcripts(parts: Sequence[Transcript]) -> Transcript:
     """One transcript from consecutive pieces: their tagged outputs joined and parsed once.
 
-    Text pieces are joined by :func:`dictate_app.text.join.join_pieces` (inside ``parse_tagged``);
+    Text pieces are joined by :func:`dictate_app.engine.join.join_pieces` (inside ``parse_tagged``);
     language, emotion and events are decided over all pieces. Durations and timings add up.
     """
     raw = "".join(part.raw for part in parts)

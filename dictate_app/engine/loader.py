@@ -10,14 +10,12 @@ sentence of :func:`dictate_app.engine.forms.no_model_message`, naming the form t
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from dictate_app.engine.base import Engine
-from dictate_app.engine.forms import PYTORCH, can_run, forms_in, no_model_message, unrunnable_message
+from dictate_app.engine.forms import PYTORCH, can_run, forms_in, gpu_wanted, no_model_message, unrunnable_message
 from dictate_app.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -139,25 +137,6 @@ def choose_backend(model_dir: str | Path, device: str = "auto", backend: str = "
         return "funasr"
     # auto on a GPU with only the ONNX model in the folder: that model, on the CPU, not an error.
     return "onnx" if onnx else "funasr"
-
-
-def gpu_wanted(device: str) -> bool:
-    """True when ``device`` asks for (``cuda``) or will get (``auto`` with a GPU) the GPU, which
-    only the funasr backend uses."""
-    return device == "cuda" or (device == "auto" and has_cuda())
-
-
-def has_cuda() -> bool:
-    """True when torch sees a GPU. Without an NVIDIA driver on the machine torch is not even
-    imported (2 s), so a CPU-only start with the ONNX model never pays for torch."""
-    driver = Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
-    if not driver or os.environ.get("CUDA_VISIBLE_DEVICES") == "":
-        return False
-    try:
-        import torch
-    except ImportError:
-        return False
-    return bool(torch.cuda.is_available())
 
 
 def _usable_model(model_dir: str | Path | None) -> bool:

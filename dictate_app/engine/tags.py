@@ -1,4 +1,4 @@
-"""Parse SenseVoice's rich tags and build the emoji display line.
+"""Parse SenseVoice's rich tags (what a person reads for them: :mod:`dictate_app.text.labels`).
 
 SenseVoice's output starts with four tags, ``<|en|><|HAPPY|><|Speech|><|withitn|>``, followed by
 the text. A query frame can decode to blank, so a tag may be missing, and results of several
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from dictate_app.engine.join import join_pieces
 from dictate_app.engine.result import Timings, Transcript
-from dictate_app.text.join import join_pieces
 
 LANGUAGES = ("zh", "en", "yue", "ja", "ko", "nospeech")
 EMOTIONS = ("HAPPY", "SAD", "ANGRY", "NEUTRAL", "FEARFUL", "DISGUSTED", "SURPRISED", "EMO_UNKNOWN")
@@ -21,27 +21,6 @@ EVENTS = (
     "Event_UNK", "Sing", "Speech_Noise", "GBG",
 )
 ITN_TAGS = {"withitn": True, "woitn": False}
-
-# Emoji as SenseVoice's demo shows them: events before the text, emotion after it.
-EVENT_EMOJI = {
-    "BGM": "🎼", "Applause": "👏", "Laughter": "😀", "Cry": "😭", "Sneeze": "🤧", "Cough": "😷",
-}
-EMOTION_EMOJI = {
-    "HAPPY": "😊", "SAD": "😔", "ANGRY": "😡", "FEARFUL": "😰", "DISGUSTED": "🤢", "SURPRISED": "😮",
-}
-# Words for the popup, next to the emoji.
-EVENT_WORDS = {
-    "BGM": "music", "Applause": "applause", "Laughter": "laughter", "Cry": "crying",
-    "Sneeze": "sneeze", "Cough": "cough", "Breath": "breath", "Sing": "singing",
-}
-EMOTION_WORDS = {
-    "HAPPY": "happy", "SAD": "sad", "ANGRY": "angry", "NEUTRAL": "neutral", "FEARFUL": "fearful",
-    "DISGUSTED": "disgusted", "SURPRISED": "surprised",
-}
-LANGUAGE_NAMES = {
-    "zh": "Mandarin", "en": "English", "yue": "Cantonese", "ja": "Japanese", "ko": "Korean",
-    "nospeech": "no speech",
-}
 
 _TAG = re.compile(r"<\|([^|<>]*)\|>")
 
@@ -87,15 +66,3 @@ def parse_tagged(
         duration_s=duration_s,
         timings=timings or Timings(),
     )
-
-
-def display_line(result: Transcript) -> str:
-    """The line SenseVoice's demo shows: event emoji, text, emotion emoji (``😀hello😊``).
-
-    For the popup and the server only; never typed.
-    """
-    if result.language == "nospeech" and not result.text:
-        return "❓"
-    head = "".join(EVENT_EMOJI.get(event, "") for event in result.events)
-    tail = EMOTION_EMOJI.get(result.emotion or "", "")
-    return f"{head}{result.text}{tail}"

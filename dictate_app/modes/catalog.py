@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dictate_app.store.paths import config_dir
+from dictate_app.paths import config_dir
 from dictate_app.store.private import atomic_write, make_private, private_dir
 
 AS_SPOKEN = "as spoken"

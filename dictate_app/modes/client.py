@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from dictate_app.server.settings import is_loopback
+from dictate_app.net import is_loopback
 
 ENV_API_KEY = "DICTATE_LLM_API_KEY"
 KEYRING_SERVICE = "dictate-app"

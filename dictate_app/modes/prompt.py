@@ -18,8 +18,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dictate_app.engine.tags import EMOTION_WORDS, EVENT_WORDS, LANGUAGE_NAMES
 from dictate_app.modes.catalog import AiMode
+from dictate_app.text.labels import EMOTION_WORDS, EVENT_WORDS, LANGUAGE_NAMES
 
 OPEN, CLOSE = "<transcript>", "</transcript>"
 _TAGS = re.compile(r"</?\s*transcript\s*>", re.I)

@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from dictate_app.engine.join import is_cjk
 from dictate_app.modes.catalog import AiMode
 from dictate_app.modes.client import Endpoint, LlmError, LlmTimeout, TooLong, chat, list_models
 from dictate_app.modes.prompt import CLOSE, OPEN, Heard, build_messages
-from dictate_app.text.join import is_cjk
 
 _LATIN_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 # Reasoning models (Qwen3, DeepSeek-R1 through Ollama) may start with a <think>...</think> block.

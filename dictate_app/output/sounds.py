@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -74,12 +75,13 @@ def cue_skip_samples(preroll_ms: float, cue_audible_until: float, recording_star
 
 
 class CuePlayer:
-    """Plays cues at ``volume`` (0-100) unless ``enabled`` is False; both may change at any time."""
+    """Plays cues at the ``sound_volume`` (0-100) of ``settings`` unless its ``sounds`` is off,
+    both read at each cue: ``settings`` is the app's live settings (or any object with those two
+    attributes, e.g. a :class:`~dictate_app.store.settings.Settings`); None: on, at 50."""
 
-    def __init__(self, volume: int = 50, enabled: bool = True, *, device: str | int | None = None,
+    def __init__(self, settings=None, *, device: str | int | None = None,
                  output_factory: Callable | None = None, margin_s: float = MARGIN_S):
-        self.volume = volume
-        self.enabled = enabled
+        self._settings = settings if settings is not None else SimpleNamespace(sounds=True, sound_volume=50)
         self.device = device
         self.margin_s = margin_s
         self._factory = output_factory
@@ -87,6 +89,14 @@ class CuePlayer:
         self.last_audible_until = 0.0  # monotonic time the last cue stopped being audible
         self._threads: set[threading.Thread] = set()
         self._closed = False
+
+    @property
+    def volume(self) -> int:
+        return self._settings.sound_volume
+
+    @property
+    def enabled(self) -> bool:
+        return self._settings.sounds
 
     def duration(self, name: str) -> float:
         samples, rate = load_cue(name)

@@ -36,6 +36,7 @@ from dictate_app.audio.files import AudioTooLongError, decode_bytes
 from dictate_app.engine.base import Engine, check_language
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import BadAudioError
+from dictate_app.net import is_loopback
 from dictate_app.server import shapes
 from dictate_app.server.browser import BrowserPolicy
 from dictate_app.server.errors import (ApiError, BadRequest, ClientGone, InternalError, Timeout, TooLarge,
@@ -43,7 +44,7 @@ from dictate_app.server.errors import (ApiError, BadRequest, ClientGone, Interna
 from dictate_app.server.guard import ApiGuard
 from dictate_app.server.intake import Intake
 from dictate_app.server.metrics import Metrics
-from dictate_app.server.settings import MODEL_NAME, ServerSettings, is_loopback
+from dictate_app.server.settings import MODEL_NAME, ServerSettings
 from dictate_app.server.worker import InferenceWorker
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ from the network, so it needs a token: clients then send ``Authorization: Bearer
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from dictate_app.errors import DictateError
+from dictate_app.net import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 2002
@@ -65,16 +65,6 @@ class ServerSettings:
     def max_body_bytes(self) -> int:
         """The largest request body: the audio in base64 (4/3) plus room for the JSON/form."""
         return self.max_bytes * 4 // 3 + 64 * 1024
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and ``localhost``; any other name or address is not."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_exposure(settings: ServerSettings) -> None:

@@ -9,7 +9,7 @@ timing, so its one segment spans the whole clip, and no log-probabilities are in
 from __future__ import annotations
 
 from dictate_app.engine.result import Transcript
-from dictate_app.engine.tags import display_line
+from dictate_app.text.labels import display_line
 
 
 def asr_body(t: Transcript) -> dict:

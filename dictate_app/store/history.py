@@ -51,7 +51,7 @@ import numpy as np
 
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import DictateError
-from dictate_app.store.paths import data_dir
+from dictate_app.paths import data_dir
 from dictate_app.store.private import make_private, private_dir, touch_private
 
 DB_NAME = "history.sqlite3"

@@ -73,7 +73,7 @@ CHUNK = 1 << 20
 
 def store_dir() -> Path:
     """The model store: ``<data dir>/models/SenseVoiceSmall`` (``~/.local/share/dictate-app/...``)."""
-    from dictate_app.store.paths import data_dir
+    from dictate_app.paths import data_dir
 
     return data_dir() / "models" / MODEL_NAME
 

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from dictate_app.engine.join import is_cjk
 from dictate_app.engine.result import Transcript
-from dictate_app.store.paths import config_dir
+from dictate_app.paths import config_dir
 from dictate_app.store.private import atomic_write, make_private, private_dir
-from dictate_app.text.join import is_cjk
 from dictate_app.text.vocabulary import Vocabulary
 
 FILE_NAME = "rules.txt"

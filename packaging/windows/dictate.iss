@@ -32,7 +32,7 @@
 ; "Start at login" setting and this installer's task are one switch.
 #define RunValue "dictate-app"
 ; Where the app keeps history, settings.ini and downloaded models on Windows: platformdirs'
-; user_data_dir("dictate-app", appauthor=False) = %LOCALAPPDATA%\dictate-app (store/paths.py,
+; user_data_dir("dictate-app", appauthor=False) = %LOCALAPPDATA%\dictate-app (dictate_app/paths.py,
 ; store/model_store.py; the config directory is the same folder on Windows).
 #define DataDirName "dictate-app"
 ; The console executable beside it: the CLI (dictate-app transcribe, serve, doctor, ...).

@@ -1,6 +1,6 @@
 """AI modes in the running app: the coordinator end to end (the real lifecycle, worker thread,
 inserter, popup and history, as in test_coordinator.py) against the fake OpenAI-compatible server
-on loopback (tests/fake_llm.py): the answer goes in, or the words as spoken within the timeout
+on loopback (testkit/fake_llm.py): the answer goes in, or the words as spoken within the timeout
 with the popup's sentence; both texts are in the history; the per-take and per-app choices."""
 
 from __future__ import annotations
@@ -196,9 +196,10 @@ def test_words_inserted_as_spoken_are_not_rewritten(harness, fake_llm, qtbot):
 def test_this_runs_llm_url_and_llm_model_win_over_the_settings():
     settings = replace(DEFAULTS, llm_url="http://127.0.0.1:11434/v1", llm_model="llama3.2")
     assert AiConfig(settings).endpoint().url == "http://127.0.0.1:11434/v1"
-    endpoint = AiConfig(settings, llm_url="http://127.0.0.1:8080/v1", llm_model="qwen").endpoint()
+    # --llm-url / --llm-model are this run's overrides of the settings (app/settings_store.py)
+    endpoint = AiConfig(replace(settings, llm_url="http://127.0.0.1:8080/v1", llm_model="qwen")).endpoint()
     assert (endpoint.url, endpoint.model) == ("http://127.0.0.1:8080/v1", "qwen")
-    assert AiConfig(settings, llm_model="").endpoint().model == "", "--llm-model '' asks the endpoint"
+    assert AiConfig(replace(settings, llm_model="")).endpoint().model == "", "--llm-model '' asks the endpoint"
 
 
 def test_the_guard_inserts_the_words_if_the_call_overruns_its_timeout(harness, fake_llm, qtbot, monkeypatch):

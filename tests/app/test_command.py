@@ -18,38 +18,46 @@ def test_options_override_defaults():
         "--microphone", "USB", "--keep-mic-ready", "--tail-ms", "400",
     ])
     assert args.command is None
-    assert (str(args.model), args.hotkey, Mode(args.mode), Method(args.insert), args.paste_keys,
+    assert (str(args.model), args.hotkey, Mode(args.mode), Method(args.insert_method), args.paste_keys,
             args.language, args.device, args.microphone, args.keep_mic_ready, args.tail_ms) == (
         "/m", "ctrl_r", Mode.TOGGLE, Method.AUTO, "ctrl+shift+v", "zh", "cpu", "USB", True, 400)
 
 
+def this_run(argv, saved):
+    """The settings the tray app runs with: ``saved`` with the command line's overrides on top."""
+    from dataclasses import replace
+
+    from dictate_app.commands.app import overrides
+
+    return replace(saved, **overrides(build_parser().parse_args(argv)))
+
+
 def test_defaults_come_from_the_settings_and_options_win(monkeypatch, tmp_path):
-    from dictate_app.commands.app import build_options
+    from dictate_app.commands.app import model_choice
     from dictate_app.store.settings import Settings
 
     monkeypatch.setenv("DICTATE_MODEL_DIR", str(tmp_path / "model"))
-    options = build_options(build_parser().parse_args([]), Settings())
-    assert (options.hotkey, options.mode, options.insert, options.paste_keys, options.language,
-            options.device, options.microphone, options.keep_mic_ready, options.tail_ms, options.model_dir) == (
-        "f9", Mode.HOLD, Method.PASTE, "ctrl+v", "auto", "auto", None, False, 250, str(tmp_path / "model"))
+    options = this_run([], Settings())
+    assert (options.hotkey, options.mode, options.insert_method, options.paste_keys, options.language,
+            options.device, options.microphone, options.keep_mic_ready, options.tail_ms, model_choice(options)[0]) == (
+        "f9", Mode.HOLD, Method.PASTE, "ctrl+v", "auto", "auto", "", False, 250, str(tmp_path / "model"))
     saved = Settings(hotkey="pause", mode="toggle", language="zh", microphone="USB", keep_mic_ready=True,
                      tail_ms=600, device="cpu", model_dir="/saved")
-    options = build_options(build_parser().parse_args([]), saved)
+    options = this_run([], saved)
     assert (options.hotkey, options.mode, options.language, options.microphone, options.keep_mic_ready,
             options.tail_ms, options.device, options.model_dir) == (
         "pause", Mode.TOGGLE, "zh", "USB", True, 600, "cpu", "/saved")
-    options = build_options(build_parser().parse_args(["--hotkey", "f8", "--tail-ms", "0", "--model", "/m"]), saved)
+    options = this_run(["--hotkey", "f8", "--tail-ms", "0", "--model", "/m"], saved)
     assert (options.hotkey, options.tail_ms, options.model_dir, options.mode) == ("f8", 0, "/m", Mode.TOGGLE)
 
 
 def test_auto_stop_comes_from_the_setting_or_the_option(capsys):
-    from dictate_app.commands.app import build_options
     from dictate_app.store.settings import Settings
 
-    assert build_options(build_parser().parse_args(["--model", "/m"]), Settings()).auto_stop_s == 2.0
+    assert this_run(["--model", "/m"], Settings()).auto_stop_s == 2.0
     saved = Settings(auto_stop_s=4.0)
-    assert build_options(build_parser().parse_args(["--model", "/m"]), saved).auto_stop_s == 4.0
-    assert build_options(build_parser().parse_args(["--model", "/m", "--auto-stop", "0"]), saved).auto_stop_s == 0
+    assert this_run(["--model", "/m"], saved).auto_stop_s == 4.0
+    assert this_run(["--model", "/m", "--auto-stop", "0"], saved).auto_stop_s == 0
     try:
         build_parser().parse_args(["--auto-stop", "soon"])
     except SystemExit as exc:
@@ -69,16 +77,16 @@ def test_no_display_is_one_sentence_not_a_qt_abort():
 
 def test_a_microphone_given_by_name_opens_by_the_sound_servers_id(monkeypatch):
     from dictate_app.audio import sources
-    from dictate_app.commands.app import build_options
     from dictate_app.store.settings import Settings
     from tests.audio.test_sources import HEADSET, FakePactl
 
     monkeypatch.setattr(sources, "_run", FakePactl())
-    options = build_options(build_parser().parse_args(["--microphone", "USB"]), Settings())
+    options = this_run(["--microphone", "USB"], Settings(microphone="Blue Yeti"))
     assert options.microphone == HEADSET
-    options = build_options(build_parser().parse_args(["--microphone", "Blue Yeti"]), Settings())
+    options = this_run(["--microphone", "Blue Yeti"], Settings())
     assert options.microphone == "Blue Yeti"  # not there now: the recorder falls back, with a note
-    assert build_options(build_parser().parse_args(["--microphone", "default"]), Settings()).microphone is None
+    # the system default ("" in the settings), even over a saved microphone
+    assert this_run(["--microphone", "default"], Settings(microphone="Blue Yeti")).microphone == ""
 
 
 class _Recorded:
@@ -121,9 +129,9 @@ class _Recorded:
                 return listening
 
         class Shell:
-            def __init__(self, options, desktop, settings, instance, **kwargs):
+            def __init__(self, settings, desktop, instance, **kwargs):
                 recorded.order.append("shell")
-                recorded.shell_kwargs = kwargs
+                recorded.settings, recorded.shell_kwargs = settings, kwargs
 
             def quit(self):
                 pass
@@ -165,7 +173,8 @@ def test_the_model_load_starts_before_qt_and_the_shell_which_takes_it(qtbot, mon
     assert recorded.order == ["load", "qt", "shell", "drop"]
     assert recorded.load_args == (str(tmp_path / "m"), "cpu", "http://host:8000", None)
     assert recorded.shell_kwargs["preload"] is recorded.load
-    assert recorded.shell_kwargs["server"] == "http://host:8000"
+    assert recorded.settings.server_url == "http://host:8000"  # this run's, not saved
+    assert recorded.settings.saved.server_url == ""
 
 
 def test_the_early_load_is_for_the_saved_model_device_and_server(qtbot, monkeypatch, tmp_path):

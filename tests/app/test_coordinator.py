@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
-from dictate_app.app.coordinator import AppOptions, Coordinator
+from dictate_app.app.coordinator import Coordinator
 from dictate_app.app.popup import Popup
+from dictate_app.app.settings_store import SettingsStore
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.audio.recorder import Recording
 from dictate_app.engine.tags import parse_tagged
@@ -29,6 +30,7 @@ from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
+from dictate_app.store.settings import Settings
 from tests.engine.test_remote_backend import serve_fake  # noqa: F401  (fixture)
 from tests.desktop.fakes import FakeClipboard, FakeKeyboard
 
@@ -159,7 +161,9 @@ class Harness:
         self.clipboard = FakeClipboard({"text/plain": b"OLD"})
         self.keyboard = FakeKeyboard(window=window)
         self.history = History(tmp_path / "history.sqlite3")
-        self.log = HistoryRecorder(self.history)  # what the app saves into
+        # The live settings, with the test's values as this run's overrides.
+        self.settings = SettingsStore(tmp_path / "settings.ini", {"model_dir": "/m", **options})
+        self.log = HistoryRecorder(self.history, self.settings)  # what the app saves into
         # Insertion must see the transcript already saved: check at the moment keys are sent.
         self.saved_before_insert = []
         real_key, real_type = self.keyboard.key, self.keyboard.type
@@ -186,14 +190,14 @@ class Harness:
             self.recorders.append(rec)
             return rec
 
-        self.worker = AsrWorker(load=load, trim=speech_only)
+        self.worker = AsrWorker(load=load, trim=speech_only, settings=self.settings)
         self.thread = start_worker(self.worker)
-        self.popup = Popup(show_ms=10_000)
+        self.popup = Popup(Settings(popup_seconds=10))
         qtbot.addWidget(self.popup)
         self.inserter = Inserter(self.clipboard, self.keyboard, self.keyboard.focused, lambda ms, fn: QTimer.singleShot(ms, fn),
                                  restore_delay_ms=30)
         self.co = Coordinator(
-            AppOptions(model_dir="/m", **options), recorder_factory=recorder_factory, worker=self.worker,
+            self.settings, recorder_factory=recorder_factory, worker=self.worker,
             inserter=PerAppInserter(self.inserter, lambda: ()),  # no per-app overrides
             active_window=lambda: Window("w1"), popup=self.popup,
             transcript_log=self.log, notify=lambda msg, error: self.notices.append(msg),
@@ -286,7 +290,7 @@ def test_silence_shows_no_speech_and_types_nothing(harness):
 
 def test_recording_before_the_model_is_loaded(harness):
     gate = threading.Event()
-    h = harness(texts=["early bird"], script=[SPEECH], load_gate=gate, insert=Method.TYPE)
+    h = harness(texts=["early bird"], script=[SPEECH], load_gate=gate, insert_method=Method.TYPE)
     h.start(wait_ready=False)
     assert h.co.state.phase is Phase.LOADING
     h.co.press(0.0)
@@ -299,7 +303,7 @@ def test_recording_before_the_model_is_loaded(harness):
 
 
 def test_second_utterance_while_first_transcribes_inserts_in_order(harness):
-    h = harness(texts=["first", "second"], script=[SPEECH, SPEECH], delay_s=0.3, insert=Method.TYPE)
+    h = harness(texts=["first", "second"], script=[SPEECH, SPEECH], delay_s=0.3, insert_method=Method.TYPE)
     h.start()
     h.co.press(0.0)
     h.co.release(700.0)
@@ -379,18 +383,18 @@ def test_microphone_failure_at_start(harness):
 def test_tray_options_apply_live(harness):
     h = harness(texts=["toggled"], script=[SPEECH])
     h.start()
-    h.co.set_option("mode", "toggle")
-    h.co.set_option("insert", "type")
-    h.co.set_option("paste_keys", "shift+Insert")
-    h.co.set_option("language", "zh")
-    assert h.co.state.mode is Mode.TOGGLE and h.inserter.paste_keys == "shift+Insert"
+    h.settings.set("mode", "toggle")
+    h.settings.set("insert_method", "type")
+    h.settings.set("paste_keys", "shift+Insert")
+    h.settings.set("language", "zh")
+    assert h.co.state.mode is Mode.TOGGLE and h.inserter.paste_keys == "shift+insert"  # the settings' spelling
     h.co.press(0.0)
     h.co.release(50.0)  # toggle mode: release does not stop
     assert h.co.state.phase is Phase.RECORDING
     h.co.press(1000.0)
     (uid, details), = h.wait_finished(1)
     assert details["method"] == "type" and h.keyboard.sent == [("type", "toggled", False)]
-    h.co.set_option("microphone", "USB mic")
+    h.settings.set("microphone", "USB mic")
     assert h.recorders[-1].kwargs["device"] == "USB mic" and h.recorders[0].log[-1] == "close"
 
 
@@ -435,11 +439,9 @@ def test_every_pass_runs_on_the_one_worker_thread_with_the_settings_of_the_press
         return real(samples, rate, language, itn)
 
     monkeypatch.setattr(h.engine, "transcribe", spy)
-    h.co.set_option("language", "zh")
-    h.worker.itn = False
+    h.settings.update({"language": "zh", "itn": False})
     h.co.press(0.0)
-    h.co.set_option("language", "en")  # changed mid-recording: applies from the next press
-    h.worker.itn = True
+    h.settings.update({"language": "en", "itn": True})  # changed mid-recording: applies from the next press
     h.recorders[0].deliver()
     h.co.release(2000.0)
     (uid, details), = h.wait_finished(1)
@@ -565,7 +567,7 @@ def test_a_hands_free_take_with_no_speech_ends_with_no_speech_heard(harness):
 
 def test_hold_mode_takes_do_not_stop_by_themselves_and_keep_audio_keeps_everything(harness):
     h = harness(texts=["x"], script=[SPEECH], mode=Mode.HOLD, auto_stop_s=2.0)
-    h.log.keeps_audio = True
+    h.settings.set("history_audio", True)
     h.start()
     h.co.press(0.0)
     assert "on_pause" not in h.recorders[0].take
@@ -590,7 +592,7 @@ def test_a_pause_report_of_a_take_stopped_by_hand_is_ignored(harness):
 def test_auto_stop_setting_applies_from_the_next_take(harness):
     h = harness(texts=["x"], script=[SPEECH, SPEECH], mode=Mode.TOGGLE)
     h.start()
-    h.co.set_option("auto_stop_s", 0)
+    h.settings.set("auto_stop_s", 0)
     h.co.press(0.0)
     assert "on_pause" not in h.recorders[0].take, "off: only the key stops a toggle take"
     h.co.press(1000.0)

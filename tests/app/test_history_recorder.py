@@ -7,12 +7,15 @@ import numpy as np
 
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.engine.result import Transcript
+from dictate_app.app.settings_store import SettingsStore
 from dictate_app.store.history import History
+from dictate_app.store.settings import Settings
 
 
 def test_save_then_result(tmp_path, qtbot):
     history = History(tmp_path / "h.sqlite3")
-    recorder = HistoryRecorder(history)
+    settings = SettingsStore(tmp_path / "settings.ini")
+    recorder = HistoryRecorder(history, settings)
     with qtbot.waitSignal(recorder.saved) as saved:
         hid = recorder.append(Transcript(text="hello", language="en"), target="w1", uid=7,
                               audio=np.zeros(1600, np.float32))
@@ -22,14 +25,14 @@ def test_save_then_result(tmp_path, qtbot):
         recorder.finished(7, {"status": "inserted", "method": "paste", "message": ""})
     assert (history.get(hid).insert_status, history.get(hid).insert_method) == ("inserted", "paste")
     recorder.finished(99, {"status": "no_speech"})  # never saved: ignored
-    recorder.keeps_audio = True
+    settings.set("history_audio", True)  # read at each save
     hid2 = recorder.append(Transcript(text="again"), uid=8, audio=np.zeros(1600, np.float32))
     assert history.get(hid2).has_audio
 
 
 def test_a_live_take_is_one_row_written_as_it_goes_and_finished_at_release(tmp_path, qtbot):
     history = History(tmp_path / "h.sqlite3")
-    recorder = HistoryRecorder(history, keeps_audio=True)
+    recorder = HistoryRecorder(history, Settings(history_audio=True))
     with qtbot.waitSignal(recorder.saved) as saved:
         hid = recorder.progress(Transcript(text="first", language="en"), target="editor", uid=3)
     entry = history.get(hid)

@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
-from dictate_app.app.coordinator import AppOptions, Coordinator
+from dictate_app.app.coordinator import Coordinator
+from dictate_app.app.settings_store import SettingsStore
 from dictate_app.app.popup import Popup
 from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.engine.incremental import join_transcripts
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
-from dictate_app.output.strategy import Method
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
 from tests.desktop.fakes import FakeClipboard, FakeKeyboard
@@ -83,7 +83,7 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
         qtbot, tmp_path, fixture_engine, three_phrases):
     from dictate_app.audio.recorder import Recorder
     from tests.audio.conftest import silence
-    from tests.audio.fake_stream import FakeStreamFactory
+    from testkit.audio.fake_stream import FakeStreamFactory
 
     a, b, c = three_phrases
     # Released 0.2 s after the last word, mid-pause: the last phrase is the tail at release.
@@ -104,17 +104,19 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
         recorders.append(rec)
         return rec
 
-    worker = AsrWorker(load=lambda model_dir, device: CountingEngine())
+    settings = SettingsStore(tmp_path / "settings.ini", {"model_dir": "/m", "insert_method": "paste", "tail_ms": 250,
+                                                         "history_audio": True, "popup_seconds": 10.0})
+    worker = AsrWorker(load=lambda model_dir, device: CountingEngine(), settings=settings)
     thread = start_worker(worker)
-    popup = Popup(show_ms=10_000)
+    popup = Popup(settings)
     qtbot.addWidget(popup)
     clipboard, keyboard = FakeClipboard({"text/plain": b"OLD"}), FakeKeyboard(window="w1")
     history = History(tmp_path / "history.sqlite3")
     # Keeping audio keeps the whole take in the recording (otherwise the recorder drops what it
     # handed out as segments: no time limit), so the test can transcribe it again after release.
-    log = HistoryRecorder(history, keeps_audio=True)
+    log = HistoryRecorder(history, settings)
     co = Coordinator(
-        AppOptions(model_dir="/m", insert=Method.PASTE, tail_ms=250), recorder_factory=recorder_factory,
+        settings, recorder_factory=recorder_factory,
         worker=worker, inserter=PerAppInserter(Inserter(clipboard, keyboard, keyboard.focused,
                                                         lambda ms, fn: QTimer.singleShot(ms, fn),
                                                         restore_delay_ms=30), lambda: ()),

@@ -96,7 +96,7 @@ def test_provisional_words_show_in_grey_before_their_segment_closes(harness):
 
 def test_insert_as_i_speak_inserts_each_segment_as_it_closes_and_only_the_rest_at_release(harness):
     h = live_harness(harness, texts=["please open", "the door", "now"], script=[Take(SEGMENTS[:2], TAIL)],
-                insert=Method.TYPE, insert_live=True)
+                insert_method=Method.TYPE, insert_live=True)
     h.start()
     h.co.press(0.0)
     deliver_one(h, 0)
@@ -117,7 +117,7 @@ def test_insert_as_i_speak_inserts_each_segment_as_it_closes_and_only_the_rest_a
 
 def test_insert_as_i_speak_with_nothing_left_at_release_inserts_nothing_more(harness):
     h = live_harness(harness, texts=["all of it"], script=[Take(SEGMENTS[:1], np.zeros(4000, np.float32))],
-                insert=Method.TYPE, insert_live=True)
+                insert_method=Method.TYPE, insert_live=True)
     h.start()
     h.co.press(0.0)
     deliver_one(h, 0)
@@ -130,7 +130,7 @@ def test_insert_as_i_speak_with_nothing_left_at_release_inserts_nothing_more(har
 
 def test_a_chat_apps_enter_comes_after_the_last_piece_even_with_nothing_left_at_release(harness):
     h = live_harness(harness, texts=["all of it"], script=[Take(SEGMENTS[:1], np.zeros(4000, np.float32))],
-                     insert=Method.TYPE, insert_live=True)
+                     insert_method=Method.TYPE, insert_live=True)
     h.co.inserter = PerAppInserter(h.inserter, lambda: (AppOverride("Slack", auto_enter=True),))
     h.co.active_window = lambda: Window("w1", "slack Slack")
     h.start()
@@ -143,7 +143,7 @@ def test_a_chat_apps_enter_comes_after_the_last_piece_even_with_nothing_left_at_
 
 
 def test_a_piece_whose_window_lost_focus_is_not_typed_and_the_release_handles_the_rest(harness):
-    h = live_harness(harness, texts=["one", "two", "three"], script=[Take(SEGMENTS[:2], TAIL)], insert=Method.TYPE,
+    h = live_harness(harness, texts=["one", "two", "three"], script=[Take(SEGMENTS[:2], TAIL)], insert_method=Method.TYPE,
                 insert_live=True, window="another")  # the focus is elsewhere from the start
     h.start()
     h.co.press(0.0)
@@ -159,14 +159,14 @@ def test_a_piece_whose_window_lost_focus_is_not_typed_and_the_release_handles_th
 
 def test_esc_drops_the_take_and_its_row_unless_words_were_already_typed(harness):
     h = live_harness(harness, texts=["keep this", "and this", "x", "y"],
-                script=[Take(SEGMENTS[:1], TAIL), Take(SEGMENTS[:1], TAIL)], insert=Method.TYPE)
+                script=[Take(SEGMENTS[:1], TAIL), Take(SEGMENTS[:1], TAIL)], insert_method=Method.TYPE)
     h.start()
     h.co.press(0.0)
     deliver_one(h, 0)
     h.qtbot.waitUntil(lambda: rows(h) == [("keep this", "recording")], timeout=5000)
     h.co.cancel()
     h.qtbot.waitUntil(lambda: rows(h) == [], timeout=2000)
-    h.co.set_option("insert_live", True)
+    h.settings.set("insert_live", True)
     h.recorders[0].script.pop(0)
     h.co.press(5000.0)
     deliver_one(h, 0)

@@ -14,19 +14,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QSystemTrayIcon
 
-from dictate_app.app import model_setup
-from dictate_app.app.coordinator import AppOptions
+from dictate_app.app import first_run, model_setup
+from dictate_app.app.first_run import ONNX_INT8
 from dictate_app.app.model_setup import ModelSetup
 from dictate_app.app.settings_store import SettingsStore
-from dictate_app.engine import loader
+from dictate_app.engine import forms, loader
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import ModelError
 from dictate_app.lifecycle import ModelStatus, Phase
-from dictate_app.store import first_run, model_store
-from dictate_app.store.first_run import ONNX_INT8
+from dictate_app.store import model_store
+from tests.app.test_first_run import onnx_files
 from tests.conftest import FIXTURE_MODEL
 from tests.store.http_files import RangeHandler, closed_port, serve_files
-from tests.store.test_first_run import onnx_files
 from tests.desktop.fakes import fake_desktop
 
 TIMEOUT_MS = 10_000
@@ -59,7 +58,7 @@ class SilentRecorder:
 
 def _silent_microphone(shell) -> None:
     shell.coordinator.recorder = SilentRecorder()
-    shell.coordinator._recorder_mic = shell.coordinator.options.microphone  # not rebuilt at the press
+    shell.coordinator._recorder_mic = shell.coordinator.settings.microphone  # not rebuilt at the press
 
 
 @pytest.fixture
@@ -91,7 +90,7 @@ def shell(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    monkeypatch.setattr(forms, "has_cuda", lambda: False)
     loads = []
 
     def load_engine(model_dir, device="auto", threads=None, *, server=None, token=None, backend="auto"):
@@ -102,8 +101,7 @@ def shell(qtbot, tmp_path, monkeypatch):
         return FakeEngine()
 
     monkeypatch.setattr(loader, "load_engine", load_engine)
-    made = AppShell(AppOptions(model_dir=str(tmp_path / "models"), device="cpu"), fake_desktop(),
-                    SettingsStore(tmp_path / "settings.ini"))
+    made = AppShell(SettingsStore(tmp_path / "settings.ini", {"model_dir": str(tmp_path / "models"), "device": "cpu"}), fake_desktop())
     made.loads = loads
     yield made
     made._shutdown()
@@ -143,7 +141,7 @@ def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served,
         qtbot.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
         assert not dialog.download_button.isEnabled() and dialog.cancel_button.isEnabled()
         assert dialog.cancel_button.isVisible()
-    dest = Path(shell.coordinator.options.model_dir) / "onnx"
+    dest = Path(shell.coordinator.settings.model_dir) / "onnx"
     assert all(check.ok for check in model_store.check_files(dest, manifest))
     assert shell.loads == [str(dest.parent)]  # loaded without a restart, from the configured folder
     sizes = {spec.name: spec.size for spec in manifest}
@@ -162,7 +160,7 @@ def test_without_a_model_download_verifies_and_the_app_gets_ready(shell, served,
     assert not dialog.download_button.isDefault() and dialog.close_button.hasFocus()
     screenshot(dialog, "setup-4-ready")
     assert shell.coordinator.state.phase is Phase.IDLE
-    assert shell.settings.get("model_dir") == ""  # the default folder stays the default
+    assert shell.settings.saved.model_dir == ""  # the default folder stays the default (not saved)
     assert setup._hide_timer.isActive() and setup._hide_timer.interval() == model_setup.READY_HIDE_MS
     setup._hide_timer.start(50)  # not the 7 s a reader gets
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)  # out of the way once ready
@@ -313,14 +311,14 @@ def test_choosing_a_folder_validates_it_saves_it_and_loads_it(shell, qtbot, tmp_
     dialog = shell.setup.dialog
     qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
     assert dialog.status.text().startswith(f"That folder cannot be used: there is no speech model in {tmp_path} yet")
-    assert shell.loads == [] and shell.settings.get("model_dir") == ""
+    assert shell.loads == [] and shell.settings.saved.model_dir == ""  # not saved
     picked.append(str(FIXTURE_MODEL))
     with qtbot.waitSignal(shell.coordinator.model_ready, timeout=TIMEOUT_MS):
         qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
         assert not dialog.choose_button.isEnabled()  # loading
     assert shell.settings.get("model_dir") == str(FIXTURE_MODEL)  # kept for the next start
     assert shell.loads == [str(FIXTURE_MODEL)]  # once (through the settings), not twice
-    assert shell.coordinator.options.model_dir == str(FIXTURE_MODEL)
+    assert shell.coordinator.settings.model_dir == str(FIXTURE_MODEL)
     assert shell.coordinator.state.phase is Phase.IDLE
 
 
@@ -361,8 +359,7 @@ def test_choosing_the_fixture_model_loads_it_for_real(qtbot, tmp_path, monkeypat
     monkeypatch.setenv("DICTATE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a: str(FIXTURE_MODEL)))
-    shell = AppShell(AppOptions(model_dir=str(tmp_path / "empty"), device="cpu"), fake_desktop(),
-                     SettingsStore(tmp_path / "settings.ini"))
+    shell = AppShell(SettingsStore(tmp_path / "settings.ini", {"model_dir": str(tmp_path / "empty"), "device": "cpu"}), fake_desktop())
     try:
         shell.start()
         assert shell.setup.dialog.isVisible()

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from dictate_app.app.popup import NOTE_INFO, NOTE_WARNING, Popup, level_fraction
 from dictate_app.app.popup_text import PopupContent, describe
 from dictate_app.engine.result import Transcript
+from dictate_app.store.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -46,7 +47,7 @@ def test_level_scale():
 
 
 def test_result_shows_text_tags_note_then_fades(qtbot):
-    popup = Popup(show_ms=100)
+    popup = Popup(Settings(popup_seconds=0.1))
     qtbot.addWidget(popup)
     t = Transcript(text="你好 hello", language="zh", emotion="SURPRISED", events=("Applause",))
     popup.show_content(describe(t, "The window changed: the text is on the clipboard."))
@@ -159,7 +160,7 @@ def test_a_take_without_live_words_shows_no_live_box(qtbot):
 
 
 def test_ai_mode_shows_the_words_as_spoken_then_the_answer_streamed_then_both(qtbot):
-    popup = Popup(show_ms=100)
+    popup = Popup(Settings(popup_seconds=0.1))
     qtbot.addWidget(popup)
     popup.show_recording()
     popup.show_ai_mode("clean up", PopupContent("so um the meeting is moved", ("English",)))

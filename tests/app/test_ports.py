@@ -25,7 +25,7 @@ def _same_parameters(part, port) -> None:
 
 
 def test_the_popup_is_a_popup_view(qtbot):
-    popup = Popup(show_ms=10)
+    popup = Popup()
     qtbot.addWidget(popup)
     assert isinstance(popup, PopupView)
     _same_parameters(popup, PopupView)

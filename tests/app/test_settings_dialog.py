@@ -145,8 +145,7 @@ def test_seconds_read_as_written_and_the_server_example_has_the_real_port(tmp_pa
 
 def test_paste_keys_are_spelled_as_in_the_tray(tmp_path, qtbot):
     _store, dialog = _dialog(tmp_path, qtbot)
-    tray = Tray(hotkey="f9", mode="hold", language="auto", insert="paste", paste_keys="ctrl+v",
-                microphone=None, list_microphones=lambda: [])
+    tray = Tray(_store, list_microphones=lambda: [])
     tray_labels = [a.text() for a in tray.paste_menu.actions()]
     box = dialog.widgets["paste_keys"]
     assert [box.itemText(i) for i in range(box.count())] == tray_labels
@@ -232,3 +231,14 @@ def test_the_per_app_table_has_an_ai_mode_column(tmp_path, qtbot):
     assert dialog.apply(), dialog.error.text()
     saved = {o.match: o.ai_mode for o in SettingsStore(tmp_path / "settings.ini").get("app_overrides")}
     assert saved["Thunderbird"] == "email" and saved["Slack"] == ""
+
+
+def test_the_dialog_edits_the_saved_settings_not_this_runs_options(tmp_path, qtbot):
+    store = SettingsStore(tmp_path / "settings.ini", {"mode": "toggle", "hotkey": "pause"})  # --mode, --hotkey
+    dialog = SettingsDialog(store, tmp_path / "rules.txt")
+    qtbot.addWidget(dialog)
+    assert dialog.values()["mode"] == "hold" and dialog.values()["hotkey"] == "f9"
+    assert dialog.apply()  # OK without a change saves no option of the command line
+    assert SettingsStore(tmp_path / "settings.ini").mode == "hold" and (store.mode, store.hotkey) == ("toggle", "pause")
+    dialog.widgets["language"].setCurrentIndex(dialog.widgets["language"].findData("zh"))
+    assert dialog.apply() and store.language == "zh" and store.overridden == {"mode", "hotkey"}

@@ -97,3 +97,45 @@ def test_a_concurrent_reader_never_sees_a_partial_settings_file(tmp_path):
     reads, bad = read_while_rewritten(path, WRITER, [str(path)], whole, 1.5)
     print(f"{reads} reads, {len(bad)} partial")
     assert reads > 50 and bad == []
+
+
+# ---- one live settings object: this run's overrides on top, subscriptions ----
+
+def test_overrides_are_this_runs_values_and_never_saved(tmp_path, qtbot):
+    store = SettingsStore(tmp_path / "settings.ini", {"mode": "toggle", "tail_ms": 0})
+    assert (store.get("mode"), store.mode, store.settings.tail_ms) == ("toggle", "toggle", 0)  # effective
+    assert (store.saved.mode, store.saved.tail_ms) == ("hold", 250) and store.overridden == {"mode", "tail_ms"}
+    store.set("language", "zh")  # another key saved: the overrides stay, and stay unsaved
+    again = SettingsStore(tmp_path / "settings.ini")
+    assert (again.mode, again.tail_ms, again.language) == ("hold", 250, "zh")
+    assert (store.mode, store.tail_ms) == ("toggle", 0)
+    with pytest.raises(AttributeError):
+        store.no_such_setting
+
+
+def test_a_user_change_of_an_overridden_key_is_saved_and_wins_for_the_run(tmp_path, qtbot):
+    store = SettingsStore(tmp_path / "settings.ini", {"mode": "toggle", "tail_ms": 0})
+    with qtbot.assertNotEmitted(store.changed):
+        store.update({"mode": "hold", "tail_ms": 250})  # the dialog's OK: every value as saved
+    assert (store.mode, store.tail_ms) == ("toggle", 0)  # no saved value changed: the options hold
+    with qtbot.waitSignal(store.changed, timeout=1000) as blocker:
+        store.update({"tail_ms": 600})  # a real change: saved, and it is the value from now on
+    assert blocker.args == ["tail_ms"] and store.tail_ms == 600 and store.overridden == {"mode"}
+    with qtbot.waitSignal(store.changed, timeout=1000) as blocker:
+        store.set("mode", "hold")  # a tray choice of the saved value: the choice wins all the same
+    assert blocker.args == ["mode"] and store.mode == "hold" and store.overridden == frozenset()
+
+
+def test_watch_calls_back_for_its_keys_only(tmp_path, qtbot):
+    store = SettingsStore(tmp_path / "settings.ini")
+    seen = []
+    store.watch(("microphone", "keep_mic_ready", "tail_ms"), seen.append)
+    store.update({"tail_ms": 600, "language": "zh", "keep_mic_ready": True})
+    store.set("sounds", False)
+    assert seen == ["keep_mic_ready", "tail_ms"]
+    store.override({"microphone": "USB"})  # a run-only value reaches the watchers too
+    store.override({"microphone": "USB"})  # no change: no call
+    assert seen == ["keep_mic_ready", "tail_ms", "microphone"]
+    with pytest.raises(KeyError, match="no_such"):
+        store.watch(("tail_ms", "no_such"), seen.append)
+

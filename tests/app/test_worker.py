@@ -334,3 +334,24 @@ def test_a_take_begun_without_a_model_fails_at_finish_in_one_sentence(qtbot):
     finally:
         assert stop_worker(thread, 5000)
     assert blocker.args == [2, "The speech model is not loaded yet."] and worker.takes == ()
+
+
+def test_worker_passes_the_itn_setting_to_the_engine(qtbot, tmp_path):
+    from dictate_app.app.settings_store import SettingsStore
+
+    seen = []
+
+    class Engine:
+        backend, device = "fake", "cpu"
+
+        def transcribe(self, samples, rate, language="auto", itn=True):
+            seen.append(itn)
+            return Transcript(text="seven", language="en")
+
+    settings = SettingsStore(tmp_path / "settings.ini")
+    worker = AsrWorker(load=lambda model_dir, device: Engine(), trim=lambda samples: samples, settings=settings)
+    worker.load("/m", "cpu")  # called directly: this thread is fine for a test
+    settings.set("itn", False)  # read at the next take
+    with qtbot.waitSignal(worker.transcribed):
+        worker.transcribe(1, np.ones(1600, np.float32), "en")
+    assert seen[-1] is False

@@ -15,7 +15,7 @@ from dictate_app.audio.convert import MODEL_RATE, to_model_input
 from dictate_app.audio.files import (AudioTooLongError, UnsupportedAudioError, decode_bytes, decode_file,
                                      read_audio_file)
 from dictate_app.errors import BadAudioError
-from tests.audio.bombs import (FLAC_MAX_RATE, encode, flac_total_samples, ogg_bomb, silent_file, tone,
+from testkit.audio.bombs import (FLAC_MAX_RATE, encode, flac_total_samples, ogg_bomb, silent_file, tone,
                                with_unknown_length)
 
 

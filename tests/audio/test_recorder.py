@@ -14,7 +14,7 @@ from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.vad import SileroVad
 from dictate_app.errors import DeviceError
 from tests.audio.conftest import ncc_best, silence
-from tests.audio.fake_stream import FakeStreamFactory
+from testkit.audio.fake_stream import FakeStreamFactory
 
 
 def ramp(seconds: float, rate: int = MODEL_RATE) -> np.ndarray:

@@ -16,7 +16,7 @@ from dictate_app.cli import build_parser
 from dictate_app.commands import listen
 from dictate_app.engine.result import Transcript
 from tests.audio.conftest import silence, speech_16k  # noqa: F401 (a fixture)
-from tests.audio.fake_stream import FakeStreamFactory
+from testkit.audio.fake_stream import FakeStreamFactory
 
 
 class SpyEngine:

@@ -10,7 +10,7 @@ from tests.conftest import FIXTURE_MODEL
 
 from dictate_app.cli import main
 from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
-from tests.store.test_first_run import cpu_build
+from tests.app.test_first_run import cpu_build
 
 
 @pytest.mark.slow

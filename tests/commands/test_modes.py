@@ -1,12 +1,12 @@
 """``dictate-app modes path|list|models|try`` and the AI mode options of ``transcribe`` and the tray
-app, run as the user runs them, against the fake OpenAI-compatible server (tests/fake_llm.py)."""
+app, run as the user runs them, against the fake OpenAI-compatible server (testkit/fake_llm.py)."""
 
 from __future__ import annotations
 
 import json
 import time
 
-from tests.fake_llm import DEFAULT_MODEL
+from testkit.fake_llm import DEFAULT_MODEL
 
 
 def settings_ini(config, **values) -> None:
@@ -122,14 +122,12 @@ def test_modes_models_lists_the_endpoints_models(cli, fake_llm):
 
 def test_the_tray_app_takes_llm_url_and_llm_model_for_one_run():
     from dictate_app.cli import build_parser
-    from dictate_app.commands.app import build_options
-    from dictate_app.store.settings import Settings
+    from dictate_app.commands.app import overrides
 
-    options = build_options(build_parser().parse_args(["--model", "/m"]), Settings())
-    assert (options.llm_url, options.llm_model) == (None, None)  # None: the settings, read at each take
+    options = overrides(build_parser().parse_args(["--model", "/m"]))
+    assert "llm_url" not in options and "llm_model" not in options  # the settings, read at each take
     args = build_parser().parse_args(["--model", "/m", "--llm-url", "http://10.0.0.2:8080/v1", "--llm-model", "qwen"])
-    assert (build_options(args, Settings()).llm_url, build_options(args, Settings()).llm_model) == (
-        "http://10.0.0.2:8080/v1", "qwen")
+    assert (overrides(args)["llm_url"], overrides(args)["llm_model"]) == ("http://10.0.0.2:8080/v1", "qwen")
     # given before the command, they still reach it (the subcommand's default does not erase them)
     args = build_parser().parse_args(["--llm-url", "http://10.0.0.2:8080/v1", "modes", "try", "--mode", "email", "x"])
     assert args.llm_url == "http://10.0.0.2:8080/v1"

@@ -112,10 +112,12 @@ def test_model_export_onnx_reads_the_chosen_folder(cli, chosen):
 
 def test_the_tray_app_uses_the_same_resolution(chosen, monkeypatch):
     from dictate_app.app.settings_store import saved_settings
-    from dictate_app.commands.app import build_options
+    from dataclasses import replace
+
+    from dictate_app.commands.app import model_choice, overrides
 
     saved = saved_settings()
     assert saved.model_dir == str(chosen)  # read back exactly, comma and all
     monkeypatch.setenv("DICTATE_MODEL_DIR", "/env")
-    assert build_options(build_parser().parse_args([]), saved).model_dir == str(chosen)
-    assert build_options(build_parser().parse_args(["--model", "/m"]), saved).model_dir == "/m"
+    for argv, folder in (([], str(chosen)), (["--model", "/m"], "/m")):
+        assert model_choice(replace(saved, **overrides(build_parser().parse_args(argv))))[0] == folder

@@ -61,7 +61,7 @@ def test_bad_files_are_reported_and_the_good_ones_still_transcribed(cli, tiny_mo
 
 
 def test_bombs_are_refused_from_their_header_and_the_good_files_still_transcribed(cli, tiny_model_dir, tmp_path):
-    from tests.audio.bombs import FLAC_MAX_RATE, ogg_bomb, silent_file
+    from testkit.audio.bombs import FLAC_MAX_RATE, ogg_bomb, silent_file
 
     flac = tmp_path / "bomb.flac"
     flac.write_bytes(silent_file(8, FLAC_MAX_RATE, 30))  # 171 KB; 629 MB as float32
@@ -88,8 +88,8 @@ def test_an_unknown_length_flac_longer_than_one_pass_is_split_at_pauses(cli, fix
     (over 30 s), every phrase transcribed. On the old whole-file path it was a ValueError."""
     import io
 
-    from tests.audio.bombs import encode, with_unknown_length
-    from tests.server.conftest import PHRASES, speak
+    from testkit.audio.bombs import encode, with_unknown_length
+    from testkit.server.harness import PHRASES, speak
 
     chosen = [PHRASES[i] for i in (0, 2, 5)]
     gap = np.zeros(int(14 * 22050), np.float32)
@@ -157,7 +157,7 @@ def test_transcribe_with_an_ai_mode_rewrites_the_words_and_keeps_both(cli, fixtu
     """Real speech through the trained fixture model, the rules, then the "clean up" mode at the fake
     OpenAI-compatible server: ``text`` is the server's transform of the words the model heard,
     ``spoken`` those words, ``raw`` still the tagged output; the request carried them delimited."""
-    from tests.server.conftest import speak
+    from testkit.server.harness import speak
 
     monkeypatch.setenv("DICTATE_CONFIG_DIR", str(tmp_path / "config"))
     (tmp_path / "config").mkdir()

@@ -1,7 +1,8 @@
 """tests/desktop/ holds two things: the fast tests of ``dictate_app/desktop/`` (mirroring the
-package), and the real-desktop tier, which runs against a bench: the X11 bench (bench.py, fixture
-``desktop``) or headless sway (sway_bench.py, fixture ``sway`` in wayland/). Every test that uses
-either fixture, directly or through another fixture, is marked ``desktop``.
+package), and the real-desktop tier, which runs against a bench: the X11 bench
+(testkit/desktop/bench.py, fixture ``desktop``) or headless sway (testkit/desktop/sway_bench.py,
+fixture ``sway`` in wayland/). Every test that uses either fixture, directly or through another
+fixture, is marked ``desktop``.
 
 The session fixture ``desktop`` starts the bench once, exports its environment into
 ``os.environ`` (DISPLAY, QT_QPA_PLATFORM=xcb, PULSE_SERVER, PULSE_CLIENTCONFIG, XDG_RUNTIME_DIR,
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop.bench import BenchError, Desktop, ensure_system_packages
+from testkit.desktop.bench import BenchError, Desktop, ensure_system_packages
 
 HERE = Path(__file__).resolve().parent
 # The fast tests here use Qt in-process without a display; the bench tiers run Qt apps in their own
@@ -72,7 +73,7 @@ def running_bench(bench, exported, hidden=()):
 
 @pytest.fixture(scope="session")
 def desktop():
-    """A running bench (:class:`tests.desktop.bench.Desktop`) for the whole session."""
+    """A running bench (:class:`testkit.desktop.bench.Desktop`) for the whole session."""
     try:
         ensure_system_packages()
     except BenchError as exc:

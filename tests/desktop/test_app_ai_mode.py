@@ -4,7 +4,7 @@ Everything of Dictate is real, as in test_app_dictation.py: the `dictate-app` pr
 hotkey, the recorder, the model, the popup, the history, xdotool, a target window in another
 process, espeak-ng speech into the virtual microphone. The endpoint and model come from ``--llm-url``/``--llm-model`` (the settings name a closed
 port). The language model is the one stand-in
-(there is none on the bench): tests/fake_llm.py as its own process on loopback, an
+(there is none on the bench): testkit/fake_llm.py as its own process on loopback, an
 OpenAI-compatible server whose answer is the delimited transcript upper-cased, so the target
 holding the upper-cased words proves the whole path (request, streamed answer, insertion).
 
@@ -26,7 +26,7 @@ import urllib.request
 import pytest
 
 from dictate_app.store.history import History
-from tests.desktop.app_harness import REPO, App, Target, settled_text, start_talking, synthesize, wait_for
+from testkit.desktop.app_harness import REPO, App, Target, settled_text, start_talking, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 SPOKEN = "call my friend"  # three words: ai_mode_min_words is 3
@@ -34,10 +34,10 @@ TIMEOUT_S = 3.0
 
 
 class FakeLlmProcess:
-    """``python -m tests.fake_llm`` on a free loopback port, until :meth:`stop`."""
+    """``python -m testkit.fake_llm`` on a free loopback port, until :meth:`stop`."""
 
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.fake_llm", "--port", "0"], cwd=REPO,
+        self.proc = subprocess.Popen([sys.executable, "-m", "testkit.fake_llm", "--port", "0"], cwd=REPO,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline().strip()
         assert line.startswith("fake LLM listening on "), line

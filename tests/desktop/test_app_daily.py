@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from tests.desktop.app_harness import REPO, App, Target, hold_to_talk, synthesize, wait_for
+from testkit.desktop.app_harness import REPO, App, Target, hold_to_talk, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 
@@ -34,8 +34,7 @@ def test_server_url_setting_makes_the_app_recognise_through_a_dictate_server(des
     """
     import requests
 
-    from tests.server.conftest import ServerProcess
-    from tests.server.test_serve import metric
+    from testkit.server.harness import ServerProcess, metric
 
     answered = 'dictate_requests_total{endpoint="/asr",status="200"}'
     server = ServerProcess("--model", str(fixture_model_dir), "--device", "cpu")

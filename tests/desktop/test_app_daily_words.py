@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dictate_app.store.history import History
-from tests.desktop.app_harness import app_and_target, hold_to_talk, synthesize, wait_for
+from testkit.desktop.app_harness import app_and_target, hold_to_talk, synthesize, wait_for
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 LEAD_S = 0.6  # the user starts speaking a moment after the cue (the microphone live)

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from tests.desktop.app_harness import (
+from testkit.desktop.app_harness import (
     OLD_CLIPBOARD,
     App,
     Target,

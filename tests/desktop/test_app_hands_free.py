@@ -23,10 +23,10 @@ import pytest
 from dictate_app.audio.autostop import NO_SPEECH_S
 from dictate_app.audio.files import decode_file
 from dictate_app.audio.vad import SileroVad
-from tests.desktop.app_harness import (
+from testkit.desktop.app_harness import (
     APP_LIVE_TIMEOUT_S, LEAD_S, OLD_CLIPBOARD, REPO, App, Target, clipboard, set_clipboard,
     settled_text, synthesize, wait_for)
-from tests.desktop.mic import bench_microphone_live, wait_live
+from testkit.desktop.mic import bench_microphone_live, wait_live
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 AUTO_STOP_S = 2.0

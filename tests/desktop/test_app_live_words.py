@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from dictate_app.store.history import History
-from tests.desktop.app_harness import (
+from testkit.desktop.app_harness import (
     REPO,
     App,
     Target,

@@ -2,15 +2,15 @@
 
 The ten-minute version with the memory bound (RSS within 50 MB of its minute-1 value) and the CPU
 share of 10 s and 60 s takes is ``benchmarks/long_take.py`` (about 13 minutes: too long for every
-CI run); both use :mod:`tests.desktop.long_take`.
+CI run); both use :mod:`testkit.desktop.long_take`.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.desktop.app_harness import App, Target
-from tests.desktop.long_take import dictate_long
+from testkit.desktop.app_harness import App, Target
+from testkit.desktop.long_take import dictate_long
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from dictate_app.desktop.base import CAPABILITIES
-from tests.desktop.app_harness import (
+from testkit.desktop.app_harness import (
     OLD_CLIPBOARD, REPO, App, Target, clipboard, doctor, hold_to_talk, set_clipboard, synthesize, wait_for,
 )
 

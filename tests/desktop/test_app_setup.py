@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.desktop.app_harness import REPO, wait_for
+from testkit.desktop.app_harness import REPO, wait_for
 
 pytestmark = pytest.mark.desktop
 SETUP_TITLE = "speech model setup$"  # "Dictate – speech model setup" (xdotool takes a regex)

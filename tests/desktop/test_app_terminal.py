@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.desktop.app_harness import (
+from testkit.desktop.app_harness import (
     OLD_CLIPBOARD,
     App,
     XtermTarget,

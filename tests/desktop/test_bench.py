@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.desktop.bench import SOURCE
+from testkit.desktop.bench import SOURCE
 
 
 def test_display_tray_and_default_source(desktop):

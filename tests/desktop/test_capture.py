@@ -22,7 +22,7 @@ from dictate_app.audio.speech import trim_to_speech
 from dictate_app.audio.vad import SileroVad
 from tests.audio.conftest import ncc_best
 from tests.desktop.conftest import refresh_portaudio
-from tests.desktop.mic import MODES, ready_recorder, record_utterance
+from testkit.desktop.mic import MODES, ready_recorder, record_utterance
 
 
 @pytest.fixture(scope="module")

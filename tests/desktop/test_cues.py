@@ -18,6 +18,7 @@ import pytest
 
 from dictate_app.audio.recorder import Recorder
 from dictate_app.output.sounds import CuePlayer, cue_skip_samples, gain, load_cue
+from dictate_app.store.settings import Settings
 
 RECORD_S = 0.7
 # The bench's silence is digital zero (shared/reference/desktop-testing.md: leading-silence RMS
@@ -44,7 +45,7 @@ def _record_after_cue(player: CuePlayer, recorder: Recorder) -> tuple[np.ndarray
 
 @pytest.fixture
 def player(desktop):
-    return CuePlayer(volume=100)
+    return CuePlayer(Settings(sound_volume=100))
 
 
 @pytest.fixture(scope="module")

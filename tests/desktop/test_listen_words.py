@@ -13,7 +13,7 @@ import pytest
 
 from dictate_app.audio.speech import trim_to_speech
 from tests.conftest import REPO
-from tests.desktop.mic import MODES, record_utterance
+from testkit.desktop.mic import MODES, record_utterance
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from dictate_app.output.inserter import Inserter
 from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
 from dictate_app.store.settings import AppOverride
-from tests.desktop.app_harness import XtermTarget, wait_for
+from testkit.desktop.app_harness import XtermTarget, wait_for
 from tests.desktop.fakes import FakeClipboard
 
 pytestmark = pytest.mark.desktop

@@ -9,7 +9,7 @@ import pytest
 from dictate_app.engine import forms, loader
 from dictate_app.engine.forms import ONNX_INT8, PYTORCH, can_run, forms_in, preferred_form, runnable_forms
 from dictate_app.errors import ModelError
-from tests.store.test_first_run import cpu_build
+from tests.app.test_first_run import cpu_build
 
 
 def test_forms_in_counts_final_files_at_the_top_or_in_onnx(tmp_path):
@@ -29,7 +29,7 @@ def test_forms_in_counts_final_files_at_the_top_or_in_onnx(tmp_path):
 
 
 def test_the_cpu_build_runs_and_prefers_only_the_onnx_form(monkeypatch, tmp_path):
-    monkeypatch.setattr(loader, "has_cuda", lambda: True)  # even on a machine with a GPU
+    monkeypatch.setattr(forms, "has_cuda", lambda: True)  # even on a machine with a GPU
     assert runnable_forms() == (ONNX_INT8, PYTORCH)  # the test venv is the full install
     assert preferred_form("auto") == PYTORCH
     cpu_build(monkeypatch)
@@ -49,17 +49,17 @@ def test_a_blocked_package_counts_as_absent(monkeypatch):
 
 
 def test_preferred_form_follows_the_auto_backend(monkeypatch):
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    monkeypatch.setattr(forms, "has_cuda", lambda: False)
     assert preferred_form("auto") == ONNX_INT8  # sherpa-onnx is installed in the test venv
     assert preferred_form("cpu") == ONNX_INT8
     assert preferred_form("cuda") == PYTORCH
-    monkeypatch.setattr(loader, "has_cuda", lambda: True)
+    monkeypatch.setattr(forms, "has_cuda", lambda: True)
     assert preferred_form("auto") == PYTORCH
     assert preferred_form("cpu") == ONNX_INT8
     cpu_build(monkeypatch)  # the CPU flavour never gets the PyTorch model, even asked for cuda
     assert preferred_form("cuda") == ONNX_INT8 and preferred_form("auto") == ONNX_INT8
     monkeypatch.undo()
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    monkeypatch.setattr(forms, "has_cuda", lambda: False)
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",  # a build without sherpa-onnx
                         lambda name, *a: None if name == "sherpa_onnx" else real_find_spec(name, *a))

@@ -175,7 +175,7 @@ def three_phrases(tmp_path_factory):
 def record_and_finish(audio: np.ndarray, engine, speculate: bool):
     """Replay ``audio`` through the real recorder and live VAD into a transcriber; release at its end."""
     from dictate_app.audio.recorder import Recorder
-    from tests.audio.fake_stream import FakeStreamFactory
+    from testkit.audio.fake_stream import FakeStreamFactory
 
     inc = IncrementalTranscriber(engine)
     factory = FakeStreamFactory(audio, MODEL_RATE)

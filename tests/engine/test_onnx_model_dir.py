@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from dictate_app.engine import loader
+from dictate_app.engine import forms, loader
 from dictate_app.engine.onnx_backend import tagged_raw
 from dictate_app.engine.onnxdir import (
     REQUIRED_METADATA, find_onnx_model, read_metadata, validate_onnx_model,
@@ -105,14 +105,14 @@ def test_garbage_and_empty_files_are_refused(tmp_path):
 
 
 def test_auto_prefers_the_int8_onnx_model_on_cpu_and_funasr_on_cuda(tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    monkeypatch.setattr(forms, "has_cuda", lambda: False)
     assert loader.choose_backend(tmp_path) == "funasr"
     write_onnx(tmp_path / "onnx" / "model.int8.onnx", sherpa_metadata())
     write_tokens(tmp_path / "onnx" / "tokens.txt")
     assert loader.choose_backend(tmp_path) == "onnx"
     assert loader.choose_backend(tmp_path, device="cuda") == "funasr"
     assert loader.choose_backend(tmp_path, backend="funasr") == "funasr"
-    monkeypatch.setattr(loader, "has_cuda", lambda: True)
+    monkeypatch.setattr(forms, "has_cuda", lambda: True)
     assert loader.choose_backend(tmp_path) == "onnx"  # a GPU, but only the ONNX model here: run that
     assert loader.choose_backend(tmp_path, device="cpu") == "onnx"
     (tmp_path / "config.yaml").write_text("model: SenseVoiceSmall\n")  # the funasr form too

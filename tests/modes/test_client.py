@@ -10,7 +10,7 @@ import pytest
 
 from dictate_app.modes.client import (ENV_API_KEY, Endpoint, LlmError, TooLong, api_key_for, chat,
                                       endpoint_for, is_this_computer, list_models, where_text_goes)
-from tests.fake_llm import DEFAULT_MODEL
+from testkit.fake_llm import DEFAULT_MODEL
 
 MESSAGES = [{"role": "system", "content": "rules"},
             {"role": "user", "content": "Fix:\n<transcript>\nhello wörld 你好\n</transcript>"}]

@@ -12,7 +12,7 @@ from dictate_app.modes.catalog import AS_SPOKEN, AiMode, load_modes
 from dictate_app.modes.client import Endpoint
 from dictate_app.modes.prompt import Heard
 from dictate_app.modes.run import ModeResult, ThinkFilter, apply_mode, clean_answer, count_words, max_answer_chars
-from tests.fake_llm import DEFAULT_MODEL
+from testkit.fake_llm import DEFAULT_MODEL
 
 MODES, _ = load_modes("/nonexistent")
 CLEAN = MODES["clean up"]

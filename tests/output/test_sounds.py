@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from dictate_app.output.sounds import CUES, CuePlayer, cue_skip_samples, gain, load_cue, sounds_dir
+from dictate_app.store.settings import Settings
 
 
 class FakeOutput:
@@ -66,7 +67,7 @@ def test_generator_reproduces_the_committed_files(tmp_path):
 
 
 def test_plays_at_volume_and_reports_after_the_latency():
-    player = CuePlayer(volume=50, output_factory=FakeOutput, device="speakers")
+    player = CuePlayer(Settings(sound_volume=50), output_factory=FakeOutput, device="speakers")
     done_at = _play(player, "start")
     stream = FakeOutput.streams[0]
     samples, rate = load_cue("start")
@@ -77,7 +78,7 @@ def test_plays_at_volume_and_reports_after_the_latency():
 
 
 def test_disabled_or_silent_calls_back_at_once_without_playing():
-    for player in (CuePlayer(enabled=False, output_factory=FakeOutput), CuePlayer(volume=0, output_factory=FakeOutput)):
+    for player in (CuePlayer(Settings(sounds=False), output_factory=FakeOutput), CuePlayer(Settings(sound_volume=0), output_factory=FakeOutput)):
         called = []
         assert player.play("start", lambda: called.append(1)) is False
         assert called == [1]

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.desktop.app_harness import (
+from testkit.desktop.app_harness import (
     OLD_CLIPBOARD,
     App,
     Target,

@@ -33,7 +33,7 @@ def test_the_wheel_carries_the_vad_model_and_the_sounds(tmp_path):
             assert archive.getinfo(name).file_size == (REPO / name).stat().st_size
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "dictate-app = dictate_app.cli:main" in archive.read(entry_points).decode()
-    assert not any(name.startswith(("tests/", "tools/", "resources/")) for name in names)
+    assert not any(name.startswith(("tests/", "testkit/", "tools/", "resources/")) for name in names)
 
 
 @pytest.mark.slow

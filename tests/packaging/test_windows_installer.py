@@ -7,8 +7,8 @@ import ast
 import re
 from pathlib import Path
 
-from dictate_app import __version__
-from dictate_app.store import autostart, model_store, paths
+from dictate_app import __version__, paths
+from dictate_app.store import autostart, model_store
 
 REPO = Path(__file__).resolve().parents[2]
 ISS = (REPO / "packaging" / "windows" / "dictate.iss").read_text(encoding="utf-8")

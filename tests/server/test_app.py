@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from dictate_app.server.app import create_app, decode_base64
 from dictate_app.server.errors import BadRequest
 from dictate_app.server.settings import ServerSettings
-from tests.server.conftest import BASE_URL, wav_bytes
+from testkit.server.harness import wav_bytes
+from tests.server.conftest import BASE_URL
 
 
 def b64(data: bytes) -> str:

@@ -10,7 +10,8 @@ import pytest
 
 from dictate_app.errors import DictateError
 from dictate_app.server.browser import check_origin
-from tests.server.conftest import BASE_URL, wav_bytes
+from testkit.server.harness import wav_bytes
+from tests.server.conftest import BASE_URL
 from tests.server.test_app import assert_refused
 
 WAV = {"wav": base64.b64encode(wav_bytes(0.5)).decode()}

@@ -16,7 +16,8 @@ from dictate_app.server.app import create_app
 from dictate_app.server.errors import Busy
 from dictate_app.server.intake import Intake
 from dictate_app.server.settings import ServerSettings
-from tests.server.conftest import BASE_URL, AsgiCall, wav_bytes
+from testkit.server.harness import wav_bytes
+from tests.server.conftest import BASE_URL, AsgiCall
 
 
 def test_admission_is_bounded_by_count_and_by_bytes():

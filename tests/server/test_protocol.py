@@ -16,7 +16,8 @@ import requests
 from dictate_app.server.app import create_app
 from dictate_app.server.protocol import SPARE_FILES, ConnectionLimits, connection_budget, raise_open_files_limit
 from dictate_app.server.settings import ServerSettings
-from tests.server.conftest import FakeEngine, ThreadServer, wav_bytes
+from testkit.server.harness import wav_bytes
+from tests.server.conftest import FakeEngine, ThreadServer
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from tests.server.conftest import ServerProcess, wav_bytes
+from testkit.server.harness import ServerProcess, metric, wav_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +26,6 @@ def server(fixture_model_dir):
                             "--max-mb", "2", "--queue", "64")
     yield process
     assert process.stop() in (0, -15), "".join(process.lines)
-
-
-def metric(text: str, name: str) -> float:
-    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
 
 
 def test_start_up_says_who_can_connect(server):

@@ -11,8 +11,8 @@ import re
 import pytest
 import requests
 
-from tests.server.bombs import cases, message, post_asr, reset_peak, run_case, vm_kb
-from tests.server.conftest import ServerProcess, wav_bytes
+from testkit.server.bombs import cases, message, post_asr, reset_peak, run_case, vm_kb
+from testkit.server.harness import ServerProcess, wav_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def test_every_bomb_gets_its_answer_within_300_mb_of_idle(server, phrase_audio):
 
 
 def test_the_openai_route_refuses_a_bomb_with_the_same_sentence(server):
-    from tests.audio.bombs import FLAC_MAX_RATE, silent_file
+    from testkit.audio.bombs import FLAC_MAX_RATE, silent_file
 
     bomb = silent_file(8, FLAC_MAX_RATE, 3)
     response = requests.post(f"{server.url}/v1/audio/transcriptions", files={"file": ("a.flac", bomb)},

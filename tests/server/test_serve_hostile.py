@@ -18,9 +18,9 @@ import time
 import pytest
 import requests
 
-from tests.server.bombs import reset_peak, vm_kb
-from tests.server.conftest import HealthProbe, ServerProcess, abandon_requests, idle_and_slow_sockets, wav_bytes
-from tests.server.test_serve import metric, normalise
+from testkit.server.bombs import reset_peak, vm_kb
+from testkit.server.harness import HealthProbe, ServerProcess, abandon_requests, idle_and_slow_sockets, metric, wav_bytes
+from tests.server.test_serve import normalise
 
 pytestmark = pytest.mark.slow
 

@@ -136,7 +136,7 @@ def record_through_vmic(items, tmp: Path) -> list[tuple[np.ndarray, int]]:
 
     import soundfile
 
-    from tests.desktop.bench import Desktop
+    from testkit.desktop.bench import Desktop
 
     recordings = []
     with Desktop() as bench:

@@ -77,7 +77,7 @@ def build_wlroots(session: Session) -> Desktop:
 def _portal(session: Session) -> Desktop:
     from dictate_app.desktop.wayland.portal import PortalHotkey
     from dictate_app.desktop.wayland.portal_keyboard import PortalKeyboard
-    from dictate_app.store.paths import config_dir
+    from dictate_app.paths import config_dir
 
     globals_ = _globals()
     make_clipboard, clipboard_rows, can_paste = _clipboard_parts(globals_)

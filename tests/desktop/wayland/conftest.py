@@ -19,7 +19,7 @@ import shutil
 import pytest
 
 from tests.desktop.conftest import running_bench
-from tests.desktop.sway_bench import SwayDesktop
+from testkit.desktop.sway_bench import SwayDesktop
 from tests.desktop.wayland.fake_compositor import FakeCompositor
 from tests.desktop.wayland.portal_stack import FRONTEND, PortalStack, StackError
 
@@ -30,7 +30,7 @@ HIDDEN = ("DISPLAY",)
 
 @pytest.fixture(scope="package")
 def sway():
-    """A running :class:`tests.desktop.sway_bench.SwayDesktop` for the tests of this package."""
+    """A running :class:`testkit.desktop.sway_bench.SwayDesktop` for the tests of this package."""
     with running_bench(SwayDesktop(), EXPORTED, HIDDEN) as bench:
         yield bench
 

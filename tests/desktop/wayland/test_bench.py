@@ -7,12 +7,12 @@ import subprocess
 import sys
 import time
 
-from tests.desktop.app_harness import REPO, wait_for
+from testkit.desktop.app_harness import REPO, wait_for
 
 
 def test_qt_window_gets_focus_and_exact_text(sway, tmp_path):
     out = tmp_path / "target.txt"
-    proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "desktop" / "app_target.py"), str(out)],
+    proc = subprocess.Popen([sys.executable, str(REPO / "testkit" / "desktop" / "app_target.py"), str(out)],
                             env=sway.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().startswith("ready")

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 
 from dictate_app.desktop.base import CAPABILITIES
-from tests.desktop.app_harness import (
+from testkit.desktop.app_harness import (
     App,
     Target,
     doctor,
@@ -25,8 +25,8 @@ from tests.desktop.app_harness import (
     synthesize,
     wait_for,
 )
-from tests.desktop.mic import bench_microphone_live, wait_live
-from tests.desktop.wayland.clients import Owner
+from testkit.desktop.mic import bench_microphone_live, wait_live
+from testkit.desktop.wayland.clients import Owner
 
 pytestmark = [pytest.mark.desktop, pytest.mark.slow]
 LATENCIES: list[dict] = []

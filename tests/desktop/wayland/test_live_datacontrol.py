@@ -17,8 +17,8 @@ from dictate_app.desktop.base import Window
 from dictate_app.desktop.wayland.datacontrol import HINT_TYPE, TEXT_TYPES, DataControlClipboard, Snapshot
 from dictate_app.output.inserter import Inserter
 from dictate_app.output.strategy import Method
-from tests.desktop.app_harness import Target, wait_for
-from tests.desktop.wayland.clients import Owner
+from testkit.desktop.app_harness import Target, wait_for
+from testkit.desktop.wayland.clients import Owner
 
 HERE = Path(__file__).resolve().parent
 TRANSCRIPT = "你好，世界 🙂 naïve café"

@@ -12,8 +12,8 @@ from PySide6.QtGui import QColor, QImage
 
 from dictate_app.desktop.wayland.sway import SwayHotkey, SwayPopup, SwayWindows
 from dictate_app.desktop.wayland.wtype import WtypeKeyboard
-from tests.desktop.app_harness import wait_for
-from tests.desktop.wayland.clients import Popup, Target
+from testkit.desktop.app_harness import wait_for
+from testkit.desktop.wayland.clients import Popup, Target
 
 F9, CONTROL_R, ESCAPE = "ffc6", "ffe4", "ff1b"  # keysyms as the target logs them
 

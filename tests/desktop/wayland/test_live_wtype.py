@@ -6,8 +6,8 @@ from __future__ import annotations
 import subprocess
 
 from dictate_app.desktop.wayland.wtype import WtypeKeyboard
-from tests.desktop.app_harness import wait_for
-from tests.desktop.wayland.clients import Target
+from testkit.desktop.app_harness import wait_for
+from testkit.desktop.wayland.clients import Target
 
 TEXTS = ("hello 你好 wörld 🙂", "-5 degrees", "Ärger über 東京")
 

@@ -9,7 +9,7 @@ from Xlib import XK, X
 from Xlib import display as xdisplay
 
 from dictate_app.desktop.x11.keygrab import KeyGrab
-from tests.desktop.app_harness import Target, wait_for
+from testkit.desktop.app_harness import Target, wait_for
 
 TAKEN = "F9 is already a shortcut of another program, which receives it too"
 

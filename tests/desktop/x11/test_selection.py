@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.desktop.app_harness import Target, wait_for
+from testkit.desktop.app_harness import Target, wait_for
 
 SCRIPT = r"""
 import subprocess, sys

@@ -11,7 +11,7 @@ activation (what launchers and dropdown terminals react to by closing). ``--past
 the field read the clipboard MS milliseconds after Ctrl+V, as slow apps (Electron, a browser, a
 loaded machine) do.
 
-    python tests/desktop/app_target.py OUT [TITLE] [--states FILE] [--paste-delay MS]
+    python testkit/desktop/app_target.py OUT [TITLE] [--states FILE] [--paste-delay MS]
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.desktop.app_harness import wait_for
+from testkit.desktop.app_harness import wait_for
 
 HERE = Path(__file__).resolve().parent
 CLIENT = HERE / "qt_client.py"
@@ -78,7 +78,7 @@ class Popup(_Client):
 
 
 class Owner:
-    """tests/desktop/wayland/clip_owner.py: another program owning the clipboard."""
+    """testkit/desktop/wayland/clip_owner.py: another program owning the clipboard."""
 
     def __init__(self, tmp_path: Path, offers: dict[str, bytes | None]):
         args = []

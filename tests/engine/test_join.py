@@ -1,4 +1,4 @@
-from dictate_app.text.join import is_cjk, join_pieces
+from dictate_app.engine.join import is_cjk, join_pieces
 
 
 def test_latin_pieces_get_one_space():

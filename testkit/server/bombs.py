@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from tests.audio.bombs import FLAC_MAX_RATE, encode, ogg_bomb, silent_file, with_unknown_length
+from testkit.audio.bombs import FLAC_MAX_RATE, encode, ogg_bomb, silent_file, with_unknown_length
 
 
 @dataclass(frozen=True)

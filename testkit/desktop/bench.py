@@ -14,8 +14,8 @@ so a stop never waits on a dead process. Facts and pitfalls: ``shared/reference/
 
 Used as the session fixture ``desktop`` (``tests/desktop/conftest.py``) and by hand::
 
-    python -m tests.desktop.bench --shell      # a shell inside the bench; exit to stop it
-    python -m tests.desktop.bench --check      # start, self-test, print timings, stop
+    python -m testkit.desktop.bench --shell    # a shell inside the bench; exit to stop it
+    python -m testkit.desktop.bench --check    # start, self-test, print timings, stop
 """
 
 from __future__ import annotations
@@ -408,7 +408,7 @@ def serve(bench: Desktop, exported: tuple[str, ...], args, check=None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.desktop.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m testkit.desktop.bench", description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--shell", action="store_true", help="open $SHELL inside the bench; exit to stop it")
     mode.add_argument("--check", action="store_true", help="start, self-test the microphone, stop")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dictate_app.audio.recorder import FIRST_BLOCK_S
 from dictate_app.output.inserter import Inserter
-from tests.desktop.mic import bench_microphone_live, wait_live
+from testkit.desktop.mic import bench_microphone_live, wait_live
 
 REPO = Path(__file__).resolve().parents[2]
 OLD_CLIPBOARD = "OLD-CLIP 旧的 ✓"
@@ -64,7 +64,7 @@ class Target:
         if paste_delay_ms is not None:
             extra += ["--paste-delay", str(paste_delay_ms)]
         self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "tests" / "desktop" / "app_target.py"), str(out), *extra],
+            [sys.executable, str(REPO / "testkit" / "desktop" / "app_target.py"), str(out), *extra],
             env=desktop.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         line = self.proc.stdout.readline().split()

@@ -18,7 +18,7 @@ answer even when ``stream`` was asked for, as some proxies do); ``unknown_model`
 :attr:`FakeLlm.models` gets it too); ``down`` (the port is closed: connections are refused).
 
 In-process (fast tests): the ``fake_llm`` fixture in tests/conftest.py. As a process (the
-desktop test): ``python -m tests.fake_llm --port N --behaviour ok`` prints one line
+desktop test): ``python -m testkit.fake_llm --port N --behaviour ok`` prints one line
 ``fake LLM listening on http://127.0.0.1:N/v1`` and serves until SIGTERM; its behaviour can be
 changed over HTTP with ``POST /_fake/set`` (JSON ``{"behaviour": "slow", "delay_s": 8}``) and the
 recorded requests read with ``GET /_fake/requests`` (``down`` cannot be set that way: stop the

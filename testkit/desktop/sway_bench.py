@@ -14,7 +14,7 @@ screenshots from ``grim``, focus from ``swaymsg -t get_tree``. A session D-Bus o
 which is how Qt's tray icon shows on Wayland (seen in a grim screenshot: the icon in the bar). Facts and pitfalls measured here:
 ``shared/reference/platforms.md`` section 1.
 
-    python -m tests.desktop.sway_bench --shell    # a shell inside the bench; exit to stop it
+    python -m testkit.desktop.sway_bench --shell  # a shell inside the bench; exit to stop it
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.desktop.bench import ARTIFACTS, BenchError, Desktop, _wait_until, serve
+from testkit.desktop.bench import ARTIFACTS, BenchError, Desktop, _wait_until, serve
 
 BENCH_USER = "dictbench"
 REQUIRED_BINARIES = ("sway", "swaymsg", "swaybar", "wtype", "wl-copy", "wl-paste", "grim", "dbus-daemon", "pulseaudio",
@@ -255,7 +255,7 @@ class SwayDesktop(Desktop):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.desktop.sway_bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m testkit.desktop.sway_bench", description=__doc__.split("\n")[0])
     parser.add_argument("--shell", action="store_true", help="open $SHELL inside the bench; exit to stop it")
     args = parser.parse_args(argv)
     args.check = False

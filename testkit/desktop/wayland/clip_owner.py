@@ -5,7 +5,7 @@ it offers each ``TYPE=FILE`` with that file's bytes, and each ``TYPE=`` (no file
 never writes (it keeps the reader's pipe open and silent). Prints ``ready`` once the compositor
 has made it the owner; exits when another program takes the clipboard or stdin closes.
 
-    python tests/desktop/wayland/clip_owner.py text/html=page.html text/plain=page.txt image/png=
+    python testkit/desktop/wayland/clip_owner.py text/html=page.html text/plain=page.txt image/png=
 """
 
 from __future__ import annotations

@@ -10,12 +10,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from dictate_app.engine import loader
-from dictate_app.errors import ModelError
-from dictate_app.store import first_run, model_store
-from dictate_app.store.first_run import (
+from dictate_app.app import first_run
+from dictate_app.app.first_run import (
     ONNX_INT8, PYTORCH, DownloadCancelled, Progress, download_plan, model_problem,
 )
+from dictate_app.engine import forms, loader
+from dictate_app.errors import ModelError
+from dictate_app.store import model_store
 from tests.conftest import FIXTURE_MODEL
 from tests.engine.test_onnx_model_dir import sherpa_metadata, write_onnx, write_tokens
 from tests.store.http_files import RangeHandler, serve_files
@@ -57,7 +58,7 @@ def test_model_problem_accepts_either_layout_and_names_what_is_wrong(tmp_path):
 
 def test_what_a_failed_download_leaves_is_still_no_model_yet(tmp_path, monkeypatch):
     """.part files and an empty onnx/ do not turn "no model yet" into a list of PyTorch files."""
-    monkeypatch.setattr(loader, "has_cuda", lambda: False)
+    monkeypatch.setattr(forms, "has_cuda", lambda: False)
     folder = tmp_path / "SenseVoiceSmall"
     (folder / "onnx").mkdir(parents=True)
     (folder / "onnx" / "model.int8.onnx.part").write_bytes(b"\0" * 1000)

@@ -4,7 +4,8 @@ should download, how far a download has got, and whether the disk can hold it.
 The tray app's setup dialog (:mod:`dictate_app.app.model_setup`) is a thin shell over this module
 and over :mod:`dictate_app.store.model_store`, which does the real work (resumable download,
 per-file size and sha256 verification). ``dictate-app model download|verify`` is the command-line
-route to the same files.
+route to the same files. It sits beside the window, not in ``store/``: it is model setup, not
+storage, and it reads both the engine's model forms and the model store. No Qt here.
 """
 
 from __future__ import annotations

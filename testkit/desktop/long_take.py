@@ -24,8 +24,8 @@ import numpy as np
 
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.audio.files import decode_file
-from tests.desktop.app_harness import APP_LIVE_TIMEOUT_S, LEAD_S, TEXT_TIMEOUT_S, settled_text, wait_for
-from tests.desktop.mic import bench_microphone_live, wait_live
+from testkit.desktop.app_harness import APP_LIVE_TIMEOUT_S, LEAD_S, TEXT_TIMEOUT_S, settled_text, wait_for
+from testkit.desktop.mic import bench_microphone_live, wait_live
 
 # Phrases of the fixture model's corpus (tools/minisv/lexicon.py EN_TEMPLATES, without digits).
 PHRASES = ("call my friend", "close the window", "please open the door", "turn on the light",
@@ -118,7 +118,7 @@ def rss_mb(pid: int) -> float:
 
 def dictate_long(desktop, app, target, folder: Path, seconds: float, sample_s: float = 10.0) -> TakeResult:
     """Press F9, speak about ``seconds`` of phrases, press F9; see the module notes."""
-    from benchmarks.idle_cpu import TICK, cpu_ticks, descendants, thread_ticks
+    from testkit.proc import TICK, cpu_ticks, descendants, thread_ticks
 
     wav, phrases, spoken_s = long_recording(desktop, folder, seconds)
     result = TakeResult(spoken_s, phrases)
