@@ -199,7 +199,7 @@ class Pipeline:
         try:
             _wait_vad_loaded(rec)
             if self.incremental:
-                self.incremental.begin()
+                self.incremental.cancel()  # nothing left of an earlier run (finish forgets it too)
                 self.timed.passes.clear()
             # The app's takes hand their spoken audio to the segments' consumer and forget it
             # (unless the history keeps audio): the recording at release is only the unsent rest.

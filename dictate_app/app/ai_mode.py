@@ -8,6 +8,9 @@ per-take choice) gives the ``ai_mode_shift`` mode, or "as spoken" when that mode
 (so Shift also skips the mode once); else the per-app override's ``ai_mode`` for the target
 window; else the ``ai_mode`` setting. An unknown name falls back to "as spoken" and says so once.
 
+A take's AI state (the Shift choice, the call while it runs, how it ended, a one-time note) is kept
+on its :class:`~dictate_app.app.utterance.Utterance` record, which the coordinator hands in.
+
 A take whose mode runs (:meth:`AiModeTakes.start`, after its row with the words as spoken is
 saved): the popup shows the words at once and the answer as it streams in; the lifecycle holds its
 insertion (``Transcribed(ai_mode=True)``) until :meth:`_finish` posts ``AiModeDone``: when the
@@ -33,8 +36,7 @@ from PySide6.QtGui import QGuiApplication
 
 from dictate_app import lifecycle as lc
 from dictate_app.app.popup_text import PopupContent, describe
-from dictate_app.desktop.base import Window
-from dictate_app.engine.result import Transcript
+from dictate_app.app.utterance import AiCall, Utterance
 from dictate_app.modes.catalog import AS_SPOKEN, AiMode, find_mode, load_modes, modes_file
 from dictate_app.modes.client import Endpoint, api_key_for
 from dictate_app.modes.prompt import Heard
@@ -99,21 +101,13 @@ class ModesCatalog:
         return self._modes
 
 
-@dataclass
-class _Call:
-    mode: str
-    raw: str
-    cancel: threading.Event
-    guard: QTimer
-    so_far: str = ""
-
-
 class AiModeTakes(QObject):
-    """The AI mode side of the coordinator ``co``: ``config()`` is read per take, ``shift_held()``
-    at each press (the per-take choice)."""
+    """The AI mode side of the coordinator ``co`` (its popup, history, lifecycle, notices and
+    hotkey option): ``config()`` is read per take, ``shift_held()`` at each press (the per-take
+    choice). Each take's AI state is on its record."""
 
-    _delta = Signal(int, str)  # from the call's thread: uid, a piece of the answer
-    _result = Signal(int, object)  # from the call's thread: uid, ModeResult
+    _delta = Signal(object, str)  # from the call's thread: the take's record, a piece of the answer
+    _result = Signal(object, object)  # from the call's thread: the take's record, ModeResult
 
     def __init__(self, coordinator: Any, config: Callable[[], AiConfig] | None = None,
                  shift_held: Callable[[], bool] = lambda: False):
@@ -121,30 +115,27 @@ class AiModeTakes(QObject):
         self.co = coordinator
         self.config = config or AiConfig
         self.shift_held = shift_held
-        self._shift: dict[int, bool] = {}  # uid -> Shift was held at its press
-        self._calls: dict[int, _Call] = {}  # uid -> its model call, until finished
-        self._results: dict[int, ModeResult] = {}  # uid -> how it ended, until inserted
         self._said: set[str] = set()  # one-time notes already shown
-        self._notes: dict[int, str] = {}  # uid -> a one-time note for its popup result
         self.last_thread: threading.Thread | None = None  # the latest call's (tests look at it)
         self._delta.connect(self._on_delta)
         self._result.connect(self._on_result)
 
     # ---- choosing ----
 
-    def begin(self, uid: int) -> None:
-        """Take ``uid`` starts recording: remember the per-take choice (Shift held now; never with
+    def begin(self, utt: Utterance) -> None:
+        """Take ``utt`` starts recording: remember the per-take choice (Shift held now; never with
         a Shift key as the hotkey, which is always held at the press)."""
         try:
-            self._shift[uid] = "shift" not in self.co.settings.hotkey.lower() and bool(self.shift_held())
+            utt.shift = "shift" not in self.co.settings.hotkey.lower() and bool(self.shift_held())
         except Exception:  # a desktop that cannot tell: no per-take choice
             log.debug("modifier state unknown", exc_info=True)
-            self._shift[uid] = False
+            utt.shift = False
 
-    def choose(self, uid: int, app: str | None, config: AiConfig) -> str:
-        """The mode name for take ``uid`` into ``app`` (see the module notes)."""
+    @staticmethod
+    def choose(utt: Utterance, app: str | None, config: AiConfig) -> str:
+        """The mode name for take ``utt`` into ``app`` (see the module notes)."""
         name = config.settings.ai_mode_for(app)
-        if self._shift.get(uid):
+        if utt.shift:
             shift = config.settings.ai_mode_shift
             same = find_mode(name, config.modes)[0].name.lower() == find_mode(shift, config.modes)[0].name.lower()
             name = AS_SPOKEN if same else shift
@@ -152,38 +143,37 @@ class AiModeTakes(QObject):
 
     # ---- running ----
 
-    def start(self, uid: int, transcript: Transcript, target: Window | None) -> bool:
-        """Start take ``uid``'s mode if it runs (its words as spoken are saved); True: its
-        insertion waits for :meth:`_finish` (``AiModeDone``)."""
+    def start(self, utt: Utterance) -> bool:
+        """Start take ``utt``'s mode if it runs (its words as spoken, ``utt.transcript``, are
+        saved); True: its insertion waits for :meth:`_finish` (``AiModeDone``)."""
         config = self.config()
+        transcript, target, uid = utt.transcript, utt.target, utt.uid
         # Per-app choices match the class and title, as the insertion overrides do; the model is
         # told the application's name only ({app}): a title may hold a mail's subject or a file name.
-        described = (target.describe() or None) if target is not None else None
-        mode, problem = find_mode(self.choose(uid, described, config), config.modes)
-        self._shift.pop(uid, None)
+        mode, problem = find_mode(self.choose(utt, utt.app, config), config.modes)
         if problem:
-            self._say_once(uid, problem)
+            self._say_once(utt, problem)
         text = transcript.text
         s = config.settings
         if not transcript.is_speech or not runs(text, mode, s.ai_mode_min_words):
             return False
-        if self.co.live.inserted_any(uid):
-            self._say_once(uid, LIVE_NOTE)
+        if self.co.live.inserted_any(utt):
+            self._say_once(utt, LIVE_NOTE)
             return False
         app = target.app if target is not None else ""
         heard = Heard(transcript.language or "", transcript.emotion or "", tuple(transcript.events), app)
         cancel = threading.Event()
         guard = QTimer(self, singleShot=True, interval=int(s.llm_timeout_s * 1000) + GUARD_MS)
-        guard.timeout.connect(lambda: self._finish(uid, ModeResult(
+        guard.timeout.connect(lambda: self._finish(utt, ModeResult(
             text, text, mode.name, False, timed_out(Endpoint(config.url), s.llm_timeout_s))))
-        self._calls[uid] = _Call(mode.name, text, cancel, guard)
+        utt.ai_call = AiCall(mode.name, text, cancel, guard)
         self.co.popup.show_ai_mode(mode.name, describe(transcript))
 
         def work() -> None:  # the call's own thread: apply_mode never raises and returns in time
             result = apply_mode(text, mode, heard, config.endpoint(), timeout_s=s.llm_timeout_s,
                                 min_words=s.ai_mode_min_words, vocabulary=tuple(config.vocabulary),
-                                on_delta=lambda piece: self._delta.emit(uid, piece), cancel=cancel)
-            self._result.emit(uid, result)
+                                on_delta=lambda piece: self._delta.emit(utt, piece), cancel=cancel)
+            self._result.emit(utt, result)
 
         thread = threading.Thread(target=work, name=f"ai-mode-{uid}", daemon=True)
         self.last_thread = thread
@@ -192,46 +182,44 @@ class AiModeTakes(QObject):
         log.info("utterance %d: AI mode %r at %s", uid, mode.name, config.url)
         return True
 
-    @Slot(int, str)
-    def _on_delta(self, uid: int, piece: str) -> None:
-        call = self._calls.get(uid)
+    @Slot(object, str)
+    def _on_delta(self, utt: Utterance, piece: str) -> None:
+        call = utt.ai_call
         if call is not None:
             call.so_far += piece
             self.co.popup.show_ai_text(call.so_far.strip())
 
-    @Slot(int, object)
-    def _on_result(self, uid: int, result: ModeResult) -> None:
-        self._finish(uid, result)
+    @Slot(object, object)
+    def _on_result(self, utt: Utterance, result: ModeResult) -> None:
+        self._finish(utt, result)
 
-    def _finish(self, uid: int, result: ModeResult) -> None:
+    def _finish(self, utt: Utterance, result: ModeResult) -> None:
         """The take's mode is through (first of: the answer, the guard): save, then let it go in."""
-        call = self._calls.pop(uid, None)
+        call, utt.ai_call = utt.ai_call, None
         if call is None:
-            return  # the guard or the answer came first
+            return  # the guard or the answer came first, or the take was dropped
+        uid = utt.uid
         call.guard.stop()
         call.cancel.set()
-        self._results[uid] = result
-        transcript = self.co._transcripts.get(uid)
-        if transcript is not None:
-            self.co._transcripts[uid] = replace(transcript, text=result.text)
+        utt.ai_result = result
+        if utt.transcript is not None:
+            utt.transcript = replace(utt.transcript, text=result.text)
         if result.error:
             log.warning("utterance %d: %s", uid, result.error)
         processed = result.text if result.ran else (call.so_far.strip() or None)
         try:
-            record = getattr(self.co.transcript_log, "processed", None)
-            if record is not None:
-                record(uid, result.mode, processed, result.error or "")
+            self.co.transcript_log.processed(uid, result.mode, processed, result.error or "")
         except Exception as exc:  # the words as spoken are saved already; the answer is in the popup
             log.warning("the AI mode's answer could not be saved: %s", exc)
         self.co.post(lc.AiModeDone(uid))
 
     # ---- after ----
 
-    def content(self, uid: int, content: PopupContent) -> PopupContent:
-        """The popup's result for take ``uid``: with the words as spoken and which mode ran, or
+    @staticmethod
+    def content(utt: Utterance, content: PopupContent) -> PopupContent:
+        """The popup's result for take ``utt``: with the words as spoken and which mode ran, or
         why the words went in as spoken (an insertion note, e.g. the focus moved, comes first)."""
-        result = self._results.pop(uid, None)
-        once = self._notes.pop(uid, "")
+        result, once = utt.ai_result, utt.note
         if once:  # why no mode ran (said the first time only), after any insertion note
             content = replace(content, note=f"{content.note} {once}".strip())
         if result is None:
@@ -241,19 +229,17 @@ class AiModeTakes(QObject):
             return replace(content, note=note, warning=True, mode=f"{result.mode} (not applied)")
         return replace(content, raw=result.raw, mode=result.mode)
 
-    def drop(self, uid: int) -> None:
-        """Take ``uid`` ended without insertion: forget it (a call still running is cancelled)."""
-        self._shift.pop(uid, None)
-        self._results.pop(uid, None)
-        self._notes.pop(uid, None)
-        call = self._calls.pop(uid, None)
+    @staticmethod
+    def drop(utt: Utterance) -> None:
+        """Take ``utt`` ended without insertion: a call still running is cancelled."""
+        call, utt.ai_call = utt.ai_call, None
         if call is not None:
             call.guard.stop()
             call.cancel.set()
 
-    def _say_once(self, uid: int, sentence: str) -> None:
-        """``sentence`` in take ``uid``'s popup and a notice, the first time it applies only."""
+    def _say_once(self, utt: Utterance, sentence: str) -> None:
+        """``sentence`` in take ``utt``'s popup and a notice, the first time it applies only."""
         if sentence not in self._said:
             self._said.add(sentence)
-            self._notes[uid] = sentence
-            self.co._notify(sentence, False)
+            utt.note = sentence
+            self.co.notify(sentence, False)

@@ -2,19 +2,24 @@
 
 Everything enters through :meth:`Coordinator.post` on the GUI thread (other threads reach it via
 queued signals). ``post`` asks :func:`dictate_app.lifecycle.step` what to do and carries out the
-actions; it holds the data the pure state only numbers: audio, focus targets, transcripts.
+actions; what the pure state only numbers it holds in one
+:class:`~dictate_app.app.utterance.Utterance` record per take (``utterances``, by number): focus
+target, audio, transcript, latency marks, and the helpers' per-take state. A record leaves when
+its take ends (inserted, dropped, failed), and helpers get the record, not the coordinator's books.
 
-Incremental transcription: a recording started while the model is ready gets its own
-:class:`~dictate_app.engine.incremental.IncrementalTranscriber` (the current language and itn
-settings), bound to that take's live VAD segments (``recorder.start(on_segment=...)``) and running
-its passes on the ASR worker's thread, the only thread that calls the engine. At release the
-worker adds the last segment and joins (``AsrWorker.finish``); Esc, a too-short tap or a failure
-cancels the passes still queued. A recording the live VAD could not follow (it was still loading)
-is transcribed whole, as before. A remote (server) engine takes the same path: each segment is one
-request while the key is held, so the network and the server's time hide behind the speaking too.
+Incremental transcription: a recording started while the model is ready is begun on the ASR
+worker (``AsrWorker.begin``: the current language and itn), which owns that take's
+:class:`~dictate_app.engine.incremental.IncrementalTranscriber` and runs its passes on its own
+thread, the only thread that touches the engine. The take's live VAD segments go straight from
+the recorder's thread to the worker (``recorder.start(on_segment=...)``). At release the worker
+adds the last segment and joins (``AsrWorker.finish``); Esc, a too-short tap or a failure cancels
+the passes still queued (``AsrWorker.cancel``). A recording the live VAD could not follow (it was
+still loading) is transcribed whole, as before. A remote (server) engine takes the same path: each
+segment is one request while the key is held, so the network and the server's time hide behind
+the speaking too.
 
 Live words (issue 24): each change of an incremental take's text so far reaches
-:meth:`Coordinator._on_progress` (from the worker thread, by a queued signal) and
+:meth:`Coordinator._on_progress` (the worker's ``progress``, a queued signal) and
 :class:`~dictate_app.app.live_words.LiveWords`, which shows it, saves it and, with "insert as I
 speak", has the lifecycle insert it piece by piece; at release only the rest is inserted.
 
@@ -30,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -39,17 +45,19 @@ from dictate_app.app.ai_mode import AiConfig, AiModeTakes
 from dictate_app.app.hands_free import HandsFree
 from dictate_app.app.live_words import LiveWords
 from dictate_app.app.popup_text import NO_SPEECH, describe
+from dictate_app.app.ports import HistoryLog, PopupView, TextInserter
+from dictate_app.app.utterance import Utterance
 from dictate_app.app.worker import AsrWorker, user_message
 from dictate_app.audio.autostop import auto_stop_after
-from dictate_app.engine.incremental import IncrementalTranscriber
 from dictate_app.desktop.base import Window
+from dictate_app.engine.incremental import Progress
 from dictate_app.engine.result import Transcript
 from dictate_app.errors import DictateError
-from dictate_app.output.inserter import Inserter
 from dictate_app.output.strategy import InsertOutcome, Method
 
 if TYPE_CHECKING:
     from dictate_app.app.settings_store import SettingsStore
+    from dictate_app.audio.recorder import Recording
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +69,8 @@ DROP_MESSAGES = {
 
 
 class Coordinator(QObject):
-    """Runs the lifecycle. ``notify`` shows messages, ``popup`` progress (``phase_changed``: the phase)."""
+    """Runs the lifecycle. ``phase_changed`` and ``finished`` tell the shell, ``notify`` the user;
+    ``popup`` shows each take's progress and result."""
 
     phase_changed = Signal(object)  # lifecycle.Phase
     # (uid, details dict): emitted once per utterance that ends (inserted, no speech, failed...).
@@ -70,12 +79,10 @@ class Coordinator(QObject):
     # To the worker thread (queued):
     _request_load = Signal(str, str)
     _request_transcribe = Signal(int, object, str)
-    _request_finish = Signal(int, object, object)
+    _request_finish = Signal(int, object)
     # From the recorder's thread (queued to us):
     _audio_done = Signal(int, object)
     level = Signal(float)
-    # From the worker thread: take uid's text so far may have changed (live words).
-    _progress = Signal(int)
 
     def __init__(
         self,
@@ -83,10 +90,10 @@ class Coordinator(QObject):
         *,
         recorder_factory: Callable[..., Any],
         worker: AsrWorker,
-        inserter: Inserter,
+        inserter: TextInserter,
         active_window: Callable[[], Window | None],
-        popup,
-        transcript_log,
+        popup: PopupView,
+        transcript_log: HistoryLog,
         notify: Callable[[str, bool], None],
         clock: Callable[[], float] = lambda: time.monotonic() * 1000,
         postprocess: Callable[[Transcript], Transcript] | None = None,
@@ -112,12 +119,7 @@ class Coordinator(QObject):
         self._clock = clock
         self._events: deque = deque()
         self._posting = False
-        self._audio: dict[int, Any] = {}  # uid -> the Recording, until transcribed
-        self._sessions: dict[int, IncrementalTranscriber] = {}  # uid -> its passes while held
-        self._sent_audio: dict[int, Any] = {}  # kept for the history only when it keeps audio
-        self._targets: dict[int, Window | None] = {}
-        self._transcripts: dict[int, Transcript | None] = {}
-        self._marks: dict[int, dict[str, float]] = {}  # uid -> timestamps (ms) for latency
+        self.utterances: dict[int, Utterance] = {}  # the takes not ended yet, by number
         self.live = LiveWords(self)  # live words: each take's text so far, shown, saved, inserted
         self._last_event_ms = 0.0
         self.hands_free = HandsFree(self.post, popup, clock)  # auto-stop after a pause (hands_free.py)
@@ -132,8 +134,8 @@ class Coordinator(QObject):
         worker.load_failed.connect(self._on_load_failed)
         worker.transcribed.connect(self._on_transcribed)
         worker.failed.connect(self._on_failed)
+        worker.progress.connect(self._on_progress)
         self._audio_done.connect(self._on_audio_done)
-        self._progress.connect(self._on_progress)
         self.level.connect(popup.set_level)
         settings.watch(("mode",), lambda _key: self.post(lc.SetMode(lc.Mode(settings.mode))))
         settings.watch(("paste_keys",), self._paste_keys_changed)
@@ -203,6 +205,10 @@ class Coordinator(QObject):
         else:
             self._recorder_mic = "\0stale"  # rebuilt after this recording (see _on_audio_done)
 
+    def notify(self, message: str, error: bool = False) -> None:
+        """Tell the user (a desktop notification; ``error``: something failed)."""
+        self._notify(message, error)
+
     def close(self) -> None:
         if self.recorder is not None:
             self.recorder.close()
@@ -215,7 +221,7 @@ class Coordinator(QObject):
             self._start_recording(action.uid, action.target, action.incremental, action.hands_free)
         elif isinstance(action, lc.StopRecording):
             self.hands_free.disarm()
-            self._marks.setdefault(action.uid, {})["released"] = self._last_event_ms
+            self.utterances[action.uid].marks["released"] = self._last_event_ms
             future: Future = self.recorder.stop()
             uid = action.uid
             # Resolves on the recorder's thread after the tail: hop back to ours by signal.
@@ -230,23 +236,13 @@ class Coordinator(QObject):
             self.popup.show_message(DROP_MESSAGES.get(action.reason, action.reason))
             self._drop(action.uid, action.reason.replace(" ", "_"))
         elif isinstance(action, lc.Transcribe):
-            recording = self._audio.pop(action.uid)
-            if getattr(self.transcript_log, "keeps_audio", False):
-                self._sent_audio[action.uid] = recording.samples
-            self._marks.setdefault(action.uid, {})["transcribe"] = self._clock()
-            session = self._sessions.pop(action.uid, None)
-            if session is not None and getattr(recording, "segmented", False):
-                self._request_finish.emit(action.uid, session, recording)
-            else:
-                if session is not None:
-                    session.cancel()  # the live VAD did not follow this take: no segments came
-                self._request_transcribe.emit(action.uid, recording.samples, self.settings.language)
+            self._transcribe(self.utterances[action.uid])
         elif isinstance(action, lc.Insert):
-            self._insert(action.uid)
+            self._insert(self.utterances[action.uid])
         elif isinstance(action, lc.InsertLive):
-            self.live.insert_piece(action.uid)
+            self.live.insert_piece(action.uid, self.utterances.get(action.uid))
         elif isinstance(action, lc.ShowNoSpeech):
-            self.popup.show_content(describe(self._transcripts.pop(action.uid, None)))
+            self.popup.show_content(describe(self.utterances[action.uid].transcript))
             self._drop(action.uid, "no_speech")
         elif isinstance(action, lc.Notify):
             self._notify(action.message, action.error)
@@ -255,9 +251,8 @@ class Coordinator(QObject):
 
     def _start_recording(self, uid: int, target: Window | None, incremental: bool = False,
                          hands_free: bool = False) -> None:
-        self._targets[uid] = target
-        self._marks[uid] = {"pressed": self._last_event_ms}
-        self.ai.begin(uid)  # the per-take choice: Shift held with the hotkey
+        utt = self.utterances[uid] = Utterance(uid, target, {"pressed": self._last_event_ms})
+        self.ai.begin(utt)  # the per-take choice: Shift held with the hotkey
         take = {}  # per-take recorder options
         after_s = auto_stop_after(self.settings.mode, hands_free, self.settings.auto_stop_s)
         if after_s is not None:
@@ -265,17 +260,15 @@ class Coordinator(QObject):
         try:
             if self.recorder is None:
                 self._make_recorder()
-            engine = self.worker.engine  # set on the worker thread once loaded; None before
-            if incremental and engine is not None:
-                session = IncrementalTranscriber(engine, self.settings.language, self.worker.itn,
-                                                 executor=self.worker, on_progress=lambda: self._progress.emit(uid))
-                self._sessions[uid] = session
+            if incremental:  # the model is loaded (the lifecycle says): the worker takes the segments
+                self.worker.begin(uid, self.settings.language, self.worker.itn)
+                utt.incremental = True
                 # No time limit: the session keeps each segment, so the recorder forgets its audio
                 # (unless the history keeps the take's audio, which needs all of it).
-                take["drop_spoken"] = not getattr(self.transcript_log, "keeps_audio", False)
-                self.live.begin(uid)
-                self.recorder.start(on_segment=session.on_segment, on_provisional=session.on_provisional,
-                                    **take)
+                take["drop_spoken"] = not self.transcript_log.keeps_audio
+                self.live.begin(utt)
+                self.recorder.start(on_segment=partial(self.worker.segment, uid),
+                                    on_provisional=partial(self.worker.provisional, uid), **take)
             else:
                 self.recorder.start(**take)
         except Exception as exc:
@@ -285,7 +278,7 @@ class Coordinator(QObject):
             self._drop(uid, "failed", message)
             self.post(lc.RecordingFailed(message))
             return
-        self.popup.show_recording(live=self.live.follows(uid))
+        self.popup.show_recording(live=utt.live is not None)
 
     def _make_recorder(self) -> None:
         self.close()
@@ -304,91 +297,111 @@ class Coordinator(QObject):
             self.recorder = None
             self._notify(str(exc), True)
 
-    def _emit_level(self, level, *rest) -> None:
+    def _emit_level(self, rms: float, peak: float = 0.0) -> None:
         """Recorder thread: forward the level (RMS) to the GUI thread."""
-        self.level.emit(float(getattr(level, "rms", level)))
+        self.level.emit(float(rms))
 
     # ---- results from other threads (delivered queued, on our thread) ----
 
     @Slot(int, object)
     def _on_audio_done(self, uid: int, future: Future) -> None:
+        utt = self.utterances.get(uid)
+        if utt is None:
+            return  # ended meanwhile (the model failed while its audio was on its way)
         try:
-            recording = future.result()
+            recording: Recording = future.result()
         except Exception as exc:
             message = user_message(exc, "Recording")
             self._drop(uid, "failed", message)
             self.post(lc.AudioReady(uid, ok=False, message=message))
             return
-        if getattr(recording, "microphone_lost", False):
+        if recording.microphone_lost:
             self._notify("The microphone went away during the recording; what was captured is kept.", False)
         samples = recording.samples
-        self._marks.setdefault(uid, {})["audio"] = self._clock()
+        utt.marks["audio"] = self._clock()
         log.info("utterance %d: %.2f s recorded, microphone live %.0f ms after start, %.0f ms lost, "
-                 "pre-roll %.0f ms", uid, getattr(recording, "duration_s", 0.0),
-                 getattr(recording, "start_latency_ms", 0.0), getattr(recording, "lost_ms", 0.0),
-                 getattr(recording, "preroll_ms", 0.0))
+                 "pre-roll %.0f ms", uid, recording.duration_s, recording.start_latency_ms,
+                 recording.lost_ms, recording.preroll_ms)
         if samples is None or len(samples) == 0:
             message = "Nothing was recorded: check the microphone."
             self._drop(uid, "failed", message)
             self.post(lc.AudioReady(uid, ok=False, message=message))
             return
-        self._audio[uid] = recording
+        utt.recording = recording
         self.post(lc.AudioReady(uid))
         if self.state.recording is None and self._recorder_mic != self.settings.microphone:
             self._make_recorder()  # a microphone change waited for this recording to end
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
+        waiting = self.state.awaiting_audio + self.state.queued
         self.post(lc.ModelFailed(message))
+        # The lifecycle gave up the takes that waited for the model (its notice says why): they end.
+        for uid in waiting:
+            if uid not in self.state.awaiting_audio + self.state.queued:
+                self._drop(uid, "failed", message)
 
     @Slot(str)
     def _on_loaded(self, description: str) -> None:
         self.model_ready.emit(description)
         self.post(lc.ModelLoaded())
 
+    def _transcribe(self, utt: Utterance) -> None:
+        """The lifecycle's ``Transcribe``: the worker joins the take's passes, or runs it whole."""
+        recording, utt.recording = utt.recording, None
+        if self.transcript_log.keeps_audio:
+            utt.audio = recording.samples
+        utt.marks["transcribe"] = self._clock()
+        if utt.incremental and recording.segmented:
+            self._request_finish.emit(utt.uid, recording)
+            return
+        if utt.incremental:  # the live VAD did not follow this take: no segments came
+            utt.incremental = False
+            self.worker.cancel(utt.uid)
+        self._request_transcribe.emit(utt.uid, recording.samples, self.settings.language)
+
     @Slot(int, object, object)
     def _on_transcribed(self, uid: int, transcript: Transcript | None, timings: dict) -> None:
-        self._marks.setdefault(uid, {}).update(timings, transcribed=self._clock())
+        utt = self.utterances[uid]
+        utt.marks.update(timings, transcribed=self._clock())
         if transcript is not None:
             transcript = self.postprocess(transcript)
-        self._transcripts[uid] = transcript
+        utt.transcript = transcript
         has_text = transcript is not None and transcript.is_speech
-        audio = self._sent_audio.pop(uid, None)
-        target = self._targets.get(uid)
-        app = (target.describe() or None) if target else None
+        audio, utt.audio = utt.audio, None
         if has_text:
             # Saved before insertion: a failed insertion must never lose the words.
             try:
                 extra = {"audio": audio} if audio is not None else {}
                 # The history names the application (and title) the words were meant for; a
                 # window the desktop names nothing about stays unnamed (its id means nothing to a reader).
-                self.transcript_log.append(transcript, target=app, uid=uid, **extra)
+                self.transcript_log.append(transcript, target=utt.app, uid=uid, **extra)
             except (OSError, DictateError) as exc:
                 self._notify(f"The transcript could not be saved ({exc}); it will still be inserted.", True)
-        runs = has_text and self.ai.start(uid, transcript, target)  # after the words as spoken are saved
+        runs = has_text and self.ai.start(utt)  # after the words as spoken are saved
         self.post(lc.Transcribed(uid, has_text, ai_mode=runs))
 
-    def _insert(self, uid: int) -> None:
-        transcript = self._transcripts[uid]
-        self._marks[uid]["insert"] = self._clock()
-        text = self.live.remainder(uid, transcript.text)  # inserted as spoken: only the rest is left
+    def _insert(self, utt: Utterance) -> None:
+        utt.marks["insert"] = self._clock()
+        text = self.live.remainder(utt, utt.transcript.text)  # inserted as spoken: only the rest is left
         if not text:  # every word went in as spoken: only a per-app Enter may be left
-            getattr(self.inserter, "enter_after", lambda target: None)(self._targets.get(uid))
-            self._inserted(uid, InsertOutcome("inserted"))
+            self.inserter.enter_after(utt.target)
+            self._inserted(utt, InsertOutcome("inserted"))
             return
         self.inserter.insert(
-            text, self._targets.get(uid), Method(self.settings.insert_method),
-            lambda outcome: self._inserted(uid, outcome),
+            text, utt.target, Method(self.settings.insert_method),
+            lambda outcome: self._inserted(utt, outcome),
         )
 
-    def _inserted(self, uid: int, outcome: InsertOutcome) -> None:
-        self.live.end(uid)
-        transcript = self._transcripts.pop(uid)
-        self._targets.pop(uid, None)
-        marks = self._marks.pop(uid, {})
+    def _inserted(self, utt: Utterance, outcome: InsertOutcome) -> None:
+        uid = utt.uid
+        self.utterances.pop(uid, None)
+        self.live.end(utt)
+        transcript = utt.transcript
+        marks = utt.marks
         marks["inserted"] = self._clock()
         warning = outcome.status != "inserted"
-        self.popup.show_content(self.ai.content(uid, describe(transcript, outcome.message, warning)))
+        self.popup.show_content(self.ai.content(utt, describe(transcript, outcome.message, warning)))
         if outcome.status == "failed":
             self._notify(outcome.message, True)
         details = {"status": outcome.status, "method": outcome.method and outcome.method.value,
@@ -410,19 +423,19 @@ class Coordinator(QObject):
 
     def _drop(self, uid: int, status: str, message: str = "") -> None:
         """Forget an utterance that ends without insertion, and report how it ended."""
-        self._targets.pop(uid, None)
-        self._marks.pop(uid, None)
-        self._audio.pop(uid, None)
-        self.ai.drop(uid)
-        session = self._sessions.pop(uid, None)
-        if session is not None:
-            session.cancel()  # its queued passes are not run
+        utt = self.utterances.pop(uid, None)
         details = {"status": status, "message": message} if message else {"status": status}
-        if self.live.end(uid):
-            details["inserted_live"] = True  # words of it are in the target: its history row stays
+        if utt is not None:
+            self.ai.drop(utt)
+            if utt.incremental:
+                self.worker.cancel(uid)  # its queued passes are not run
+            if self.live.end(utt):
+                details["inserted_live"] = True  # words of it are in the target: its history row stays
         self.finished.emit(uid, details)
 
-    @Slot(int)
-    def _on_progress(self, uid: int) -> None:
+    @Slot(int, object)
+    def _on_progress(self, uid: int, progress: Progress) -> None:
         """Take ``uid``'s words so far changed (live words: :class:`LiveWords`)."""
-        self.live.progress(uid)
+        utt = self.utterances.get(uid)
+        if utt is not None:
+            self.live.progress(utt, progress)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal, Slot
 
 from dictate_app import lifecycle as lc
+from dictate_app.app.ports import PopupView
 from dictate_app.audio.autostop import AutoStop
 
 
@@ -23,7 +24,8 @@ class HandsFree(QObject):
 
     _pause = Signal(int, float, bool)  # from the recorder's thread (queued to ours)
 
-    def __init__(self, post: Callable[[lc.Event], None], popup, clock: Callable[[], float]) -> None:
+    def __init__(self, post: Callable[[lc.Event], None], popup: PopupView,
+                 clock: Callable[[], float]) -> None:
         super().__init__()
         self._post, self._popup, self._clock = post, popup, clock
         self._armed: tuple[int, AutoStop] | None = None

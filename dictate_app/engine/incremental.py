@@ -93,11 +93,12 @@ class Progress:
 class IncrementalTranscriber:
     """Transcribes VAD-closed segments during a recording; :meth:`finish` adds the tail and joins.
 
-    Use one per engine; call :meth:`begin` at key press, feed :meth:`on_segment` from the
-    recorder, and :meth:`finish` (or :meth:`cancel`) at release. With an ``executor`` of the
-    caller's (see the module notes) one transcriber per recording is cheap, and :meth:`finish`
-    may be called on the executor's own thread once the passes queued before it have run: the
-    tail's pass then runs inline.
+    Feed :meth:`on_segment` from the recorder and call :meth:`finish` (or :meth:`cancel`) at
+    release; after either, the transcriber is ready for the next recording (same settings). With
+    an ``executor`` of the caller's (see the module notes) one transcriber per recording is cheap
+    (the tray app's worker makes one per take), and :meth:`finish` may be called on the
+    executor's own thread once the passes queued before it have run: the tail's pass then runs
+    inline.
     """
 
     def __init__(self, engine: Engine, language: str = "auto", itn: bool = True,
@@ -115,14 +116,6 @@ class IncrementalTranscriber:
         self._futures: list[Future] = []
         self._speculation: tuple[np.ndarray, Future] | None = None
 
-    def begin(self, language: str | None = None, itn: bool | None = None) -> None:
-        """Start a new recording (optionally with other settings); forgets any previous one."""
-        self.cancel()
-        if language is not None:
-            self.language = language
-        if itn is not None:
-            self.itn = itn
-
     def on_segment(self, samples16k: np.ndarray) -> None:
         """Queue a closed speech segment (16 kHz mono float32) for transcription. Returns at once."""
         segment = np.array(samples16k, dtype=np.float32, copy=True)  # the caller may reuse its buffer
@@ -136,6 +129,9 @@ class IncrementalTranscriber:
         with self._lock:
             self._drop_speculation()  # an older one is stale: speech resumed after it
             self._speculation = (segment, self._submit(segment))
+        # An executor that ran the pass inline (called on its own thread) finished it before it
+        # became the speculation: its done callback could not show it yet.
+        self._progressed()
 
     def _claim_or_submit(self, segment: np.ndarray) -> Future:
         """The speculative pass if it was over exactly these samples, else a new one (lock held)."""

@@ -238,3 +238,13 @@ def test_a_shift_hotkey_is_not_taken_for_the_per_take_choice(harness, fake_llm, 
     _dictate(h)
     (uid, details), = h.wait_finished(1)
     assert details["text"] == WORDS.upper(), "the AI mode setting, not the Shift choice"
+
+
+def test_a_take_whose_mode_ran_leaves_nothing_behind(harness, fake_llm, qtbot):
+    h = _with_mode(harness, fake_llm, texts=(WORDS, WORDS), script=(SPEECH, SPEECH), llm_timeout_s=0.5)
+    _dictate(h)
+    assert h.wait_finished(1)[0][1]["text"] == WORDS.upper()
+    fake_llm.set("slow", delay_s=10.0)  # the guard's way: the call is given up, its take ends all the same
+    _dictate(h, 2000.0)
+    assert h.wait_finished(2)[1][1]["text"] == WORDS
+    assert h.co.utterances == {}

@@ -11,7 +11,6 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -27,6 +26,7 @@ from dictate_app.errors import BadAudioError, MicrophoneError, ModelError
 from dictate_app.lifecycle import Mode, Phase
 from dictate_app.desktop.base import Window
 from dictate_app.output.inserter import FOCUS_MOVED, Inserter
+from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
@@ -96,12 +96,10 @@ class FakeRecorder:
         if isinstance(entry, Take):
             head = np.concatenate(entry.segments) if entry.segments else np.zeros(0, np.float32)
             samples = np.concatenate([head, entry.tail])
-            result = Recording(samples=samples, sample_rate=16000, duration_s=samples.size / 16000,
-                               microphone_name="fake", start_latency_ms=0.0, lost_ms=0.0, microphone_lost=False,
-                               hit_max_length=False, warnings=(), tail_start=head.size,
-                               tail_has_speech=bool(entry.tail.any()), segmented=True)
+            result = recording(samples, tail_start=head.size, tail_has_speech=bool(entry.tail.any()),
+                               segmented=True)
         else:
-            result = SimpleNamespace(samples=entry, sample_rate=16000, microphone_lost=False)
+            result = recording(entry)
         future = Future()
         timer = threading.Timer(self.tail_s, lambda: future.set_result(result))
         timer.start()
@@ -113,6 +111,13 @@ class FakeRecorder:
 
     def close(self):
         self.log.append("close")
+
+
+def recording(samples, **live_vad) -> Recording:
+    """A real Recording of ``samples`` (``live_vad``: what the live VAD made of it, if it ran)."""
+    return Recording(samples=samples, sample_rate=16000, duration_s=samples.size / 16000, microphone_name="fake",
+                     start_latency_ms=0.0, lost_ms=0.0, microphone_lost=False, hit_max_length=False, warnings=(),
+                     **live_vad)
 
 
 class ScriptedEngine:
@@ -193,7 +198,8 @@ class Harness:
                                  restore_delay_ms=30)
         self.co = Coordinator(
             self.settings, recorder_factory=recorder_factory, worker=self.worker,
-            inserter=self.inserter, active_window=lambda: Window("w1"), popup=self.popup,
+            inserter=PerAppInserter(self.inserter, lambda: ()),  # no per-app overrides
+            active_window=lambda: Window("w1"), popup=self.popup,
             transcript_log=self.log, notify=lambda msg, error: self.notices.append(msg),
         )
         self.finished = []
@@ -593,3 +599,68 @@ def test_auto_stop_setting_applies_from_the_next_take(harness):
     h.wait_finished(1)
     h.co.start_hands_free()
     assert "on_pause" in h.recorders[0].take, "a hands-free start stops by itself all the same"
+
+
+# ---- one record per take: nothing of a take is kept once it ended -----------------------------
+
+def books(h):
+    """What the coordinator and the worker still hold of takes."""
+    return h.co.utterances, h.worker.takes
+
+
+def test_a_take_has_one_record_while_it_lives_and_none_after_insertion(harness):
+    h = harness(texts=["please open", "the door", "whole"], script=[Take(SEGMENTS[:1], TAIL), SPEECH])
+    h.start()
+    h.co.press(0.0)
+    utt = h.co.utterances[1]
+    assert (utt.uid, utt.target, utt.incremental, utt.marks) == (1, Window("w1"), True, {"pressed": 0.0})
+    assert h.worker.takes == (1,), "the worker holds the take's session"
+    h.recorders[0].deliver()
+    h.co.release(2000.0)
+    h.wait_finished(1)
+    h.co.press(3000.0)  # a take the live VAD did not follow: transcribed whole
+    h.co.release(4000.0)
+    assert [d["status"] for _, d in h.wait_finished(2)] == ["inserted", "inserted"]
+    assert books(h) == ({}, ())
+
+
+def test_dropped_and_failed_takes_leave_nothing(harness):
+    h = harness(texts=["a", "b", "c"], script=[Take(SEGMENTS, TAIL), SILENCE, Take([np.full(8000, -1.0, np.float32)], TAIL)])
+    h.start()
+    h.co.press(0.0)
+    h.co.release(100.0)  # too short
+    h.co.press(1000.0)  # an incremental take, cancelled with Esc
+    h.recorders[0].deliver()
+    h.co.cancel()
+    h.recorders[0].script.pop(0)  # the recorder's cancel keeps no recording
+    h.co.press(3000.0)  # no speech
+    h.co.release(4000.0)
+    h.wait_finished(3)
+    h.co.press(5000.0)  # the engine rejects a segment: failed
+    h.recorders[0].deliver()
+    h.co.release(6000.0)
+    assert [d["status"] for _, d in h.wait_finished(4)] == ["too_short", "cancelled", "no_speech", "failed"]
+    h.qtbot.waitUntil(lambda: h.co.state.phase is Phase.IDLE, timeout=2000)
+    assert books(h) == ({}, ())
+
+
+def test_a_microphone_that_fails_to_start_leaves_nothing(harness):
+    h = harness(fail_start=MicrophoneError("no microphone was found; connect one and try again"))
+    h.start()
+    h.co.press(0.0)
+    assert h.finished == [(1, {"status": "failed", "message": "no microphone was found; connect one and try "
+                                                              "again"})]
+    assert books(h) == ({}, ())
+
+
+def test_takes_waiting_for_a_model_that_fails_to_load_end_as_failed(harness):
+    gate = threading.Event()
+    message = "The model folder /m is missing: run `dictate-app model download`."
+    h = harness(script=[SPEECH], load_gate=gate, load_error=ModelError(message))
+    h.start(wait_ready=False)
+    h.co.press(0.0)
+    h.co.release(800.0)
+    h.qtbot.waitUntil(lambda: h.co.state.queued == (1,), timeout=3000)
+    gate.set()
+    assert h.wait_finished(1) == [(1, {"status": "failed", "message": message})]
+    assert books(h) == ({}, ()) and h.notices == [message]

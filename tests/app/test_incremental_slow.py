@@ -23,6 +23,7 @@ from dictate_app.app.worker import AsrWorker, start_worker, stop_worker
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.engine.incremental import join_transcripts
 from dictate_app.output.inserter import Inserter
+from dictate_app.output.per_app import PerAppInserter
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
 from tests.desktop.fakes import FakeClipboard, FakeKeyboard
@@ -116,8 +117,9 @@ def test_the_app_path_joins_exactly_what_transcribing_the_same_segments_after_re
     log = HistoryRecorder(history, settings)
     co = Coordinator(
         settings, recorder_factory=recorder_factory,
-        worker=worker, inserter=Inserter(clipboard, keyboard, keyboard.focused, lambda ms, fn: QTimer.singleShot(ms, fn),
-                                         restore_delay_ms=30),
+        worker=worker, inserter=PerAppInserter(Inserter(clipboard, keyboard, keyboard.focused,
+                                                        lambda ms, fn: QTimer.singleShot(ms, fn),
+                                                        restore_delay_ms=30), lambda: ()),
         active_window=keyboard.focused, popup=popup, transcript_log=log, notify=lambda *a: None,
     )
     finished = []

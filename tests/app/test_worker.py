@@ -207,6 +207,135 @@ def test_a_job_error_reaches_the_future(qtbot, worker_on_thread):
         future.result(5)
 
 
+# ---- incremental takes: the worker owns their sessions (begin / segments / finish / cancel) ----
+
+class WordEngine:
+    """Hears ``word<k>`` in a clip of constant level k/10; records (thread, language, itn) per
+    pass; ``gate``: the first pass waits for it."""
+
+    backend, device = "fake", "cpu"
+
+    def __init__(self, gate=None):
+        self.gate = gate
+        self.calls = []
+
+    def transcribe(self, samples, sample_rate, language="auto", itn=True):
+        from PySide6.QtCore import QThread
+
+        from dictate_app.engine.tags import parse_tagged
+
+        self.calls.append((QThread.currentThread().objectName(), language, itn))
+        if self.gate is not None and len(self.calls) == 1:
+            assert self.gate.wait(5)
+        return parse_tagged(f"<|en|><|NEUTRAL|><|Speech|><|withitn|>word{round(float(samples[0]) * 10)}")
+
+
+def clip(k, n=8000):
+    return np.full(n, k / 10, np.float32)
+
+
+def take_recording(tail):
+    """The recording at release of a take whose segments went to the worker: only its tail."""
+    from dictate_app.audio.recorder import Recording
+
+    return Recording(samples=tail, sample_rate=16000, duration_s=tail.size / 16000, microphone_name="fake",
+                     start_latency_ms=0.0, lost_ms=0.0, microphone_lost=False, hit_max_length=False,
+                     warnings=(), tail_start=0, tail_has_speech=bool(tail.any()), segmented=True)
+
+
+class IncrementalDriver(Driver):
+    finish = Signal(int, object)
+
+    def __init__(self, worker):
+        super().__init__(worker)
+        self.finish.connect(worker.finish)
+
+
+def from_recorder_thread(fn, *args):
+    thread = threading.Thread(target=fn, args=args, name="fake-recorder")
+    thread.start()
+    thread.join()
+
+
+def _incremental(qtbot, engine):
+    worker = AsrWorker(load=lambda model_dir, device: engine, trim=speech_only)
+    thread, driver = start_worker(worker), IncrementalDriver(worker)
+    with qtbot.waitSignal(worker.loaded, timeout=5000):
+        driver.load.emit("/m", "cpu")
+    return worker, thread, driver
+
+
+def test_begin_builds_the_session_on_the_worker_thread_and_finish_joins_there(qtbot):
+    engine = WordEngine()
+    worker, thread, driver = _incremental(qtbot, engine)
+    progress = []
+    worker.progress.connect(lambda uid, p: progress.append((uid, p.final.text)))
+    try:
+        worker.begin(7, "en", False)  # the press's settings, whatever they are later
+        from_recorder_thread(lambda: (worker.segment(7, clip(1)), worker.segment(7, clip(2))))
+        qtbot.waitUntil(lambda: (7, "word1 word2") in progress, timeout=5000)
+        assert worker.takes == (7,)
+        with qtbot.waitSignal(worker.transcribed, timeout=5000) as blocker:
+            driver.finish.emit(7, take_recording(clip(3, 4000)))
+    finally:
+        assert stop_worker(thread, 5000)
+    uid, transcript, timings = blocker.args
+    assert uid == 7 and transcript.text == "word1 word2 word3" and set(timings) == {"asr_ms"}
+    assert engine.calls == [("asr-worker", "en", False)] * 3, "every pass on the worker's thread"
+    assert worker.takes == (), "a finished take leaves the worker's books"
+
+
+def test_cancel_skips_the_segments_still_queued_and_ignores_late_ones(qtbot):
+    gate = threading.Event()
+    engine = WordEngine(gate)
+    worker, thread, driver = _incremental(qtbot, engine)
+    try:
+        worker.begin(3, "auto", True)
+        from_recorder_thread(lambda: [worker.segment(3, clip(k)) for k in (1, 2, 3)])
+        qtbot.waitUntil(lambda: len(engine.calls) == 1, timeout=5000)  # the first pass is running
+        worker.cancel(3)
+        gate.set()
+        from_recorder_thread(worker.segment, 3, clip(4))  # on its way at Esc
+        done = worker.submit(lambda: None)  # runs after everything queued so far
+        assert done.result(5) is None
+    finally:
+        assert stop_worker(thread, 5000)
+    assert len(engine.calls) == 1 and worker.takes == ()
+
+
+def test_a_provisional_segment_overtaken_while_queued_is_not_run(qtbot):
+    gate = threading.Event()
+    engine = WordEngine()
+    worker, thread, driver = _incremental(qtbot, engine)
+    try:
+        busy = worker.submit(gate.wait, 5)  # the worker is busy (another take's pass)
+        worker.begin(4, "auto", True)
+        # Speech resumed after the first pause (a newer provisional), then the segment closed.
+        from_recorder_thread(lambda: (worker.provisional(4, clip(1)), worker.provisional(4, clip(2)),
+                                      worker.segment(4, clip(2))))
+        gate.set()
+        assert busy.result(5)
+        with qtbot.waitSignal(worker.transcribed, timeout=5000) as blocker:
+            driver.finish.emit(4, take_recording(np.zeros(4000, np.float32)))
+    finally:
+        assert stop_worker(thread, 5000)
+    assert blocker.args[1].text == "word2"
+    assert len(engine.calls) == 1, "one pass: the stale provisional and the claimed one never ran"
+
+
+def test_a_take_begun_without_a_model_fails_at_finish_in_one_sentence(qtbot):
+    worker = AsrWorker(load=lambda model_dir, device: WordEngine(), trim=speech_only)
+    thread, driver = start_worker(worker), IncrementalDriver(worker)
+    try:
+        worker.begin(2, "auto", True)
+        from_recorder_thread(worker.segment, 2, clip(1))
+        with qtbot.waitSignal(worker.failed, timeout=5000) as blocker:
+            driver.finish.emit(2, take_recording(clip(2, 4000)))
+    finally:
+        assert stop_worker(thread, 5000)
+    assert blocker.args == [2, "The speech model is not loaded yet."] and worker.takes == ()
+
+
 def test_worker_passes_the_itn_setting_to_the_engine(qtbot, tmp_path):
     from dictate_app.app.settings_store import SettingsStore
 

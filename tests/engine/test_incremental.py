@@ -88,7 +88,7 @@ def test_cancel_drops_queued_segments_and_the_next_recording_starts_clean():
     inc = IncrementalTranscriber(engine)
     for k in (1, 2, 3):
         inc.on_segment(clip(k))
-    inc.begin()  # a new key press cancels the old recording
+    inc.cancel()  # a new key press cancels the old recording
     gate.set()
     inc.on_segment(clip(4))
     assert inc.finish().text == "four"
