@@ -30,6 +30,7 @@ from dictate_app.output.per_app import PerAppInserter
 from dictate_app.output.strategy import Method
 from dictate_app.app.history_recorder import HistoryRecorder
 from dictate_app.store.history import History
+from dictate_app.text.rules import parse_rules
 from dictate_app.store.settings import Settings
 from tests.engine.test_remote_backend import serve_fake  # noqa: F401  (fixture)
 from tests.desktop.fakes import FakeClipboard, FakeKeyboard
@@ -664,3 +665,29 @@ def test_takes_waiting_for_a_model_that_fails_to_load_end_as_failed(harness):
     gate.set()
     assert h.wait_finished(1) == [(1, {"status": "failed", "message": message})]
     assert books(h) == ({}, ()) and h.notices == [message]
+
+
+# Rules rewrite the text before it is saved and inserted; the history holds it before the keys are
+# sent, then the insertion result (the coordinator's real flow with the history recorder).
+def test_rules_and_history_around_insertion(harness, tmp_path):
+    h = harness(texts=["call my mother now please"], script=[SPEECH])
+    history = History(tmp_path / "h.sqlite3")
+    recorder = HistoryRecorder(history)
+    h.co.transcript_log = recorder
+    h.co.postprocess = parse_rules("mother => Mom\nre: \\s*please$ =>").apply_to
+    h.co.finished.connect(recorder.finished)
+    in_history_when_sent = []
+    real_key = h.keyboard.key
+    h.keyboard.key = lambda chord, clear_modifiers=False: (
+        in_history_when_sent.append([e.text for e in history.recent()]), real_key(chord, clear_modifiers))
+    h.start()
+    h.co.press(0.0)
+    h.co.release(1000.0)
+    (_uid, details), = h.wait_finished(1)
+    assert details["status"] == "inserted" and details["text"] == "call my Mom now"
+    assert h.clipboard.content == {"text/plain": b"OLD"}  # pasted, then restored
+    assert in_history_when_sent == [["call my Mom now"]]  # saved before the paste chord
+    h.qtbot.waitUntil(lambda: history.recent()[0].insert_status == "inserted", timeout=2000)
+    entry = history.recent()[0]
+    assert entry.insert_method == "paste" and entry.language == "en" and entry.emotion == "HAPPY"
+    assert entry.target is None  # the harness's window ("w1") has no app or title: its id is not kept
