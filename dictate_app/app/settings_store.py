@@ -78,6 +78,15 @@ def saved_settings(path: str | Path | None = None) -> Settings:
     return settings
 
 
+def _known(keys: Iterable[str]) -> frozenset[str]:
+    """``keys`` as a set; a KeyError naming any that is not a setting."""
+    keys = frozenset(keys)
+    unknown = keys - set(KEYS)
+    if unknown:
+        raise KeyError(f"unknown setting(s) {', '.join(sorted(unknown))}")
+    return keys
+
+
 class SettingsStore(QObject):
     """Typed, validated settings persisted in QSettings, with this run's overrides on top;
     ``changed(key)`` after each real change."""
@@ -120,19 +129,14 @@ class SettingsStore(QObject):
     def watch(self, keys: Iterable[str], fn: Callable[[str], None]) -> None:
         """Call ``fn(key)`` on the GUI thread after the effective value of one of ``keys`` may
         have changed (a key saved anew, an override set)."""
-        keys = frozenset(keys)
-        unknown = keys - set(KEYS)
-        if unknown:
-            raise KeyError(f"unknown setting(s) {', '.join(sorted(unknown))}")
+        keys = _known(keys)
         self.changed.connect(lambda key: fn(key) if key in keys else None)
 
     def override(self, values: dict[str, Any]) -> list[str]:
         """This run's values for ``values``' keys (command-line options), never saved; emits
         ``changed`` for the keys whose effective value changed and gives them. Values are taken as
         given (the command line has checked them)."""
-        unknown = set(values) - set(KEYS)
-        if unknown:
-            raise KeyError(f"unknown setting(s) {', '.join(sorted(unknown))}")
+        _known(values)
         self._overrides.update(values)
         return self._refresh()
 
@@ -141,8 +145,12 @@ class SettingsStore(QObject):
         """The keys this run's command line sets."""
         return frozenset(self._overrides)
 
+    def _effective(self) -> Settings:
+        """The saved settings with this run's overrides on top."""
+        return replace(self.saved, **self._overrides)
+
     def _refresh(self) -> list[str]:
-        new = replace(self.saved, **self._overrides)
+        new = self._effective()
         keys = changed_keys(self.settings, new)
         self.settings = new  # one assignment: readers on other threads see old or new, whole
         for key in keys:
@@ -161,10 +169,9 @@ class SettingsStore(QObject):
         """Validate all of ``values`` first (nothing is stored if one is bad), store them, emit
         ``changed`` for each key whose saved value really changed (its override, if any, is
         dropped: the user's choice wins); gives those keys."""
+        _known(values)
         typed = {}
         for key, value in values.items():
-            if key not in KEYS:
-                raise KeyError(f"unknown setting {key!r}")
             try:
                 typed[key] = coerce(key, value)
             except Exception as exc:
@@ -176,7 +183,7 @@ class SettingsStore(QObject):
             self._save(new, keys)
             for key in keys:
                 self._overrides.pop(key, None)
-            self.settings = replace(new, **self._overrides)
+            self.settings = self._effective()
             for key in keys:
                 self.changed.emit(key)
         return keys
