@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -77,11 +76,11 @@ def cue_skip_samples(preroll_ms: float, cue_audible_until: float, recording_star
 class CuePlayer:
     """Plays cues at the ``sound_volume`` (0-100) of ``settings`` unless its ``sounds`` is off,
     both read at each cue: ``settings`` is the app's live settings (or any object with those two
-    attributes, e.g. a :class:`~dictate_app.store.settings.Settings`); None: on, at 50."""
+    attributes, e.g. a :class:`~dictate_app.store.settings.Settings`)."""
 
-    def __init__(self, settings=None, *, device: str | int | None = None,
+    def __init__(self, settings, *, device: str | int | None = None,
                  output_factory: Callable | None = None, margin_s: float = MARGIN_S):
-        self._settings = settings if settings is not None else SimpleNamespace(sounds=True, sound_volume=50)
+        self._settings = settings
         self.device = device
         self.margin_s = margin_s
         self._factory = output_factory

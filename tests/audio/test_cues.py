@@ -89,7 +89,7 @@ def test_no_output_device_still_calls_back():
     def broken(**kwargs):
         raise OSError("no default output device")
 
-    player = CuePlayer(output_factory=broken)
+    player = CuePlayer(Settings(), output_factory=broken)
     _play(player, "stop")  # returns: the callback came
 
 
@@ -114,7 +114,7 @@ def test_close_waits_for_the_cue_playing_and_plays_no_more():
             release.wait(5)
             super().write(data)
 
-    player = CuePlayer(output_factory=SlowOutput)
+    player = CuePlayer(Settings(), output_factory=SlowOutput)
     assert player.play("stop")
     closing = threading.Thread(target=player.close)
     closing.start()
