@@ -75,8 +75,6 @@ class Tray(QObject):
     ):
         super().__init__(parent)
         self.settings = settings
-        hotkey = self.hotkey = settings.hotkey
-        self.mode = Mode(settings.mode)
         self.hotkey_works = True  # False: the tooltip and Start dictation do not offer the key
         self._phase, self._detail, self._no_model = Phase.LOADING, "", False
         # Whether the last toggle_requested came from a left click on the icon (else the menu):
@@ -98,7 +96,7 @@ class Tray(QObject):
         self.hands_free_action = m.addAction("Start hands-free dictation")
         self.hands_free_action.triggered.connect(self.hands_free_requested)
         m.addSeparator()
-        self.mode_menu = self._choices("Hotkey mode", _mode_labels(hotkey), "mode")
+        self.mode_menu = self._choices("Hotkey mode", _mode_labels(self.hotkey), "mode")
         self.language_menu = self._choices(
             "Language", [(code, "Detect automatically" if code == "auto" else LANGUAGE_NAMES[code])
                          for code in LANGUAGE_CHOICES], "language")
@@ -127,7 +125,7 @@ class Tray(QObject):
         self._refresh()
         settings.watch(("mode", "language", "insert_method", "paste_keys", "microphone", "ai_mode"),
                        lambda key: self.set_choice(key, settings.get(key)))
-        settings.watch(("hotkey",), lambda _key: self.set_hotkey(settings.hotkey))
+        settings.watch(("hotkey",), self._hotkey_changed)
 
     def _choose(self, key: str, value: str) -> None:
         """A menu choice is a setting: saved, then carried out by whoever watches ``key``."""
@@ -152,10 +150,17 @@ class Tray(QObject):
         self._choice_menus[key] = sub
         return sub
 
-    def set_hotkey(self, hotkey: str) -> None:
+    @property
+    def hotkey(self) -> str:
+        return self.settings.hotkey
+
+    @property
+    def mode(self) -> Mode:
+        return Mode(self.settings.mode)
+
+    def _hotkey_changed(self, _key: str) -> None:
         """Relabel the hotkey-mode choices after the hotkey changed in the settings."""
-        self.hotkey = hotkey
-        labels = dict(_mode_labels(hotkey))
+        labels = dict(_mode_labels(self.hotkey))
         for action in self.mode_menu.actions():
             action.setText(labels[action.data()])
         self._refresh()
@@ -182,7 +187,6 @@ class Tray(QObject):
         for action in self._choice_menus[option].actions():
             action.setChecked(action.data() == value)
         if option == "mode":
-            self.mode = Mode(value)
             self._refresh()
 
     def _fill_microphones(self) -> None:

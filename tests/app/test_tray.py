@@ -99,10 +99,10 @@ def test_phase_changes_icon_tooltip_and_toggle_label(make_tray, qapp):
 def test_tooltip_and_start_entry_teach_the_key_in_its_mode(make_tray, qapp, screenshot):
     tray = make_tray()
     tray.set_phase(Phase.IDLE)
-    tray.set_choice("mode", "toggle")  # from the settings (or the tray's own Hotkey mode menu)
+    tray.settings.set("mode", "toggle")  # from the settings (or the tray's own Hotkey mode menu)
     assert tray.icon.toolTip() == "Dictate: Ready\nPress F9 anywhere to start, again to stop"
     assert tray.toggle_action.text() == "Start dictation (press F9)"
-    tray.set_hotkey("ctrl_r")
+    tray.settings.set("hotkey", "ctrl_r")
     assert tray.toggle_action.text() == "Start dictation (press Right Ctrl)"
     assert tray.icon.toolTip().endswith("Press Right Ctrl anywhere to start, again to stop")
     tray.set_model_info("/home/u/models (onnx on cpu)")
