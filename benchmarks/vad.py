@@ -1,7 +1,10 @@
-"""What Silero VAD costs: load time and time per 32 ms frame, onnxruntime (the app's) vs torch.
+"""What Silero VAD costs: load time and time per 32 ms frame, the app's runtime vs the others.
 
 Each runtime is measured in a fresh interpreter, so the load time includes its imports:
-``onnx`` is ``dictate_app.audio.vad`` (onnxruntime, one thread); ``torch`` is the path the app used
+``onnx`` is ``dictate_app.audio.vad`` as the app runs it (one thread; on sherpa-onnx's onnxruntime
+through its C API where that library is found, ``backend`` says which); ``onnxruntime_python`` is
+the same with that library hidden, so on onnxruntime's Python package (the fallback, and what the
+app used before issue 26); ``torch`` is the path the app used
 before, the ``silero-vad`` package's torch model with the process's thread count (as the live
 segmenter ran it), ``torch_1_thread`` the same on one thread (as the worker's trim ran it); both
 are skipped when the package is not installed.
@@ -36,9 +39,12 @@ t = np.arange(10 * 16000) / 16000
 audio = (0.3 * np.sin(2 * np.pi * 3 * t).clip(0) * sum(np.sin(2 * np.pi * f * t) / k
          for k, f in enumerate((140, 280, 420, 700, 1100), 1)) + 0.01 * rng.standard_normal(t.size)).astype(np.float32)
 frames = audio[: audio.size // 512 * 512].reshape(-1, 512)
-if runtime == "onnx":
-    from dictate_app.audio.vad import FrameScorer, SileroVad, load_session
-    load_session()
+if runtime in ("onnx", "onnxruntime_python"):
+    from dictate_app.audio import silero_runtime
+    from dictate_app.audio.vad import FrameScorer, SileroVad, load_session, session_backend
+    if runtime == "onnxruntime_python":
+        silero_runtime.library_candidates = lambda: []
+    backend = session_backend(load_session())
     load_s = time.perf_counter() - t0
     scorer = FrameScorer()
     score = scorer
@@ -46,6 +52,7 @@ if runtime == "onnx":
     spans = lambda: SileroVad().speech_spans(audio)
 else:
     import torch
+    backend = f"torch {torch.__version__}"
     threads = torch.get_num_threads()
     from silero_vad import get_speech_timestamps, load_silero_vad
     if runtime == "torch":  # as the app's capture path did: silero_vad's import sets 1 thread
@@ -67,10 +74,10 @@ for _ in range(rounds + 1):  # the first round warms up
     found = spans()
     whole.append(time.perf_counter() - t1)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"load_s": round(load_s, 3), "frame_ms_p50": round(statistics.median(per_frame[1:]) * 1000, 4),
+print(json.dumps({"backend": backend, "load_s": round(load_s, 3), "frame_ms_p50": round(statistics.median(per_frame[1:]) * 1000, 4),
                   "speech_spans_10s_s": round(statistics.median(whole[1:]), 4), "peak_rss_mb": round(rss, 1),
                   "speech_fraction": round(float(np.mean(np.array(probs) >= 0.5)), 3), "spans": len(found),
-                  "torch_imported": "torch" in sys.modules}))
+                  "torch_imported": "torch" in sys.modules, "onnxruntime_imported": "onnxruntime" in sys.modules}))
 """
 
 
@@ -94,6 +101,8 @@ def main() -> None:
                            "load_average_1min": round(os.getloadavg()[0], 2)},
                "frame_ms_budget": 32.0,
                "onnx": probe("onnx", args.rounds)}
+    if find_spec("onnxruntime") is not None:
+        results["onnxruntime_python"] = probe("onnxruntime_python", args.rounds)
     if find_spec("silero_vad") is not None:
         results["torch"] = probe("torch", args.rounds)
         # What the tray app's worker did around its trim (worker.one_torch_thread): one thread.

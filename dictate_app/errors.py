@@ -30,3 +30,8 @@ class MicrophoneError(DictateError):
     """No usable microphone, or no audio library."""
 
     exit_code = 4
+
+
+class VadError(DictateError):
+    """Silero VAD cannot run: its model file or its runtime (onnxruntime) is missing or failed.
+    (Here, not in audio/vad.py, because audio/silero_runtime.py raises it too.)"""

@@ -1,4 +1,5 @@
-"""Voice activity detection with Silero VAD v6, run on onnxruntime (no torch).
+"""Voice activity detection with Silero VAD v6, run on onnxruntime (no torch): sherpa-onnx's own
+library through its C API (:mod:`dictate_app.audio.silero_runtime`), else onnxruntime's Python package.
 
 Used to split long audio into model-sized windows at pauses, to trim silence from recordings and
 to notice recordings that hold no speech at all (so nothing is typed and the model is not run).
@@ -17,6 +18,7 @@ CLI: ``python -m dictate_app.audio.vad FILE`` prints the speech spans of an audi
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from importlib.util import find_spec
@@ -24,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dictate_app.audio import silero_runtime
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.audio.vad_spans import FRAME, Span, spans_from_probabilities
-from dictate_app.errors import DictateError
+from dictate_app.errors import DictateError, VadError
 from dictate_app.resources import resource_dir
 
 # SenseVoice's demo caps a pass at 30 s; longer passes cost more than they gain.
@@ -37,10 +40,6 @@ MODEL_FILE = "silero_vad.onnx"
 STREAM_WINDOW = FRAME
 # ...plus the last 64 samples of the frame before (v5 and later; zeros before the first frame).
 CONTEXT = 64
-
-
-class VadError(DictateError):
-    """Silero VAD cannot run: its model file or onnxruntime is missing."""
 
 
 def model_path() -> Path:
@@ -63,7 +62,12 @@ _session_lock = threading.Lock()
 
 
 def load_session():
-    """The process's one onnxruntime session for Silero VAD, created on first call (thread-safe).
+    """The process's one Silero VAD session, created on first call (thread-safe).
+
+    Preferably on the onnxruntime library that sherpa-onnx ships (:mod:`.silero_runtime`, through
+    its C API): the speech model needs that library anyway, so the VAD costs no second runtime.
+    Where it is not found, onnxruntime's Python package (as in the full flavour). Either way the
+    session has ``run(None, {"input", "state", "sr"}) -> [prob, state]``.
 
     One intra-op thread: the VAD runs inside the audio path, and more threads would take cores
     from the speech model for a 0.2 ms job. A session is stateless (the recurrent state is passed
@@ -72,18 +76,31 @@ def load_session():
     global _session
     with _session_lock:
         if _session is None:
-            try:
-                import onnxruntime
-            except ImportError:
-                raise VadError("onnxruntime is not installed, and Dictate needs it to find speech; "
-                               "install requirements/cpu.txt or requirements/app.txt.") from None
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3  # its load-time notices are not the user's business
-            _session = onnxruntime.InferenceSession(str(model_path()), sess_options=options,
-                                                    providers=["CPUExecutionProvider"])
+            model = model_path()
+            _session = silero_runtime.open_session(model, threads=1) or _python_session(model)
+            logging.getLogger(__name__).info("Silero VAD runs on %s", session_backend(_session))
         return _session
+
+
+def _python_session(model: Path):
+    """Silero VAD on onnxruntime's Python package: the fallback where sherpa-onnx's library is not found."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise VadError("Neither sherpa-onnx's onnxruntime library nor onnxruntime's Python package was found, "
+                       "and Dictate needs one to find speech; install requirements/cpu.txt.") from None
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # its load-time notices are not the user's business
+    return onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def session_backend(session) -> str:
+    """Which runtime a session from :func:`load_session` runs on (for logs and tests)."""
+    if isinstance(session, silero_runtime.CApiSession):
+        return session.backend
+    return f"onnxruntime {sys.modules['onnxruntime'].__version__} (Python package)"
 
 
 def session_loaded() -> bool:

@@ -42,3 +42,29 @@ def ncc_best(recorded: np.ndarray, source: np.ndarray) -> tuple[float, int]:
 
 def silence(seconds: float, rate: int = MODEL_RATE) -> np.ndarray:
     return np.zeros(int(seconds * rate), np.float32)
+
+
+@pytest.fixture(scope="session")
+def vad_clips(speech_16k) -> dict[str, np.ndarray]:
+    """Clips to compare VAD runtimes on: fixture speech (the miniature model's held-out espeak-ng
+    voices, en and zh), silence, noise, a whisper of speech, noisy speech, and a 40 s recording
+    whose speech runs past the 29 s span limit."""
+    from dictate_app.audio.convert import resample
+    from tools.minisv import corpus
+
+    rng = np.random.default_rng(3)
+    specs = corpus.make_specs(12, seed=11, split="heldout")
+    spoken = [resample(corpus.render(spec), corpus.ESPEAK_RATE, MODEL_RATE).astype(np.float32) for spec in specs]
+    long_parts = []
+    while sum(p.size for p in long_parts) < 40 * MODEL_RATE:
+        for clip in spoken:
+            long_parts += [clip, silence(float(rng.uniform(0.05, 0.6)))]
+    noisy = speech_16k + (0.02 * rng.standard_normal(speech_16k.size)).astype(np.float32)
+    return {
+        **{f"heldout-{i}": c for i, c in enumerate(spoken)},
+        "silence": silence(1.5),
+        "noise": (0.05 * rng.standard_normal(2 * MODEL_RATE)).astype(np.float32),
+        "quiet-speech": np.concatenate([silence(0.5), 0.05 * speech_16k, silence(0.5)]),
+        "noisy-speech": noisy,
+        "long-40s": np.concatenate(long_parts)[: 40 * MODEL_RATE + 123],
+    }

@@ -9,16 +9,18 @@ rules alone: test_vad_spans.py.)
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from dictate_app.audio import silero_runtime
 from dictate_app.audio import vad as vad_module
-from dictate_app.audio.convert import MODEL_RATE, resample
+from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.audio.vad import (STREAM_WINDOW, FrameScorer, SileroVad, Span, SpeechStream, VadError,
-                                   load_session, model_path, speech_probabilities)
+                                   load_session, model_path, session_backend, speech_probabilities)
 from tests.audio.conftest import silence
 
 
@@ -36,12 +38,34 @@ def test_a_missing_model_is_a_sentence_for_the_user(monkeypatch, tmp_path):
         model_path()
 
 
-def test_the_session_uses_one_thread_and_is_shared():
+def test_the_session_is_shared_and_runs_on_sherpa_onnxs_library_with_one_thread():
+    """Linux with sherpa-onnx installed (every install here): its onnxruntime, not the Python package."""
     session = load_session()
     assert session is load_session()
+    assert isinstance(session, silero_runtime.CApiSession) and session.threads == 1
+    assert "(sherpa-onnx's, C API" in session_backend(session)
+
+
+def test_without_sherpa_onnxs_library_the_python_package_runs_it_on_one_thread(monkeypatch, speech_16k):
+    onnxruntime = pytest.importorskip("onnxruntime")
+    monkeypatch.setattr(silero_runtime, "library_candidates", lambda: [])
+    monkeypatch.setattr(vad_module, "_session", None)  # restored after the test
+    session = load_session()
+    assert isinstance(session, onnxruntime.InferenceSession)
     assert session.get_session_options().intra_op_num_threads == 1
     assert session.get_session_options().inter_op_num_threads == 1
     assert session.get_providers() == ["CPUExecutionProvider"]
+    assert session_backend(session) == f"onnxruntime {onnxruntime.__version__} (Python package)"
+    assert speech_probabilities(speech_16k).max() > 0.9
+
+
+def test_without_either_runtime_the_user_reads_what_to_install(monkeypatch):
+    monkeypatch.setattr(silero_runtime, "library_candidates", lambda: [])
+    monkeypatch.setattr(vad_module, "_session", None)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime -> ImportError
+    with pytest.raises(VadError, match="Neither sherpa-onnx's onnxruntime library nor onnxruntime's Python "
+                                       "package was found.*install requirements/cpu.txt"):
+        load_session()
 
 
 def test_speech_scores_high_and_silence_low(speech_16k):
@@ -115,28 +139,10 @@ def _reference_spans(samples: np.ndarray, **kwargs) -> list[Span]:
 
 
 @pytest.fixture(scope="module")
-def clips(speech_16k):
-    """Fixture speech (the miniature model's held-out voices, en and zh), silence, noise, a
-    whisper of speech, and a 40 s recording whose speech runs past the 29 s span limit."""
+def clips(vad_clips):
+    """The VAD clips (tests/audio/conftest.py), for comparisons with the silero-vad package."""
     pytest.importorskip("silero_vad")
-    from tools.minisv import corpus
-
-    rng = np.random.default_rng(3)
-    specs = corpus.make_specs(12, seed=11, split="heldout")
-    spoken = [resample(corpus.render(spec), corpus.ESPEAK_RATE, MODEL_RATE).astype(np.float32) for spec in specs]
-    long_parts = []
-    while sum(p.size for p in long_parts) < 40 * MODEL_RATE:
-        for clip in spoken:
-            long_parts += [clip, silence(float(rng.uniform(0.05, 0.6)))]
-    noisy = speech_16k + (0.02 * rng.standard_normal(speech_16k.size)).astype(np.float32)
-    return {
-        **{f"heldout-{i}": c for i, c in enumerate(spoken)},
-        "silence": silence(1.5),
-        "noise": (0.05 * rng.standard_normal(2 * MODEL_RATE)).astype(np.float32),
-        "quiet-speech": np.concatenate([silence(0.5), 0.05 * speech_16k, silence(0.5)]),
-        "noisy-speech": noisy,
-        "long-40s": np.concatenate(long_parts)[: 40 * MODEL_RATE + 123],
-    }
+    return vad_clips
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ Release-to-text (key up to text in the target) is measured, printed, and written
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,14 @@ def test_silence_types_nothing_and_says_so(session):
     assert target.text() == "" and desktop.focused_window() == target.wid
     assert clipboard(desktop) == OLD_CLIPBOARD
     assert app.logged_texts() == logged_before
+
+
+def test_the_vad_ran_on_sherpa_onnxs_library_without_onnxruntimes_python_package(session):
+    """Issue 26: after the dictations above (the live VAD scored them), the app process has loaded
+    sherpa-onnx's libonnxruntime and never imported onnxruntime's Python package (whose extension
+    module would be mapped), though this test venv has it installed."""
+    desktop, target, app = session
+    maps = Path(f"/proc/{app.proc.pid}/maps").read_text()
+    assert "onnxruntime_pybind11_state" not in maps
+    assert "/sherpa_onnx/lib/libonnxruntime.so" in maps
+    assert "Silero VAD runs on onnxruntime 1.28.2 (sherpa-onnx's, C API 28)" in app.stderr()
