@@ -17,8 +17,8 @@ does not support; the table is append-only (ABI-stable), so the positions below 
 version that has them; every call returns an ``OrtStatus*``, NULL for success.
 
 Thread safety: onnxruntime's ``Run`` may be called from several threads on one session; each
-:meth:`CApiSession.run` builds its own tensors around its own numpy buffers. ctypes releases the
-GIL during every foreign call, so a Run does not hold up the GUI or the audio thread.
+thread scores through its own numpy buffers and the tensors over them (:class:`_Tensors`). ctypes
+releases the GIL during every foreign call, so a Run does not hold up the GUI or the audio thread.
 
 Only the Linux lookup has run (this project's machines): the macOS and Windows file names come
 from the sherpa-onnx wheels' layout, and a miss there only means the fallback.
@@ -29,6 +29,8 @@ from __future__ import annotations
 import ctypes
 import logging
 import sys
+import threading
+import weakref
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -71,8 +73,8 @@ _API = {
     "GetErrorMessage": (2, ctypes.c_char_p, (_P,)),
     "CreateEnv": (3, _P, (ctypes.c_int, ctypes.c_char_p, _PP)),
     "CreateSession": (7, _P, (_P, _PATH, _P, _PP)),
-    # Run's and CreateTensorWithDataAsOrtValue's OrtValue* arrays are passed as plain addresses
-    # into one array per call (cheaper than typed pointers: these run for every 32 ms frame).
+    # Run's and CreateTensorWithDataAsOrtValue's OrtValue* arguments are plain addresses into
+    # the array of a thread's tensors (_Tensors), which holds inputs then outputs.
     "Run": (9, _P, (_P, _P, ctypes.POINTER(ctypes.c_char_p), _P, _SIZE, ctypes.POINTER(ctypes.c_char_p), _SIZE, _P)),
     "CreateSessionOptions": (10, _P, (_PP,)),
     "SetSessionLogSeverityLevel": (22, _P, (_P, ctypes.c_int)),
@@ -193,8 +195,7 @@ class CApiSession:
     def __init__(self, api: CApi, model: Path, threads: int = 1) -> None:
         self.api, self.model, self.threads = api, model, threads
         self._session: int | None = None
-        self._shapes: dict[tuple[int, ...], ctypes.Array] = {}  # shared by threads: only ever added to
-        self._name_arrays: dict[tuple[str, ...], ctypes.Array] = {}
+        self._local = threading.local()  # each thread's _Tensors
         options = api.make("start", api.CreateSessionOptions)
         try:
             api.check(api.SetIntraOpNumThreads(options, threads), "set its thread count")
@@ -217,63 +218,89 @@ class CApiSession:
 
     @property
     def backend(self) -> str:
-        """Which runtime this is, for logs and ``doctor``."""
+        """Which runtime this is, for logs and tests."""
         return f"onnxruntime {self.api.version} (sherpa-onnx's, C API {self.api.api_version})"
-
-    def _shape(self, shape: tuple[int, ...]):
-        """``shape`` as the int64 array onnxruntime reads (it copies it): made once per shape."""
-        found = self._shapes.get(shape)
-        if found is None:
-            found = self._shapes[shape] = (ctypes.c_int64 * max(1, len(shape)))(*shape)
-        return found
-
-    def _names(self, names: tuple[str, ...]):
-        """``names`` as the ``const char*`` array Run takes: made once per set of names."""
-        found = self._name_arrays.get(names)
-        if found is None:
-            found = self._name_arrays[names] = (ctypes.c_char_p * len(names))(*(name.encode() for name in names))
-        return found
 
     def run(self, output_names, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         """Score one frame: ``feeds`` holds ``input`` (float32, (1, 576)), ``state`` (float32,
-        (2, 1, 128)) and ``sr`` (int64 scalar); returns ``[prob (1, 1), state (2, 1, 128)]``."""
+        (2, 1, 128)) and ``sr`` (int64 scalar); returns ``[prob (1, 1), state (2, 1, 128)]``
+        (new arrays)."""
         if output_names is not None and tuple(output_names) != OUTPUTS:
             raise ValueError(f"this session gives {OUTPUTS}, not {output_names}")
         if self._session is None:
             raise VadError("The voice detector was closed; restart Dictate.")
         names = tuple(feeds)
-        if "input" not in feeds or "state" not in feeds:
-            raise ValueError(f"Silero VAD takes input, state and sr, not {names}")
-        # Outputs go into our own buffers: onnxruntime checks their shape and type against what
-        # the model computes (a mismatch is an error status), and leaves nothing of its own to free.
-        outputs = [np.empty((np.shape(feeds["input"])[0], 1), np.float32), np.empty(np.shape(feeds["state"]), np.float32)]
-        arrays = [np.ascontiguousarray(feeds[name]) for name in names] + outputs
-        values = (ctypes.c_void_p * len(arrays))()  # the tensors over those buffers (not copies)
-        api, size, first = self.api, ctypes.sizeof(ctypes.c_void_p), ctypes.addressof(values)
-        try:
-            for i, array in enumerate(arrays):
-                kind = _ELEMENT_TYPES.get(array.dtype)
-                if kind is None:
-                    raise ValueError(f"Silero VAD takes float32 audio and state and an int64 rate, not {array.dtype}")
-                status = api.CreateTensorWithDataAsOrtValue(api.memory, array.ctypes.data, array.nbytes, self._shape(array.shape),
-                                                            array.ndim, kind, first + i * size)
-                if status:
-                    api.check(status, "pass it audio")
-            status = api.Run(self._session, None, self._names(names), first, len(names),
-                             self._names(OUTPUTS), len(OUTPUTS), first + len(names) * size)
-            if status:
-                api.check(status, "score audio")
-        finally:
-            for value in values:
-                if value:
-                    api.ReleaseValue(value)
-        return outputs
+        arrays = [np.asarray(feeds[name]) for name in names]
+        tensors = getattr(self._local, "tensors", None)
+        if tensors is None or tensors.names != names or any(
+                a.shape != b.shape or a.dtype != b.dtype for a, b in zip(arrays, tensors.inputs)):
+            # This thread's first frame (or other shapes): its buffers and tensors, kept for the next ones.
+            tensors = self._local.tensors = _Tensors(self, names, arrays)
+        for array, buffer in zip(arrays, tensors.inputs):
+            np.copyto(buffer, array)
+        status = self.api.Run(self._session, None, tensors.input_names, tensors.input_values, len(names),
+                              tensors.output_names, len(OUTPUTS), tensors.output_values)
+        if status:
+            self.api.check(status, "score audio")
+        return [tensors.outputs[0].copy(), tensors.outputs[1].copy()]
 
     def close(self) -> None:
         """Free the session (idempotent). The process's one session lives until exit."""
         if self._session is not None:
             self.api.ReleaseSession(self._session)
             self._session = None
+
+
+class _Tensors:
+    """One thread's buffers for a session's inputs and outputs, and the tensors (OrtValues) over
+    them, made on the thread's first frame and reused for every later one: making and freeing five
+    tensors per frame cost 25-50 us beside Run's 110 us (0.27 against 0.19 ms per frame on the
+    Python package, benchmarks/vad.py). Each thread has its own, so concurrent Runs never share a
+    buffer; they are freed when the thread ends (or the shapes change): onnxruntime only wraps
+    our memory, so freeing a tensor leaves the numpy buffer to Python."""
+
+    live = 0  # tensors made and not yet freed in this process (a test checks threads give theirs back)
+    _count_lock = threading.Lock()
+
+    def __init__(self, session: CApiSession, names: tuple[str, ...], arrays: list[np.ndarray]) -> None:
+        if "input" not in names or "state" not in names:
+            raise ValueError(f"Silero VAD takes input, state and sr, not {names}")
+        for array in arrays:
+            if array.dtype not in _ELEMENT_TYPES:
+                raise ValueError(f"Silero VAD takes float32 audio and state and an int64 rate, not {array.dtype}")
+        api = session.api
+        self.names = names
+        self.inputs = [np.empty(array.shape, array.dtype) for array in arrays]
+        # Outputs go into our own buffers: onnxruntime checks their shape and type against what
+        # the model computes (a mismatch is an error status), and leaves nothing of its own to free.
+        self.outputs = [np.empty((arrays[names.index("input")].shape[0], 1), np.float32),
+                        np.empty(arrays[names.index("state")].shape, np.float32)]
+        buffers = self.inputs + self.outputs
+        values = (ctypes.c_void_p * len(buffers))()
+        weakref.finalize(self, _free_tensors, api.ReleaseValue, values)
+        size = ctypes.sizeof(ctypes.c_void_p)
+        for i, buffer in enumerate(buffers):
+            shape = (ctypes.c_int64 * max(1, buffer.ndim))(*buffer.shape)  # onnxruntime copies it
+            status = api.CreateTensorWithDataAsOrtValue(api.memory, buffer.ctypes.data, buffer.nbytes, shape, buffer.ndim,
+                                                        _ELEMENT_TYPES[buffer.dtype], ctypes.addressof(values) + i * size)
+            if status:
+                api.check(status, "pass it audio")
+            with _Tensors._count_lock:
+                _Tensors.live += 1
+        self.input_values = ctypes.addressof(values)
+        self.output_values = ctypes.addressof(values) + len(names) * size
+        self.input_names = (ctypes.c_char_p * len(names))(*(name.encode() for name in names))
+        self.output_names = (ctypes.c_char_p * len(OUTPUTS))(*(name.encode() for name in OUTPUTS))
+        self._values = values
+
+
+def _free_tensors(release, values: ctypes.Array) -> None:
+    """Free the tensors of a :class:`_Tensors` (its finalizer: it runs after the thread is gone)."""
+    for value in values:
+        if value:
+            release(value)
+            with _Tensors._count_lock:
+                _Tensors.live -= 1
 
 
 _api_cache: dict[Path, CApi | None] = {}

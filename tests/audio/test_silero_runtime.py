@@ -10,6 +10,7 @@ version), a bad model as one sentence, every call's status checked, threads, and
 from __future__ import annotations
 
 import ctypes
+import gc
 import resource
 import subprocess
 import sys
@@ -160,6 +161,16 @@ def test_run_returns_the_probability_and_the_next_state_like_the_python_package(
     np.testing.assert_allclose(ours[1], theirs[1], atol=1e-5)
 
 
+def test_results_are_new_arrays_that_later_frames_leave_alone(session, speech_16k):
+    """The buffers are reused frame after frame: what run returned must not change with them."""
+    feeds = {"input": np.zeros((1, 576), np.float32), "state": np.zeros((2, 1, 128), np.float32),
+             "sr": np.array(16000, np.int64)}
+    first = session.run(None, feeds)
+    kept = [a.copy() for a in first]
+    session.run(None, {**feeds, "input": speech_16k[None, 8000:8576].copy(), "state": first[1]})
+    assert all(np.array_equal(a, b) for a, b in zip(first, kept))
+
+
 # ---- errors are sentences, never crashes --------------------------------------------------------
 
 def test_a_model_file_that_is_not_onnx_is_a_sentence(session, tmp_path):
@@ -244,6 +255,29 @@ def test_streams_in_threads_share_the_session_and_keep_their_own_state(session, 
     assert all(np.array_equal(a, b) for a, b in zip(alone, together))
 
 
+def test_each_thread_reuses_its_tensors_and_gives_them_back_when_it_ends(session, speech_16k):
+    """Five tensors per thread (three inputs, two outputs), made on its first frame, not per frame,
+    and freed when the thread is gone: the recorder's threads come and go with takes."""
+    frames = speech_16k[: 10 * STREAM_WINDOW].reshape(10, STREAM_WINDOW)
+    gc.collect()
+    before = silero_runtime._Tensors.live
+    during: list[int] = []
+
+    def score() -> None:
+        scorer = FrameScorer(session)
+        for frame in frames:
+            scorer(frame)
+        during.append(silero_runtime._Tensors.live)
+
+    for _ in range(20):
+        thread = threading.Thread(target=score)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert during == [before + 5] * 20
+    assert silero_runtime._Tensors.live == before
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -253,7 +287,7 @@ def _rss_mb() -> float:
 
 @pytest.mark.slow
 def test_a_hundred_thousand_frames_do_not_grow_memory(session, speech_16k):
-    """Every call makes five tensors and may make a status: none may stay behind. A leaked
+    """A status on a failure, tensors per thread: nothing may stay behind per call. A leaked
     OrtValue per call would be megabytes over 100k frames (53 minutes of audio)."""
     frames = np.resize(speech_16k, 100 * STREAM_WINDOW).reshape(100, STREAM_WINDOW)
     scorer = FrameScorer(session)
