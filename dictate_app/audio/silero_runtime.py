@@ -2,9 +2,9 @@
 
 Why: the speech model runs on sherpa-onnx, whose wheel carries its own onnxruntime
 (``sherpa_onnx/lib/libonnxruntime.so``, 1.28.2 in sherpa-onnx 2.0.1). Running Silero VAD (a 2 MB
-model, one 512-sample frame per call) on onnxruntime's Python package as well cost about 83 MB
-installed, 35 MB in the CPU bundle and 46 MB of the tray app's memory (README "What is left and
-why"). sherpa-onnx's own Python VAD cannot replace the scorer: it answers only "speech or not"
+model, one 512-sample frame per call) on onnxruntime's Python package as well cost 83 MB
+installed (with protobuf and flatbuffers) and 32 MB of the tray app's RSS at ready (442 -> 410 MB,
+``benchmarks/results/footprint-2026-12-06-silero-*.json``). sherpa-onnx's own Python VAD cannot replace the scorer: it answers only "speech or not"
 after its own trigger rules, and our segmentation needs Silero's probability for every frame.
 
 :func:`open_session` returns a :class:`CApiSession` shaped like ``onnxruntime.InferenceSession``
