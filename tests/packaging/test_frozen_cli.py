@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 import soundfile
 
@@ -85,10 +86,25 @@ def test_the_cpu_flavour_carries_neither_torch_nor_funasr(frozen_exe, build_info
     if build_info["flavour"] != "cpu":
         pytest.skip("only the cpu flavour leaves torch out")
     internal = bundle_dir(frozen_exe) / "_internal"
-    present = [name for name in ("torch", "funasr", "silero_vad", "onnx") if (internal / name).exists()]
+    # onnxruntime: Silero VAD runs on sherpa-onnx's own library (issue 26), not the Python package.
+    present = [name for name in ("torch", "funasr", "silero_vad", "onnx", "onnxruntime") if (internal / name).exists()]
     assert not present
     assert (internal / "dictate_app" / "data" / "vad" / "silero_vad.onnx").is_file()
     assert (internal / "dictate_app" / "data" / "sounds" / "start.wav").is_file()
+
+
+def test_silero_vad_runs_on_sherpa_onnxs_library_inside_the_bundle(frozen_exe, fixture_onnx_dir, tmp_path):
+    """A recording over 30 s is cut at its pauses by Silero VAD, which must find libonnxruntime
+    in sherpa_onnx's folder of the bundle (and, in the cpu flavour, has nothing else to run on)."""
+    clip = speak("please open the door", "en-us+m3")
+    pause = np.zeros(RATE, np.float32)
+    audio = np.tile(np.concatenate([clip, pause]), -(-35 * RATE // (clip.size + pause.size)))
+    path = tmp_path / "long.wav"
+    soundfile.write(path, audio, RATE)
+    done = run_frozen(frozen_exe, "--debug", "transcribe", "--model", fixture_onnx_dir, path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Silero VAD runs on onnxruntime" in done.stderr and "(sherpa-onnx's, C API" in done.stderr
+    assert done.stdout.count("please open the door") >= 2
 
 
 def test_a_missing_model_is_one_sentence_not_a_traceback(frozen_exe, tmp_path, speech_files):
