@@ -70,8 +70,8 @@ def load_session():
     session has ``run(None, {"input", "state", "sr"}) -> [prob, state]``.
 
     One intra-op thread: the VAD runs inside the audio path, and more threads would take cores
-    from the speech model for a 0.2 ms job. A session is stateless (the recurrent state is passed
-    in and out), so every stream and every thread shares it.
+    from the speech model for a 0.1 ms job (benchmarks/vad.py). A session is stateless (the
+    recurrent state is passed in and out), so every stream and every thread shares it.
     """
     global _session
     with _session_lock:
