@@ -287,8 +287,9 @@ class SpeechStream:
 
     def provisional(self) -> list[np.ndarray]:
         """Segments whose pause has begun (``pad_ms`` of it, at least one window) but not yet
-        lasted ``min_silence_ms``, oldest first, each once. If the pause lasts, :meth:`feed` later returns the same samples
-        as a closed segment; if speech resumes, the segment grows and the provisional one is stale."""
+        lasted ``min_silence_ms``, oldest first, each once. If the pause lasts, :meth:`feed` later
+        returns the same samples as a closed segment; if speech resumes, the segment grows and the
+        provisional one is stale."""
         out, self._provisional = self._provisional, []
         return out
 
