@@ -46,14 +46,17 @@ SEGMENT_SILENCE_S = 0.5
 _START, _STOP, _CANCEL, _CLOSE, _OPEN, _BLOCKS, _FINISHED, _WARM = range(8)
 
 
-def live_segmenter(segment_silence_s: float = SEGMENT_SILENCE_S):
-    """The live VAD a recorder cuts its segments with (a :class:`SpeechStream`)."""
-    from dictate_app.audio.speech import LEAD_IN_S, MIN_SPEECH_MS
+def live_segmenter(segment_silence_s: float = SEGMENT_SILENCE_S, trail_ms: int | None = None):
+    """The live VAD a recorder cuts its segments with (a :class:`SpeechStream`); ``trail_ms``
+    (default ``LIVE_TRAIL_MS``) is the audio kept after each segment's speech (measurements only)."""
+    from dictate_app.audio.speech import LEAD_IN_S, LIVE_TRAIL_MS, MIN_SPEECH_MS
     from dictate_app.audio.vad import SpeechStream
 
     # The shortest speech the after-release trim keeps (a short "yes") is a segment too, and a
-    # segment starts as early before its speech as the trim's output does (LEAD_IN_S).
+    # segment starts as early before its speech as the trim's output does (LEAD_IN_S). Its short
+    # trailing pad (LIVE_TRAIL_MS) hands it out as soon as two windows of the pause are heard.
     return SpeechStream(min_silence_ms=int(segment_silence_s * 1000), min_speech_ms=MIN_SPEECH_MS,
+                        pad_ms=LIVE_TRAIL_MS if trail_ms is None else trail_ms,
                         lead_in_ms=round(LEAD_IN_S * 1000))
 
 

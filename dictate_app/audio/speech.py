@@ -25,6 +25,19 @@ SPAN_PAD_MS = 30
 # one to three 32 ms frames after a soft onset, so its own 96 ms pad left live segments starting
 # only about 45 ms before the speech, and a soft first word could be lost (issue 26).
 LEAD_IN_S = PAD_S + SPAN_PAD_MS / 1000
+# Audio live segments keep after their speech: two 32 ms windows, so a segment is handed out (its
+# speculative final pass starts) once two windows of its pause are heard, 32 ms sooner than with
+# Silero's 96 ms pad (issue 26). A segment's speech ends where Silero's own spans end (the first
+# window of the pause: windows where Silero is unsure stay in). Measured on espeak-ng speech
+# (benchmarks/vad_tail.py, benchmarks/results/vad-tail-2026-12-06.json, 156 segments): that end is
+# 0.01 s before to 0.66 s after the acoustic end of the last word (its last 10 ms within 40 dB of
+# the loudest; median 0.05-0.08 s after), so every segment keeps the last word and at least 0.05 s
+# after it (median 0.11-0.15 s); the trim after release keeps 0.22 s or more. One window (32 ms)
+# would start the pass another 32 ms sooner, but a stop's closure inside a word (one quiet window)
+# then hands out a copy that goes stale when the word resumes, and its pass, which cannot be
+# stopped, can hold up the final one: 0.51 stale copies per benchmark clause against 0.09 (and
+# 0.02 with 96 ms); in the 10 s benchmark take the last word has one.
+LIVE_TRAIL_MS = 64
 
 _shared: SileroVad | None = None
 _shared_lock = threading.Lock()

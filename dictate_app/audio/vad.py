@@ -198,12 +198,15 @@ class SpeechStream:
 
     A segment opens when the speech probability reaches ``threshold`` and closes after
     ``min_silence_ms`` below ``threshold - 0.15`` (Silero's own hysteresis). Segments shorter than
-    ``min_speech_ms`` (clicks, a cough) are dropped. Each segment keeps ``pad_ms`` of audio on both
-    sides, or ``lead_in_ms`` (rounded up to whole windows) before it when that is given: Silero
+    ``min_speech_ms`` (clicks, a cough) are dropped. Its speech ends where its pause begins: at the
+    first window below ``threshold - 0.15`` after its last speech window, as in Silero's own spans
+    (windows in between, where Silero is unsure, may hold a soft trailing consonant and are kept).
+    Each segment keeps ``pad_ms`` of audio (in whole windows) after that, and the same before its
+    first speech window, or ``lead_in_ms`` (rounded up to whole windows) when that is given: Silero
     fires late on a soft onset, so a segment needs more audio before its first speech window than
-    after its last (see :data:`dictate_app.audio.speech.LEAD_IN_S`). The lead-in never reaches back
-    into the segment before. A stream owns the model's state (the session is shared): use one
-    stream per thread.
+    after its end (see :data:`dictate_app.audio.speech.LEAD_IN_S` and ``LIVE_TRAIL_MS``). The
+    lead-in never reaches back into the segment before. A stream owns the model's state (the
+    session is shared): use one stream per thread.
     """
 
     def __init__(self, *, threshold: float = 0.5, min_silence_ms: int = 500, pad_ms: int = 100,
@@ -273,8 +276,10 @@ class SpeechStream:
                     self._base += drop * STREAM_WINDOW
                 continue
             if prob >= self.threshold:
-                self._speech_end, self._silence = len(self._windows), 0
+                self._speech_end, self._silence, self._quiet_from = len(self._windows), 0, None
             elif prob < self.threshold - 0.15:
+                if self._quiet_from is None:  # the pause begins with this window
+                    self._quiet_from = len(self._windows) - 1
                 self._silence += 1
                 if self._silence == self._pause_windows and self._speech_end - self._start >= self.min_speech_windows:
                     # The pause has begun: this is the segment exactly as it will close if the
@@ -286,31 +291,43 @@ class SpeechStream:
                         closed.append(segment)
         return closed
 
+    def _end(self) -> int:
+        """Index in ``_windows`` after the open segment's trailing pad, once its pause has begun."""
+        assert self._quiet_from is not None
+        return min(self._quiet_from + self.pad_windows, len(self._windows))
+
     def _segment_audio(self) -> np.ndarray:
         """The open segment with its pads: from the lead-in before its start to the pad after its speech."""
         assert self._start is not None
         first = max(0, self._start - self.lead_in_windows)
-        return np.concatenate(self._windows[first:min(self._speech_end + self.pad_windows, len(self._windows))])
+        return np.concatenate(self._windows[first:self._end()])
 
     def provisional(self) -> list[np.ndarray]:
-        """Segments whose pause has begun (``pad_ms`` of it) but not yet lasted ``min_silence_ms``,
-        oldest first, each once. If the pause lasts, :meth:`feed` later returns the same samples
-        as a closed segment; if speech resumes, the segment grows and the provisional one is stale."""
+        """Segments whose pause has begun (``pad_ms`` of it, at least one window) but not yet
+        lasted ``min_silence_ms``, oldest first, each once. If the pause lasts, :meth:`feed` later
+        returns the same samples as a closed segment; if speech resumes, the segment grows and the
+        provisional one is stale."""
         out, self._provisional = self._provisional, []
         return out
 
     @property
     def tail_end(self) -> int | None:
-        """Where the open segment ends once its pause has begun (speech end plus pad), as a stream
+        """Where the open segment ends once its pause has begun (pause start plus pad), as a stream
         position; None while speech may still be going on (the tail then runs to the end)."""
         if self._start is not None and self._silence >= self._pause_windows:
-            return self._base + (self._speech_end + self.pad_windows) * STREAM_WINDOW
+            return self._base + self._end() * STREAM_WINDOW
         return None
+
+    @property
+    def speech_end(self) -> int | None:
+        """Stream position after the open segment's last speech window (probability at or above
+        ``threshold``); None while no segment is open. (Measurements: ``benchmarks/vad_tail.py``.)"""
+        return None if self._start is None else self._base + self._speech_end * STREAM_WINDOW
 
     def _close(self) -> np.ndarray | None:
         assert self._start is not None
         speech_windows = self._speech_end - self._start
-        end = min(self._speech_end + self.pad_windows, len(self._windows))
+        end = self._end()
         segment = self._segment_audio()
         emitted = speech_windows >= self.min_speech_windows
         if emitted:
@@ -319,7 +336,7 @@ class SpeechStream:
         keep_from = max(end if emitted else 0, len(self._windows) - self.lead_in_windows)
         self._windows = self._windows[keep_from:]
         self._base += keep_from * STREAM_WINDOW
-        self._start, self._speech_end, self._silence = None, 0, 0
+        self._start, self._speech_end, self._silence, self._quiet_from = None, 0, 0, None
         return segment if emitted else None
 
     @property
@@ -355,6 +372,7 @@ class SpeechStream:
         self._start: int | None = None  # index in _windows of the open segment's first speech window
         self._speech_end = 0  # index after its last speech window
         self._silence = 0  # windows since the probability fell below the low threshold
+        self._quiet_from: int | None = None  # index in _windows of the first of them (the pause's start)
         self._base = 0  # stream position (samples) of _windows[0]
         self._provisional: list[np.ndarray] = []
         # Stream position where the last emitted segment ends: the audio after it is unemitted.

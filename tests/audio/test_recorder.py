@@ -14,6 +14,7 @@ from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.vad import SileroVad
 from dictate_app.errors import MicrophoneError
 from tests.audio.conftest import ncc_best, silence
+from testkit.audio.acoustic import audible
 from testkit.audio.fake_stream import FakeStreamFactory
 
 
@@ -239,8 +240,8 @@ def test_live_segments_are_emitted_when_the_vad_closes_them(make, speech_16k):
     factory.stream.pump(audio.size / MODEL_RATE)
     got = rec.stop().result(timeout=30)
     assert len(segments) == 2
-    (span,) = SileroVad().speech_spans(speech_16k)
-    words = speech_16k[span.start:span.end]
+    # The words between their acoustic ends (a live segment keeps only 64 ms after its speech).
+    words = audible(speech_16k)
     for segment in segments:
         score, _ = ncc_best(segment, words)
         assert score > 0.99, "each segment holds one whole utterance"
@@ -431,6 +432,44 @@ def test_live_segments_keep_at_least_the_lead_in_of_the_whole_recording_path(mon
     assert whole_lead <= live_lead < whole_lead + FRAME
 
 
+@pytest.mark.parametrize("unsure", [0, 2])
+def test_live_segments_end_two_windows_into_the_pause_and_are_handed_out_as_they_are_heard(monkeypatch, unsure):
+    """Model-independent (scripted probabilities): a live segment's speech ends where Silero's own
+    spans end, at the first window of the pause (below threshold - 0.15; ``unsure`` windows between
+    0.35 and 0.5 before it stay in: a soft trailing consonant), and it keeps LIVE_TRAIL_MS (two
+    windows) of the pause. The provisional copy comes out as soon as they are scored, the same
+    samples the segment closes with: the speculative final pass starts a window sooner than with
+    the 96 ms pad it had (issue 26), and the lead-in is untouched."""
+    import dictate_app.audio.vad as vad
+    from dictate_app.audio.recorder import live_segmenter
+    from dictate_app.audio.speech import LEAD_IN_S, LIVE_TRAIL_MS, trim_to_speech
+    from dictate_app.audio.vad_spans import FRAME
+    from tests.audio.test_vad import ScriptedScorer, marked_windows, position
+
+    probs = [0.0] * 30 + [0.9] * 25 + [0.4] * unsure + [0.0] * 40
+    pause = 55 + unsure  # the first window below 0.35
+    audio = marked_windows(len(probs))
+    monkeypatch.setattr(vad, "FrameScorer", lambda *a, **k: ScriptedScorer(probs))
+    monkeypatch.setattr(vad, "speech_probabilities", lambda samples, scorer=None: np.array(probs))
+    assert LIVE_TRAIL_MS == 64
+
+    stream = live_segmenter()
+    handed_out, closed = {}, []
+    for window in range(len(probs)):
+        closed += stream.feed(audio[window * FRAME:(window + 1) * FRAME])
+        for segment in stream.provisional():
+            handed_out[window] = segment
+    [(at, early)] = handed_out.items()
+    (segment,) = closed
+    assert at == pause + 1, "handed out once the pause's second window is scored"
+    assert np.array_equal(early, segment)
+    assert position(segment[-1]) + 1 == (pause + 2) * FRAME, "two windows of the pause kept"
+    assert 30 * FRAME - position(segment[0]) == 8 * FRAME >= round(LEAD_IN_S * MODEL_RATE)
+    # The trim after release ends its speech at the same place and keeps 230 ms after it.
+    trimmed = trim_to_speech(audio, vad=SileroVad())
+    assert position(trimmed[-1]) + 1 - pause * FRAME == round(LEAD_IN_S * MODEL_RATE)
+
+
 def test_with_a_segment_consumer_the_tail_ends_once_the_open_segment_is_complete(make, words_16k):
     """The incremental path transcribes the tail only to ``tail_end``: once the pause after the last
     word has begun, more tail only delays the text. The open segment is the same either way."""
@@ -450,7 +489,7 @@ def test_with_a_segment_consumer_the_tail_ends_once_the_open_segment_is_complete
         got[consumer is not None] = recording = future.result(timeout=30)
         assert recording.tail_end is not None and recording.tail_end <= recording.samples.size
     early, full = got[True], got[False]
-    assert full.tail_ms >= 250 and 60 <= early.tail_ms <= 200, (early.tail_ms, full.tail_ms)
+    assert full.tail_ms >= 250 and 0 < early.tail_ms <= 200, (early.tail_ms, full.tail_ms)
     assert np.array_equal(early.samples[early.tail_start:early.tail_end], full.samples[full.tail_start:full.tail_end])
 
 

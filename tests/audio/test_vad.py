@@ -273,3 +273,24 @@ def test_the_lead_in_never_reaches_back_into_the_segment_before(monkeypatch):
     assert window_of(first[0]) == 0 and window_of(first[-1]) == 17
     assert window_of(second[0]) == 18  # right after the first, no sample twice
     assert first.size + second.size == (18 + 15) * STREAM_WINDOW
+
+
+def test_windows_where_silero_is_unsure_stay_in_the_segment_and_the_pad_counts_from_the_pause(monkeypatch):
+    # Speech in windows 20-39; 40-42 unsure (between 0.35 and 0.5: a soft trailing consonant);
+    # one low window, one unsure, then the pause. The speech ends at window 43, the first below
+    # 0.35 (Silero's own spans end there); the 3-window pad follows it; an unsure window in the
+    # pause does not restart it, speech (window 60) would.
+    probs = [0.0] * 20 + [0.9] * 20 + [0.4] * 3 + [0.0] + [0.4] + [0.0] * 30
+    stream = scripted_stream(monkeypatch, probs, min_silence_ms=500, pad_ms=100, lead_in_ms=230)
+    closed, provisional = [], []
+    for window in range(len(probs)):
+        closed += stream.feed(marked_windows(len(probs))[window * STREAM_WINDOW:(window + 1) * STREAM_WINDOW])
+        provisional += [(window, segment) for segment in stream.provisional()]
+        if window == 40:
+            assert stream.speech_end == 40 * STREAM_WINDOW and stream.tail_end is None
+    (segment,) = closed
+    [(at, early)] = provisional
+    assert window_of(segment[0]) == 12 and window_of(segment[-1]) == 45
+    assert at == 46, "handed out once three windows of the pause are scored"
+    assert np.array_equal(early, segment)
+    assert stream.speech_end is None  # closed: no open segment

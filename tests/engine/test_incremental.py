@@ -197,6 +197,7 @@ def record_and_finish(audio: np.ndarray, engine, speculate: bool):
 
 def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phrases):
     from tests.audio.conftest import ncc_best, silence
+    from testkit.audio.acoustic import audible
 
     a, b, c = three_phrases
     audio = np.concatenate([silence(0.5), a, silence(1.0), b, silence(1.0), c, silence(0.1)])
@@ -206,8 +207,8 @@ def test_recorder_segments_and_the_tail_cover_each_phrase_exactly_once(three_phr
     assert result.text == "piece1 piece2 piece3", "two segments while held, the open one at release"
     pieces = engine.clips
     for phrase, own in zip((a, b, c), range(3)):
-        scores = [ncc_best(piece, phrase[4000:-4000])[0] if piece.size > phrase.size - 8000 else 0.0
-                  for piece in pieces]
+        words = audible(phrase)  # from the start of its first sound to the end of its last
+        scores = [ncc_best(piece, words)[0] if piece.size >= words.size else 0.0 for piece in pieces]
         assert scores[own] > 0.99, "each phrase is whole in its own piece"
         assert all(score < 0.9 for i, score in enumerate(scores) if i != own), "and in no other"
     assert pieces[2].size < c.size + 0.5 * MODEL_RATE, "the tail starts at the open segment, not at the pause"
@@ -241,8 +242,14 @@ def test_with_provisional_segments_release_reuses_the_pass_already_running(three
     engine = ClipEngine()
     recording, result = record_and_finish(audio, engine, speculate=True)
     assert recording.tail_end is not None, "the pause had begun at release"
-    assert result.text == "piece1 piece2", "one pass per phrase: the provisional passes were reused"
-    assert ncc_best(engine.clips[1], b[4000:-4000])[0] > 0.99
+    # Two windows of a pause hand a segment out (issue 26), so a gap between two words may start
+    # a pass too (stale once speech resumes, never joined); but the closed segment and the tail
+    # reuse the provisional passes over their samples: nothing is transcribed twice.
+    clips = engine.clips
+    assert len({clip.tobytes() for clip in clips}) == len(clips), "no samples transcribed twice"
+    _, last = result.text.split()
+    assert last == f"piece{len(clips)}", "the tail is the last pass, the provisional one reused"
+    assert ncc_best(clips[-1], b[4000:-4000])[0] > 0.99
 
 
 def test_a_callers_executor_runs_every_pass_and_is_left_running_after_close():
