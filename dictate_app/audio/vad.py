@@ -234,8 +234,8 @@ class SpeechStream:
         return session_loaded()
 
     def preload(self) -> threading.Thread:
-        """Load the model on a background thread (importing onnxruntime and creating the
-        session take about 0.3 s the first time)."""
+        """Load the model on a background thread (finding the runtime and creating the session
+        take about 0.18 s the first time: benchmarks/results/vad-2026-12-06-silero.json)."""
         def load() -> None:
             try:
                 load_session()
