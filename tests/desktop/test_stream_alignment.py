@@ -103,3 +103,50 @@ def test_two_streams_line_up_by_their_adc_times_within_two_ms(desktop, tmp_path)
         {"rate": rate, "large_block_s": LARGE_S, "small_block_s": SMALL_S, "handovers": results}, indent=1))
     assert all(r["ncc"] > 0.9 for r in results), results  # the truth itself is trustworthy
     assert all(abs(r["error_ms"]) <= TOLERANCE_MS for r in results), results
+
+
+def _locate(reference: np.ndarray, recording: np.ndarray, window: int) -> tuple[int, float]:
+    """Where the first and last ``window`` samples of ``recording`` lie in ``reference``: the audio
+    missing (+) or repeated (-) between them, in samples, and the worse of the two correlations."""
+    head_score, head = ncc_best(reference, recording[:window])
+    tail_score, tail = ncc_best(reference, recording[-window:])
+    return (tail - head) - (recording.size - window), min(head_score, tail_score)
+
+
+def test_a_take_handed_over_to_a_20_ms_stream_has_no_gap_or_repeat_against_one_stream(desktop, tmp_path):
+    """The recorder's own hand-over (idle stream with 200 ms blocks, 20 ms stream from key-down)
+    against a reference recorder on one 20 ms stream hearing the same noise: the whole take, pre-roll
+    to tail, lies in the reference without a sample missing or repeated beyond 1 ms."""
+    from dictate_app.audio.capture import BLOCK_S
+    from dictate_app.audio.convert import MODEL_RATE
+    from testkit.desktop.mic import ready_recorder
+
+    white = np.random.default_rng(5).standard_normal(48_000 * 12)
+    kernel = np.hanning(48)
+    noise = (0.2 * np.convolve(white, kernel / np.sqrt(np.sum(kernel ** 2)), "same")).astype(np.float32)
+    soundfile.write(tmp_path / "noise.wav", noise, 48_000)
+    results = []
+    player = desktop.speak(tmp_path / "noise.wav", wait=False)
+    reference = ready_recorder(True, preroll_s=1.0, tail_s=0.6, idle_block_s=BLOCK_S)
+    handed = ready_recorder(True, preroll_s=0.4, tail_s=0.1)
+    try:
+        time.sleep(1.0)
+        for _ in range(3):
+            handed.start()
+            reference.start()
+            time.sleep(0.7)
+            got = handed.stop().result(timeout=10)
+            ref = reference.stop().result(timeout=10)
+            missing, score = _locate(ref.samples, got.samples, MODEL_RATE // 10)
+            results.append({"missing_samples_16k": int(missing), "ncc": round(score, 4),
+                            "preroll_ms": got.preroll_ms, "duration_s": round(got.duration_s, 3),
+                            "start_latency_ms": got.start_latency_ms, "lost_ms": got.lost_ms})
+            time.sleep(0.8)  # the idle stream comes back and fills the next pre-roll
+    finally:
+        handed.close()
+        reference.close()
+        player.kill()
+    desktop.artifact("stream-handover.json").write_text(json.dumps({"takes": results}, indent=1))
+    assert all(r["ncc"] > 0.9 for r in results), results
+    assert all(abs(r["missing_samples_16k"]) <= MODEL_RATE // 1000 for r in results), results
+    assert all(r["preroll_ms"] == 400 and r["start_latency_ms"] == 0 and r["lost_ms"] == 0 for r in results)
