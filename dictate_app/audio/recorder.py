@@ -302,7 +302,7 @@ class _Worker:
         stream = open_stream(self.rec.microphone, self.rec._factory, callback, finished, block_s=block_s)
         self.stream, self.generation, self.batch, self.block_s = stream, generation, batch, block_s
         self.ring, self.ring_samples = [], 0
-        self.timeline = Timeline(stream.rate)
+        self.timeline = Timeline(stream.rate, skip_first=True)  # its first ADC time may be late (handover)
 
     def _close_stream(self) -> None:
         if self.stream is not None:
