@@ -209,3 +209,14 @@ def test_a_stream_without_adc_times_is_not_handed_over_and_one_20_ms_stream_foll
     assert np.array_equal(got.samples, source[9_600:9_600 + got.samples.size]) and got.preroll_ms == 400
     wait_for(lambda: idle.closed and len(factory.streams) == 2)  # no second stream during the take
     assert factory.streams[1].block_frames == 320 and not factory.streams[1].closed
+
+
+def test_another_microphone_answering_at_key_down_starts_the_take_as_if_opened_on_demand(make):
+    source, factory, rec, idle = kept_ready(make)
+    factory.device_name = "USB headset"  # the default changed since the idle stream opened
+    key_down(rec, factory, 2)
+    assert idle.closed  # nothing of the old microphone belongs in this take
+    factory.advance(0.5)
+    got = rec.stop().result(timeout=5)
+    assert got.microphone_name == "USB headset" and got.preroll_ms == 0 and got.start_latency_ms > 0
+    assert np.array_equal(got.samples, source[16_000 + LAG:16_000 + LAG + got.samples.size])
