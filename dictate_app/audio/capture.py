@@ -91,18 +91,19 @@ def _open_error(name: str, exc: BaseException) -> MicrophoneError:
 
 
 def open_stream(microphone: str | None, factory, callback: Callable, finished: Callable,
-                start: bool = True) -> StreamHandle:
+                start: bool = True, block_s: float = BLOCK_S) -> StreamHandle:
     """Open and start an input stream on ``microphone`` (a name, or None for the system default).
 
     With the default factory the device is looked up by name (falling back to the system default,
     with a note, when the named one is gone); a failure to open re-enumerates the devices once
     and retries, since PortAudio's list may be stale. Raises :class:`MicrophoneError`.
     ``start=False`` opens without starting (no audio is captured): see :func:`warm_up`.
+    ``block_s``: the block length (an injected factory gets it as the keyword ``block_s``).
     """
     if factory is not None:  # an injected stream (tests): it knows its own name and rate
         try:
             stream = factory(device=microphone, samplerate=None, channels=1, dtype="float32",
-                             blocksize=0, callback=callback, finished_callback=finished)
+                             blocksize=0, block_s=block_s, callback=callback, finished_callback=finished)
             stream.start()
         except Exception as exc:
             raise _open_error(microphone or "default", exc) from exc
@@ -139,7 +140,7 @@ def open_stream(microphone: str | None, factory, callback: Callable, finished: C
             # block; measured on the bench with a callback that does nothing, 20 ms blocks: 1.13 %
             # of a core with InputStream, 0.67 % with RawInputStream (issue 26, idle CPU).
             stream = sd.RawInputStream(device=info.index, samplerate=rate, channels=channels,
-                                    dtype="float32", blocksize=int(rate * BLOCK_S),
+                                    dtype="float32", blocksize=int(rate * block_s),
                                     callback=callback, finished_callback=finished)
             if start:
                 stream.start()
@@ -241,9 +242,16 @@ class Take:
         if not ring or keep <= 0:
             return
         audio = np.concatenate(ring)[-keep:]
+        self.add_head(audio, audio.size)
+
+    def add_head(self, audio: np.ndarray, preroll: int) -> None:
+        """Put ``audio`` at the head of the take: its first ``preroll`` samples were captured before
+        key-down, the rest after it by a stream kept ready (:class:`audio.handover.HandOver`)."""
+        if audio.size == 0:
+            return
         self._keep(audio)
         self.samples += audio.size
-        self.preroll_samples = audio.size
+        self.preroll_samples = preroll
         self._feed_segmenter(audio)
 
     def add_block(self, mono: np.ndarray, arrival: float, age: float, overflow: bool) -> None:

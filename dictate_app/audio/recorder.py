@@ -10,7 +10,11 @@ Two modes (README "Microphone modes"):
   first captured sample is missing; it is measured (``start_latency_ms``, ``lost_ms``) and reported.
 - **keep ready** (``keep_ready=True``): the stream stays open and the last ``preroll_s`` seconds
   are kept in a ring buffer that is prepended at ``start()``, so the first word is kept even when
-  the speaker starts talking before the key is fully down.
+  the speaker starts talking before the key is fully down. Between recordings that stream runs
+  with ``idle_block_s`` blocks (200 ms: a third of the CPU of 20 ms blocks); at key-down a 20 ms
+  stream takes over and the two are joined without a gap (:mod:`dictate_app.audio.handover`);
+  after the take the large-block stream comes back. If a second stream cannot be opened beside the
+  first, the recorder keeps one 20 ms stream from then on, as before.
 
 After ``stop()`` capture goes on for ``tail_s`` (counted in samples) so the last word is kept, less
 the silence the live VAD has already heard, and no longer than the open segment needs when its
@@ -24,6 +28,8 @@ the audio held in memory: all of a take, unless the take drops its spoken audio
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
+import logging
 import queue
 import threading
 import time
@@ -31,8 +37,9 @@ from typing import Callable
 
 import numpy as np
 
-from dictate_app.audio.blocks import IdleBatch, block_samples
-from dictate_app.audio.capture import Recording, StreamHandle, Take, open_stream, warm_up  # noqa: F401 (Recording: re-exported)
+from dictate_app.audio.blocks import IDLE_BATCH, IdleBatch, block_samples
+from dictate_app.audio.capture import BLOCK_S, Recording, StreamHandle, Take, open_stream, warm_up  # noqa: F401 (Recording: re-exported)
+from dictate_app.audio.handover import IDLE_BLOCK_S, HandOver, Timeline
 from dictate_app.errors import DictateError
 
 # No block for this long while recording means the device is gone (PortAudio does not always
@@ -66,7 +73,9 @@ class Recorder:
     ``microphone`` is a microphone id (see :mod:`dictate_app.audio.sources`) or None for the system
     default. ``stream_factory`` defaults to ``sounddevice.InputStream``; tests pass a fake with the
     same constructor keywords (``device, samplerate, channels, dtype, blocksize, callback,
-    finished_callback``) and ``samplerate``/``channels`` attributes. Callbacks run on the
+    finished_callback``, plus ``block_s``: the block length wanted) and ``samplerate``/``channels``
+    attributes. ``idle_block_s``: the block length of a stream kept ready between recordings
+    (``BLOCK_S`` or less: one stream throughout, no hand-over). Callbacks run on the
     recorder's worker thread: ``on_level(rms, peak)`` about 25 times a second while recording,
     ``on_segment(samples16k)`` when the live VAD closes a speech segment (and, with
     ``on_provisional``, the same segment earlier, as soon as its pause begins; see
@@ -86,13 +95,15 @@ class Recorder:
                  on_provisional: Callable[[np.ndarray], None] | None = None,
                  on_warning: Callable[[str], None] | None = None,
                  on_live: Callable[[float], None] | None = None,
-                 segment_silence_s: float = SEGMENT_SILENCE_S, live_vad: bool | None = None) -> None:
+                 segment_silence_s: float = SEGMENT_SILENCE_S, live_vad: bool | None = None,
+                 idle_block_s: float = IDLE_BLOCK_S) -> None:
         if max_s <= 0 or tail_s < 0 or preroll_s < 0:
             raise ValueError("max_s must be positive; tail_s and preroll_s not negative")
         self.microphone = microphone
         self.keep_ready = keep_ready
         self.preroll_s, self.tail_s, self.max_s = preroll_s, tail_s, max_s
         self.segment_silence_s = segment_silence_s
+        self.idle_block_s = idle_block_s
         self._factory = stream_factory
         self._on_level, self._on_segment = on_level, on_segment
         self._on_provisional = on_provisional
@@ -182,9 +193,15 @@ class _Worker:
     def __init__(self, rec: Recorder) -> None:
         self.rec = rec
         self.stream: StreamHandle | None = None
-        self.generation = 0  # blocks of a closed stream still in the queue carry an older number
+        self.block_s = BLOCK_S  # the open stream's
+        # Blocks of a closed stream still in the queue carry another number than the open one's.
+        self._numbers = itertools.count(1)
+        self.generation = 0
         self.ring: list[np.ndarray] = []
         self.ring_samples = 0
+        self.timeline: Timeline | None = None  # the open stream's samples in time
+        self.handover: HandOver | None = None  # key-down: a 20 ms stream joining the idle one
+        self.single_stream = rec.idle_block_s <= BLOCK_S  # or a second stream failed to open
         self.batch = IdleBatch(lambda blocks: None)  # the open stream's (see _callback_for)
         self.take: Take | None = None
         self.done: Recording | None = None  # finished before stop() (device lost, length limit)
@@ -223,6 +240,9 @@ class _Worker:
             kind = item[0]
             if kind == _BLOCKS:
                 for block in item[2]:
+                    if self.handover is not None and item[1] == self.handover.idle_generation:
+                        self._idle_block(*block)
+                        continue
                     if item[1] != self.generation or self.stream is None:
                         break  # a closed stream's late blocks (a block may close it: device lost)
                     self._block(*block)
@@ -233,7 +253,9 @@ class _Worker:
             elif kind == _CANCEL:
                 self._cancel()
             elif kind == _FINISHED:
-                if item[1] == self.generation and self.stream is not None:
+                if self.handover is not None and item[1] == self.handover.idle_generation:
+                    self._join(force=True)  # the idle stream is gone: what it gave is all there is
+                elif item[1] == self.generation and self.stream is not None:
                     self._microphone_lost("the microphone stopped delivering audio")
             elif kind == _WARM:
                 if self.stream is None:
@@ -252,41 +274,65 @@ class _Worker:
             return None  # idle: sleep until a command or a block arrives
         return FIRST_BLOCK_S if self.take.first_arrival is None else STALL_S
 
-    def _callback_for(self, generation: int):
+    def _callback_for(self, generation: int, block_s: float):
         put = self.rec._queue.put
-        batch = self.batch = IdleBatch(lambda blocks: put((_BLOCKS, generation, blocks)))
+        # Idle blocks reach the worker IDLE_BATCH x 20 ms at a time, whatever the block length.
+        batch = IdleBatch(lambda blocks: put((_BLOCKS, generation, blocks)),
+                          size=max(1, round(IDLE_BATCH * BLOCK_S / block_s)))
 
         def callback(indata, frames, time_info, status) -> None:
             # The audio thread: copy and hand over, nothing else (no allocation beyond the copy).
             now = time.monotonic()
             try:
-                age = float(time_info.currentTime - time_info.inputBufferAdcTime)
+                adc = float(time_info.inputBufferAdcTime)
+                age = float(time_info.currentTime) - adc
             except (AttributeError, TypeError):
-                age = -1.0
-            batch.add((bytes(indata), now, age, bool(status)))
+                adc, age = 0.0, -1.0
+            batch.add((bytes(indata), now, age, adc, bool(status)))
 
         def finished() -> None:
             put((_FINISHED, generation))
 
-        return callback, finished
+        return callback, finished, batch
 
     # ---- stream ----------------------------------------------------------------------------
 
-    def _open(self) -> None:
-        self.generation += 1
-        callback, finished = self._callback_for(self.generation)
-        self.stream = open_stream(self.rec.microphone, self.rec._factory, callback, finished)
+    def _open(self, block_s: float = BLOCK_S) -> None:
+        """Open a stream with ``block_s`` blocks as the worker's stream (the one before it, if
+        any, is left as it is: the caller closes or keeps it). Raises :class:`DictateError`."""
+        generation = next(self._numbers)
+        callback, finished, batch = self._callback_for(generation, block_s)
+        stream = open_stream(self.rec.microphone, self.rec._factory, callback, finished, block_s=block_s)
+        self.stream, self.generation, self.batch, self.block_s = stream, generation, batch, block_s
         self.ring, self.ring_samples = [], 0
+        self.timeline = Timeline(stream.rate, skip_first=True)  # its first ADC time may be late (handover)
 
     def _close_stream(self) -> None:
         if self.stream is not None:
-            self.generation += 1  # its late blocks and its finished_callback are now ignored
+            self.generation = next(self._numbers)  # its late blocks and finished_callback are now ignored
             stream, self.stream = self.stream, None
             stream.close()
 
+    def _idle_block_s(self) -> float:
+        return BLOCK_S if self.single_stream else self.rec.idle_block_s
+
+    def _open_beside(self, t_start: float) -> HandOver | None:
+        """Key-down on a large-block stream: open the 20 ms stream that takes over, beside it.
+
+        None if that fails (then the idle stream records this take, and one 20 ms stream is
+        kept from the next one on) or if it opened another device (the idle one is then closed
+        and the take starts as if opened on demand)."""
+        idle, generation, batch, timeline, ring = self.stream, self.generation, self.batch, self.timeline, self.ring
+        if not self._open_or_one_stream(BLOCK_S, "a second stream"):
+            return None
+        if self.stream.name != idle.name or self.stream.rate != idle.rate or self.stream.notes:
+            idle.close()  # another microphone answered: nothing of the old one belongs in this take
+            return None
+        return HandOver(idle, generation, batch, timeline, ring, self.stream.rate, t_start)
+
     def _open_ready(self, opened: concurrent.futures.Future) -> None:
         try:
-            self._open()
+            self._open(self._idle_block_s())
         except BaseException as exc:
             opened.set_exception(exc)
         else:
@@ -303,6 +349,10 @@ class _Worker:
 
     def _start(self, t_start: float, on_segment=None, on_provisional=None, on_pause=None,
                drop_spoken: bool = False) -> None:
+        if self.handover is not None and any(isinstance(item[0], str) for item in self.handover.pending):
+            # Pressed again after a tap shorter than the join takes (~0.3 s): the tap ends with
+            # what the two streams hold now, so this press starts a take of its own.
+            self._join(force=True)
         if self.take is not None:
             if self.take.future is None:
                 return  # already recording: a repeated key-down
@@ -312,6 +362,7 @@ class _Worker:
         # Blocks from now on come one by one (start() did this already unless the last take
         # ended after it was called); any still held are handed over behind this command.
         self.batch.set_idle(False)
+        handover, other_device = None, False
         if not already_open:
             try:
                 self._open()
@@ -320,19 +371,30 @@ class _Worker:
                 self.rec._recording = False
                 self._warn(str(exc))
                 return
+        elif self.block_s > BLOCK_S and self.timeline.ready and not self.timeline.has_adc():
+            self.single_stream = True  # no ADC times to join by: this take on the idle stream, then 20 ms
+        elif self.block_s > BLOCK_S:
+            idle = self.stream
+            handover = self._open_beside(t_start)
+            other_device = handover is None and self.stream is not idle
         self.take = Take(self.stream.rate, self.stream.name, t_start,
-                         opened_on_demand=not already_open, notes=self.stream.notes,
+                         opened_on_demand=not already_open or other_device, notes=self.stream.notes,
                          tail_s=self.rec.tail_s, max_s=self.rec.max_s, metered=self.rec._on_level is not None,
                          segmenter=self._segmenter(), drop_spoken=drop_spoken)
         self.take.on_segment = on_segment or self.rec._on_segment
         self.take.on_provisional = on_provisional or self.rec._on_provisional
         self.take.on_pause = on_pause
         self.stream.notes = []  # said once per stream, not at every key-down
-        if already_open:
+        if handover is not None:
+            self.handover = handover  # the take gets its audio once the two streams are joined
+        elif already_open and not other_device:
             self.take.add_preroll(self.ring, int(self.rec.preroll_s * self.stream.rate))
             self.ring, self.ring_samples = [], 0
 
     def _stop(self, t_stop: float, future: concurrent.futures.Future) -> None:
+        if self.handover is not None:  # the key-up comes after the audio that came before it
+            self.handover.pending.append(("stop", t_stop, future))
+            return
         take = self.take
         if take is None or take.future is not None:
             if self.done is not None:
@@ -357,17 +419,50 @@ class _Worker:
 
     # ---- audio -------------------------------------------------------------------------------
 
-    def _mono(self, data: bytes) -> np.ndarray:
-        frames = block_samples(data, self.stream.channels)
+    @staticmethod
+    def _mono(data: bytes, stream: StreamHandle) -> np.ndarray:
+        frames = block_samples(data, stream.channels)
         return frames[:, 0] if frames.shape[1] == 1 else frames.mean(axis=1, dtype=np.float32)
 
-    def _block(self, data: bytes, arrival: float, age: float, overflow: bool) -> None:
-        mono = self._mono(data)
-        take = self.take
-        if take is None:
+    def _block(self, data: bytes, arrival: float, age: float, adc: float, overflow: bool) -> None:
+        mono = self._mono(data, self.stream)
+        if self.handover is not None:
+            self.handover.add_new(mono, arrival, age, adc, overflow)
+            self._join()
+        elif self.take is None:
             if self.rec.keep_ready and self.rec.preroll_s > 0:
                 self._ring_add(mono)
+            self.timeline.add(mono.size, arrival, age, adc)
+        else:
+            self._take_block(mono, arrival, age, overflow)
+
+    def _idle_block(self, data: bytes, arrival: float, age: float, adc: float, overflow: bool) -> None:
+        """A block of the idle stream while a 20 ms stream takes over from it."""
+        self.handover.add_idle(self._mono(data, self.handover.idle_stream), arrival, age, adc)
+        self._join()
+
+    def _join(self, force: bool = False) -> None:
+        """Once the idle stream has reached the new stream's first sample: the take gets the
+        pre-roll and the idle stream's audio to there, then the new stream's blocks and any
+        key-up in the order they came; the idle stream is closed."""
+        handover = self.handover
+        joined = handover.join(int(self.rec.preroll_s * handover.new.rate), force)
+        if joined is None:
             return
+        self.handover = None
+        handover.idle_stream.close()
+        take = self.take
+        take.add_head(*joined)
+        for item in handover.pending:
+            if self.take is not take:
+                break  # it ended (key-up and tail, length limit): the rest belongs to no take
+            if isinstance(item[0], str):  # ("stop", t_stop, future)
+                self._stop(*item[1:])
+            else:
+                self._take_block(*item)
+
+    def _take_block(self, mono: np.ndarray, arrival: float, age: float, overflow: bool) -> None:
+        take = self.take
         first = take.first_arrival is None
         take.add_block(mono, arrival, age, overflow)
         if first:
@@ -392,6 +487,9 @@ class _Worker:
     def _ring_add(self, mono: np.ndarray) -> None:
         self.ring.append(mono)
         self.ring_samples += mono.size
+        self._ring_trim()
+
+    def _ring_trim(self) -> None:
         keep = int(self.rec.preroll_s * self.stream.rate) if self.stream else 0
         while self.ring and self.ring_samples - self.ring[0].size >= keep:
             self.ring_samples -= self.ring.pop(0).size
@@ -402,6 +500,8 @@ class _Worker:
             self._microphone_lost(f"the microphone {waited}")
 
     def _microphone_lost(self, what: str) -> None:
+        if self.handover is not None:
+            self._join(force=True)  # keep what the idle stream captured before the new one failed
         self._close_stream()
         if self.take is None:  # keep-ready, between recordings
             self._warn(f"{what}; it will be opened again at the next key press")
@@ -429,8 +529,37 @@ class _Worker:
     def _after_take(self) -> None:
         if not self.rec.keep_ready:
             self._close_stream()
-        else:
-            self._idle()
+            return
+        handover, self.handover = self.handover, None
+        if handover is not None:  # cancelled before the join: the idle stream is still open
+            for item in handover.pending:
+                if isinstance(item[0], str):
+                    item[2].cancel()  # a key-up's Future, as for a take cancelled in its tail
+            self._close_stream()
+            self.stream, self.generation, self.batch = handover.idle_stream, handover.idle_generation, handover.idle_batch
+            self.block_s, self.timeline = self.rec.idle_block_s, handover.idle
+            self.ring, self.ring_samples = handover.ring, sum(r.size for r in handover.ring)
+            self._ring_trim()
+        elif self.stream is not None and self.block_s != self._idle_block_s():
+            self._reopen(self._idle_block_s())
+        self._idle()
+
+    def _reopen(self, block_s: float) -> None:
+        """The take's stream makes way for one with ``block_s`` blocks (kept if that fails)."""
+        old = self.stream
+        if self._open_or_one_stream(block_s, "the idle stream"):
+            old.close()  # its late blocks carry another generation: ignored
+
+    def _open_or_one_stream(self, block_s: float, what: str) -> bool:
+        """Open a stream with ``block_s`` blocks beside the current one (which stays as it is);
+        False if that fails, and from then on this recorder keeps one 20 ms stream."""
+        try:
+            self._open(block_s)
+        except DictateError as exc:
+            logging.getLogger(__name__).warning("%s could not be opened (%s); keeping one 20 ms stream", what, exc)
+            self.single_stream = True
+            return False
+        return True
 
     def _warn(self, message: str) -> None:
         self._call(self.rec._on_warning, message)
@@ -442,7 +571,5 @@ class _Worker:
         try:
             callback(*args)
         except Exception:  # a consumer's bug must not kill capture; it is logged, not raised
-            import logging
-
             logging.getLogger(__name__).exception("recorder callback %r failed", callback)
 

@@ -9,6 +9,14 @@ and everything after the callback is the real code. Two ways to drive it:
 After the audio runs out the stream delivers silence, as a live microphone would. ``lose()``
 simulates a device that vanishes: it stops delivering and, unless ``silent``, calls
 ``finished_callback`` as PortAudio does when an ALSA device fails.
+
+With ``shared_timeline=True`` the audio is one world that every stream hears (two streams open at
+once, as in the recorder's hand-over from its idle stream): a stream opened later starts where the
+world is (plus ``open_lag_s`` if another stream is open), PortAudio's ADC time of a block's first sample is its place in that
+world, and ``advance(seconds)`` moves the world on, each open stream delivering the whole blocks
+it has filled by then (a stream with large blocks lags behind, as a real one does).
+A stream gets blocks of its ``block_s`` keyword when that is longer than 20 ms (the recorder's
+idle stream), else of the factory's ``block_s``.
 """
 
 from __future__ import annotations
@@ -39,7 +47,11 @@ class FakeInputStream:
         self.samplerate = float(factory.rate)
         self.channels = factory.audio.shape[1]
         self.device_name = factory.device_name
-        self.position = 0  # frames delivered so far
+        block_s = kwargs.get("block_s") or 0.0
+        self.block_frames = int(round(block_s * factory.rate)) if block_s > 0.02 + 1e-9 else factory.block_frames
+        # frames delivered so far (in a shared timeline: the world's frame this stream is at)
+        lag = int(round(factory.open_lag_s * factory.rate)) if factory.open_streams else 0
+        self.position = factory.world + lag if factory.shared else 0
         self.started = threading.Event()
         self.closed = False
         self.lost = False
@@ -75,14 +87,20 @@ class FakeInputStream:
 
     def deliver(self, frames: int) -> None:
         """Call the callback once with the next ``frames`` frames, as the audio thread would."""
+        start = self.position
         block = self._next_block(frames)
+        if self.factory.shared:  # the world's clock: one for every stream, as PortAudio's is
+            adc = self.factory.t0 + start / self.samplerate
+            now = adc + frames / self.samplerate
+            self.callback(block, frames, _TimeInfo(adc if self.factory.adc_times else 0.0, now), 0)
+            return
         now = time.monotonic()
         self.callback(block, frames, _TimeInfo(now - frames / self.samplerate, now), 0)
 
     def pump(self, seconds: float) -> None:
         """Deliver ``seconds`` of audio at once, in blocks, from the calling thread."""
         frames = int(round(seconds * self.samplerate))
-        block = self.factory.block_frames
+        block = self.block_frames
         while frames > 0 and not self.closed and not self.lost:
             n = min(block, frames)
             self.deliver(n)
@@ -95,7 +113,7 @@ class FakeInputStream:
             self.finished_callback()
 
     def _run(self) -> None:
-        block = self.factory.block_frames
+        block = self.block_frames
         period = block / self.samplerate / self.factory.speed
         next_at = time.monotonic() + period
         while not self.closed and not self.lost:
@@ -116,7 +134,8 @@ class FakeStreamFactory:
     def __init__(self, audio: np.ndarray, rate: int, *, block_s: float = 0.02, realtime: bool = False,
                  speed: float = 1.0, device_name: str = "fake microphone",
                  lose_after_s: float | None = None, lose_silently: bool = False,
-                 fail_on_start: BaseException | None = None, open_delay_s: float = 0.0) -> None:
+                 fail_on_start: BaseException | None = None, open_delay_s: float = 0.0,
+                 shared_timeline: bool = False, open_lag_s: float = 0.0, adc_times: bool = True) -> None:
         data = np.asarray(audio, dtype=np.float32)
         self.audio = data[:, None] if data.ndim == 1 else data
         self.rate = rate
@@ -128,16 +147,39 @@ class FakeStreamFactory:
         self.lose_silently = lose_silently
         self.fail_on_start = fail_on_start
         self.open_delay_s = open_delay_s
+        self.shared = shared_timeline
+        self.open_lag_s = open_lag_s  # a stream opened beside another at world time t starts at t + this
+        self.world = 0  # frames (shared timeline)
+        self.t0 = 1000.0  # the ADC time of the world's frame 0
+        self.adc_times = adc_times  # False: PortAudio gives 0 for inputBufferAdcTime, as some host APIs do
+        self.fail_next: BaseException | None = None  # the next stream fails to open with this
         self.streams: list[FakeInputStream] = []
         self.opened = threading.Event()
 
     def __call__(self, *, callback, finished_callback=None, **kwargs) -> FakeInputStream:
         if self.open_delay_s:
             time.sleep(self.open_delay_s)  # a slow device open, as ALSA's first open can be
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
         stream = FakeInputStream(self, callback, finished_callback, **kwargs)
         self.streams.append(stream)
         self.opened.set()
         return stream
+
+    def advance(self, seconds: float) -> None:
+        """Shared timeline: the world moves on ``seconds``; every open stream delivers the whole
+        blocks it has filled by then, from the calling thread."""
+        assert self.shared, "advance() needs shared_timeline=True"
+        self.world += int(round(seconds * self.rate))
+        for stream in list(self.streams):
+            while not (stream.closed or stream.lost) and stream.started.is_set() \
+                    and stream.position + stream.block_frames <= self.world:
+                stream.deliver(stream.block_frames)
+
+    @property
+    def open_streams(self) -> list[FakeInputStream]:
+        return [s for s in self.streams if not s.closed]
 
     @property
     def stream(self) -> FakeInputStream:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dictate_app.audio import portaudio, recorder as recorder_module
+from dictate_app.audio.capture import BLOCK_S
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.vad import SileroVad
@@ -47,7 +48,7 @@ def make():
 def test_keep_ready_prepends_the_preroll_and_keeps_the_tail_sample_exact(make):
     source = ramp(3.0)
     factory = FakeStreamFactory(source, MODEL_RATE)
-    rec = make(factory, keep_ready=True, preroll_s=0.4, tail_s=0.25)
+    rec = make(factory, keep_ready=True, preroll_s=0.4, tail_s=0.25, idle_block_s=BLOCK_S)
     stream = factory.stream  # opened by the constructor: the microphone is ready
     stream.pump(1.0)
     rec.start()
@@ -212,7 +213,7 @@ def test_cancel_drops_the_take_and_releases_the_microphone(make):
 
 def test_a_new_press_during_the_tail_ends_the_previous_take_and_starts_another(make):
     factory = FakeStreamFactory(ramp(4.0), MODEL_RATE)
-    rec = make(factory, keep_ready=True, preroll_s=0.0, tail_s=0.5)
+    rec = make(factory, keep_ready=True, preroll_s=0.0, tail_s=0.5, idle_block_s=BLOCK_S)
     stream = factory.stream
     rec.start()
     stream.pump(0.5)
@@ -252,7 +253,7 @@ def test_live_segments_are_emitted_when_the_vad_closes_them(make, speech_16k):
 def test_keep_ready_reopens_a_microphone_lost_between_recordings(make):
     warnings: list[str] = []
     factory = FakeStreamFactory(ramp(3.0), MODEL_RATE)
-    rec = make(factory, keep_ready=True, on_warning=warnings.append)
+    rec = make(factory, keep_ready=True, on_warning=warnings.append, idle_block_s=BLOCK_S)
     first = factory.stream
     first.pump(0.5)
     first.lose()
@@ -393,7 +394,7 @@ def test_on_pause_reports_the_silence_after_the_speech(make, words_16k):
 def test_keep_ready_preroll_includes_the_blocks_held_back_while_idle(make):
     source = ramp(2.0)
     factory = FakeStreamFactory(source, MODEL_RATE)
-    rec = make(factory, keep_ready=True, preroll_s=0.4, tail_s=0.0)
+    rec = make(factory, keep_ready=True, preroll_s=0.4, tail_s=0.0, idle_block_s=BLOCK_S)
     stream = factory.stream
     # 15 blocks of 20 ms: the worker got one batch of 10; the newest 5 (100 ms) are held back.
     stream.pump(0.3)
