@@ -254,8 +254,10 @@ class Take:
         self.preroll_samples = preroll
         self._feed_segmenter(audio)
 
-    def add_block(self, mono: np.ndarray, arrival: float, age: float, overflow: bool) -> None:
-        """Append one block captured by the device (``age``: how long ago its first sample was)."""
+    def add_block(self, mono: np.ndarray, arrival: float, age: float, overflow: bool,
+                  metered: bool = False) -> None:
+        """Append one block captured by the device (``age``: how long ago its first sample was);
+        ``metered``: :meth:`meter` has measured its level already."""
         if self.first_arrival is None:
             self.first_arrival = arrival
             if self.opened_on_demand:
@@ -279,8 +281,8 @@ class Take:
                        "what was said until then is kept")
         self._keep(mono)
         self.samples += mono.size
-        if self._meter is not None:
-            self._levels.extend(self._meter.feed(mono))
+        if not metered:
+            self.meter(mono)
         self._feed_segmenter(mono)
         if not self._warned_max and self.future is None and self.kept_samples() >= self.warn_at \
                 and not self.hit_max_length:
@@ -288,6 +290,11 @@ class Take:
             left = (self.max_samples - self.kept_samples()) / self.rate
             self._warn(f"the recording stops in {_seconds(left)} (limit {_seconds(self.max_s)}); "
                        "release the key to keep what you said")
+
+    def meter(self, mono: np.ndarray) -> None:
+        """Measure a block's level (for :meth:`levels`), if anyone listens to it."""
+        if self._meter is not None:
+            self._levels.extend(self._meter.feed(mono))
 
     def _keep(self, audio: np.ndarray) -> None:
         """Device-rate audio for the result, unless the take keeps its 16 kHz audio instead."""

@@ -110,6 +110,26 @@ def test_keep_ready_idles_on_200_ms_blocks_and_the_take_is_continuous_across_the
     assert all(stream.closed for stream in factory.streams)
 
 
+def test_the_level_meter_moves_from_the_first_20_ms_block_not_from_the_join_and_once_per_sample(make):
+    source, factory = shared()
+    levels = []
+    rec = make(factory, keep_ready=True, preroll_s=0.4, tail_s=0.0, on_level=lambda rms, peak: levels.append(peak))
+    idle = factory.stream
+    factory.advance(1.0)
+    key_down(rec, factory, 2)
+    factory.advance(0.1)  # five 20 ms blocks; the idle stream's next 200 ms block is not full yet
+    wait_for(lambda: len(levels) == 2)  # 1600 samples: two 40 ms windows
+    assert not idle.closed  # before the join
+    first = 16_000 + LAG  # the 20 ms stream's first sample: the windows measure its audio
+    assert levels == pytest.approx([source[first + 639], source[first + 1279]])
+    factory.advance(0.3)
+    wait_for(lambda: idle.closed)
+    got = rec.stop().result(timeout=5)
+    # Every window of the 20 ms stream's audio measured once: none again at the join.
+    measured = (got.samples.size - (first - 9_600)) // 640
+    assert len(levels) == measured and levels[1] == pytest.approx(source[first + 1279])
+
+
 def test_a_short_tap_before_the_join_keeps_the_key_up_after_the_audio_before_it(make):
     source, factory, rec, _ = kept_ready(make, tail_s=0.25)
     key_down(rec, factory, 2)
