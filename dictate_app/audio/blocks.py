@@ -18,6 +18,13 @@ import numpy as np
 IDLE_BATCH = 10
 
 
+def block_age(age: float, frames: int, rate: float) -> float:
+    """How long ago a block's first sample was captured: PortAudio's figure (its currentTime less
+    inputBufferAdcTime) when it gave a plausible one, else the block's own length, as if it was
+    delivered the moment it filled (over-estimates a loss: the safe side)."""
+    return age if 0.0 <= age < 2.0 else frames / rate
+
+
 def block_samples(data: bytes, channels: int) -> np.ndarray:
     """The frames x channels float32 array of a block the callback handed over as bytes."""
     return np.frombuffer(data, dtype=np.float32).reshape(-1, channels)

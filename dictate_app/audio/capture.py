@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from dictate_app.audio import portaudio, sources
+from dictate_app.audio.blocks import block_age
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.level import LevelMeter
 from dictate_app.audio.spoken import SpokenAudio
@@ -262,10 +263,7 @@ class Take:
             self.first_arrival = arrival
             if self.opened_on_demand:
                 self.start_latency_ms = (arrival - self.t_start) * 1000.0
-                # PortAudio says how old the block's first sample is; without that, assume the
-                # block was delivered the moment it filled (over-estimates the loss: safe side).
-                if not 0.0 <= age < 2.0:
-                    age = mono.size / self.rate
+                age = block_age(age, mono.size, self.rate)
                 self.lost_ms = max(0.0, (arrival - age - self.t_start) * 1000.0)
                 if self.lost_ms > LOST_WARN_MS:  # in the recording's warnings, not a live nag
                     self.warnings.append(f"the microphone took {self.lost_ms:.0f} ms to open, so the first "

@@ -28,6 +28,8 @@ import statistics
 
 import numpy as np
 
+from dictate_app.audio.blocks import block_age
+
 # Blocks of a stream kept ready between recordings (0.20 % of a core instead of 0.67 % at 20 ms).
 IDLE_BLOCK_S = 0.2
 # The new stream's audio waits this long for the idle stream to reach its first sample (on the
@@ -51,8 +53,7 @@ class Timeline:
         """One block of ``size`` samples: arrival (monotonic), age (PortAudio's currentTime less
         inputBufferAdcTime, or negative if unknown) and ADC time (0 if PortAudio gave none)."""
         if not (self._skip and self.samples == 0):
-            if not 0.0 <= age < 2.0:
-                age = size / self.rate  # delivered the moment it filled
+            age = block_age(age, size, self.rate)
             self._adc.append(adc - self.samples / self.rate if adc > 0 else float("nan"))
             self._mono.append(arrival - age - self.samples / self.rate)
             del self._adc[:-_KEEP], self._mono[:-_KEEP]

@@ -61,3 +61,12 @@ def test_block_samples_rebuilds_frames_by_channels():
     frames = np.arange(12, dtype=np.float32).reshape(6, 2)
     assert np.array_equal(block_samples(bytes(frames), 2), frames)
     assert block_samples(bytes(frames), 1).shape == (12, 1)
+
+
+def test_a_blocks_age_is_portaudios_when_plausible_else_its_own_length():
+    from dictate_app.audio.blocks import block_age
+
+    assert block_age(0.35, 3200, 16_000) == 0.35  # a 200 ms block that waited 150 ms more
+    assert block_age(0.0, 320, 16_000) == 0.0
+    for unknown in (-1.0, 2.0, 1e9):  # none given (-1), or a clock PortAudio got wrong
+        assert block_age(unknown, 320, 16_000) == 0.02
