@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-RATE = 16_000
+from dictate_app.audio.convert import MODEL_RATE as RATE
 FRAME = RATE // 100  # 10 ms
 GAP_S = 0.3  # quiet shorter than this stays inside one stretch of speech (the words of a clause)
 
