@@ -29,6 +29,11 @@ lap() { local now; now=$(date +%s); timings+=("$1 $((now - lap_start)) s"); lap_
 lap_start=$started
 frozen_tests() { DICTATE_BUNDLE=$1 .venv/bin/python -m pytest tests/packaging -m packaging -ra; }
 
+# Free disk at each step: a CI run that ran out of it (objcopy in the full build, 2026-12-06)
+# printed nothing that said how close it had been. The whole .ci/run peaks at about 5 GB.
+disk_free() { df -h --output=avail . | tail -n 1 | tr -d ' '; }
+echo "packaging CI: $(disk_free) free"
+
 bash packaging/lint.sh
 lap lint
 
@@ -62,11 +67,15 @@ lap "cpu frozen tests (tarball, .deb installed, tests/packaging, removed)"
 
 # ---- full: funasr and torch -------------------------------------------------------------------
 if [[ " $FLAVOURS " == *" full "* ]]; then
+  # A CI clone never rebuilds: the cpu build venv, PyInstaller's work and the bundle the packages
+  # were made from (about 0.8 GB) go before the full flavour needs 2.7 GB of its own.
+  if [ "${CI:-}" = true ]; then rm -rf build/venv-cpu build/pyinstaller-cpu dist/cpu; fi
+  echo "full flavour: $(disk_free) free"
   PACKAGES=no bash packaging/build.sh full
   lap "full build (bundle)"
   frozen_tests dist/full/dictate
   lap "full frozen tests"
 fi
 
-echo "packaging CI ($FLAVOURS): ${timings[*]/%/;} total $(( $(date +%s) - started )) s"
+echo "packaging CI ($FLAVOURS): ${timings[*]/%/;} total $(( $(date +%s) - started )) s, $(disk_free) free"
 du -sh build dist 2>/dev/null | tr '\n' ' ' && echo
