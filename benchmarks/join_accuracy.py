@@ -1,7 +1,7 @@
 """Accuracy of the live segments' join: their joined text against the whole take (writes JSON).
 
 The incremental path transcribes the segments the recorder's live VAD cuts
-(:func:`dictate_app.audio.recorder.live_segmenter`) one pass each and joins them
+(:func:`dictate_app.audio.speech.live_segmenter`) one pass each and joins them
 (:func:`dictate_app.engine.incremental.join_transcripts`); the whole-recording path trims the take
 (:func:`dictate_app.audio.speech.trim_to_speech`) and makes one pass. Any change to the
 segmentation (the live segments' lead-in, issue 26) must keep the two equal. Measured with the

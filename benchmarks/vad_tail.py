@@ -1,7 +1,7 @@
 """Where the live VAD ends a segment, measured from the acoustic end of its last word (writes JSON).
 
 Model-independent (Silero VAD only, no speech model): for the live segmenter
-(:func:`dictate_app.audio.recorder.live_segmenter`) with trailing pads of 1, 2 and 3 windows
+(:func:`dictate_app.audio.speech.live_segmenter`) with trailing pads of 1, 2 and 3 windows
 (32, 64, 96 ms; before issue 26 it kept 96 ms after the last speech window), and for every segment
 it closes, these delays after the acoustic end of the segment's last word:
 
@@ -58,7 +58,7 @@ PASS_MS = (160, 300)  # the final pass over 2.6 s, quiet and with one core busy 
 def live_segments(audio: np.ndarray, pad_ms: int) -> list[dict]:
     """The live segmenter's segments of ``audio`` (fed window by window): start, speech end, pause
     start, where the provisional copy was handed out, and end (sample positions)."""
-    from dictate_app.audio.recorder import live_segmenter
+    from dictate_app.audio.speech import live_segmenter
     from dictate_app.audio.vad import STREAM_WINDOW
 
     stream = live_segmenter(trail_ms=pad_ms)

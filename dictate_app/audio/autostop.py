@@ -22,7 +22,7 @@ DEFAULT_AFTER_S = 2.0
 # thoughts after pressing, short enough that a forgotten take does not record for minutes.
 NO_SPEECH_S = 8.0
 # The countdown shows once a pause lasts this long: the live VAD's segment pause
-# (recorder.SEGMENT_SILENCE_S), so the gaps between words never make it flicker.
+# (speech.SEGMENT_SILENCE_S), so the gaps between words never make it flicker.
 COUNTDOWN_FROM_S = 0.5
 
 

@@ -1,4 +1,5 @@
-"""How the PortAudio callback hands its blocks to the recorder's worker (:mod:`dictate_app.audio.recorder`).
+"""How the PortAudio callback hands its blocks to the recorder's worker
+(:mod:`dictate_app.audio.recorder_worker`).
 
 The callback copies each block as raw bytes (:func:`block_samples` turns them back into frames);
 between recordings of a stream kept ready, :class:`IdleBatch` hands them over several at a time so

@@ -1,4 +1,5 @@
-"""The pieces of :mod:`dictate_app.audio.recorder` that run on its worker thread.
+"""The pieces of :mod:`dictate_app.audio.recorder` that run on its worker thread
+(:mod:`dictate_app.audio.recorder_worker`).
 
 :func:`open_stream` opens a microphone (by name, with the user-facing errors and a re-enumeration
 retry) and :class:`Take` is one recording in progress: its blocks, timing, level, live segments,

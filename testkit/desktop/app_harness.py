@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from dictate_app.audio.recorder import FIRST_BLOCK_S
+from dictate_app.audio.recorder_worker import FIRST_BLOCK_S
 from dictate_app.output.inserter import Inserter
 from testkit.desktop.mic import bench_microphone_live, wait_live
 

@@ -69,7 +69,7 @@ class KeepingRecorder:
 def offline_pieces(samples: np.ndarray) -> list[np.ndarray]:
     """The recording cut after release the way the live VAD cuts it: closed segments, then the
     open one (to where its speech ended) if any."""
-    from dictate_app.audio.recorder import live_segmenter
+    from dictate_app.audio.speech import live_segmenter
 
     stream = live_segmenter()  # the recorder's own (its pause, shortest speech and lead-in)
     pieces = stream.feed(samples)

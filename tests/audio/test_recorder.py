@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from dictate_app.audio import portaudio, recorder as recorder_module
+from dictate_app.audio import portaudio, recorder_worker
 from dictate_app.audio.capture import BLOCK_S
 from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.recorder import Recorder
@@ -173,7 +173,7 @@ def test_a_device_that_vanishes_keeps_what_was_captured_and_says_so(make):
 def test_a_device_that_silently_stops_delivering_is_noticed(make, monkeypatch):
     # Short enough for a quick test, long enough that a busy machine's scheduling hiccup
     # between 10 ms blocks is not taken for a lost device.
-    monkeypatch.setattr(recorder_module, "STALL_S", 0.5)
+    monkeypatch.setattr(recorder_worker, "STALL_S", 0.5)
     warnings: list[str] = []
     factory = FakeStreamFactory(ramp(3.0), MODEL_RATE, realtime=True, speed=2.0,
                                 lose_after_s=1.0, lose_silently=True)
@@ -406,69 +406,6 @@ def test_keep_ready_preroll_includes_the_blocks_held_back_while_idle(make):
     # The pre-roll is all 0.3 s before key-down (less than preroll_s), the held 100 ms included.
     assert np.array_equal(got.samples[:8_000], source[:8_000])
     assert got.preroll_ms == 300
-
-
-def test_live_segments_keep_at_least_the_lead_in_of_the_whole_recording_path(monkeypatch):
-    """Model-independent (scripted probabilities): Silero fires late on a soft onset, so the audio
-    before its first speech frame is what keeps a soft first word. The app's live segmenter keeps
-    at least as much of it as the after-release trim does (issue 26), and not a window more."""
-    import dictate_app.audio.vad as vad
-    from dictate_app.audio.recorder import live_segmenter
-    from dictate_app.audio.speech import LEAD_IN_S, trim_to_speech
-    from dictate_app.audio.vad_spans import FRAME
-    from tests.audio.test_vad import ScriptedScorer, marked_windows, position
-
-    probs = [0.0] * 30 + [0.9] * 25 + [0.0] * 40
-    audio = marked_windows(len(probs))
-    monkeypatch.setattr(vad, "FrameScorer", lambda *a, **k: ScriptedScorer(probs))
-    monkeypatch.setattr(vad, "speech_probabilities", lambda samples, scorer=None: np.array(probs))
-    first_speech = 30 * FRAME
-
-    trimmed = trim_to_speech(audio, vad=SileroVad())
-    whole_lead = first_speech - position(trimmed[0])
-    assert whole_lead == round(LEAD_IN_S * MODEL_RATE)  # 230 ms: the trim's pad and the span's
-
-    (segment,) = live_segmenter().feed(audio)
-    live_lead = first_speech - position(segment[0])
-    assert whole_lead <= live_lead < whole_lead + FRAME
-
-
-@pytest.mark.parametrize("unsure", [0, 2])
-def test_live_segments_end_two_windows_into_the_pause_and_are_handed_out_as_they_are_heard(monkeypatch, unsure):
-    """Model-independent (scripted probabilities): a live segment's speech ends where Silero's own
-    spans end, at the first window of the pause (below threshold - 0.15; ``unsure`` windows between
-    0.35 and 0.5 before it stay in: a soft trailing consonant), and it keeps LIVE_TRAIL_MS (two
-    windows) of the pause. The provisional copy comes out as soon as they are scored, the same
-    samples the segment closes with: the speculative final pass starts a window sooner than with
-    the 96 ms pad it had (issue 26), and the lead-in is untouched."""
-    import dictate_app.audio.vad as vad
-    from dictate_app.audio.recorder import live_segmenter
-    from dictate_app.audio.speech import LEAD_IN_S, LIVE_TRAIL_MS, trim_to_speech
-    from dictate_app.audio.vad_spans import FRAME
-    from tests.audio.test_vad import ScriptedScorer, marked_windows, position
-
-    probs = [0.0] * 30 + [0.9] * 25 + [0.4] * unsure + [0.0] * 40
-    pause = 55 + unsure  # the first window below 0.35
-    audio = marked_windows(len(probs))
-    monkeypatch.setattr(vad, "FrameScorer", lambda *a, **k: ScriptedScorer(probs))
-    monkeypatch.setattr(vad, "speech_probabilities", lambda samples, scorer=None: np.array(probs))
-    assert LIVE_TRAIL_MS == 64
-
-    stream = live_segmenter()
-    handed_out, closed = {}, []
-    for window in range(len(probs)):
-        closed += stream.feed(audio[window * FRAME:(window + 1) * FRAME])
-        for segment in stream.provisional():
-            handed_out[window] = segment
-    [(at, early)] = handed_out.items()
-    (segment,) = closed
-    assert at == pause + 1, "handed out once the pause's second window is scored"
-    assert np.array_equal(early, segment)
-    assert position(segment[-1]) + 1 == (pause + 2) * FRAME, "two windows of the pause kept"
-    assert 30 * FRAME - position(segment[0]) == 8 * FRAME >= round(LEAD_IN_S * MODEL_RATE)
-    # The trim after release ends its speech at the same place and keeps 230 ms after it.
-    trimmed = trim_to_speech(audio, vad=SileroVad())
-    assert position(trimmed[-1]) + 1 - pause * FRAME == round(LEAD_IN_S * MODEL_RATE)
 
 
 def test_with_a_segment_consumer_the_tail_ends_once_the_open_segment_is_complete(make, words_16k):

@@ -120,7 +120,7 @@ def live_segments(audio16: np.ndarray) -> np.ndarray:
     The live VAD opens a segment 256 ms before the first frame Silero scores as speech (at least
     the after-release trim's lead-in), still less than the corpus's leading silence, so this is
     where a first word would get lost."""
-    from dictate_app.audio.recorder import live_segmenter
+    from dictate_app.audio.speech import live_segmenter
 
     lead, tail = (np.zeros(int(s * MODEL_RATE), np.float32) for s in (0.3, 0.7))
     segments = live_segmenter().feed(np.concatenate([lead, audio16, tail]))
