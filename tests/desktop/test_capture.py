@@ -181,12 +181,26 @@ def test_the_tail_keeps_the_last_word_after_an_early_release(desktop, utterance)
     assert results[0.0] < 0.9, results
 
 
+def _below_2khz(audio: np.ndarray) -> np.ndarray:
+    kernel = np.hanning(11)[1:-1]  # 16 kHz: first null at about 1.8 kHz
+    return np.convolve(audio, kernel / kernel.sum(), "same").astype(np.float32)
+
+
 def test_the_preroll_keeps_a_first_word_begun_before_the_key(desktop, utterance):
     """Keep-ready: the speaker starts 0.2 s before the key is down; the 0.4 s pre-roll holds the
-    start of the first word; without a pre-roll it is cut (the control)."""
+    start of the first word; without a pre-roll it is cut (the control).
+
+    The words' first 0.25 s (said before the key, so held by the stream kept ready) are compared
+    as they are. The whole utterance is compared below 2 kHz: from key-down on the take's audio
+    comes from a second stream (audio.handover), which PulseAudio resamples from the sink's 48 kHz
+    with a phase of its own, so each stream's samples lie a fraction of a sample from the other's
+    and the join is placed within 0.2 ms. Each side alone matches the source at 0.9999 at some
+    fractional offset, but one whole-band, whole-sample correlation across the join ranged
+    0.934-0.999 over 15 takes on the bench and 0.855 once in CI (with one stream: 1.000 in 15)."""
     wav, source = utterance
     (span,) = SileroVad().speech_spans(source, pad_ms=0)
     words = source[span.start:span.end]
+    onset = words[:int(0.25 * MODEL_RATE)]
     results = {}
     for preroll_s in (0.4, 0.0):
         with ready_recorder(True, preroll_s=preroll_s) as rec:
@@ -195,9 +209,12 @@ def test_the_preroll_keeps_a_first_word_begun_before_the_key(desktop, utterance)
             rec.start()
             player.wait(10)
             got = rec.stop().result(timeout=10)
-        results[preroll_s] = ncc_best(got.samples, words)[0]
+        results[preroll_s] = {"onset": ncc_best(got.samples, onset)[0],
+                              "whole_below_2khz": ncc_best(_below_2khz(got.samples), _below_2khz(words))[0],
+                              "whole": ncc_best(got.samples, words)[0]}
     desktop.artifact("capture-preroll.json").write_text(json.dumps(
-        {"speech_before_key_down_s": 0.2, "ncc_with_preroll_0.4s": round(results[0.4], 4),
-         "ncc_without_preroll": round(results[0.0], 4)}))
-    assert results[0.4] > 0.9, results
-    assert results[0.0] < 0.9, results
+        {"speech_before_key_down_s": 0.2, "onset_s": 0.25,
+         "ncc_with_preroll_0.4s": {k: round(v, 4) for k, v in results[0.4].items()},
+         "ncc_without_preroll": {k: round(v, 4) for k, v in results[0.0].items()}}, indent=1))
+    assert results[0.4]["onset"] > 0.9 and results[0.4]["whole_below_2khz"] > 0.9, results
+    assert results[0.0]["onset"] < 0.9 and results[0.0]["whole_below_2khz"] < 0.9, results
