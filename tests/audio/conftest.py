@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.audio.files import decode_file
+from dictate_app.audio.recorder import Recorder
 
 
 def espeak(text: str, path: Path, voice: str = "en") -> Path:
@@ -68,3 +70,31 @@ def vad_clips(speech_16k) -> dict[str, np.ndarray]:
         "noisy-speech": noisy,
         "long-40s": np.concatenate(long_parts)[: 40 * MODEL_RATE + 123],
     }
+
+
+def ramp(seconds: float, rate: int = MODEL_RATE) -> np.ndarray:
+    """Every sample different: a recording's slice of it tells exactly what was kept."""
+    return (np.arange(int(seconds * rate)) / (seconds * rate) * 0.9).astype(np.float32)
+
+
+def wait_for(predicate, timeout: float = 5.0) -> None:
+    """Until ``predicate()`` holds (a recorder's worker thread has caught up); fails after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.002)
+
+
+@pytest.fixture
+def make():
+    """``make(factory, **kwargs)``: a :class:`Recorder` on a fake stream, closed after the test."""
+    made: list[Recorder] = []
+
+    def make_recorder(factory, **kwargs) -> Recorder:
+        rec = Recorder(stream_factory=factory, **kwargs)
+        made.append(rec)
+        return rec
+
+    yield make_recorder
+    for rec in made:
+        rec.close()

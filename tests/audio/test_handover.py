@@ -13,7 +13,7 @@ import pytest
 
 from dictate_app.audio.convert import MODEL_RATE
 from dictate_app.audio.handover import HandOver, Timeline, join_index
-from tests.audio.test_recorder import make, ramp, wait_for  # noqa: F401 (make: fixture)
+from tests.audio.conftest import ramp, wait_for
 from testkit.audio.fake_stream import FakeStreamFactory
 
 RATE = MODEL_RATE

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -14,35 +13,9 @@ from dictate_app.audio.convert import MODEL_RATE, resample
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.vad import SileroVad
 from dictate_app.errors import MicrophoneError
-from tests.audio.conftest import ncc_best, silence
+from tests.audio.conftest import ncc_best, ramp, silence, wait_for
 from testkit.audio.acoustic import audible
 from testkit.audio.fake_stream import FakeStreamFactory
-
-
-def ramp(seconds: float, rate: int = MODEL_RATE) -> np.ndarray:
-    """Every sample different: a recording's slice of it tells exactly what was kept."""
-    return (np.arange(int(seconds * rate)) / (seconds * rate) * 0.9).astype(np.float32)
-
-
-def wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.002)
-
-
-@pytest.fixture
-def make():
-    made: list[Recorder] = []
-
-    def make_recorder(factory, **kwargs) -> Recorder:
-        rec = Recorder(stream_factory=factory, **kwargs)
-        made.append(rec)
-        return rec
-
-    yield make_recorder
-    for rec in made:
-        rec.close()
 
 
 def test_keep_ready_prepends_the_preroll_and_keeps_the_tail_sample_exact(make):
