@@ -42,6 +42,15 @@ def ncc_best(recorded: np.ndarray, source: np.ndarray) -> tuple[float, int]:
     return float(ncc[best]), best
 
 
+def lowpassed_noise(seconds: float, rate: int, seed: int) -> np.ndarray:
+    """Noise below about 2 kHz (0.2 rms): two streams sample the bench's sink on grids a fraction of
+    a sample apart (PulseAudio resamples each with its own phase), which decorrelates white noise
+    between them but not this."""
+    white = np.random.default_rng(seed).standard_normal(int(seconds * rate))
+    kernel = np.hanning(48)
+    return (0.2 * np.convolve(white, kernel / np.sqrt(np.sum(kernel ** 2)), "same")).astype(np.float32)
+
+
 def silence(seconds: float, rate: int = MODEL_RATE) -> np.ndarray:
     return np.zeros(int(seconds * rate), np.float32)
 

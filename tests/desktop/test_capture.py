@@ -20,7 +20,7 @@ from dictate_app.audio.files import read_audio_file
 from dictate_app.audio.recorder import Recorder
 from dictate_app.audio.speech import trim_to_speech
 from dictate_app.audio.vad import SileroVad
-from tests.audio.conftest import ncc_best
+from tests.audio.conftest import lowpassed_noise, ncc_best
 from tests.desktop.conftest import refresh_portaudio
 from testkit.desktop.mic import MODES, ready_recorder, record_utterance
 
@@ -51,12 +51,7 @@ def test_spoken_words_come_back_with_high_fidelity(desktop, utterance, mode):
 def test_on_demand_reports_the_audio_it_missed_honestly(desktop, tmp_path):
     """Against a keep-ready reference that hears the same noise: the on-demand recording's first
     sample lies where its ``lost_ms`` says, within a block or so."""
-    # Low-passed (below ~2 kHz): two streams sample the sink on grids a fraction of a sample
-    # apart, which decorrelates white noise but not this.
-    white = np.random.default_rng(7).standard_normal(48_000 * 6)
-    kernel = np.hanning(48)
-    noise = (0.2 * np.convolve(white, kernel / np.sqrt(np.sum(kernel ** 2)), "same")).astype(np.float32)
-    soundfile.write(tmp_path / "noise.wav", noise, 48_000)
+    soundfile.write(tmp_path / "noise.wav", lowpassed_noise(6, 48_000, seed=7), 48_000)
     reference = ready_recorder(True, preroll_s=1.0, tail_s=0.0)
     on_demand = ready_recorder(False, tail_s=0.0)
     player = desktop.speak(tmp_path / "noise.wav", wait=False)

@@ -27,7 +27,7 @@ import numpy as np
 import soundfile
 
 from dictate_app.audio import portaudio
-from tests.audio.conftest import ncc_best
+from tests.audio.conftest import lowpassed_noise, ncc_best
 
 LARGE_S, SMALL_S = 0.2, 0.02
 HANDOVERS = 6
@@ -64,10 +64,7 @@ def test_two_streams_line_up_by_their_adc_times_within_two_ms(desktop, tmp_path)
     sd = portaudio.sounddevice()
     device = portaudio.find_input_device("pulse")
     rate = int(device.default_rate)
-    white = np.random.default_rng(11).standard_normal(rate * 20)
-    kernel = np.hanning(48)  # low-passed: two streams' sample grids may differ by a fraction
-    noise = (0.2 * np.convolve(white, kernel / np.sqrt(np.sum(kernel ** 2)), "same")).astype(np.float32)
-    soundfile.write(tmp_path / "noise.wav", noise, rate)
+    soundfile.write(tmp_path / "noise.wav", lowpassed_noise(20, rate, seed=11), rate)
     player = desktop.speak(tmp_path / "noise.wav", wait=False)
     large = _Blocks()
     idle = sd.RawInputStream(device=device.index, samplerate=rate, channels=1, dtype="float32",
@@ -123,10 +120,7 @@ def test_a_take_handed_over_to_a_20_ms_stream_has_no_gap_or_repeat_against_one_s
     from dictate_app.audio.convert import MODEL_RATE
     from testkit.desktop.mic import ready_recorder
 
-    white = np.random.default_rng(5).standard_normal(48_000 * 12)
-    kernel = np.hanning(48)
-    noise = (0.2 * np.convolve(white, kernel / np.sqrt(np.sum(kernel ** 2)), "same")).astype(np.float32)
-    soundfile.write(tmp_path / "noise.wav", noise, 48_000)
+    soundfile.write(tmp_path / "noise.wav", lowpassed_noise(12, 48_000, seed=5), 48_000)
     results = []
     player = desktop.speak(tmp_path / "noise.wav", wait=False)
     reference = ready_recorder(True, preroll_s=1.0, tail_s=0.6, idle_block_s=BLOCK_S)
