@@ -37,6 +37,8 @@ IDLE_BLOCK_S = 0.2
 WAIT_S = 1.0
 # Offsets kept per stream: the median of these places the stream's samples in time.
 _KEEP = 16
+# The tag of a key-up among the new stream's blocks in :attr:`HandOver.pending`.
+KEY_UP = "key-up"
 
 
 class Timeline:
@@ -89,7 +91,7 @@ class HandOver:
     their first sample on the bench: counting from ``keep_end`` would make the pre-roll that much
     longer than it says). Its blocks go on arriving into :meth:`add_idle` until :meth:`join`
     finds the new stream's start inside them. ``pending`` holds the new stream's blocks and any
-    key-up (``("stop", ...)``) in the order they came, for the take to replay after the join.
+    key-up (``(KEY_UP, ...)``) in the order they came, for the take to replay after the join.
     """
 
     def __init__(self, idle_stream, idle_generation: int, idle_batch, timeline: Timeline,
@@ -112,6 +114,19 @@ class HandOver:
         self.new.add(mono.size, arrival, age, adc)
         self.pending.append((mono, arrival, age, overflow))
         self.pending_samples += mono.size
+
+    def add_key_up(self, t_stop: float, future) -> None:
+        """A key-up before the join: replayed after the blocks that came before it."""
+        self.pending.append((KEY_UP, t_stop, future))
+
+    @staticmethod
+    def is_key_up(item: tuple) -> bool:
+        """Whether a :attr:`pending` item is a key-up (the others start with a block's samples)."""
+        return isinstance(item[0], str)
+
+    def key_ups(self) -> list[tuple]:
+        """The ``(KEY_UP, t_stop, future)`` items waiting for the join."""
+        return [item for item in self.pending if self.is_key_up(item)]
 
     def join(self, preroll: int, force: bool = False) -> tuple[np.ndarray, int] | None:
         """``(head, preroll samples)``: the idle stream's audio from ``preroll`` samples before

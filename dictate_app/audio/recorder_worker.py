@@ -226,7 +226,7 @@ class RecorderWorker:
 
     def _start(self, t_start: float, on_segment=None, on_provisional=None, on_pause=None,
                drop_spoken: bool = False) -> None:
-        if self.handover is not None and any(isinstance(item[0], str) for item in self.handover.pending):
+        if self.handover is not None and self.handover.key_ups():
             # Pressed again after a tap shorter than the join takes (~0.3 s): the tap ends with
             # what the two streams hold now, so this press starts a take of its own.
             self._join(force=True)
@@ -271,7 +271,7 @@ class RecorderWorker:
 
     def _stop(self, t_stop: float, future: concurrent.futures.Future) -> None:
         if self.handover is not None:  # the key-up comes after the audio that came before it
-            self.handover.pending.append(("stop", t_stop, future))
+            self.handover.add_key_up(t_stop, future)
             return
         take = self.take
         if take is None or take.future is not None:
@@ -338,7 +338,7 @@ class RecorderWorker:
         for item in handover.pending:
             if self.take is not take:
                 break  # it ended (key-up and tail, length limit): the rest belongs to no take
-            if isinstance(item[0], str):  # ("stop", t_stop, future)
+            if handover.is_key_up(item):  # (KEY_UP, t_stop, future)
                 self._stop(*item[1:])
             else:
                 self._take_block(*item, metered=True)
@@ -418,9 +418,8 @@ class RecorderWorker:
             return
         handover, self.handover = self.handover, None
         if handover is not None:  # cancelled before the join: the idle stream is still open
-            for item in handover.pending:
-                if isinstance(item[0], str):
-                    item[2].cancel()  # a key-up's Future, as for a take cancelled in its tail
+            for _, _, future in handover.key_ups():
+                future.cancel()  # a key-up's Future, as for a take cancelled in its tail
             self._close_stream()
             self.stream, self.generation, self.batch = handover.idle_stream, handover.idle_generation, handover.idle_batch
             self.block_s, self.timeline = self.settings.idle_block_s, handover.idle
